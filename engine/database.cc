@@ -1,0 +1,369 @@
+// Database: opening, the state derived from the file, settings, stats and
+// synonyms. See database_impl.h for how the engine's files divide the work.
+#include <sys/stat.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/database_impl.h"
+#include "storage/schema.h"
+
+namespace saiki {
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
+                                                 const OpenOptions& options) {
+  return engine::DatabaseImpl::Open(path, options);
+}
+
+namespace engine {
+namespace {
+
+// A numeric setting: its key, documented default and range, and where it
+// lives in the BM25F parameters.
+struct SettingSpec {
+  std::string key;
+  double default_value, min, max;
+  double* (*target)(index::Bm25fParams*, int);
+  int field;
+  const char* doc;
+};
+
+const std::vector<SettingSpec>& Specs() {
+  static const std::vector<SettingSpec> specs = [] {
+    std::vector<SettingSpec> s;
+    index::Bm25fParams d;
+    s.push_back({"bm25.k1", d.k1, 0.0, 10.0,
+                 [](index::Bm25fParams* p, int) { return &p->k1; }, 0,
+                 "term frequency saturation"});
+    for (int f = 0; f < index::kNumFields; ++f) {
+      std::string name = index::kFieldNames[f];
+      s.push_back({"bm25." + name + ".weight", d.weight[f], 0.0, 100.0,
+                   [](index::Bm25fParams* p, int f) { return &p->weight[f]; }, f,
+                   "field weight"});
+      s.push_back({"bm25." + name + ".b", d.b[f], 0.0, 1.0,
+                   [](index::Bm25fParams* p, int f) { return &p->b[f]; }, f,
+                   "length normalisation"});
+    }
+    s.push_back({"bm25.word_bonus", d.bonus_weight, 0.0, 10.0,
+                 [](index::Bm25fParams* p, int) { return &p->bonus_weight; }, 0,
+                 "weight of whole-word matches"});
+    return s;
+  }();
+  return specs;
+}
+
+const SettingSpec* FindSpec(const std::string& key) {
+  for (const auto& s : Specs()) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
+}
+
+std::string FormatNumber(double v) {
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
+
+Result<double> ParseSettingValue(const SettingSpec& spec, const std::string& value) {
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(value.c_str(), &end);
+  if (value.empty() || end != value.c_str() + value.size() || errno != 0 || !std::isfinite(v)) {
+    return Status::InvalidArgument("setting " + spec.key + ": '" + value + "' is not a number");
+  }
+  if (v < spec.min || v > spec.max) {
+    return Status::InvalidArgument("setting " + spec.key + ": " + value + " is outside " +
+                                   FormatNumber(spec.min) + ".." + FormatNumber(spec.max));
+  }
+  return v;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& path,
+                                                     const OpenOptions& options) {
+  if (options.busy_timeout_ms < 0 || options.busy_timeout_ms > 600000) {
+    return Status::InvalidArgument("busy timeout must be 0..600000 ms");
+  }
+  storage::ConnectionOptions co;
+  co.create_if_missing = options.create_if_missing;
+  co.read_only = options.read_only;
+  co.busy_timeout_ms = options.busy_timeout_ms;
+  std::unique_ptr<DatabaseImpl> db(new DatabaseImpl());
+  SAIKI_ASSIGN_OR_RETURN(db->conn_, storage::Connection::Open(path, co));
+  SAIKI_RETURN_IF_ERROR(storage::PrepareSchema(db->conn_.get(), options.read_only));
+  SAIKI_ASSIGN_OR_RETURN(db->analyzer_, index::Analyzer::Create());
+  db->read_only_ = options.read_only;
+  db->cache_ = std::make_unique<PostingCache>(db->conn_.get());
+  SAIKI_RETURN_IF_ERROR(db->Reload());
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+Status DatabaseImpl::EnsureFresh() {
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st, conn_->Prepare("PRAGMA data_version"));
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  int64_t version = row ? st->ColumnInt(0) : 0;
+  st->Reset();
+  if (version == data_version_) return Status::Ok();
+  return Reload();
+}
+
+Status DatabaseImpl::Reload() {
+  // One read transaction so that the docs table, tombstones and settings
+  // are one consistent snapshot.
+  SAIKI_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
+  struct Rollback {
+    storage::Connection* c;
+    ~Rollback() { (void)c->Exec("COMMIT"); }
+  } end{conn_.get()};
+
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * dv, conn_->Prepare("PRAGMA data_version"));
+  SAIKI_ASSIGN_OR_RETURN(bool row, dv->Step());
+  data_version_ = row ? dv->ColumnInt(0) : 0;
+  dv->Reset();
+
+  docs_ = index::DocTable();
+  cache_->Clear();
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
+                         conn_->Prepare("SELECT seg, docs FROM segments ORDER BY seg"));
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool more, st->Step());
+    if (!more) break;
+    int64_t seg = st->ColumnInt(0);
+    Status s = index::DecodeDocs(st->ColumnBlob(1),
+                                 [this](const index::DocInfo& d) { docs_.Add(d); });
+    if (!s.ok()) return s.WithContext(conn_->path() + ": segment " + std::to_string(seg));
+  }
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * tomb,
+                         conn_->Prepare("SELECT docid FROM tombstones"));
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool more, tomb->Step());
+    if (!more) break;
+    docs_.Remove(static_cast<uint32_t>(tomb->ColumnInt(0)));
+  }
+  SAIKI_RETURN_IF_ERROR(LoadSettings());
+
+  synonyms_.clear();
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * syn,
+                         conn_->Prepare("SELECT term, grp FROM synonyms ORDER BY grp, term"));
+  std::unordered_map<int64_t, std::vector<std::string>> groups;
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool more, syn->Step());
+    if (!more) break;
+    groups[syn->ColumnInt(1)].emplace_back(syn->ColumnText(0));
+  }
+  for (auto& [grp, terms] : groups) {
+    for (const auto& t : terms) synonyms_[t] = terms;
+  }
+  return Status::Ok();
+}
+
+Status DatabaseImpl::LoadSettings() {
+  params_ = index::Bm25fParams();
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
+                         conn_->Prepare("SELECT key, value FROM settings"));
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool more, st->Step());
+    if (!more) break;
+    std::string key(st->ColumnText(0));
+    const SettingSpec* spec = FindSpec(key);
+    if (spec == nullptr) continue;  // a key of a newer saiki: ignore
+    auto v = ParseSettingValue(*spec, std::string(st->ColumnText(1)));
+    if (!v.ok()) return v.status().WithContext(conn_->path() + ": stored settings");
+    *spec->target(&params_, spec->field) = *v;
+  }
+  return Status::Ok();
+}
+
+Result<std::string> DatabaseImpl::GetSetting(const std::string& key) {
+  const SettingSpec* spec = FindSpec(key);
+  if (spec == nullptr) return Status::NotFound("unknown setting '" + key + "'");
+  SAIKI_RETURN_IF_ERROR(EnsureFresh());
+  return FormatNumber(*spec->target(&params_, spec->field));
+}
+
+Status DatabaseImpl::SetSetting(const std::string& key, const std::string& value) {
+  const SettingSpec* spec = FindSpec(key);
+  if (spec == nullptr) return Status::NotFound("unknown setting '" + key + "'");
+  SAIKI_ASSIGN_OR_RETURN(double v, ParseSettingValue(*spec, value));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * st,
+      conn_->Prepare("INSERT INTO settings(key, value) VALUES (?1, ?2) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  st->BindText(1, key).BindText(2, FormatNumber(v));
+  SAIKI_RETURN_IF_ERROR(st->Run());
+  SAIKI_RETURN_IF_ERROR(txn->Commit());
+  return Reload();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> DatabaseImpl::ListSettings() {
+  SAIKI_RETURN_IF_ERROR(EnsureFresh());
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& spec : Specs()) {
+    out.emplace_back(spec.key, FormatNumber(*spec.target(&params_, spec.field)));
+  }
+  return out;
+}
+
+Result<std::optional<Product>> DatabaseImpl::GetProduct(const std::string& id) {
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * st,
+      conn_->Prepare("SELECT id, title, description, brand, category, price, rating, "
+                     "review_count, tags, attrs FROM products WHERE id = ?1"));
+  st->BindText(1, id);
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return std::optional<Product>();
+  Product p;
+  p.id = st->ColumnText(0);
+  p.title = st->ColumnText(1);
+  p.description = st->ColumnText(2);
+  p.brand = st->ColumnText(3);
+  p.category = st->ColumnText(4);
+  if (!st->ColumnIsNull(5)) p.price = st->ColumnDouble(5);
+  if (!st->ColumnIsNull(6)) p.rating = st->ColumnDouble(6);
+  if (!st->ColumnIsNull(7)) p.review_count = st->ColumnInt(7);
+  p.tags = st->ColumnText(8);
+  std::string attrs(st->ColumnText(9));
+  st->Reset();
+  // attrs is a flat JSON object written by the importer; decode it with the
+  // same library.
+  SAIKI_RETURN_IF_ERROR(DecodeAttributes(attrs, &p.attributes));
+  return std::optional<Product>(std::move(p));
+}
+
+Result<Stats> DatabaseImpl::GetStats() {
+  SAIKI_RETURN_IF_ERROR(EnsureFresh());
+  Stats s;
+  s.products = docs_.live_count();
+  s.schema_version = storage::kSchemaVersion;
+  auto count = [&](const char* sql) -> Result<int64_t> {
+    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st, conn_->Prepare(sql));
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    int64_t v = row ? st->ColumnInt(0) : 0;
+    st->Reset();
+    return v;
+  };
+  SAIKI_ASSIGN_OR_RETURN(int64_t products, count("SELECT count(*) FROM products"));
+  s.products = static_cast<uint64_t>(products);
+  SAIKI_ASSIGN_OR_RETURN(int64_t segs, count("SELECT count(*) FROM segments"));
+  s.segments = static_cast<uint64_t>(segs);
+  SAIKI_ASSIGN_OR_RETURN(int64_t terms, count("SELECT count(*) FROM postings"));
+  s.terms = static_cast<uint64_t>(terms);
+  SAIKI_ASSIGN_OR_RETURN(int64_t tombs, count("SELECT count(*) FROM tombstones"));
+  s.deleted_pending = static_cast<uint64_t>(tombs);
+  SAIKI_ASSIGN_OR_RETURN(int64_t bytes,
+                         count("SELECT coalesce(sum(length(data)), 0) FROM postings"));
+  s.postings_bytes = static_cast<uint64_t>(bytes);
+  struct stat st;
+  if (::stat(conn_->path().c_str(), &st) == 0) s.file_bytes = static_cast<uint64_t>(st.st_size);
+  return s;
+}
+
+Result<uint64_t> DatabaseImpl::LoadSynonyms(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(path + ": cannot open synonyms file");
+  std::vector<std::vector<std::string>> groups;
+  std::string line;
+  uint64_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.size() > 64 * 1024) {
+      return Status::InvalidArgument(path + " line " + std::to_string(line_no) +
+                                     ": line longer than 65536 bytes");
+    }
+    if (size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    std::string normalized = analyzer_->Normalize(line);
+    if (normalized.find("\xEF\xBF\xBD") != std::string::npos) {
+      return Status::InvalidArgument(path + " line " + std::to_string(line_no) +
+                                     ": invalid UTF-8");
+    }
+    std::istringstream words(normalized);
+    std::vector<std::string> group;
+    std::string w;
+    while (words >> w) {
+      if (std::find(group.begin(), group.end(), w) == group.end()) group.push_back(w);
+    }
+    if (group.size() == 1) {
+      return Status::InvalidArgument(path + " line " + std::to_string(line_no) +
+                                     ": a synonym group needs at least two terms");
+    }
+    if (!group.empty()) groups.push_back(std::move(group));
+  }
+  if (in.bad()) return Status::IoError(path + ": read failed");
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_RETURN_IF_ERROR(conn_->Exec("DELETE FROM synonyms"));
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * ins,
+      conn_->Prepare("INSERT INTO synonyms(term, grp) VALUES (?1, ?2) "
+                     "ON CONFLICT(term) DO UPDATE SET grp = excluded.grp"));
+  for (size_t g = 0; g < groups.size(); ++g) {
+    for (const auto& term : groups[g]) {
+      ins->Reset();
+      ins->BindText(1, term).Bind(2, static_cast<int64_t>(g));
+      SAIKI_RETURN_IF_ERROR(ins->Run());
+    }
+  }
+  SAIKI_RETURN_IF_ERROR(txn->Commit());
+  SAIKI_RETURN_IF_ERROR(Reload());
+  return static_cast<uint64_t>(groups.size());
+}
+
+Result<const index::TermPostings*> PostingCache::Lookup(std::string_view term) {
+  auto it = entries_.find(term);
+  if (it != entries_.end()) return it->second.get();
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * st,
+      conn_->Prepare("SELECT seg, data FROM postings WHERE term = ?1 ORDER BY seg"));
+  st->BindBlob(1, term);
+  std::unique_ptr<index::TermPostings> tp;
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    if (!tp) tp = std::make_unique<index::TermPostings>();
+    std::string_view blob = st->ColumnBlob(1);
+    auto list = index::PostingList::Parse(std::string(blob));
+    if (!list.ok()) {
+      int64_t seg = st->ColumnInt(0);
+      st->Reset();
+      return list.status().WithContext(conn_->path() + ": segment " + std::to_string(seg));
+    }
+    bytes_ += blob.size();
+    tp->df += list->ndocs;
+    tp->lists.push_back(std::move(list).value());
+  }
+  st->Reset();
+  auto [pos, _] = entries_.emplace(std::string(term), std::move(tp));
+  return pos->second.get();
+}
+
+void PostingCache::Trim() {
+  // A simple bound: drop everything past the budget. Queries touch few
+  // terms, so a full reset is rare and cheap to recover from. Called between
+  // queries only, never while a query holds pointers into the cache.
+  if (bytes_ > kPostingCacheBytes) Clear();
+}
+
+Status DecodeAttributes(const std::string& json,
+                        std::vector<std::pair<std::string, std::string>>* out) {
+  auto parsed = nlohmann::ordered_json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) return Status::Corruption("product attributes are not a JSON object");
+  for (const auto& [key, value] : parsed.items()) {
+    if (!value.is_string()) return Status::Corruption("product attribute is not a string");
+    out->emplace_back(key, value.get<std::string>());
+  }
+  return Status::Ok();
+}
+
+std::string EncodeAttributes(const std::vector<std::pair<std::string, std::string>>& attrs) {
+  nlohmann::ordered_json obj = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : attrs) obj[k] = v;
+  return obj.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace engine
+}  // namespace saiki

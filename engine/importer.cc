@@ -1,0 +1,398 @@
+// CSV import and delete: where product data enters the database.
+//
+// An import is one transaction: rows are validated, upserted into
+// `products` (a replaced product gets a new docid; the old one becomes a
+// tombstone until the next merge), analyzed into an in-memory segment that
+// is flushed whenever it passes kSegmentMemoryBudget, and committed at the
+// end. A bad row is reported and skipped; a bad file (empty, no header, no
+// id column) stores nothing; --strict stores nothing if any row is bad.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+
+#include "engine/csv_reader.h"
+#include "engine/database_impl.h"
+
+namespace saiki::engine {
+namespace {
+
+enum KnownField {
+  kId, kTitleCol, kDescriptionCol, kBrandCol, kCategoryCol, kPriceCol, kRatingCol,
+  kReviewCountCol, kTagsCol, kNumKnown
+};
+const char* const kKnownNames[kNumKnown] = {"id",       "title", "description",
+                                            "brand",    "category", "price",
+                                            "rating",   "review_count", "tags"};
+
+std::string Trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::string AsciiLower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+// Parses a price as shops write it: 1980, 1980.5, 1,980, ¥1,980, ￥1980,
+// 1980円. Empty means unknown. Anything else, or a negative or non-finite
+// number, is an error.
+Result<std::optional<double>> ParsePrice(std::string_view raw) {
+  std::string s = Trimmed(raw);
+  if (s.empty()) return std::optional<double>();
+  std::string_view v = s;
+  for (std::string_view prefix : {"\xC2\xA5", "\xEF\xBF\xA5", "\\"}) {  // ¥ ￥ and the JIS yen
+    if (v.substr(0, prefix.size()) == prefix) v.remove_prefix(prefix.size());
+  }
+  std::string_view yen = "\xE5\x86\x86";  // 円
+  if (v.size() >= yen.size() && v.substr(v.size() - yen.size()) == yen) {
+    v.remove_suffix(yen.size());
+  }
+  std::string digits;
+  for (size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    // A comma is a thousands separator only between digits.
+    if (c == ',' && i > 0 && i + 1 < v.size() && std::isdigit((unsigned char)v[i - 1]) &&
+        std::isdigit((unsigned char)v[i + 1])) {
+      continue;
+    }
+    digits += c;
+  }
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() ||
+      !std::isfinite(value)) {
+    return Status::InvalidArgument("price '" + s + "' is not a number");
+  }
+  if (value < 0) return Status::InvalidArgument("price '" + s + "' is negative");
+  return std::optional<double>(value);
+}
+
+Result<std::optional<double>> ParseRating(std::string_view raw) {
+  std::string s = Trimmed(raw);
+  if (s.empty()) return std::optional<double>();
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(value)) {
+    return Status::InvalidArgument("rating '" + s + "' is not a number");
+  }
+  if (value < 0 || value > 5) {
+    return Status::InvalidArgument("rating '" + s + "' is outside 0..5");
+  }
+  return std::optional<double>(value);
+}
+
+Result<std::optional<int64_t>> ParseCount(std::string_view raw) {
+  std::string s = Trimmed(raw);
+  if (s.empty()) return std::optional<int64_t>();
+  std::string digits;
+  for (char c : s) {
+    if (c != ',') digits += c;
+  }
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || ptr != digits.data() + digits.size() || value < 0) {
+    return Status::InvalidArgument("review_count '" + s + "' is not a whole number >= 0");
+  }
+  return std::optional<int64_t>(value);
+}
+
+// Which column holds each known field, and which are extra attributes.
+struct ColumnMap {
+  int known[kNumKnown];
+  std::vector<std::pair<int, std::string>> extra;  // column, header name
+  size_t columns = 0;
+};
+
+Result<ColumnMap> MapHeader(const std::vector<std::string>& header, const std::string& field_map,
+                            const std::string& name) {
+  // field -> header name, from --map, defaulting to the field's own name.
+  std::string wanted[kNumKnown];
+  for (int f = 0; f < kNumKnown; ++f) wanted[f] = kKnownNames[f];
+  std::string_view rest = field_map;
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string item = Trimmed(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos) {
+      return Status::InvalidArgument("--map item '" + item + "' is not FIELD=COLUMN");
+    }
+    std::string field = AsciiLower(Trimmed(item.substr(0, eq)));
+    std::string column = Trimmed(item.substr(eq + 1));
+    int f = 0;
+    while (f < kNumKnown && field != kKnownNames[f]) ++f;
+    if (f == kNumKnown) {
+      return Status::InvalidArgument("--map: unknown field '" + field +
+                                     "' (fields: id, title, description, brand, category, "
+                                     "price, rating, review_count, tags)");
+    }
+    wanted[f] = column;
+  }
+  ColumnMap map;
+  map.columns = header.size();
+  for (int f = 0; f < kNumKnown; ++f) map.known[f] = -1;
+  for (size_t c = 0; c < header.size(); ++c) {
+    std::string h = Trimmed(header[c]);
+    for (size_t d = 0; d < c; ++d) {
+      if (Trimmed(header[d]) == h) {
+        return Status::InvalidArgument(name + " line 1: column '" + h + "' appears twice");
+      }
+    }
+    int f = 0;
+    while (f < kNumKnown && AsciiLower(h) != AsciiLower(wanted[f])) ++f;
+    if (f < kNumKnown) {
+      map.known[f] = static_cast<int>(c);
+    } else {
+      map.extra.emplace_back(static_cast<int>(c), h);
+    }
+  }
+  if (map.known[kId] < 0) {
+    std::string found;
+    for (size_t c = 0; c < header.size() && c < 12; ++c) {
+      found += (c ? ", " : "") + Trimmed(header[c]);
+    }
+    return Status::InvalidArgument(name + ": no '" + wanted[kId] +
+                                   "' column in the header (found: " + found +
+                                   "); name the id column with --map id=COLUMN");
+  }
+  return map;
+}
+
+}  // namespace
+
+Result<ImportReport> DatabaseImpl::ImportCsv(const std::string& path,
+                                             const ImportOptions& options) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Status::NotFound(path + ": no such file");
+  if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + ": is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
+  ImportOptions opts = options;
+  if (options.on_progress && S_ISREG(st.st_mode)) {
+    // Give the callback the file size so it can show a percentage.
+    uint64_t total = static_cast<uint64_t>(st.st_size);
+    opts.on_progress = [total, cb = options.on_progress](const ImportProgress& p) {
+      ImportProgress q = p;
+      q.bytes_total = total;
+      cb(q);
+    };
+  }
+  return ImportCsv(in, path, opts);
+}
+
+Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string& name,
+                                             const ImportOptions& options) {
+  if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
+  CsvOptions csv_options;
+  csv_options.encoding = options.encoding;
+  csv_options.max_field_bytes = kMaxFieldBytes;
+  csv_options.max_record_bytes = 16 * kMaxFieldBytes;
+  SAIKI_ASSIGN_OR_RETURN(auto reader, CsvReader::Open(&in, name, csv_options));
+
+  CsvRecord record;
+  if (!reader->Next(&record)) {
+    SAIKI_RETURN_IF_ERROR(reader->io_status());
+    return Status::InvalidArgument(name + ": the file is empty (expected a CSV header line)");
+  }
+  if (!record.error.empty()) {
+    std::string hint = options.encoding.empty()
+                           ? " (not a UTF-8 CSV file? for Shift_JIS use --encoding cp932)"
+                           : "";
+    return Status::InvalidArgument(name + " line " + std::to_string(record.line) +
+                                   ": bad header: " + record.error + hint);
+  }
+  SAIKI_ASSIGN_OR_RETURN(ColumnMap map, MapHeader(record.fields, options.field_map, name));
+
+  ImportReport report;
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  if (options.replace) {
+    SAIKI_RETURN_IF_ERROR(conn_->Exec(
+        "CREATE TEMP TABLE IF NOT EXISTS import_seen(id TEXT PRIMARY KEY) WITHOUT ROWID;"
+        "DELETE FROM temp.import_seen"));
+  }
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * find,
+                         conn_->Prepare("SELECT docid FROM products WHERE id = ?1"));
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * tomb,
+                         conn_->Prepare("INSERT OR IGNORE INTO tombstones(docid) VALUES (?1)"));
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * del,
+                         conn_->Prepare("DELETE FROM products WHERE docid = ?1"));
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * ins,
+      conn_->Prepare("INSERT INTO products(id, title, description, brand, category, price, "
+                     "rating, review_count, tags, attrs) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+  storage::Statement* seen = nullptr;
+  if (options.replace) {
+    SAIKI_ASSIGN_OR_RETURN(seen,
+                           conn_->Prepare("INSERT OR IGNORE INTO temp.import_seen(id) VALUES (?1)"));
+  }
+
+  index::SegmentBuilder builder(analyzer_.get());
+  auto reject = [&](uint64_t line, std::string message) {
+    ++report.rejected;
+    if (options.on_row_error) options.on_row_error(RowError{line, std::move(message)});
+  };
+  uint64_t next_progress = 0;
+  std::vector<std::pair<std::string, std::string>> attrs;
+  while (reader->Next(&record)) {
+    ++report.rows;
+    if (options.on_progress && reader->bytes_read() >= next_progress) {
+      options.on_progress(ImportProgress{reader->bytes_read(), 0, report.rows});
+      next_progress = reader->bytes_read() + (64u << 10);
+    }
+    if (!record.error.empty()) {
+      reject(record.line, record.error);
+      continue;
+    }
+    if (record.fields.size() != map.columns) {
+      reject(record.line, "expected " + std::to_string(map.columns) + " fields, found " +
+                              std::to_string(record.fields.size()));
+      continue;
+    }
+    auto field = [&](KnownField f) -> std::string_view {
+      return map.known[f] < 0 ? std::string_view() : std::string_view(record.fields[map.known[f]]);
+    };
+    std::string id = Trimmed(field(kId));
+    if (id.empty()) {
+      reject(record.line, "missing id");
+      continue;
+    }
+    if (id.size() > kMaxIdBytes) {
+      reject(record.line, "id is longer than " + std::to_string(kMaxIdBytes) + " bytes");
+      continue;
+    }
+    auto price = ParsePrice(field(kPriceCol));
+    if (!price.ok()) {
+      reject(record.line, price.status().message());
+      continue;
+    }
+    auto rating = ParseRating(field(kRatingCol));
+    if (!rating.ok()) {
+      reject(record.line, rating.status().message());
+      continue;
+    }
+    auto reviews = ParseCount(field(kReviewCountCol));
+    if (!reviews.ok()) {
+      reject(record.line, reviews.status().message());
+      continue;
+    }
+
+    // Upsert: the old version (if any) becomes a tombstone.
+    find->Reset();
+    find->BindText(1, id);
+    SAIKI_ASSIGN_OR_RETURN(bool exists, find->Step());
+    if (exists) {
+      int64_t old = find->ColumnInt(0);
+      find->Reset();
+      tomb->Reset();
+      tomb->Bind(1, old);
+      SAIKI_RETURN_IF_ERROR(tomb->Run());
+      del->Reset();
+      del->Bind(1, old);
+      SAIKI_RETURN_IF_ERROR(del->Run());
+      ++report.updated;
+    } else {
+      find->Reset();
+      ++report.inserted;
+    }
+    attrs.clear();
+    for (const auto& [col, header] : map.extra) attrs.emplace_back(header, record.fields[col]);
+    ins->Reset();
+    ins->BindText(1, id)
+        .BindText(2, field(kTitleCol))
+        .BindText(3, field(kDescriptionCol))
+        .BindText(4, Trimmed(field(kBrandCol)))
+        .BindText(5, Trimmed(field(kCategoryCol)))
+        .BindText(9, field(kTagsCol))
+        .BindText(10, EncodeAttributes(attrs));
+    if (*price) ins->BindDouble(6, **price); else ins->BindNull(6);
+    if (*rating) ins->BindDouble(7, **rating); else ins->BindNull(7);
+    if (*reviews) ins->Bind(8, **reviews); else ins->BindNull(8);
+    SAIKI_RETURN_IF_ERROR(ins->Run());
+    uint32_t docid = static_cast<uint32_t>(conn_->LastInsertRowid());
+    if (seen) {
+      seen->Reset();
+      seen->BindText(1, id);
+      SAIKI_RETURN_IF_ERROR(seen->Run());
+    }
+    index::IndexableDoc doc;
+    doc.title = field(kTitleCol);
+    doc.brand = field(kBrandCol);
+    doc.category = field(kCategoryCol);
+    doc.tags = field(kTagsCol);
+    doc.description = field(kDescriptionCol);
+    doc.price = *price ? static_cast<float>(**price) : std::numeric_limits<float>::quiet_NaN();
+    builder.Add(docid, doc);
+    if (builder.memory_bytes() > kSegmentMemoryBudget) {
+      SAIKI_RETURN_IF_ERROR(WriteSegment(&builder));
+    }
+  }
+  SAIKI_RETURN_IF_ERROR(reader->io_status());
+  if (options.on_progress) {
+    options.on_progress(ImportProgress{reader->bytes_read(), 0, report.rows});
+  }
+  if (report.rows == 0) {
+    return Status::InvalidArgument(name + ": the file has a header but no product rows");
+  }
+  if (options.strict && report.rejected > 0) {
+    return report;  // the transaction rolls back: nothing stored
+  }
+  if (options.replace) {
+    SAIKI_RETURN_IF_ERROR(conn_->Exec(
+        "INSERT OR IGNORE INTO tombstones(docid) SELECT docid FROM products "
+        "WHERE id NOT IN (SELECT id FROM temp.import_seen)"));
+    SAIKI_RETURN_IF_ERROR(
+        conn_->Exec("DELETE FROM products WHERE id NOT IN (SELECT id FROM temp.import_seen)"));
+    report.deleted = static_cast<uint64_t>(conn_->Changes());
+    SAIKI_RETURN_IF_ERROR(conn_->Exec("DELETE FROM temp.import_seen"));
+  }
+  SAIKI_RETURN_IF_ERROR(WriteSegment(&builder));
+  SAIKI_RETURN_IF_ERROR(MaybeMerge());
+  SAIKI_RETURN_IF_ERROR(txn->Commit());
+  report.committed = true;
+  SAIKI_RETURN_IF_ERROR(Reload());
+  return report;
+}
+
+Result<uint64_t> DatabaseImpl::DeleteProducts(const std::vector<std::string>& ids) {
+  if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * find,
+                         conn_->Prepare("SELECT docid FROM products WHERE id = ?1"));
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * tomb,
+                         conn_->Prepare("INSERT OR IGNORE INTO tombstones(docid) VALUES (?1)"));
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * del,
+                         conn_->Prepare("DELETE FROM products WHERE docid = ?1"));
+  uint64_t deleted = 0;
+  for (const std::string& id : ids) {
+    find->Reset();
+    find->BindText(1, id);
+    SAIKI_ASSIGN_OR_RETURN(bool exists, find->Step());
+    if (!exists) continue;
+    int64_t docid = find->ColumnInt(0);
+    find->Reset();
+    tomb->Reset();
+    tomb->Bind(1, docid);
+    SAIKI_RETURN_IF_ERROR(tomb->Run());
+    del->Reset();
+    del->Bind(1, docid);
+    SAIKI_RETURN_IF_ERROR(del->Run());
+    ++deleted;
+  }
+  SAIKI_RETURN_IF_ERROR(MaybeMerge());
+  SAIKI_RETURN_IF_ERROR(txn->Commit());
+  SAIKI_RETURN_IF_ERROR(Reload());
+  return deleted;
+}
+
+}  // namespace saiki::engine

@@ -1,0 +1,181 @@
+// Writing the index: a built segment into SQLite, and merging all segments
+// into one (purging deleted documents). Every function here runs inside the
+// caller's transaction, so a crash at any point leaves the previous index.
+//
+// Segment order is docid order: a new segment only ever holds docids larger
+// than every older one (docids come from AUTOINCREMENT), and a merge always
+// merges every segment, so reading a term's lists in segment order yields
+// increasing docids, which the cursors rely on.
+#include <unordered_set>
+
+#include "engine/database_impl.h"
+
+namespace saiki::engine {
+
+Result<int64_t> DatabaseImpl::NextSegmentId() {
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
+                         conn_->Prepare("SELECT value FROM meta WHERE key = 'next_seg'"));
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return Status::Corruption(conn_->path() + ": meta.next_seg is missing");
+  int64_t seg = st->ColumnInt(0);
+  st->Reset();
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * up,
+                         conn_->Prepare("UPDATE meta SET value = ?1 WHERE key = 'next_seg'"));
+  up->Bind(1, seg + 1);
+  SAIKI_RETURN_IF_ERROR(up->Run());
+  return seg;
+}
+
+Status DatabaseImpl::WriteSegment(index::SegmentBuilder* builder) {
+  if (builder->empty()) return Status::Ok();
+  SAIKI_ASSIGN_OR_RETURN(int64_t seg, NextSegmentId());
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * ins,
+      conn_->Prepare("INSERT INTO postings(term, seg, df, data) VALUES (?1, ?2, ?3, ?4)"));
+  std::string docs_blob;
+  SAIKI_RETURN_IF_ERROR(builder->Finish(
+      [&](std::string_view term, uint32_t df, std::string_view list) {
+        ins->Reset();
+        ins->BindBlob(1, term).Bind(2, seg).Bind(3, df).BindBlob(4, list);
+        return ins->Run();
+      },
+      &docs_blob));
+  // The segment's docid range, read back from its docs blob.
+  uint32_t first = index::kEndDoc, last = 0, n = 0;
+  SAIKI_RETURN_IF_ERROR(index::DecodeDocs(docs_blob, [&](const index::DocInfo& d) {
+    first = std::min(first, d.docid);
+    last = std::max(last, d.docid);
+    ++n;
+  }));
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * seg_ins,
+      conn_->Prepare("INSERT INTO segments(seg, first_docid, last_docid, ndocs, docs) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)"));
+  seg_ins->Bind(1, seg).Bind(2, first).Bind(3, last).Bind(4, n).BindBlob(5, docs_blob);
+  return seg_ins->Run();
+}
+
+Status DatabaseImpl::MaybeMerge() {
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
+                         conn_->Prepare("SELECT (SELECT count(*) FROM segments), "
+                                        "(SELECT count(*) FROM tombstones), "
+                                        "(SELECT count(*) FROM products)"));
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  int64_t segments = row ? st->ColumnInt(0) : 0;
+  int64_t tombstones = row ? st->ColumnInt(1) : 0;
+  int64_t products = row ? st->ColumnInt(2) : 0;
+  st->Reset();
+  if (segments > kMaxSegments || tombstones * 5 > products) return MergeAllSegments();
+  return Status::Ok();
+}
+
+Status DatabaseImpl::MergeAllSegments() {
+  // The docs of every segment, less the deleted.
+  std::unordered_set<uint32_t> dead;
+  {
+    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st, conn_->Prepare("SELECT docid FROM tombstones"));
+    for (;;) {
+      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      dead.insert(static_cast<uint32_t>(st->ColumnInt(0)));
+    }
+  }
+  std::vector<index::DocInfo> live;
+  int64_t old_segments = 0;
+  {
+    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
+                           conn_->Prepare("SELECT seg, docs FROM segments ORDER BY seg"));
+    for (;;) {
+      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      ++old_segments;
+      SAIKI_RETURN_IF_ERROR(index::DecodeDocs(st->ColumnBlob(1), [&](const index::DocInfo& d) {
+        if (!dead.count(d.docid)) live.push_back(d);
+      }));
+    }
+  }
+  if (old_segments <= 1 && dead.empty()) return Status::Ok();
+  index::DocTable lengths;  // field lengths by docid, for the block bounds
+  for (const auto& d : live) lengths.Add(d);
+
+  SAIKI_ASSIGN_OR_RETURN(int64_t seg, NextSegmentId());
+  // Terms first, then one term at a time: reading and rewriting the same
+  // table in one scan would revisit the rows it writes.
+  std::vector<std::string> terms;
+  {
+    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
+                           conn_->Prepare("SELECT DISTINCT term FROM postings ORDER BY term"));
+    for (;;) {
+      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      terms.emplace_back(st->ColumnBlob(0));
+    }
+  }
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * read,
+                         conn_->Prepare("SELECT data FROM postings WHERE term = ?1 ORDER BY seg"));
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * del,
+                         conn_->Prepare("DELETE FROM postings WHERE term = ?1"));
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * ins,
+      conn_->Prepare("INSERT INTO postings(term, seg, df, data) VALUES (?1, ?2, ?3, ?4)"));
+  index::PostingListWriter writer;
+  std::array<std::vector<uint32_t>, index::kNumFields> positions;
+  std::array<std::span<const uint32_t>, index::kNumFields> spans;
+  for (const std::string& term : terms) {
+    index::TermPostings tp;
+    read->Reset();
+    read->BindBlob(1, term);
+    for (;;) {
+      SAIKI_ASSIGN_OR_RETURN(bool row, read->Step());
+      if (!row) break;
+      SAIKI_ASSIGN_OR_RETURN(index::PostingList list,
+                             index::PostingList::Parse(std::string(read->ColumnBlob(0))));
+      tp.lists.push_back(std::move(list));
+    }
+    read->Reset();
+    std::vector<const index::PostingList*> ptrs;
+    for (const auto& l : tp.lists) ptrs.push_back(&l);
+    index::TermCursor cursor(std::move(ptrs));
+    for (; cursor.doc() != index::kEndDoc; cursor.Next()) {
+      uint32_t d = cursor.doc();
+      if (!lengths.live(d)) continue;
+      for (int f = 0; f < index::kNumFields; ++f) {
+        auto p = cursor.positions(f);
+        positions[f].assign(p.begin(), p.end());
+        spans[f] = positions[f];
+      }
+      writer.AddDoc(d, spans, lengths.lengths(d));
+    }
+    SAIKI_RETURN_IF_ERROR(cursor.status().WithContext(conn_->path() + ": merging postings"));
+    del->Reset();
+    del->BindBlob(1, term);
+    SAIKI_RETURN_IF_ERROR(del->Run());
+    uint32_t df = writer.doc_count();
+    std::string list = writer.Finish();
+    if (df == 0) continue;  // every document with the term was deleted
+    ins->Reset();
+    ins->BindBlob(1, term).Bind(2, seg).Bind(3, df).BindBlob(4, list);
+    SAIKI_RETURN_IF_ERROR(ins->Run());
+  }
+  SAIKI_RETURN_IF_ERROR(conn_->Exec("DELETE FROM segments; DELETE FROM tombstones"));
+  if (live.empty()) return Status::Ok();
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * seg_ins,
+      conn_->Prepare("INSERT INTO segments(seg, first_docid, last_docid, ndocs, docs) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)"));
+  seg_ins->Bind(1, seg)
+      .Bind(2, live.front().docid)
+      .Bind(3, live.back().docid)
+      .Bind(4, static_cast<int64_t>(live.size()))
+      .BindBlob(5, index::EncodeDocs(live));
+  return seg_ins->Run();
+}
+
+Status DatabaseImpl::Optimize() {
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_RETURN_IF_ERROR(MergeAllSegments());
+  SAIKI_RETURN_IF_ERROR(txn->Commit());
+  return Reload();
+}
+
+}  // namespace saiki::engine

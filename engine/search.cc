@@ -1,0 +1,166 @@
+// The query path's front half: from the text a user typed to a compiled
+// query (parse -> analyze -> synonyms -> filters), the call into the index,
+// and the products for the hits.
+#include <chrono>
+
+#include "engine/database_impl.h"
+#include "engine/query_parser.h"
+
+namespace saiki::engine {
+namespace {
+
+index::Phrase ToPhrase(const index::TermPlan& plan) {
+  index::Phrase phrase;
+  phrase.reserve(plan.phrase.size());
+  for (const index::Token& t : plan.phrase) phrase.push_back({t.text, t.position});
+  return phrase;
+}
+
+}  // namespace
+
+Result<index::CompiledQuery> DatabaseImpl::Compile(const std::string& query, size_t k,
+                                                   bool explain, std::string* notice) {
+  if (query.size() > QueryLimits().max_query_bytes) {
+    return Status::InvalidArgument("query is " + std::to_string(query.size()) +
+                                   " bytes; the limit is " +
+                                   std::to_string(QueryLimits().max_query_bytes));
+  }
+  std::string normalized = analyzer_->Normalize(query);
+  // Normalization may lengthen text (NFKC expands ㌔ to キロ): the parser's
+  // byte limit applies to the normalized text with room for that.
+  QueryLimits limits;
+  limits.max_query_bytes *= 4;
+  SAIKI_ASSIGN_OR_RETURN(ParsedQuery parsed, ParseQuery(normalized, limits));
+  index::CompiledQuery cq;
+  cq.k = k;
+  cq.explain = explain;
+  auto compile_part = [&](const QueryPart& part, bool with_synonyms,
+                          std::vector<std::string>* bonus) {
+    index::Clause clause;
+    clause.label = part.text;
+    index::TermPlan plan = analyzer_->AnalyzeQueryTerm(part.text);
+    if (plan.phrase.empty()) return clause;  // nothing searchable (punctuation)
+    clause.alternatives.push_back(ToPhrase(plan));
+    if (bonus) bonus->insert(bonus->end(), plan.bonus.begin(), plan.bonus.end());
+    if (with_synonyms && !part.phrase) {
+      auto it = synonyms_.find(part.text);
+      if (it != synonyms_.end()) {
+        for (const std::string& alt : it->second) {
+          if (alt == part.text) continue;
+          index::TermPlan alt_plan = analyzer_->AnalyzeQueryTerm(alt);
+          if (!alt_plan.phrase.empty()) clause.alternatives.push_back(ToPhrase(alt_plan));
+        }
+      }
+    }
+    return clause;
+  };
+  size_t unsearchable = 0;
+  for (const QueryPart& part : parsed.required) {
+    index::Clause c = compile_part(part, true, &cq.bonus);
+    if (c.alternatives.empty()) {
+      ++unsearchable;
+      continue;
+    }
+    cq.required.push_back(std::move(c));
+  }
+  for (const QueryPart& part : parsed.excluded) {
+    index::Clause c = compile_part(part, true, nullptr);
+    if (!c.alternatives.empty()) cq.excluded.push_back(std::move(c));
+  }
+  if (!parsed.brands.empty()) {
+    index::Clause c;
+    c.label = "brand";
+    for (const auto& b : parsed.brands) {
+      c.alternatives.push_back({{index::BrandKey(*analyzer_, b), 0}});
+    }
+    cq.filters.push_back(std::move(c));
+  }
+  if (!parsed.categories.empty()) {
+    index::Clause c;
+    c.label = "category";
+    for (const auto& cat : parsed.categories) {
+      std::string key = index::CategoryPrefixKey(*analyzer_, cat);
+      if (!key.empty()) c.alternatives.push_back({{key, 0}});
+    }
+    if (!c.alternatives.empty()) cq.filters.push_back(std::move(c));
+  }
+  cq.price_min = parsed.price_min;
+  cq.price_max = parsed.price_max;
+  if (cq.required.empty() && cq.filters.empty()) {
+    if (parsed.required.empty() && parsed.excluded.empty() && !parsed.has_filters()) {
+      return Status::InvalidArgument("the query is empty");
+    }
+    if (unsearchable > 0 || !parsed.excluded.empty() || parsed.price_min || parsed.price_max) {
+      *notice = cq.required.empty() && parsed.required.empty()
+                    ? "the query needs at least one search term or brand:/category: filter"
+                    : "the query has no searchable words";
+    }
+  }
+  return cq;
+}
+
+Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
+  auto start = std::chrono::steady_clock::now();
+  if (request.k < 1 || request.k > kMaxK) {
+    return Status::InvalidArgument("k must be 1.." + std::to_string(kMaxK) + ", got " +
+                                   std::to_string(request.k));
+  }
+  if (request.offset < 0 || request.offset > kMaxOffset) {
+    return Status::InvalidArgument("offset must be 0.." + std::to_string(kMaxOffset) +
+                                   ", got " + std::to_string(request.offset));
+  }
+  SAIKI_RETURN_IF_ERROR(EnsureFresh());
+  cache_->Trim();
+  SearchResponse response;
+  SAIKI_ASSIGN_OR_RETURN(
+      index::CompiledQuery cq,
+      Compile(request.query, static_cast<size_t>(request.k + request.offset), request.explain,
+              &response.notice));
+  index::SearchOutcome outcome;
+  if (!cq.required.empty() || !cq.filters.empty()) {
+    SAIKI_ASSIGN_OR_RETURN(outcome, index::Search(cq, cache_.get(), docs_, params_));
+  }
+  response.total = outcome.total;
+  response.partial = outcome.partial;
+  if (outcome.partial) {
+    response.notice = "no product matches every term; showing products that match some of them";
+  } else if (outcome.total == 0 && response.notice.empty()) {
+    response.notice = "no product matches the query";
+  }
+
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * st,
+      conn_->Prepare("SELECT id, title, brand, category, price FROM products WHERE docid = ?1"));
+  for (size_t i = static_cast<size_t>(request.offset); i < outcome.hits.size(); ++i) {
+    const index::Hit& h = outcome.hits[i];
+    st->Reset();
+    st->Bind(1, h.docid);
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) {
+      st->Reset();
+      return Status::Corruption(conn_->path() + ": docid " + std::to_string(h.docid) +
+                                " is in the index but not in products (run saiki check)");
+    }
+    SearchHit hit;
+    hit.rank = static_cast<int>(i) + 1;
+    hit.id = st->ColumnText(0);
+    hit.title = st->ColumnText(1);
+    hit.brand = st->ColumnText(2);
+    hit.category = st->ColumnText(3);
+    if (!st->ColumnIsNull(4)) hit.price = st->ColumnDouble(4);
+    hit.score = h.score;
+    if (request.explain) {
+      for (int f = 0; f < index::kNumFields; ++f) {
+        hit.explain.push_back({index::kFieldNames[f], h.field_scores[f]});
+      }
+      hit.explain.push_back({"word_bonus", h.bonus_score});
+    }
+    response.hits.push_back(std::move(hit));
+  }
+  st->Reset();
+  response.took_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return response;
+}
+
+}  // namespace saiki::engine

@@ -1,0 +1,26 @@
+// Status names and formatting (the one place a code becomes words).
+#include "saiki/status.h"
+
+namespace saiki {
+
+const char* StatusCodeName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return "ok";
+    case StatusCode::kInvalidArgument: return "invalid argument";
+    case StatusCode::kNotFound: return "not found";
+    case StatusCode::kCorruption: return "corruption";
+    case StatusCode::kIoError: return "I/O error";
+    case StatusCode::kBusy: return "database busy";
+    case StatusCode::kNotSupported: return "not supported";
+    case StatusCode::kResourceExhausted: return "limit exceeded";
+    case StatusCode::kInternal: return "internal error";
+  }
+  return "unknown";
+}
+
+std::string Status::ToString() const {
+  if (ok()) return "ok";
+  return std::string(StatusCodeName(code_)) + ": " + message_;
+}
+
+}  // namespace saiki

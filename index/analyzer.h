@@ -1,0 +1,95 @@
+// Text analysis: the one function from text to index tokens, used for
+// documents and queries alike so that both sides agree byte for byte.
+//
+// Pipeline (Normalize):
+//   1. invalid UTF-8 sequences become U+FFFD (never a crash, never dropped text
+//      shifting positions);
+//   2. Unicode NFKC + case folding (ICU "nfkc_cf"): ＤＯＧ -> dog, ｲﾇ -> イヌ,
+//      full-width digits and spaces -> ASCII;
+//   3. hiragana -> katakana (いぬ -> イヌ);
+//   4. long-vowel and hyphen variants inside katakana words unified to ー
+//      (ｰ, －, ‐, ‑, ─ ... between katakana), and a katakana word of four or
+//      more characters ending in ー loses it (サーバー -> サーバ), the JIS
+//      Z 8301 style, so サーバ and サーバー meet. Substring matching keeps
+//      サーバーラック findable by サーバ.
+//
+// Tokens (AnalyzeForIndex), with positions counted from 0 per call:
+//   - CJK runs (Han, katakana incl. ー, 々, ヶ): every character is a unigram
+//     and every adjacent pair a bigram, both at the position of their first
+//     character; each character takes one position. So any substring of a run
+//     is found by a phrase of covering grams, one- and two-character queries
+//     included, at the end of a run too.
+//   - Inside each CJK run, ICU dictionary words (BreakIterator, ja) are also
+//     emitted as kWordPrefix + word at the word's first position; they carry
+//     no matching duty and serve ranking (京都 alone beats 京都 in 東京都).
+//   - Latin/digit text: ICU word segmentation; each word one position.
+//   - RE2 rules keep numbers, decimals, units and model numbers whole:
+//     "2.5kg", "500ml", "sku-123", "a4" are emitted as one token at the
+//     position of their first part, and their parts ("2.5", "kg"; "sku",
+//     "123") are emitted too at consecutive positions, so both the whole and
+//     the parts are found.
+//   - Digits next to kanji (3月, 2個) are a number token followed by the CJK
+//     run, at consecutive positions: the query "3月" is the phrase [3][月].
+//   - Everything else (punctuation, symbols, 【】, spaces) separates tokens
+//     and takes no position.
+//
+// Thread-safety: an Analyzer is immutable after Create() and may be shared by
+// threads (it clones ICU objects per call or guards them internally).
+#ifndef SAIKI_INDEX_ANALYZER_H_
+#define SAIKI_INDEX_ANALYZER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "saiki/status.h"
+
+namespace saiki::index {
+
+// Prefix byte of dictionary-word tokens (never produced by normalized text).
+inline constexpr char kWordPrefix = '\x01';
+
+struct Token {
+  std::string text;   // the index key (normalized UTF-8; maybe kWordPrefix + word)
+  uint32_t position;  // token position within the analyzed text
+};
+
+// What a query term must match: `phrase` tokens at the given relative
+// positions (relative to the first, which is 0), all in one field. `bonus`
+// lists dictionary-word tokens (with kWordPrefix) that, when present, mark a
+// whole-word match and add to the score. An empty phrase means the term holds
+// no searchable text (only punctuation, say).
+struct TermPlan {
+  std::vector<Token> phrase;
+  std::vector<std::string> bonus;
+};
+
+class Analyzer {
+ public:
+  // Fails (kInternal) only if ICU data or RE2 patterns cannot be loaded.
+  static Result<std::unique_ptr<Analyzer>> Create();
+  virtual ~Analyzer() = default;
+
+  // Steps 1-4 above. Idempotent: Normalize(Normalize(s)) == Normalize(s).
+  virtual std::string Normalize(std::string_view text) const = 0;
+
+  // Appends all index tokens of `text` to `out`, positions starting at
+  // `first_position`. Returns the position after the last token (the number
+  // of positions used plus first_position), so a caller can analyze several
+  // values of one field with gaps. Safe on any bytes.
+  virtual uint32_t AnalyzeForIndex(std::string_view text, uint32_t first_position,
+                                   std::vector<Token>* out) const = 0;
+
+  // The plan for one query term or quoted phrase (already free of query
+  // operators). Uses the same tokenization as AnalyzeForIndex, keeping for
+  // CJK runs only a covering set of grams (a unigram for a one-character
+  // run; bigrams at 0, 2, 4, ... and one ending at the last character
+  // otherwise) and for RE2 compounds only the whole token.
+  virtual TermPlan AnalyzeQueryTerm(std::string_view text) const = 0;
+};
+
+}  // namespace saiki::index
+
+#endif  // SAIKI_INDEX_ANALYZER_H_

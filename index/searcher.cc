@@ -1,0 +1,446 @@
+// Query evaluation over posting cursors. See searcher.h for the semantics.
+//
+// Cursor layers, all concrete (no virtual call per posting):
+//   TermCursor   one token's postings across segments (postings.h)
+//   PhraseCursor tokens that must co-occur at relative positions in a field
+//   ClauseCursor alternatives (synonyms) of one clause, tf summed
+// The top-k is a bounded heap whose worst entry is compared once per match.
+#include "index/searcher.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+namespace saiki::index {
+namespace {
+
+using TfArray = std::array<uint32_t, kNumFields>;
+
+class PhraseCursor {
+ public:
+  // `tokens` come with their postings; sorted here rarest first so the
+  // rarest drives the intersection.
+  PhraseCursor(std::vector<std::pair<TermCursor, uint32_t>> tokens) : tokens_(std::move(tokens)) {
+    std::sort(tokens_.begin(), tokens_.end(),
+              [](const auto& a, const auto& b) { return a.first.df() < b.first.df(); });
+    df_ = tokens_.empty() ? 0 : tokens_.front().first.df();
+    Align();
+  }
+
+  uint32_t doc() const { return doc_; }
+  uint32_t df() const { return df_; }
+  const TfArray& tf() const { return tf_; }
+  void Next() {
+    tokens_[0].first.Next();
+    Align();
+  }
+  void NextGeq(uint32_t target) {
+    if (doc_ >= target) return;
+    tokens_[0].first.NextGeq(target);
+    Align();
+  }
+  Status status() const {
+    for (const auto& t : tokens_) {
+      if (!t.first.status().ok()) return t.first.status();
+    }
+    return Status::Ok();
+  }
+
+ private:
+  // Moves to the first doc at or after the driver's where every token is
+  // present and, for phrases, in position.
+  void Align() {
+    TermCursor& lead = tokens_[0].first;
+    uint32_t d = lead.doc();
+    while (d != kEndDoc) {
+      size_t i = 1;
+      for (; i < tokens_.size(); ++i) {
+        tokens_[i].first.NextGeq(d);
+        uint32_t e = tokens_[i].first.doc();
+        if (e != d) {
+          d = e;
+          break;
+        }
+      }
+      if (i < tokens_.size()) {
+        if (d == kEndDoc) break;
+        lead.NextGeq(d);
+        d = lead.doc();
+        continue;
+      }
+      if (ComputeTf()) {
+        doc_ = d;
+        return;
+      }
+      lead.Next();
+      d = lead.doc();
+    }
+    doc_ = kEndDoc;
+  }
+
+  // Fills tf_ for the current doc; false when no field holds the phrase.
+  bool ComputeTf() {
+    if (tokens_.size() == 1) {
+      for (int f = 0; f < kNumFields; ++f) tf_[f] = tokens_[0].first.tf(f);
+      return true;
+    }
+    uint8_t mask = 0xff;
+    for (const auto& t : tokens_) mask &= t.first.field_mask();
+    bool any = false;
+    for (int f = 0; f < kNumFields; ++f) {
+      tf_[f] = 0;
+      if (!(mask & (1u << f))) continue;
+      auto lead = tokens_[0].first.positions(f);
+      uint32_t lead_rel = tokens_[0].second;
+      for (uint32_t p : lead) {
+        if (p < lead_rel) continue;
+        uint32_t start = p - lead_rel;
+        bool all = true;
+        for (size_t i = 1; i < tokens_.size() && all; ++i) {
+          auto pos = tokens_[i].first.positions(f);
+          all = std::binary_search(pos.begin(), pos.end(), start + tokens_[i].second);
+        }
+        if (all) ++tf_[f];
+      }
+      any |= tf_[f] > 0;
+    }
+    return any;
+  }
+
+  std::vector<std::pair<TermCursor, uint32_t>> tokens_;
+  uint32_t doc_ = kEndDoc;
+  uint32_t df_ = 0;
+  TfArray tf_{};
+};
+
+class ClauseCursor {
+ public:
+  explicit ClauseCursor(std::vector<PhraseCursor> alts) : alts_(std::move(alts)) {
+    for (const auto& a : alts_) df_ = std::max(df_, a.df());
+    Settle();
+  }
+
+  bool empty() const { return alts_.empty(); }
+  uint32_t doc() const { return doc_; }
+  uint32_t df() const { return df_; }
+  const TfArray& tf() const { return tf_; }
+  void Next() {
+    for (auto& a : alts_) {
+      if (a.doc() == doc_) a.Next();
+    }
+    Settle();
+  }
+  void NextGeq(uint32_t target) {
+    if (doc_ >= target) return;
+    for (auto& a : alts_) a.NextGeq(target);
+    Settle();
+  }
+  Status status() const {
+    for (const auto& a : alts_) SAIKI_RETURN_IF_ERROR(a.status());
+    return Status::Ok();
+  }
+
+  double idf = 0;
+
+ private:
+  void Settle() {
+    doc_ = kEndDoc;
+    for (const auto& a : alts_) doc_ = std::min(doc_, a.doc());
+    if (alts_.size() == 1) {
+      if (doc_ != kEndDoc) tf_ = alts_[0].tf();
+      return;
+    }
+    tf_.fill(0);
+    if (doc_ == kEndDoc) return;
+    for (const auto& a : alts_) {
+      if (a.doc() != doc_) continue;
+      for (int f = 0; f < kNumFields; ++f) tf_[f] += a.tf()[f];
+    }
+  }
+
+  std::vector<PhraseCursor> alts_;
+  uint32_t doc_ = kEndDoc;
+  uint32_t df_ = 0;
+  TfArray tf_{};
+};
+
+double Idf(double n, double df) { return std::log(1.0 + (n - df + 0.5) / (df + 0.5)); }
+
+// Per-query constants of BM25F.
+struct Scorer {
+  Scorer(const Bm25fParams& p, const DocTable& docs) : params(p), docs(docs) {
+    for (int f = 0; f < kNumFields; ++f) {
+      c1[f] = 1.0 - p.b[f];
+      c2[f] = p.b[f] / docs.average_length(f);
+    }
+  }
+  // Returns s(c,d); with `fields`, adds its split by field.
+  template <typename TfLike>
+  double Score(uint32_t docid, const TfLike& tf, double idf, double* fields) const {
+    const FieldLengths& len = docs.lengths(docid);
+    double part[kNumFields];
+    double t = 0;
+    for (int f = 0; f < kNumFields; ++f) {
+      part[f] = tf[f] ? params.weight[f] * tf[f] / (c1[f] + c2[f] * len[f]) : 0.0;
+      t += part[f];
+    }
+    if (t <= 0) return 0;
+    double s = idf * t * (params.k1 + 1) / (params.k1 + t);
+    if (fields) {
+      for (int f = 0; f < kNumFields; ++f) fields[f] += s * part[f] / t;
+    }
+    return s;
+  }
+  const Bm25fParams& params;
+  const DocTable& docs;
+  double c1[kNumFields], c2[kNumFields];
+};
+
+// Bounded top-k: a heap whose front is the worst kept hit.
+class TopK {
+ public:
+  explicit TopK(size_t k) : k_(k) { heap_.reserve(k); }
+  // a ranks before b
+  static bool Better(const Hit& a, const Hit& b) {
+    if (a.matched_clauses != b.matched_clauses) return a.matched_clauses > b.matched_clauses;
+    if (a.score != b.score) return a.score > b.score;
+    return a.docid < b.docid;
+  }
+  bool WouldKeep(const Hit& h) const { return heap_.size() < k_ || Better(h, heap_.front()); }
+  void Push(const Hit& h) {
+    if (k_ == 0) return;
+    if (heap_.size() < k_) {
+      heap_.push_back(h);
+      std::push_heap(heap_.begin(), heap_.end(), Better);
+    } else if (Better(h, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), Better);
+      heap_.back() = h;
+      std::push_heap(heap_.begin(), heap_.end(), Better);
+    }
+  }
+  std::vector<Hit> Sorted() {
+    std::sort(heap_.begin(), heap_.end(), Better);
+    return std::move(heap_);
+  }
+
+ private:
+  size_t k_;
+  std::vector<Hit> heap_;
+};
+
+// Opens the cursors of a clause. Alternatives with a token missing from the
+// index cannot match and are dropped; an empty phrase is dropped too.
+Result<ClauseCursor> OpenClause(const Clause& clause, PostingSource* source) {
+  std::vector<PhraseCursor> alts;
+  for (const Phrase& phrase : clause.alternatives) {
+    if (phrase.empty()) continue;
+    std::vector<std::pair<TermCursor, uint32_t>> tokens;
+    bool missing = false;
+    for (const PhraseToken& t : phrase) {
+      SAIKI_ASSIGN_OR_RETURN(const TermPostings* tp, source->Lookup(t.term));
+      if (tp == nullptr) {
+        missing = true;
+        break;
+      }
+      std::vector<const PostingList*> lists;
+      lists.reserve(tp->lists.size());
+      for (const auto& l : tp->lists) lists.push_back(&l);
+      tokens.emplace_back(TermCursor(std::move(lists)), t.rel);
+    }
+    if (!missing) alts.emplace_back(std::move(tokens));
+  }
+  return ClauseCursor(std::move(alts));
+}
+
+struct Bonus {
+  TermCursor cursor;
+  double idf;
+};
+
+// Every cursor one evaluation pass needs.
+struct QueryCursors {
+  std::vector<ClauseCursor> required, excluded, filters;
+  std::vector<Bonus> bonus;
+  bool all_required_possible = true;
+  bool filter_impossible = false;
+
+  Status status() const {
+    for (const auto* group : {&required, &excluded, &filters}) {
+      for (const auto& c : *group) SAIKI_RETURN_IF_ERROR(c.status());
+    }
+    for (const auto& b : bonus) SAIKI_RETURN_IF_ERROR(b.cursor.status());
+    return Status::Ok();
+  }
+};
+
+Result<QueryCursors> OpenAll(const CompiledQuery& query, PostingSource* source, double n) {
+  QueryCursors qc;
+  for (const Clause& c : query.required) {
+    SAIKI_ASSIGN_OR_RETURN(ClauseCursor cc, OpenClause(c, source));
+    if (cc.empty()) qc.all_required_possible = false;
+    cc.idf = Idf(n, cc.df());
+    qc.required.push_back(std::move(cc));
+  }
+  for (const Clause& c : query.excluded) {
+    SAIKI_ASSIGN_OR_RETURN(ClauseCursor cc, OpenClause(c, source));
+    if (!cc.empty()) qc.excluded.push_back(std::move(cc));
+  }
+  for (const Clause& c : query.filters) {
+    SAIKI_ASSIGN_OR_RETURN(ClauseCursor cc, OpenClause(c, source));
+    if (cc.empty()) qc.filter_impossible = true;
+    qc.filters.push_back(std::move(cc));
+  }
+  for (const std::string& term : query.bonus) {
+    SAIKI_ASSIGN_OR_RETURN(const TermPostings* tp, source->Lookup(term));
+    if (tp == nullptr) continue;
+    std::vector<const PostingList*> lists;
+    for (const auto& l : tp->lists) lists.push_back(&l);
+    TermCursor c(std::move(lists));
+    double idf = Idf(n, c.df());
+    qc.bonus.push_back({std::move(c), idf});
+  }
+  return qc;
+}
+
+// Scores one candidate that matched; `matched` marks the clauses at d.
+class Evaluator {
+ public:
+  Evaluator(const CompiledQuery& q, const DocTable& docs, const Bm25fParams& p, QueryCursors* qc)
+      : query_(q), docs_(docs), params_(p), scorer_(p, docs), qc_(qc) {}
+
+  // Everything a candidate must pass besides the scored clauses.
+  bool Admissible(uint32_t d) {
+    if (!docs_.live(d)) return false;
+    if (query_.price_min || query_.price_max) {
+      float price = docs_.price(d);
+      if (std::isnan(price)) return false;
+      if (query_.price_min && price < *query_.price_min - 1e-6) return false;
+      if (query_.price_max && price > *query_.price_max + 1e-6) return false;
+    }
+    for (auto& ex : qc_->excluded) {
+      ex.NextGeq(d);
+      if (ex.doc() == d) return false;
+    }
+    return true;
+  }
+
+  Hit Score(uint32_t d) {
+    Hit hit{d, 0.0, 0, {}, 0.0};
+    double* fields = query_.explain ? hit.field_scores.data() : nullptr;
+    for (auto& c : qc_->required) {
+      if (c.doc() != d) continue;
+      ++hit.matched_clauses;
+      hit.score += scorer_.Score(d, c.tf(), c.idf, fields);
+    }
+    for (auto& b : qc_->bonus) {
+      b.cursor.NextGeq(d);
+      if (b.cursor.doc() != d) continue;
+      uint16_t tf[kNumFields];
+      for (int f = 0; f < kNumFields; ++f) tf[f] = b.cursor.tf(f);
+      double s = params_.bonus_weight * scorer_.Score(d, tf, b.idf, nullptr);
+      hit.score += s;
+      hit.bonus_score += s;
+    }
+    return hit;
+  }
+
+ private:
+  const CompiledQuery& query_;
+  const DocTable& docs_;
+  const Bm25fParams& params_;
+  Scorer scorer_;
+  QueryCursors* qc_;
+};
+
+// All required clauses and filters must match: leapfrog intersection with
+// the rarest cursor leading.
+Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval,
+                   SearchOutcome* out) {
+  std::vector<ClauseCursor*> drivers;
+  for (auto& c : qc->required) drivers.push_back(&c);
+  for (auto& c : qc->filters) drivers.push_back(&c);
+  std::sort(drivers.begin(), drivers.end(),
+            [](const ClauseCursor* a, const ClauseCursor* b) { return a->df() < b->df(); });
+  TopK top(query.k);
+  ClauseCursor* lead = drivers[0];
+  uint32_t d = lead->doc();
+  while (d != kEndDoc) {
+    size_t i = 1;
+    for (; i < drivers.size(); ++i) {
+      drivers[i]->NextGeq(d);
+      uint32_t e = drivers[i]->doc();
+      if (e != d) {
+        d = e;
+        break;
+      }
+    }
+    if (i < drivers.size()) {
+      if (d == kEndDoc) break;
+      lead->NextGeq(d);
+      d = lead->doc();
+      continue;
+    }
+    if (eval->Admissible(d)) {
+      ++out->total;
+      top.Push(eval->Score(d));
+    }
+    lead->Next();
+    d = lead->doc();
+  }
+  out->hits = top.Sorted();
+  return qc->status();
+}
+
+// At least one required clause, every filter: a union of the clauses.
+Status Partial(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval,
+               SearchOutcome* out) {
+  TopK top(query.k);
+  for (;;) {
+    uint32_t d = kEndDoc;
+    for (const auto& c : qc->required) d = std::min(d, c.doc());
+    if (d == kEndDoc) break;
+    bool pass = true;
+    for (auto& f : qc->filters) {
+      f.NextGeq(d);
+      pass &= f.doc() == d;
+    }
+    if (pass && eval->Admissible(d)) {
+      ++out->total;
+      top.Push(eval->Score(d));
+    }
+    for (auto& c : qc->required) {
+      if (c.doc() == d) c.Next();
+    }
+  }
+  out->hits = top.Sorted();
+  out->partial = out->total > 0;
+  return qc->status();
+}
+
+}  // namespace
+
+Result<SearchOutcome> Search(const CompiledQuery& query, PostingSource* source,
+                             const DocTable& docs, const Bm25fParams& params) {
+  SearchOutcome out;
+  const double n = docs.live_count();
+  {
+    SAIKI_ASSIGN_OR_RETURN(QueryCursors qc, OpenAll(query, source, n));
+    if (qc.filter_impossible) return out;
+    bool runnable = (!qc.required.empty() && qc.all_required_possible) ||
+                    (qc.required.empty() && !qc.filters.empty());
+    if (runnable) {
+      Evaluator eval(query, docs, params, &qc);
+      SAIKI_RETURN_IF_ERROR(Conjunctive(query, &qc, &eval, &out));
+    }
+  }
+  if (out.total == 0 && query.allow_partial && query.required.size() >= 2) {
+    // The conjunctive pass moved the cursors: open fresh ones.
+    SAIKI_ASSIGN_OR_RETURN(QueryCursors qc, OpenAll(query, source, n));
+    std::erase_if(qc.required, [](const ClauseCursor& c) { return c.empty(); });
+    Evaluator eval(query, docs, params, &qc);
+    SAIKI_RETURN_IF_ERROR(Partial(query, &qc, &eval, &out));
+  }
+  return out;
+}
+
+}  // namespace saiki::index

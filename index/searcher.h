@@ -1,0 +1,103 @@
+// Retrieval and BM25F scoring: evaluates a compiled query over the posting
+// lists and returns the top k documents.
+//
+// A query is a set of clauses. A clause is a group of alternative phrases
+// (the term and its synonyms); a phrase is a list of tokens at relative
+// positions that must appear in one field (a single token is a phrase of
+// one). Required clauses must all match (conjunctive evaluation, rarest
+// first); when they cannot all match, the searcher falls back to partial
+// matches ranked by how many clauses they match, then by score, and says so.
+// Excluded clauses remove documents; filter clauses (brand/category keys)
+// restrict without scoring; a price range is checked against the docs
+// table; bonus tokens (whole dictionary words) add score to documents that
+// already match.
+//
+// BM25F (Robertson & Zaragoza, 2009), per clause c and document d:
+//   T(c,d)  = sum_f w_f * tf_f(c,d) / (1 - b_f + b_f * len_f(d) / avglen_f)
+//   idf(c)  = ln(1 + (N - df(c) + 0.5) / (df(c) + 0.5))
+//   s(c,d)  = idf(c) * T * (k1 + 1) / (k1 + T)
+// score(d) = sum of s over matched clauses + sum over present bonus tokens.
+// tf of a phrase is its number of positional occurrences; df of a phrase is
+// estimated by its rarest token, and of a group by its most common
+// alternative. With one field of weight 1 this is classic BM25.
+#ifndef SAIKI_INDEX_SEARCHER_H_
+#define SAIKI_INDEX_SEARCHER_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/doc_table.h"
+#include "index/postings.h"
+#include "saiki/status.h"
+
+namespace saiki::index {
+
+struct Bm25fParams {
+  double k1 = 1.2;
+  std::array<double, kNumFields> weight{3.0, 2.0, 1.5, 1.5, 1.0};  // title..description
+  std::array<double, kNumFields> b{0.75, 0.5, 0.5, 0.5, 0.75};
+  double bonus_weight = 1.0;  // multiplier of whole-word bonus scores
+};
+
+// All segments' posting lists of one term, in docid order.
+struct TermPostings {
+  std::vector<PostingList> lists;
+  uint32_t df = 0;
+};
+
+// Where the searcher gets posting lists from (the engine's cache over
+// SQLite). Called once per distinct token per query.
+class PostingSource {
+ public:
+  virtual ~PostingSource() = default;
+  // nullptr when the term is not in the index.
+  virtual Result<const TermPostings*> Lookup(std::string_view term) = 0;
+};
+
+struct PhraseToken {
+  std::string term;
+  uint32_t rel;  // position relative to the phrase start
+};
+using Phrase = std::vector<PhraseToken>;
+// Alternatives; matches when any does.
+struct Clause {
+  std::vector<Phrase> alternatives;
+  std::string label;  // for explanations: the text the user typed
+};
+
+struct CompiledQuery {
+  std::vector<Clause> required;
+  std::vector<Clause> excluded;
+  std::vector<Clause> filters;     // unscored, all required
+  std::vector<std::string> bonus;  // optional scored tokens
+  std::optional<double> price_min, price_max;
+  size_t k = 10;
+  bool explain = false;
+  bool allow_partial = true;  // fall back to partial matches when none match all
+};
+
+struct Hit {
+  uint32_t docid;
+  double score;
+  uint32_t matched_clauses;
+  // With explain: score by field, and the whole-word bonus.
+  std::array<double, kNumFields> field_scores{};
+  double bonus_score = 0;
+};
+
+struct SearchOutcome {
+  std::vector<Hit> hits;  // best first: score desc, then docid asc
+  uint64_t total = 0;     // documents matching (all clauses, or partially)
+  bool partial = false;   // no document matched every clause
+};
+
+Result<SearchOutcome> Search(const CompiledQuery& query, PostingSource* source,
+                             const DocTable& docs, const Bm25fParams& params);
+
+}  // namespace saiki::index
+
+#endif  // SAIKI_INDEX_SEARCHER_H_

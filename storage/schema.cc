@@ -1,0 +1,113 @@
+// Schema creation and migrations. Each entry of kMigrations takes a database
+// from version i to i+1 and runs in the same transaction as the version bump,
+// so an interrupted migration leaves the old version whole.
+#include "storage/schema.h"
+
+#include <string>
+
+namespace saiki::storage {
+namespace {
+
+// kMigrations[i] upgrades version i to i+1.
+const char* const kMigrations[] = {
+    // 0 -> 1: the search core.
+    R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE products(
+  docid INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  brand TEXT NOT NULL DEFAULT '',
+  category TEXT NOT NULL DEFAULT '',
+  price REAL,
+  rating REAL,
+  review_count INTEGER,
+  tags TEXT NOT NULL DEFAULT '',
+  attrs TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE segments(
+  seg INTEGER PRIMARY KEY,
+  first_docid INTEGER NOT NULL,
+  last_docid INTEGER NOT NULL,
+  ndocs INTEGER NOT NULL,
+  docs BLOB NOT NULL
+);
+CREATE TABLE postings(
+  term BLOB NOT NULL,
+  seg INTEGER NOT NULL,
+  df INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE UNIQUE INDEX postings_term_seg ON postings(term, seg);
+CREATE INDEX postings_seg ON postings(seg);
+CREATE TABLE tombstones(docid INTEGER PRIMARY KEY);
+CREATE TABLE synonyms(term TEXT PRIMARY KEY, grp INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta(key, value) VALUES ('postings_format', 1), ('next_seg', 1);
+)sql",
+};
+constexpr int kNumMigrations = sizeof(kMigrations) / sizeof(kMigrations[0]);
+static_assert(kNumMigrations == kSchemaVersion, "one migration per schema version");
+
+Result<int64_t> PragmaInt(Connection* conn, const char* sql) {
+  SAIKI_ASSIGN_OR_RETURN(Statement * st, conn->Prepare(sql));
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  int64_t v = row ? st->ColumnInt(0) : 0;
+  st->Reset();
+  return v;
+}
+
+}  // namespace
+
+Status PrepareSchema(Connection* conn, bool read_only) {
+  // Reading the header first turns "file is not a database" into a clear
+  // error before any pragma tries to write.
+  auto app_id = PragmaInt(conn, "PRAGMA application_id");
+  if (!app_id.ok()) {
+    if (app_id.status().code() == StatusCode::kCorruption) {
+      return Status::Corruption(conn->path() + ": not a saiki database (not an SQLite file)");
+    }
+    return app_id.status();
+  }
+  SAIKI_ASSIGN_OR_RETURN(int64_t version, PragmaInt(conn, "PRAGMA user_version"));
+  SAIKI_ASSIGN_OR_RETURN(int64_t tables,
+                         PragmaInt(conn, "SELECT count(*) FROM sqlite_schema"));
+  bool empty = *app_id == 0 && version == 0 && tables == 0;
+  if (!empty && *app_id != kApplicationId) {
+    return Status::Corruption(conn->path() +
+                              ": not a saiki database (an SQLite file of another application)");
+  }
+  if (version > kSchemaVersion) {
+    return Status::NotSupported(conn->path() + ": database schema version " +
+                                std::to_string(version) + " is newer than this saiki supports (" +
+                                std::to_string(kSchemaVersion) + "); upgrade saiki");
+  }
+  if (read_only) {
+    if (version < kSchemaVersion) {
+      return Status::NotSupported(conn->path() + ": database needs an upgrade (schema version " +
+                                  std::to_string(version) + "), which a read-only open cannot do");
+    }
+    return Status::Ok();
+  }
+  // WAL lets readers go on while a writer imports; NORMAL sync is durable
+  // across process crashes (a power loss may lose the last commits, never
+  // corrupt the file): see README "Guarantees".
+  SAIKI_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL"));
+  SAIKI_RETURN_IF_ERROR(conn->Exec("PRAGMA synchronous=NORMAL"));
+  if (version == kSchemaVersion) return Status::Ok();
+
+  SAIKI_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(conn));
+  // Re-read under the write lock: another process may have migrated first.
+  SAIKI_ASSIGN_OR_RETURN(version, PragmaInt(conn, "PRAGMA user_version"));
+  for (int64_t v = version; v < kSchemaVersion; ++v) {
+    Status s = conn->Exec(kMigrations[v]);
+    if (!s.ok()) return s.WithContext("migrating schema to version " + std::to_string(v + 1));
+  }
+  std::string bump = "PRAGMA application_id=" + std::to_string(kApplicationId) +
+                     "; PRAGMA user_version=" + std::to_string(kSchemaVersion);
+  SAIKI_RETURN_IF_ERROR(conn->Exec(bump.c_str()));
+  return txn->Commit();
+}
+
+}  // namespace saiki::storage

@@ -1,0 +1,39 @@
+// The database schema: what one saiki file holds, its version, and the
+// migrations that bring an older file up to date.
+//
+// A saiki database is an SQLite file with PRAGMA application_id = 0x5341494B
+// ("SAIK") and PRAGMA user_version = its schema version. Tables (version 1):
+//   meta(key, value)          counters and format versions
+//   settings(key, value)      user-settable options (BM25F weights, ...)
+//   products(docid, id, ...)  the catalogue; docid is the internal number
+//                             used in postings, never reused (AUTOINCREMENT)
+//   segments(seg, ...)        per-segment document table (docs blob)
+//   postings(term, seg, ...)  one compressed posting list per term and
+//                             segment (format in index/postings.h)
+//   tombstones(docid)         deleted docids still present in postings,
+//                             purged when segments are merged
+//   synonyms(term, grp)       query-time synonym groups (normalized terms)
+// The full description, with the blob formats, is in docs/FORMAT.md.
+#ifndef SAIKI_STORAGE_SCHEMA_H_
+#define SAIKI_STORAGE_SCHEMA_H_
+
+#include "saiki/status.h"
+#include "storage/sqlite.h"
+
+namespace saiki::storage {
+
+inline constexpr int kApplicationId = 0x5341494B;  // "SAIK"
+inline constexpr int kSchemaVersion = 1;
+
+// Sets the connection's pragmas (WAL, synchronous=NORMAL, foreign keys) and
+// makes sure the file is a saiki database of the current schema: creates the
+// schema in an empty file, migrates an older one in one transaction.
+// Fails with kCorruption for a file that is not a saiki database (another
+// SQLite database, or not SQLite at all), kNotSupported for a newer schema.
+// A read-only connection is checked but never created or migrated
+// (kNotSupported if it would need to be).
+Status PrepareSchema(Connection* conn, bool read_only);
+
+}  // namespace saiki::storage
+
+#endif  // SAIKI_STORAGE_SCHEMA_H_

@@ -1,0 +1,207 @@
+// SQLite wrapper implementation. See sqlite.h for the contracts.
+#include "storage/sqlite.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace saiki::storage {
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_status_ = Status::Ok();
+  return *this;
+}
+
+namespace {
+// Records the first failing bind so that Step() can report it.
+void NoteBind(Status* status, const Connection* conn, int rc) {
+  if (rc != SQLITE_OK && status->ok()) *status = conn->FromSqlite(rc, "bind");
+}
+}  // namespace
+
+Statement& Statement::Bind(int index, int64_t value) {
+  NoteBind(&bind_status_, conn_, sqlite3_bind_int64(stmt_, index, value));
+  return *this;
+}
+Statement& Statement::BindDouble(int index, double value) {
+  NoteBind(&bind_status_, conn_, sqlite3_bind_double(stmt_, index, value));
+  return *this;
+}
+Statement& Statement::BindText(int index, std::string_view value) {
+  // An empty view may have a null data pointer, which SQLite would store as
+  // NULL: an empty string must stay an empty string.
+  NoteBind(&bind_status_, conn_,
+           sqlite3_bind_text64(stmt_, index, value.data() ? value.data() : "", value.size(),
+                               SQLITE_TRANSIENT, SQLITE_UTF8));
+  return *this;
+}
+Statement& Statement::BindBlob(int index, std::string_view bytes) {
+  // A zero-length blob must still be a blob, not NULL: pass a valid pointer.
+  static const char kEmpty = 0;
+  NoteBind(&bind_status_, conn_,
+           sqlite3_bind_blob64(stmt_, index, bytes.empty() ? &kEmpty : bytes.data(),
+                               bytes.size(), SQLITE_TRANSIENT));
+  return *this;
+}
+Statement& Statement::BindNull(int index) {
+  NoteBind(&bind_status_, conn_, sqlite3_bind_null(stmt_, index));
+  return *this;
+}
+
+Result<bool> Statement::Step() {
+  if (!bind_status_.ok()) return bind_status_;
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Status s = conn_->FromSqlite(rc, sqlite3_sql(stmt_));
+  sqlite3_reset(stmt_);
+  return s;
+}
+
+Status Statement::Run() {
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) return Status::Ok();
+  }
+}
+
+int64_t Statement::ColumnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
+double Statement::ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
+bool Statement::ColumnIsNull(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
+std::string_view Statement::ColumnText(int col) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string_view(reinterpret_cast<const char*>(p), n) : std::string_view();
+}
+std::string_view Statement::ColumnBlob(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string_view(static_cast<const char*>(p), n) : std::string_view();
+}
+
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
+                                                     const ConnectionOptions& options) {
+  struct stat st;
+  bool exists = ::stat(path.c_str(), &st) == 0;
+  if (!exists) {
+    if (!options.create_if_missing || options.read_only) {
+      return Status::NotFound(path + ": no such database file");
+    }
+    // Create it ourselves so that it is owner-only from the first byte:
+    // SQLite would use 0644 minus umask, and the -wal/-shm files copy the
+    // main file's mode.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) {
+      return Status::IoError(path + ": cannot create database file: " + std::strerror(errno));
+    }
+    if (fd >= 0) ::close(fd);
+  } else if (S_ISDIR(st.st_mode)) {
+    return Status::InvalidArgument(path + ": is a directory, not a database file");
+  }
+
+  std::unique_ptr<Connection> conn(new Connection());
+  conn->path_ = path;
+  int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+  flags |= SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &conn->db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = conn->FromSqlite(rc, "open " + path);
+    return s;
+  }
+  sqlite3_extended_result_codes(conn->db_, 1);
+  sqlite3_busy_timeout(conn->db_, options.busy_timeout_ms);
+  return conn;
+}
+
+Connection::~Connection() {
+  cache_.clear();  // finalize statements before closing
+  if (db_) sqlite3_close(db_);
+}
+
+Status Connection::Exec(const char* sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+  if (rc == SQLITE_OK) return Status::Ok();
+  std::string msg = err ? err : sqlite3_errstr(rc);
+  sqlite3_free(err);
+  return FromSqlite(rc, msg);
+}
+
+Result<Statement*> Connection::Prepare(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) {
+    it->second->Reset();
+    return it->second.get();
+  }
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return FromSqlite(rc, std::string("prepare: ") + sql);
+  auto owned = std::make_unique<Statement>(this, stmt);
+  Statement* raw = owned.get();
+  cache_.emplace(sql, std::move(owned));
+  return raw;
+}
+
+Status Connection::FromSqlite(int rc, std::string_view context) const {
+  std::string detail = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  std::string msg = path_ + ": " + std::string(context) + ": " + detail;
+  switch (rc & 0xff) {
+    case SQLITE_OK:
+      return Status::Ok();
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Status::Busy(path_ + ": database busy (another process holds the lock; "
+                          "retry later or raise the busy timeout)");
+    case SQLITE_NOTADB:
+      return Status::Corruption(path_ + ": file is not a database");
+    case SQLITE_CORRUPT:
+      return Status::Corruption(msg);
+    case SQLITE_FULL:
+      return Status::IoError(path_ + ": disk full: " + detail);
+    case SQLITE_READONLY:
+      return Status::IoError(path_ + ": database is read-only: " + detail);
+    case SQLITE_CANTOPEN:
+      return Status::IoError(path_ + ": cannot open database file: " + detail);
+    case SQLITE_IOERR:
+    case SQLITE_PERM:
+    case SQLITE_NOMEM:
+      return Status::IoError(msg);
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE:
+    case SQLITE_TOOBIG:
+      return Status::InvalidArgument(msg);
+    default:
+      return Status::Internal(msg);
+  }
+}
+
+int64_t Connection::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
+int Connection::Changes() const { return sqlite3_changes(db_); }
+
+Result<std::unique_ptr<Transaction>> Transaction::Begin(Connection* conn) {
+  SAIKI_RETURN_IF_ERROR(conn->Exec("BEGIN IMMEDIATE"));
+  return std::unique_ptr<Transaction>(new Transaction(conn));
+}
+
+Transaction::~Transaction() {
+  if (!done_) (void)conn_->Exec("ROLLBACK");
+}
+
+Status Transaction::Commit() {
+  Status s = conn_->Exec("COMMIT");
+  if (s.ok()) done_ = true;
+  return s;
+}
+
+}  // namespace saiki::storage

@@ -1,0 +1,119 @@
+// A thin RAII layer over the SQLite C API: a connection with a cache of
+// prepared statements, statements with typed binds and column reads, and a
+// scoped transaction. This is the only place SQLite result codes become a
+// Status (FromSqlite), so every caller gets the same messages and codes
+// (SQLITE_BUSY -> kBusy, SQLITE_NOTADB/CORRUPT -> kCorruption, ...).
+//
+// Thread-safety: a Connection and its statements belong to one thread at a
+// time (SQLite's multi-thread mode); open one Connection per thread.
+#ifndef SAIKI_STORAGE_SQLITE_H_
+#define SAIKI_STORAGE_SQLITE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "saiki/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace saiki::storage {
+
+class Connection;
+
+// A prepared statement. Obtained from Connection::Prepare (cached, owned by
+// the connection) and reset automatically by the next Bind* after a Step.
+class Statement {
+ public:
+  Statement(Connection* conn, sqlite3_stmt* stmt) : conn_(conn), stmt_(stmt) {}
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Resets the statement and clears its bindings. Call before binding anew.
+  Statement& Reset();
+  // Parameters are 1-based as in SQLite. Text and blobs are copied.
+  Statement& Bind(int index, int64_t value);
+  Statement& BindDouble(int index, double value);
+  Statement& BindText(int index, std::string_view value);
+  Statement& BindBlob(int index, std::string_view bytes);
+  Statement& BindNull(int index);
+
+  // Steps once: true when a row is available, false when done.
+  Result<bool> Step();
+  // Steps until done (for statements that return no rows of interest).
+  Status Run();
+
+  int64_t ColumnInt(int col) const;
+  double ColumnDouble(int col) const;
+  bool ColumnIsNull(int col) const;
+  // Views stay valid until the next Step/Reset of this statement.
+  std::string_view ColumnText(int col) const;
+  std::string_view ColumnBlob(int col) const;
+
+ private:
+  Connection* conn_;
+  sqlite3_stmt* stmt_;
+  Status bind_status_;  // first bind error, reported by Step()
+};
+
+struct ConnectionOptions {
+  bool create_if_missing = true;
+  bool read_only = false;
+  int busy_timeout_ms = 5000;
+};
+
+class Connection {
+ public:
+  // Opens `path`. A new file is created with owner-only permissions (0600).
+  // Fails with kNotFound when the file is missing and create_if_missing is
+  // false, kIoError when it cannot be opened.
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path,
+                                                  const ConnectionOptions& options);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one or more SQL statements with no parameters and no results.
+  Status Exec(const char* sql);
+  // Returns a cached prepared statement for `sql`, reset and unbound. The
+  // pointer stays valid for the connection's lifetime. Do not use the same
+  // statement in two nested loops.
+  Result<Statement*> Prepare(const char* sql);
+
+  // Converts an SQLite result code into a Status with `context`.
+  Status FromSqlite(int rc, std::string_view context) const;
+
+  int64_t LastInsertRowid() const;
+  int Changes() const;
+  const std::string& path() const { return path_; }
+  sqlite3* raw() { return db_; }
+
+ private:
+  Connection() = default;
+  sqlite3* db_ = nullptr;
+  std::string path_;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+};
+
+// BEGIN IMMEDIATE on construction (taking the write lock up front, so a busy
+// database fails at the start, not halfway), ROLLBACK on destruction unless
+// Commit() succeeded.
+class Transaction {
+ public:
+  static Result<std::unique_ptr<Transaction>> Begin(Connection* conn);
+  ~Transaction();
+  Status Commit();
+
+ private:
+  explicit Transaction(Connection* conn) : conn_(conn) {}
+  Connection* conn_;
+  bool done_ = false;
+};
+
+}  // namespace saiki::storage
+
+#endif  // SAIKI_STORAGE_SQLITE_H_
