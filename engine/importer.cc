@@ -332,6 +332,8 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
     doc.tags = field(kTagsCol);
     doc.description = field(kDescriptionCol);
     doc.price = *price ? static_cast<float>(**price) : std::numeric_limits<float>::quiet_NaN();
+    if (*rating) doc.rating = static_cast<float>(**rating);
+    if (*reviews) doc.reviews = static_cast<uint32_t>(std::min<int64_t>(**reviews, UINT32_MAX));
     builder.Add(docid, doc);
     if (builder.memory_bytes() > kSegmentMemoryBudget) {
       SAIKI_RETURN_IF_ERROR(WriteSegment(&builder));

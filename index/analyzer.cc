@@ -36,6 +36,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -199,25 +200,36 @@ bool MayNeedKanaFold(std::string_view s) {
   return false;
 }
 
-// Steps 3 and 4 in one pass from `in` (NFKC_CF text) to `out`. Returns whether
-// anything changed. Decisions about a dash look at what has already been
-// written (is the previous character katakana, after folding?) and at the
-// next character that is not itself a dash, so a run of dashes is treated as
-// a whole and the pass is idempotent.
-bool FoldKana(std::string_view in, std::string* out) {
+// What FoldKana did: nothing, or changed the text, or changed a text holding a
+// combining kana voicing mark (U+3099/U+309A), the one case where folding can
+// leave text that NFKC would change again (わ + ゙ stays apart, ワ + ゙ composes
+// to ヷ). Every other change maps starters to starters that compose with
+// nothing, and ー is dropped only before a non-mark.
+enum class Fold { kUnchanged, kChanged, kChangedNearMark };
+
+// Steps 3 and 4 in one pass from `in` (NFKC_CF text) to `out`. Decisions
+// about a dash look at what has already been written (is the previous
+// character katakana, after folding?) and at the next character that is not
+// itself a dash, so a run of dashes is treated as a whole and the pass is
+// idempotent. Unchanged stretches are copied in bulk, not per character.
+Fold FoldKana(std::string_view in, std::string* out) {
   out->clear();
-  out->reserve(in.size());
+  out->reserve(in.size() + 16);
   const auto* s = reinterpret_cast<const uint8_t*>(in.data());
   const size_t n = in.size();
+  size_t copied = 0;  // input before this offset is already in `out` (or dropped)
   bool changed = false;
+  bool voicing_mark = false;
 
-  // The katakana word ending at the end of `out`, if any.
+  // The katakana word ending at the current position, if any.
   bool in_word = false;
   int word_chars = 0;            // characters other than combining marks
   bool word_has_letter = false;  // some character other than ー
-  size_t trailing_bars = kNone;  // offset in `out` where its final run of ー starts
-  auto end_word = [&]() {
-    if (in_word && word_chars >= 4 && word_has_letter && trailing_bars != kNone) {
+  size_t trailing_bars = kNone;  // output offset where its final run of ー starts
+  auto end_word = [&](size_t at) {  // `at`: input offset where the word ended
+    if (word_chars >= 4 && word_has_letter && trailing_bars != kNone) {
+      out->append(in.data() + copied, at - copied);
+      copied = at;
       out->resize(trailing_bars);
       changed = true;
     }
@@ -232,10 +244,13 @@ bool FoldKana(std::string_view in, std::string* out) {
 
   size_t i = 0;
   while (i < n) {
-    if (s[i] < 0x80 && s[i] != '-' && s[i] != '~') {  // plain ASCII: never folded
-      end_word();
-      out->push_back(static_cast<char>(s[i]));
-      ++i;
+    const size_t start = i;
+    const uint8_t b = s[i];
+    // Plain ASCII and U+4000..U+9FFF (kanji; no marks there) are never
+    // folded; they only end a katakana word.
+    if ((b < 0x80 && b != '-' && b != '~') || (b >= 0xE4 && b <= 0xE9)) {
+      if (in_word) end_word(start);
+      i += b < 0x80 ? 1 : 3;
       continue;
     }
     UChar32 orig;
@@ -273,7 +288,7 @@ bool FoldKana(std::string_view in, std::string* out) {
       }
       ++word_chars;
       if (c == kLongVowel) {
-        if (trailing_bars == kNone) trailing_bars = out->size();
+        if (trailing_bars == kNone) trailing_bars = out->size() + (start - copied);
       } else {
         word_has_letter = true;
         trailing_bars = kNone;
@@ -282,14 +297,21 @@ bool FoldKana(std::string_view in, std::string* out) {
       // A combining mark belongs to the word: "ー゙" does not end in ー, and
       // dropping the ー would let the mark compose with the letter before.
       trailing_bars = kNone;
-    } else {
-      end_word();
+    } else if (in_word) {
+      end_word(start);
     }
-    if (c != orig) changed = true;
-    AppendUtf8(c, out);
+    if (c == 0x3099 || c == 0x309A) voicing_mark = true;
+    if (c != orig) {
+      out->append(in.data() + copied, start - copied);
+      AppendUtf8(c, out);
+      copied = i;
+      changed = true;
+    }
   }
-  end_word();
-  return changed;
+  if (in_word) end_word(n);
+  if (!changed) return Fold::kUnchanged;
+  out->append(in.data() + copied, n - copied);
+  return voicing_mark ? Fold::kChangedNearMark : Fold::kChanged;
 }
 
 // ---------------------------------------------------------------------------
@@ -302,6 +324,20 @@ struct ThreadScratch {
   std::unique_ptr<icu::BreakIterator> words;
   bool words_tried = false;
   UText utext = UTEXT_INITIALIZER;  // reused so ICU allocates its UTF-8 buffers once
+
+  // Dictionary segmentation is most of the analyzer's time, and catalogue
+  // text repeats its short CJK runs (ドッグフード, 小型犬用, 送料無料) again
+  // and again, so the segmentation of short runs is remembered: run text ->
+  // words as (start byte, length, unit index) triples. Bounded by clearing
+  // when full; ICU's answer is a pure function of the run, so the memo never
+  // changes a result.
+  static constexpr size_t kMemoMaxRunBytes = 60;
+  static constexpr size_t kMemoMaxEntries = 1 << 14;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> word_memo;
 
   ThreadScratch() = default;
   ThreadScratch(const ThreadScratch&) = delete;
@@ -491,9 +527,23 @@ void Tokenizer::DictionaryWords(std::string_view text, size_t begin, size_t end,
     EmitWord(text.substr(begin, end - begin), base);
     return;
   }
+  const std::string_view run = text.substr(begin, end - begin);
+  const bool memo = run.size() <= ThreadScratch::kMemoMaxRunBytes;  // offsets fit a byte
+  if (memo) {
+    auto it = sc_.word_memo.find(run);
+    if (it != sc_.word_memo.end()) {
+      const std::string& w = it->second;
+      for (size_t j = 0; j + 2 < w.size(); j += 3) {
+        auto b = static_cast<uint8_t>(w[j]), len = static_cast<uint8_t>(w[j + 1]);
+        EmitWord(run.substr(b, len), base + static_cast<uint8_t>(w[j + 2]));
+      }
+      return;
+    }
+  }
   icu::BreakIterator* bi = sc_.Words();
-  if (bi == nullptr || !sc_.SetText(bi, text.substr(begin, end - begin))) return;
-  size_t k = 0;  // unit holding the current word start; words come in order
+  if (bi == nullptr || !sc_.SetText(bi, run)) return;
+  std::string found;  // memo entry being built
+  size_t k = 0;       // unit holding the current word start; words come in order
   int32_t start = bi->first();
   for (int32_t stop = bi->next(); stop != icu::BreakIterator::DONE;
        start = stop, stop = bi->next()) {
@@ -501,6 +551,15 @@ void Tokenizer::DictionaryWords(std::string_view text, size_t begin, size_t end,
     size_t at = begin + static_cast<size_t>(start);
     while (k + 1 < m && u[k + 1] <= at) ++k;
     EmitWord(text.substr(at, static_cast<size_t>(stop - start)), base + static_cast<uint32_t>(k));
+    if (memo) {
+      found.push_back(static_cast<char>(start));
+      found.push_back(static_cast<char>(stop - start));
+      found.push_back(static_cast<char>(k));
+    }
+  }
+  if (memo) {
+    if (sc_.word_memo.size() >= ThreadScratch::kMemoMaxEntries) sc_.word_memo.clear();
+    sc_.word_memo.emplace(std::string(run), std::move(found));
   }
 }
 
@@ -680,15 +739,18 @@ class IcuAnalyzer final : public Analyzer {
   }
 
   // Steps 1-4; the result is left in sc->norm. Folding kana can undo NFKC in
-  // rare cases (わ + combining ゙ is not composed, ワ + ゙ is: ヷ), so the pair
-  // of steps repeats until the text is stable; two rounds suffice in
-  // practice, the bound only guards against surprises.
+  // rare cases (see Fold), so then the pair of steps repeats until the text
+  // is stable; two rounds suffice in practice, the bound only guards against
+  // surprises.
   void NormalizeInto(std::string_view text, ThreadScratch* sc) const {
     std::string_view valid = SanitizeUtf8(Truncate(text), &sc->tmp);
     Nfkc(valid, &sc->norm);
     for (int round = 0; round < 4; ++round) {
-      if (!MayNeedKanaFold(sc->norm) || !FoldKana(sc->norm, &sc->tmp)) return;
+      if (!MayNeedKanaFold(sc->norm)) return;
+      Fold fold = FoldKana(sc->norm, &sc->tmp);
+      if (fold == Fold::kUnchanged) return;
       sc->norm.swap(sc->tmp);
+      if (fold == Fold::kChanged) return;
       UErrorCode st = U_ZERO_ERROR;
       UBool normalized = nfkc_cf_->isNormalizedUTF8(
           icu::StringPiece(sc->norm.data(), static_cast<int32_t>(sc->norm.size())), st);

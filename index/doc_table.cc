@@ -4,12 +4,86 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <algorithm>
 
 namespace saiki::index {
 
+namespace {
+
+void PutU32(std::string* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void PutF32(std::string* out, float f) {
+  uint32_t bits;
+  static_assert(sizeof(bits) == sizeof(f));
+  std::memcpy(&bits, &f, sizeof(bits));
+  PutU32(out, bits);
+}
+bool GetU32(const uint8_t** p, const uint8_t* end, uint32_t* v) {
+  if (end - *p < 4) return false;
+  const uint8_t* q = *p;
+  *v = uint32_t(q[0]) | uint32_t(q[1]) << 8 | uint32_t(q[2]) << 16 | uint32_t(q[3]) << 24;
+  *p += 4;
+  return true;
+}
+bool GetF32(const uint8_t** p, const uint8_t* end, float* f) {
+  uint32_t bits;
+  if (!GetU32(p, end, &bits)) return false;
+  std::memcpy(f, &bits, sizeof(bits));
+  return true;
+}
+
+uint64_t Fnv1a64(std::string_view bytes) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// splitmix64's finalizer: spreads a 64-bit key over all bits.
+uint64_t Mix(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+uint32_t StableHash(std::string_view bytes) {
+  if (bytes.empty()) return 0;
+  uint64_t h = Fnv1a64(bytes);
+  uint32_t folded = static_cast<uint32_t>(h ^ (h >> 32));
+  return folded == 0 ? 1 : folded;
+}
+
+TitleSignature MinHashSignature(const std::vector<std::string_view>& tokens) {
+  TitleSignature sig{};
+  if (tokens.empty()) return sig;
+  std::array<uint64_t, kSignatureSlots> mins;
+  mins.fill(UINT64_MAX);
+  for (std::string_view t : tokens) {
+    uint64_t base = Fnv1a64(t);
+    for (int i = 0; i < kSignatureSlots; ++i) {
+      mins[i] = std::min(mins[i], Mix(base + 0x9e3779b97f4a7c15ull * (i + 1)));
+    }
+  }
+  for (int i = 0; i < kSignatureSlots; ++i) sig[i] = static_cast<uint16_t>(mins[i]);
+  return sig;
+}
+
+double SignatureSimilarity(const TitleSignature& a, const TitleSignature& b) {
+  static const TitleSignature kEmpty{};
+  if (a == kEmpty || b == kEmpty) return 0.0;
+  int equal = 0;
+  for (int i = 0; i < kSignatureSlots; ++i) equal += a[i] == b[i];
+  return static_cast<double>(equal) / kSignatureSlots;
+}
+
 std::string EncodeDocs(const std::vector<DocInfo>& docs) {
   std::string out;
-  out.reserve(docs.size() * 12 + 8);
+  out.reserve(docs.size() * 56 + 8);
   out.push_back(static_cast<char>(kDocsFormat));
   PutVarint(&out, static_cast<uint32_t>(docs.size()));
   uint32_t prev = 0;
@@ -17,10 +91,15 @@ std::string EncodeDocs(const std::vector<DocInfo>& docs) {
     PutVarint(&out, d.docid - prev);
     prev = d.docid;
     for (int f = 0; f < kNumFields; ++f) PutVarint(&out, d.lengths[f]);
-    uint32_t bits;
-    static_assert(sizeof(bits) == sizeof(d.price));
-    std::memcpy(&bits, &d.price, sizeof(bits));
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+    PutF32(&out, d.price);
+    PutU32(&out, d.brand);
+    for (uint32_t c : d.category) PutU32(&out, c);
+    PutF32(&out, d.rating);
+    PutVarint(&out, d.reviews);
+    for (uint16_t s : d.signature) {
+      out.push_back(static_cast<char>(s & 0xff));
+      out.push_back(static_cast<char>(s >> 8));
+    }
   }
   return out;
 }
@@ -46,10 +125,13 @@ Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&
       if (!GetVarint(&p, end, &len)) return bad("truncated lengths");
       d.lengths[f] = static_cast<uint16_t>(std::min<uint32_t>(len, UINT16_MAX));
     }
-    if (end - p < 4) return bad("truncated price");
-    uint32_t bits = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-    p += 4;
-    std::memcpy(&d.price, &bits, sizeof(bits));
+    bool ok = GetF32(&p, end, &d.price) && GetU32(&p, end, &d.brand);
+    for (int c = 0; ok && c < kCategoryLevels; ++c) ok = GetU32(&p, end, &d.category[c]);
+    ok = ok && GetF32(&p, end, &d.rating) && GetVarint(&p, end, &d.reviews);
+    if (!ok || end - p < 2 * kSignatureSlots) return bad("truncated product values");
+    for (int i = 0; i < kSignatureSlots; ++i, p += 2) {
+      d.signature[i] = static_cast<uint16_t>(p[0] | (p[1] << 8));
+    }
     visit(d);
   }
   if (p != end) return bad("trailing bytes");
@@ -59,13 +141,11 @@ Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&
 void DocTable::Add(const DocInfo& doc) {
   if (doc.docid >= live_.size()) {
     size_t n = std::max<size_t>(doc.docid + 1, live_.size() * 3 / 2);
-    lengths_.resize(n);
-    price_.resize(n, std::numeric_limits<float>::quiet_NaN());
+    docs_.resize(n);
     live_.resize(n, 0);
   }
   if (live_[doc.docid]) Remove(doc.docid);
-  lengths_[doc.docid] = doc.lengths;
-  price_[doc.docid] = doc.price;
+  docs_[doc.docid] = doc;
   live_[doc.docid] = 1;
   ++live_count_;
   for (int f = 0; f < kNumFields; ++f) total_length_[f] += doc.lengths[f];
@@ -75,7 +155,7 @@ void DocTable::Remove(uint32_t docid) {
   if (!live(docid)) return;
   live_[docid] = 0;
   --live_count_;
-  for (int f = 0; f < kNumFields; ++f) total_length_[f] -= lengths_[docid][f];
+  for (int f = 0; f < kNumFields; ++f) total_length_[f] -= docs_[docid].lengths[f];
 }
 
 double DocTable::average_length(int f) const {

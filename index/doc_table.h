@@ -3,10 +3,17 @@
 // and whether the document is live (not deleted). Kept in memory as arrays
 // indexed by docid, filled from the segments' docs blobs.
 //
+// It also holds what the re-ranker's product features need without a trip
+// to the products table: hashes of the brand and category levels, rating,
+// review count, and a b-bit MinHash signature of the title's tokens (for the
+// text similarity of a product to what a user clicked).
+//
 // Segment docs blob (table `segments`, column `docs`), format 1:
 //   u8 format(=1) varint ndocs, then per doc: varint docid_delta (from the
 //   previous docid, the first from 0), kNumFields varint field lengths,
-//   4 bytes little-endian IEEE float price (NaN when the product has none).
+//   f32 price, u32 brand hash, 3 x u32 category level hashes, f32 rating,
+//   varint review count, kSignatureSlots x u16 title signature. Fixed-width
+//   values are little-endian; floats are IEEE, NaN when unknown.
 #ifndef SAIKI_INDEX_DOC_TABLE_H_
 #define SAIKI_INDEX_DOC_TABLE_H_
 
@@ -23,12 +30,33 @@
 namespace saiki::index {
 
 inline constexpr uint8_t kDocsFormat = 1;
+inline constexpr int kCategoryLevels = 3;
+inline constexpr int kSignatureSlots = 8;
+using TitleSignature = std::array<uint16_t, kSignatureSlots>;
 
 struct DocInfo {
-  uint32_t docid;
-  FieldLengths lengths;
-  float price;  // NaN when unknown
+  uint32_t docid = 0;
+  FieldLengths lengths{};
+  float price = 0;  // NaN when unknown
+  uint32_t brand = 0;  // StableHash of the normalized brand; 0 when none
+  // StableHash of the normalized category path prefixes (level 1, 1>2,
+  // 1>2>3); 0 where the path is shorter.
+  std::array<uint32_t, kCategoryLevels> category{};
+  float rating = 0;  // NaN when unknown
+  uint32_t reviews = 0;
+  TitleSignature signature{};
 };
+
+// A hash that never changes across platforms or releases (it is stored):
+// 64-bit FNV-1a folded to 32 bits, never 0 for a non-empty input.
+uint32_t StableHash(std::string_view bytes);
+
+// b-bit MinHash (Li & Koenig 2010) of a set of tokens: slot i keeps the low
+// 16 bits of the minimum of hash_i over the tokens. The share of equal slots
+// of two signatures estimates the Jaccard similarity of their sets. The
+// signature of an empty set is all zeros.
+TitleSignature MinHashSignature(const std::vector<std::string_view>& tokens);
+double SignatureSimilarity(const TitleSignature& a, const TitleSignature& b);
 
 std::string EncodeDocs(const std::vector<DocInfo>& docs);  // docs sorted by docid
 // Calls `visit` for each document of the blob. kCorruption when malformed.
@@ -36,23 +64,24 @@ Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&
 
 class DocTable {
  public:
-  // Adds a live document (from a segment). Memory: 15 bytes per docid up to
-  // the largest docid.
+  // Adds a live document (from a segment). Memory: about 64 bytes per docid
+  // up to the largest docid.
   void Add(const DocInfo& doc);
   // Marks a docid deleted (a tombstone); unknown docids are ignored.
   void Remove(uint32_t docid);
 
   bool live(uint32_t docid) const { return docid < live_.size() && live_[docid]; }
-  const FieldLengths& lengths(uint32_t docid) const { return lengths_[docid]; }
-  float price(uint32_t docid) const { return price_[docid]; }
+  // Valid for docids that were added (live or removed since).
+  const DocInfo& info(uint32_t docid) const { return docs_[docid]; }
+  const FieldLengths& lengths(uint32_t docid) const { return docs_[docid].lengths; }
+  float price(uint32_t docid) const { return docs_[docid].price; }
   uint32_t live_count() const { return live_count_; }
   // Mean length of field f over live documents (1 when there are none, so
   // that normalisation never divides by zero).
   double average_length(int f) const;
 
  private:
-  std::vector<FieldLengths> lengths_;
-  std::vector<float> price_;
+  std::vector<DocInfo> docs_;  // by docid
   std::vector<uint8_t> live_;
   uint32_t live_count_ = 0;
   std::array<uint64_t, kNumFields> total_length_{};

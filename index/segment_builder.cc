@@ -67,7 +67,11 @@ void SegmentBuilder::AddTokens(uint32_t doc_index, int field) {
 
 void SegmentBuilder::Add(uint32_t docid, const IndexableDoc& doc) {
   uint32_t doc_index = static_cast<uint32_t>(docs_.size());
-  DocInfo info{docid, {}, doc.price};
+  DocInfo info;
+  info.docid = docid;
+  info.price = doc.price;
+  info.rating = doc.rating;
+  info.reviews = doc.reviews;
   const std::string_view plain[kNumFields] = {doc.title, doc.brand, doc.category, {},
                                               doc.description};
   for (int f = 0; f < kNumFields; ++f) {
@@ -88,13 +92,28 @@ void SegmentBuilder::Add(uint32_t docid, const IndexableDoc& doc) {
       used = analyzer_->AnalyzeForIndex(plain[f], 0, &tokens_);
     }
     info.lengths[f] = static_cast<uint16_t>(std::min<uint32_t>(used, UINT16_MAX));
+    if (f == kTitle) {
+      std::vector<std::string_view> words;
+      words.reserve(tokens_.size());
+      for (const Token& t : tokens_) words.push_back(t.text);
+      info.signature = MinHashSignature(words);
+    }
     AddTokens(doc_index, f);
   }
-  // Filter keys: no length, position 0.
-  if (!Trim(doc.brand).empty()) tokens_.push_back({BrandKey(*analyzer_, doc.brand), 0});
-  AddTokens(doc_index, kBrand);
-  for (std::string& key : CategoryKeys(*analyzer_, doc.category)) {
+  // Filter keys: no length, position 0. Their hashes identify the brand and
+  // category levels in the docs table.
+  if (!Trim(doc.brand).empty()) {
+    std::string key = BrandKey(*analyzer_, doc.brand);
+    info.brand = StableHash(key);
     tokens_.push_back({std::move(key), 0});
+  }
+  AddTokens(doc_index, kBrand);
+  std::vector<std::string> category_keys = CategoryKeys(*analyzer_, doc.category);
+  for (size_t level = 0; level < category_keys.size(); ++level) {
+    if (level < static_cast<size_t>(kCategoryLevels)) {
+      info.category[level] = StableHash(category_keys[level]);
+    }
+    tokens_.push_back({std::move(category_keys[level]), 0});
   }
   AddTokens(doc_index, kCategory);
   docs_.push_back(info);

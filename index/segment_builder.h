@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -43,6 +44,8 @@ std::string CategoryPrefixKey(const Analyzer& analyzer, std::string_view prefix)
 struct IndexableDoc {
   std::string_view title, brand, category, tags, description;  // tags: "a|b|c"
   float price;  // NaN when unknown
+  float rating = std::numeric_limits<float>::quiet_NaN();
+  uint32_t reviews = 0;
 };
 
 class SegmentBuilder {
