@@ -19,70 +19,6 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
 }
 
 namespace engine {
-namespace {
-
-// A numeric setting: its key, documented default and range, and where it
-// lives in the BM25F parameters.
-struct SettingSpec {
-  std::string key;
-  double default_value, min, max;
-  double* (*target)(index::Bm25fParams*, int);
-  int field;
-  const char* doc;
-};
-
-const std::vector<SettingSpec>& Specs() {
-  static const std::vector<SettingSpec> specs = [] {
-    std::vector<SettingSpec> s;
-    index::Bm25fParams d;
-    s.push_back({"bm25.k1", d.k1, 0.0, 10.0,
-                 [](index::Bm25fParams* p, int) { return &p->k1; }, 0,
-                 "term frequency saturation"});
-    for (int f = 0; f < index::kNumFields; ++f) {
-      std::string name = index::kFieldNames[f];
-      s.push_back({"bm25." + name + ".weight", d.weight[f], 0.0, 100.0,
-                   [](index::Bm25fParams* p, int f) { return &p->weight[f]; }, f,
-                   "field weight"});
-      s.push_back({"bm25." + name + ".b", d.b[f], 0.0, 1.0,
-                   [](index::Bm25fParams* p, int f) { return &p->b[f]; }, f,
-                   "length normalisation"});
-    }
-    s.push_back({"bm25.word_bonus", d.bonus_weight, 0.0, 10.0,
-                 [](index::Bm25fParams* p, int) { return &p->bonus_weight; }, 0,
-                 "weight of whole-word matches"});
-    return s;
-  }();
-  return specs;
-}
-
-const SettingSpec* FindSpec(const std::string& key) {
-  for (const auto& s : Specs()) {
-    if (s.key == key) return &s;
-  }
-  return nullptr;
-}
-
-std::string FormatNumber(double v) {
-  std::ostringstream o;
-  o << v;
-  return o.str();
-}
-
-Result<double> ParseSettingValue(const SettingSpec& spec, const std::string& value) {
-  char* end = nullptr;
-  errno = 0;
-  double v = std::strtod(value.c_str(), &end);
-  if (value.empty() || end != value.c_str() + value.size() || errno != 0 || !std::isfinite(v)) {
-    return Status::InvalidArgument("setting " + spec.key + ": '" + value + "' is not a number");
-  }
-  if (v < spec.min || v > spec.max) {
-    return Status::InvalidArgument("setting " + spec.key + ": " + value + " is outside " +
-                                   FormatNumber(spec.min) + ".." + FormatNumber(spec.max));
-  }
-  return v;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& path,
                                                      const OpenOptions& options) {
@@ -98,6 +34,7 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& path,
   SAIKI_RETURN_IF_ERROR(storage::PrepareSchema(db->conn_.get(), options.read_only));
   SAIKI_ASSIGN_OR_RETURN(db->analyzer_, index::Analyzer::Create());
   db->read_only_ = options.read_only;
+  db->clock_ = options.clock;
   db->cache_ = std::make_unique<PostingCache>(db->conn_.get());
   SAIKI_RETURN_IF_ERROR(db->Reload());
   return std::unique_ptr<Database>(std::move(db));
@@ -146,6 +83,8 @@ Status DatabaseImpl::Reload() {
     docs_.Remove(static_cast<uint32_t>(tomb->ColumnInt(0)));
   }
   SAIKI_RETURN_IF_ERROR(LoadSettings());
+  SAIKI_RETURN_IF_ERROR(LoadGlobalModel());
+  medians_ready_ = false;
 
   synonyms_.clear();
   SAIKI_ASSIGN_OR_RETURN(storage::Statement * syn,
@@ -163,39 +102,34 @@ Status DatabaseImpl::Reload() {
 }
 
 Status DatabaseImpl::LoadSettings() {
-  params_ = index::Bm25fParams();
+  settings_ = EngineSettings();
   SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
                          conn_->Prepare("SELECT key, value FROM settings"));
   for (;;) {
     SAIKI_ASSIGN_OR_RETURN(bool more, st->Step());
     if (!more) break;
     std::string key(st->ColumnText(0));
-    const SettingSpec* spec = FindSpec(key);
-    if (spec == nullptr) continue;  // a key of a newer saiki: ignore
-    auto v = ParseSettingValue(*spec, std::string(st->ColumnText(1)));
-    if (!v.ok()) return v.status().WithContext(conn_->path() + ": stored settings");
-    *spec->target(&params_, spec->field) = *v;
+    Status s = ApplySetting(&settings_, key, std::string(st->ColumnText(1)));
+    if (s.code() == StatusCode::kNotFound) continue;  // a key of a newer saiki: ignore
+    if (!s.ok()) return s.WithContext(conn_->path() + ": stored settings");
   }
   return Status::Ok();
 }
 
 Result<std::string> DatabaseImpl::GetSetting(const std::string& key) {
-  const SettingSpec* spec = FindSpec(key);
-  if (spec == nullptr) return Status::NotFound("unknown setting '" + key + "'");
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
-  return FormatNumber(*spec->target(&params_, spec->field));
+  return GetSettingValue(settings_, key);
 }
 
 Status DatabaseImpl::SetSetting(const std::string& key, const std::string& value) {
-  const SettingSpec* spec = FindSpec(key);
-  if (spec == nullptr) return Status::NotFound("unknown setting '" + key + "'");
-  SAIKI_ASSIGN_OR_RETURN(double v, ParseSettingValue(*spec, value));
+  if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
+  SAIKI_ASSIGN_OR_RETURN(std::string canonical, CanonicalSettingValue(key, value));
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
   SAIKI_ASSIGN_OR_RETURN(
       storage::Statement * st,
       conn_->Prepare("INSERT INTO settings(key, value) VALUES (?1, ?2) "
                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
-  st->BindText(1, key).BindText(2, FormatNumber(v));
+  st->BindText(1, key).BindText(2, canonical);
   SAIKI_RETURN_IF_ERROR(st->Run());
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   return Reload();
@@ -203,11 +137,7 @@ Status DatabaseImpl::SetSetting(const std::string& key, const std::string& value
 
 Result<std::vector<std::pair<std::string, std::string>>> DatabaseImpl::ListSettings() {
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& spec : Specs()) {
-    out.emplace_back(spec.key, FormatNumber(*spec.target(&params_, spec.field)));
-  }
-  return out;
+  return ListSettingValues(settings_);
 }
 
 Result<std::optional<Product>> DatabaseImpl::GetProduct(const std::string& id) {

@@ -8,18 +8,25 @@
 //   importer.cc  CSV import, delete
 //   index_writer.cc  writing segments, merging them
 //   search.cc    query compilation and the search call
+//   learning.cc  sessions, impressions, clicks, learning, model operations
 #ifndef SAIKI_ENGINE_DATABASE_IMPL_H_
 #define SAIKI_ENGINE_DATABASE_IMPL_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "engine/settings.h"
 #include "index/analyzer.h"
 #include "index/doc_table.h"
 #include "index/searcher.h"
 #include "index/segment_builder.h"
+#include "ranker/features.h"
+#include "ranker/learner.h"
+#include "ranker/linear_model.h"
 #include "saiki/saiki.h"
 #include "storage/sqlite.h"
 
@@ -87,9 +94,54 @@ class DatabaseImpl final : public Database {
   Result<std::vector<std::pair<std::string, std::string>>> ListSettings() override;
   Result<uint64_t> LoadSynonyms(const std::string& path) override;
   Status Optimize() override;
+  Status RecordClick(const std::string& query_id, const std::string& product_id,
+                     ClickKind kind) override;
+  Result<std::optional<SessionReport>> EndSession(const std::string& user) override;
+  Result<std::vector<SessionReport>> SweepSessions() override;
+  Result<ModelInfo> GetModel(const std::string& user) override;
+  Result<std::vector<ModelVersion>> ModelHistory(const std::string& user) override;
+  Status RollbackModel(int64_t version) override;
+  Result<uint64_t> ForgetUser(const std::string& user) override;
 
  private:
   DatabaseImpl() = default;
+
+  // A search after parsing, as the re-ranker and the logger need it.
+  struct CompiledRequest {
+    std::string query, query_norm, user;
+    size_t k = 10, offset = 0;
+    bool explain = false;
+    uint32_t num_clauses = 0;
+  };
+  // One shown result after re-ranking: its candidate row, score, the
+  // interleaving team that placed it, and its explanation.
+  struct RankedHit {
+    size_t row = 0;
+    double score = 0;
+    uint8_t team = 0;
+    std::vector<FeatureScore> features;
+  };
+  // A learner's row of the `learners` table ('' is the global model).
+  struct LearnerState {
+    std::string user;
+    bool exists = false;
+    int64_t version = 0;   // active model version, 0 = none (global: initial)
+    int64_t champion = 0;  // interleaving baseline
+    double learning_rate = 0;
+    int interleave_left = 0;
+    int wins_new = 0, wins_old = 0, ties = 0;
+  };
+  struct SessionRef {
+    int64_t id = 0;
+    double last_at = 0;
+  };
+  struct LoggedMeta {
+    int64_t query_id = 0;
+    int64_t champion = -1;       // -1: not interleaved
+    std::vector<uint8_t> teams;  // when interleaved
+  };
+
+  double Now() const;
 
   // State derived from the file.
   Status EnsureFresh();  // reloads when another connection committed
@@ -104,7 +156,40 @@ class DatabaseImpl final : public Database {
 
   // search.cc
   Result<index::CompiledQuery> Compile(const std::string& query, size_t k, bool explain,
-                                       std::string* notice);
+                                       bool title_phrase, std::string* notice,
+                                       CompiledRequest* req);
+
+  // learning.cc
+  Result<LearnerState> LoadLearner(const std::string& user);
+  Status SaveLearner(const LearnerState& state);
+  Result<std::string> LoadModelParams(int64_t version, const char* expect_scope);
+  Status LoadGlobalModel();
+  Result<Eigen::VectorXd> PersonalWeights(int64_t version);  // 0: zeros
+  Result<std::vector<double>> LoadPropensities();
+  Result<std::vector<ranker::ClickRecord>> LoadUserClicks(const std::string& user);
+  Result<double> QueryGate(const std::string& query_norm);
+  // The user's open session; closes (and learns from) an idle one first; opens
+  // a new one when there is none and open_new.
+  Result<SessionRef> CurrentSession(const std::string& user, double now, bool open_new);
+  // Orders the candidates with the active ranker (interleaving old and new
+  // personal models when a test runs); *champion is the baseline version
+  // interleaved against, or -1.
+  Status Rerank(const CompiledRequest& req, index::SearchOutcome* outcome,
+                SearchResponse* response, std::vector<RankedHit>* ranked, int64_t* champion);
+  Result<std::string> LogImpression(const CompiledRequest& req, const SearchResponse& response,
+                                    const std::vector<RankedHit>& ranked,
+                                    const std::vector<std::string>& product_ids,
+                                    int64_t champion);
+  Result<SessionReport> CloseAndLearn(int64_t session_id);
+  Status LoadSessionImpressions(const std::string& where, int64_t arg, int64_t limit,
+                                std::vector<ranker::LoggedImpression>* out,
+                                std::vector<LoggedMeta>* meta);
+  Result<int64_t> InsertModel(const std::string& scope, const std::string& user, int64_t parent,
+                              int64_t session_id, const std::string& params, double loss_before,
+                              double loss_after, double metric_before, double metric_after,
+                              const std::string& status, const std::string& reason);
+  Status SetModelStatus(int64_t version, const std::string& status, const std::string& reason);
+  Result<std::optional<ModelVersion>> GetVersion(int64_t version);
 
   std::unique_ptr<storage::Connection> conn_;
   std::unique_ptr<index::Analyzer> analyzer_;
@@ -112,7 +197,14 @@ class DatabaseImpl final : public Database {
   int64_t data_version_ = -1;
   index::DocTable docs_;
   std::unique_ptr<PostingCache> cache_;
-  index::Bm25fParams params_;
+  EngineSettings settings_;
+  std::function<double()> clock_;
+  // The active global linear model (initial until something is learned).
+  ranker::GlobalLinearModel global_model_ = ranker::GlobalLinearModel::Initial();
+  int64_t global_version_ = 0;
+  ranker::CategoryMedians medians_;  // computed on first re-rank after a reload
+  bool medians_ready_ = false;
+  ranker::FeatureMatrix features_scratch_;  // reused by every re-rank
   std::unordered_map<std::string, std::vector<std::string>> synonyms_;  // term -> its group
 };
 

@@ -326,6 +326,7 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
       SAIKI_RETURN_IF_ERROR(seen->Run());
     }
     index::IndexableDoc doc;
+    doc.id = id;
     doc.title = field(kTitleCol);
     doc.brand = field(kBrandCol);
     doc.category = field(kCategoryCol);

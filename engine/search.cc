@@ -19,13 +19,24 @@ index::Phrase ToPhrase(const index::TermPlan& plan) {
 }  // namespace
 
 Result<index::CompiledQuery> DatabaseImpl::Compile(const std::string& query, size_t k,
-                                                   bool explain, std::string* notice) {
+                                                   bool explain, bool title_phrase,
+                                                   std::string* notice, CompiledRequest* req) {
   if (query.size() > QueryLimits().max_query_bytes) {
     return Status::InvalidArgument("query is " + std::to_string(query.size()) +
                                    " bytes; the limit is " +
                                    std::to_string(QueryLimits().max_query_bytes));
   }
   std::string normalized = analyzer_->Normalize(query);
+  req->query = query;
+  // The query's identity for click statistics: normalized, whitespace
+  // collapsed.
+  req->query_norm.clear();
+  for (char c : normalized) {
+    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (space && (req->query_norm.empty() || req->query_norm.back() == ' ')) continue;
+    req->query_norm += space ? ' ' : c;
+  }
+  while (!req->query_norm.empty() && req->query_norm.back() == ' ') req->query_norm.pop_back();
   // Normalization may lengthen text (NFKC expands ㌔ to キロ): the parser's
   // byte limit applies to the normalized text with room for that.
   QueryLimits limits;
@@ -84,6 +95,15 @@ Result<index::CompiledQuery> DatabaseImpl::Compile(const std::string& query, siz
     }
     if (!c.alternatives.empty()) cq.filters.push_back(std::move(c));
   }
+  req->num_clauses = static_cast<uint32_t>(cq.required.size());
+  if (title_phrase && cq.required.size() >= 2) {
+    // The whole query as one phrase, for the title_phrase feature.
+    std::string joined;
+    for (const QueryPart& part : parsed.required) joined += (joined.empty() ? "" : " ") + part.text;
+    for (const index::Token& t : analyzer_->AnalyzeQueryTerm(joined).phrase) {
+      cq.title_phrase.push_back({t.text, t.position});
+    }
+  }
   cq.price_min = parsed.price_min;
   cq.price_max = parsed.price_max;
   if (cq.required.empty() && cq.filters.empty()) {
@@ -109,30 +129,55 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
     return Status::InvalidArgument("offset must be 0.." + std::to_string(kMaxOffset) +
                                    ", got " + std::to_string(request.offset));
   }
+  if (request.user.size() > kMaxIdBytes) {
+    return Status::InvalidArgument("user name is longer than " + std::to_string(kMaxIdBytes) +
+                                   " bytes");
+  }
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
   cache_->Trim();
   SearchResponse response;
-  SAIKI_ASSIGN_OR_RETURN(
-      index::CompiledQuery cq,
-      Compile(request.query, static_cast<size_t>(request.k + request.offset), request.explain,
-              &response.notice));
+  CompiledRequest req;
+  req.user = request.user;
+  req.k = static_cast<size_t>(request.k);
+  req.offset = static_cast<size_t>(request.offset);
+  req.explain = request.explain;
+  // Re-ranking needs the top candidates with their per-field scores.
+  const bool rerank = !request.user.empty() || settings_.ranker != "bm25";
+  const size_t wanted = req.offset + req.k;
+  const size_t candidates =
+      rerank ? std::max(wanted, static_cast<size_t>(settings_.candidates)) : wanted;
+  SAIKI_ASSIGN_OR_RETURN(index::CompiledQuery cq,
+                         Compile(request.query, candidates, request.explain || rerank, rerank,
+                                 &response.notice, &req));
   index::SearchOutcome outcome;
   if (!cq.required.empty() || !cq.filters.empty()) {
-    SAIKI_ASSIGN_OR_RETURN(outcome, index::Search(cq, cache_.get(), docs_, params_));
+    SAIKI_ASSIGN_OR_RETURN(outcome, index::Search(cq, cache_.get(), docs_, settings_.bm25));
   }
   response.total = outcome.total;
   response.partial = outcome.partial;
+  response.ranker = "bm25";
   if (outcome.partial) {
     response.notice = "no product matches every term; showing products that match some of them";
   } else if (outcome.total == 0 && response.notice.empty()) {
     response.notice = "no product matches the query";
   }
 
+  std::vector<RankedHit> ranked;
+  int64_t champion = -1;
+  if (rerank && !outcome.hits.empty()) {
+    SAIKI_RETURN_IF_ERROR(Rerank(req, &outcome, &response, &ranked, &champion));
+  } else {
+    for (size_t i = req.offset; i < std::min(wanted, outcome.hits.size()); ++i) {
+      ranked.push_back({i, outcome.hits[i].score, 0, {}});
+    }
+  }
+
   SAIKI_ASSIGN_OR_RETURN(
       storage::Statement * st,
       conn_->Prepare("SELECT id, title, brand, category, price FROM products WHERE docid = ?1"));
-  for (size_t i = static_cast<size_t>(request.offset); i < outcome.hits.size(); ++i) {
-    const index::Hit& h = outcome.hits[i];
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < ranked.size(); ++i) {
+    const index::Hit& h = outcome.hits[ranked[i].row];
     st->Reset();
     st->Bind(1, h.docid);
     SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
@@ -142,22 +187,31 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
                                 " is in the index but not in products (run saiki check)");
     }
     SearchHit hit;
-    hit.rank = static_cast<int>(i) + 1;
+    hit.rank = static_cast<int>(req.offset + i) + 1;
     hit.id = st->ColumnText(0);
     hit.title = st->ColumnText(1);
     hit.brand = st->ColumnText(2);
     hit.category = st->ColumnText(3);
     if (!st->ColumnIsNull(4)) hit.price = st->ColumnDouble(4);
-    hit.score = h.score;
+    hit.score = ranked[i].score;
+    hit.bm25f = h.score;
     if (request.explain) {
       for (int f = 0; f < index::kNumFields; ++f) {
         hit.explain.push_back({index::kFieldNames[f], h.field_scores[f]});
       }
       hit.explain.push_back({"word_bonus", h.bonus_score});
+      hit.features = std::move(ranked[i].features);
     }
+    ids.push_back(hit.id);
     response.hits.push_back(std::move(hit));
   }
   st->Reset();
+  if (!request.user.empty() && !ranked.empty()) {
+    if (read_only_) return Status::IoError(conn_->path() + ": a search for a user is logged, "
+                                           "and the database is opened read-only");
+    SAIKI_ASSIGN_OR_RETURN(std::string qid, LogImpression(req, response, ranked, ids, champion));
+    response.query_id = qid;
+  }
   response.took_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return response;

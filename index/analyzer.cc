@@ -32,7 +32,6 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -63,6 +62,10 @@ constexpr char kChainPattern[] =
     "(?:[a-z]+-?)*"
     "(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\\.[0-9]+)*|[0-9]+(?:\\.[0-9]+)*)"
     "(?:-?(?:[a-z]+|[0-9]{1,3}(?:,[0-9]{3})+(?:\\.[0-9]+)*|[0-9]+(?:\\.[0-9]+)*))*";
+
+// Number chains are indexed whole, by part, and by every run of up to this
+// many parts (see Tokenizer::Chain).
+constexpr size_t kMaxSubChain = 4;
 
 // ---------------------------------------------------------------------------
 // Character classes. BMP ranges that matter for Japanese are tested directly;
@@ -321,6 +324,7 @@ struct ThreadScratch {
   std::string norm;               // normalized text of the current call
   std::string tmp;                // second buffer for sanitizing / folding
   std::vector<size_t> units;      // byte offsets of the current CJK run's characters
+  std::vector<std::pair<size_t, size_t>> parts;  // parts of the current number chain
   std::unique_ptr<icu::BreakIterator> words;
   bool words_tried = false;
   UText utext = UTEXT_INITIALIZER;  // reused so ICU allocates its UTF-8 buffers once
@@ -374,8 +378,6 @@ ThreadScratch& Scratch() {
   thread_local ThreadScratch scratch;
   return scratch;
 }
-
-class IcuAnalyzer;
 
 // One analysis of one normalized text: walks it run by run and emits tokens.
 // `query` selects AnalyzeQueryTerm's output (covering grams, whole compounds,
@@ -657,20 +659,9 @@ void Tokenizer::Chain(std::string_view chain) {
   // hyphens and at letter/digit changes. The pattern guarantees '.' and ','
   // only occur between digits.
   auto is_num = [](char c) { return (c >= '0' && c <= '9') || c == '.' || c == ','; };
-  auto strip_commas = [](std::string_view t) {
-    std::string r;
-    r.reserve(t.size());
-    for (char c : t) {
-      if (c != ',') r.push_back(c);
-    }
-    return r;
-  };
-  const uint32_t base = pos_;
-  out_->push_back(Token{strip_commas(chain), base});
-  uint32_t parts = 0;
-  size_t mark = out_->size();
-  size_t i = 0;
-  while (i < chain.size()) {
+  std::vector<std::pair<size_t, size_t>>& parts = sc_.parts;  // [begin, end) in chain
+  parts.clear();
+  for (size_t i = 0; i < chain.size();) {
     if (chain[i] == '-') {
       ++i;
       continue;
@@ -678,12 +669,42 @@ void Tokenizer::Chain(std::string_view chain) {
     size_t start = i;
     bool num = is_num(chain[i]);
     while (i < chain.size() && chain[i] != '-' && is_num(chain[i]) == num) ++i;
-    if (!query_) out_->push_back(Token{strip_commas(chain.substr(start, i - start)), base + parts});
-    ++parts;
+    parts.emplace_back(start, i);
   }
-  // A lone number is its own whole: no separate part token.
-  if (parts == 1 && !query_) out_->resize(mark);
-  pos_ += parts;
+  const size_t p = parts.size();
+  const uint32_t base = pos_;
+  // Parts j..j+len-1 as one token, thousands separators removed.
+  auto emit = [&](size_t j, size_t len) {
+    std::string_view t = chain.substr(parts[j].first, parts[j + len - 1].second - parts[j].first);
+    std::string text;
+    text.reserve(t.size());
+    for (char c : t) {
+      if (c != ',') text.push_back(c);
+    }
+    out_->push_back(Token{std::move(text), base + static_cast<uint32_t>(j)});
+  };
+  if (!query_) {
+    // The whole chain, each part, and each run of 2..kMaxSubChain parts, so
+    // that a query naming a piece of a chain ("ddr4" or "4-3200" in
+    // "ddr4-3200") finds it as one token. Bounded, so linear in the parts.
+    emit(0, p);
+    if (p > 1) {
+      for (size_t j = 0; j < p; ++j) {
+        emit(j, 1);
+        for (size_t len = 2; len <= kMaxSubChain && j + len <= p; ++len) {
+          if (len < p) emit(j, len);
+        }
+      }
+    }
+  } else if (p <= kMaxSubChain) {
+    emit(0, p);  // the whole chain only
+  } else {
+    // Longer than any indexed piece: covering pieces of kMaxSubChain parts,
+    // as bigrams cover a CJK run.
+    for (size_t j = 0; j + kMaxSubChain <= p; j += kMaxSubChain) emit(j, kMaxSubChain);
+    if (p % kMaxSubChain != 0) emit(p - kMaxSubChain, kMaxSubChain);
+  }
+  pos_ += static_cast<uint32_t>(p);
 }
 
 // ---------------------------------------------------------------------------

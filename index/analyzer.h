@@ -33,8 +33,34 @@
 //   - Everything else (punctuation, symbols, 【】, spaces) separates tokens
 //     and takes no position.
 //
+// Details decided in analyzer.cc (pinned by tests/analyzer_test.cc):
+//   - Step 4 exactly: a dash (- ‐ ‑ ‒ – — ― − ─ ━, and ｰ － before NFKC) right
+//     after katakana or ー becomes ー unless the next non-dash character is a
+//     non-CJK letter or digit ("ｺｰﾋ-" -> コーヒー; "セット-A", "sku-123" keep
+//     '-'). A wave dash (~ 〜 ～) becomes ー only between katakana ("3〜5",
+//     "新発売～" keep it). A katakana word is a maximal run of katakana and ー
+//     (combining marks included); it loses its whole trailing run of ー, and
+//     only if it has some other letter. Hiragana is folded first, so
+//     サーバーの is one word (サーバーノ) and keeps its ー.
+//   - CJK runs also take 〆; a combining mark stays with the letter before it.
+//     ICU segments the folded text, so hiragana reaches its dictionary as
+//     katakana (犬のおやつ -> 犬|ノオヤツ). Dictionary words follow the ー
+//     rule too (サーバー in サーバーラック is kWordPrefix + "サーバ").
+//   - Number chains: ASCII letter groups and numbers, joined directly or by
+//     one hyphen, with at least one digit, and not glued to other letters,
+//     digits or '_' ("café4kg" stays one ICU word). Token texts drop
+//     thousands separators ("1,980" -> "1980"; "1,2" is two numbers). Besides
+//     the whole chain and its parts, every run of 2-4 parts is indexed at the
+//     position of its first part ("ddr4-3200": also "ddr4", "4-3200"), so a
+//     query naming a piece of a chain finds it; a query chain of more than 4
+//     parts becomes covering 4-part pieces. Hyphenated words without a digit
+//     ("type-c") are plain ICU words, one position each.
+//   - Input beyond 256 MiB is not analyzed (ICU takes int32_t lengths).
+//
 // Thread-safety: an Analyzer is immutable after Create() and may be shared by
-// threads (it clones ICU objects per call or guards them internally).
+// threads. ICU break iterators are not thread-safe, so each thread creates its
+// own on first use and keeps it, with scratch buffers and a memo of dictionary
+// segmentations, in a thread_local (a few MB at most per thread).
 #ifndef SAIKI_INDEX_ANALYZER_H_
 #define SAIKI_INDEX_ANALYZER_H_
 

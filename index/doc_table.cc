@@ -92,6 +92,7 @@ std::string EncodeDocs(const std::vector<DocInfo>& docs) {
     prev = d.docid;
     for (int f = 0; f < kNumFields; ++f) PutVarint(&out, d.lengths[f]);
     PutF32(&out, d.price);
+    PutU32(&out, d.id_hash);
     PutU32(&out, d.brand);
     for (uint32_t c : d.category) PutU32(&out, c);
     PutF32(&out, d.rating);
@@ -125,7 +126,8 @@ Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&
       if (!GetVarint(&p, end, &len)) return bad("truncated lengths");
       d.lengths[f] = static_cast<uint16_t>(std::min<uint32_t>(len, UINT16_MAX));
     }
-    bool ok = GetF32(&p, end, &d.price) && GetU32(&p, end, &d.brand);
+    bool ok = GetF32(&p, end, &d.price) && GetU32(&p, end, &d.id_hash) &&
+              GetU32(&p, end, &d.brand);
     for (int c = 0; ok && c < kCategoryLevels; ++c) ok = GetU32(&p, end, &d.category[c]);
     ok = ok && GetF32(&p, end, &d.rating) && GetVarint(&p, end, &d.reviews);
     if (!ok || end - p < 2 * kSignatureSlots) return bad("truncated product values");

@@ -11,7 +11,7 @@
 // Segment docs blob (table `segments`, column `docs`), format 1:
 //   u8 format(=1) varint ndocs, then per doc: varint docid_delta (from the
 //   previous docid, the first from 0), kNumFields varint field lengths,
-//   f32 price, u32 brand hash, 3 x u32 category level hashes, f32 rating,
+//   f32 price, u32 product id hash, u32 brand hash, 3 x u32 category level hashes, f32 rating,
 //   varint review count, kSignatureSlots x u16 title signature. Fixed-width
 //   values are little-endian; floats are IEEE, NaN when unknown.
 #ifndef SAIKI_INDEX_DOC_TABLE_H_
@@ -38,6 +38,7 @@ struct DocInfo {
   uint32_t docid = 0;
   FieldLengths lengths{};
   float price = 0;  // NaN when unknown
+  uint32_t id_hash = 0;  // StableHash of the product id (stable across re-imports)
   uint32_t brand = 0;  // StableHash of the normalized brand; 0 when none
   // StableHash of the normalized category path prefixes (level 1, 1>2,
   // 1>2>3); 0 where the path is shorter.
@@ -76,6 +77,8 @@ class DocTable {
   const FieldLengths& lengths(uint32_t docid) const { return docs_[docid].lengths; }
   float price(uint32_t docid) const { return docs_[docid].price; }
   uint32_t live_count() const { return live_count_; }
+  // One past the largest docid the table has room for.
+  uint32_t capacity() const { return static_cast<uint32_t>(live_.size()); }
   // Mean length of field f over live documents (1 when there are none, so
   // that normalisation never divides by zero).
   double average_length(int f) const;

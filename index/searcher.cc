@@ -261,6 +261,7 @@ struct Bonus {
 struct QueryCursors {
   std::vector<ClauseCursor> required, excluded, filters;
   std::vector<Bonus> bonus;
+  std::vector<ClauseCursor> title_phrase;  // zero or one
   bool all_required_possible = true;
   bool filter_impossible = false;
 
@@ -269,6 +270,7 @@ struct QueryCursors {
       for (const auto& c : *group) SAIKI_RETURN_IF_ERROR(c.status());
     }
     for (const auto& b : bonus) SAIKI_RETURN_IF_ERROR(b.cursor.status());
+    for (const auto& c : title_phrase) SAIKI_RETURN_IF_ERROR(c.status());
     return Status::Ok();
   }
 };
@@ -298,6 +300,12 @@ Result<QueryCursors> OpenAll(const CompiledQuery& query, PostingSource* source, 
     TermCursor c(std::move(lists));
     double idf = Idf(n, c.df());
     qc.bonus.push_back({std::move(c), idf});
+  }
+  if (!query.title_phrase.empty()) {
+    Clause c;
+    c.alternatives.push_back(query.title_phrase);
+    SAIKI_ASSIGN_OR_RETURN(ClauseCursor cc, OpenClause(c, source));
+    if (!cc.empty()) qc.title_phrase.push_back(std::move(cc));
   }
   return qc;
 }
@@ -331,6 +339,13 @@ class Evaluator {
       if (c.doc() != d) continue;
       ++hit.matched_clauses;
       hit.score += scorer_.Score(d, c.tf(), c.idf, fields);
+      hit.title_clauses += c.tf()[kTitle] > 0;
+      hit.brand_match |= c.tf()[kBrand] > 0;
+      hit.category_match |= c.tf()[kCategory] > 0;
+    }
+    for (auto& p : qc_->title_phrase) {
+      p.NextGeq(d);
+      hit.title_phrase = p.doc() == d && p.tf()[kTitle] > 0;
     }
     for (auto& b : qc_->bonus) {
       b.cursor.NextGeq(d);

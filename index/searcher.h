@@ -74,6 +74,9 @@ struct CompiledQuery {
   std::vector<Clause> excluded;
   std::vector<Clause> filters;     // unscored, all required
   std::vector<std::string> bonus;  // optional scored tokens
+  // Optional: the whole query as one phrase; hits record whether their
+  // title holds it (a re-ranking feature). Empty: not evaluated.
+  Phrase title_phrase;
   std::optional<double> price_min, price_max;
   size_t k = 10;
   bool explain = false;
@@ -87,6 +90,11 @@ struct Hit {
   // With explain: score by field, and the whole-word bonus.
   std::array<double, kNumFields> field_scores{};
   double bonus_score = 0;
+  // Match facts for re-ranking features.
+  uint32_t title_clauses = 0;  // required clauses found in the title
+  bool brand_match = false;    // some clause matched in the brand field
+  bool category_match = false; // some clause matched in the category field
+  bool title_phrase = false;   // CompiledQuery::title_phrase is in the title
 };
 
 struct SearchOutcome {

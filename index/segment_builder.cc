@@ -72,6 +72,7 @@ void SegmentBuilder::Add(uint32_t docid, const IndexableDoc& doc) {
   info.price = doc.price;
   info.rating = doc.rating;
   info.reviews = doc.reviews;
+  info.id_hash = StableHash(doc.id);
   const std::string_view plain[kNumFields] = {doc.title, doc.brand, doc.category, {},
                                               doc.description};
   for (int f = 0; f < kNumFields; ++f) {

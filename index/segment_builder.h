@@ -42,6 +42,7 @@ std::string CategoryPrefixKey(const Analyzer& analyzer, std::string_view prefix)
 
 // What the index needs of a product.
 struct IndexableDoc {
+  std::string_view id;  // the product id (only its hash is kept)
   std::string_view title, brand, category, tags, description;  // tags: "a|b|c"
   float price;  // NaN when unknown
   float rating = std::numeric_limits<float>::quiet_NaN();

@@ -28,8 +28,7 @@ double LogGamma(double x) {
 }  // namespace
 
 InterleavedList TeamDraftInterleave(std::span<const uint32_t> ranking_a,
-                                    std::span<const uint32_t> ranking_b, size_t k,
-                                    uint64_t seed) {
+                                    std::span<const uint32_t> ranking_b, size_t k, uint64_t seed) {
   InterleavedList out;
   if (k == 0) return out;
   const size_t cap = std::min(k, ranking_a.size() + ranking_b.size());
@@ -44,8 +43,8 @@ InterleavedList TeamDraftInterleave(std::span<const uint32_t> ranking_a,
   };
 
   SplitMix64 rng(seed);
-  size_t pos_a = 0, pos_b = 0;      // next candidate in each ranking
-  size_t size_a = 0, size_b = 0;    // team sizes
+  size_t pos_a = 0, pos_b = 0;    // next candidate in each ranking
+  size_t size_a = 0, size_b = 0;  // team sizes
   // Radlinski et al. 2008, Algorithm 2: the smaller team picks; on equal
   // sizes a coin decides (RandBit() = 1 means A picks, as in the paper).
   while (out.items.size() < k) {
@@ -136,8 +135,7 @@ InterleavingDecision DecideInterleaving(const InterleavingTally& tally,
   decision.p_value = BinomialUpperTail(n, std::max(wins_a, wins_b), 0.5);
   if (n < options.min_decisive || wins_a == wins_b) return decision;
   if (decision.p_value < options.alpha) {
-    decision.verdict =
-        wins_a > wins_b ? InterleavingVerdict::kAWins : InterleavingVerdict::kBWins;
+    decision.verdict = wins_a > wins_b ? InterleavingVerdict::kAWins : InterleavingVerdict::kBWins;
   }
   return decision;
 }

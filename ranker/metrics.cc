@@ -61,13 +61,12 @@ double MeanReciprocalRank(std::span<const std::vector<double>> relevance_per_que
 
 IpsTerms IpsReciprocalRankTerms(std::span<const double> new_scores,
                                 std::span<const uint8_t> clicked,
-                                std::span<const double> propensity_at_shown_position,
-                                double clip) {
+                                std::span<const double> propensity_at_shown_position, double clip) {
   assert(new_scores.size() == clicked.size() &&
          new_scores.size() == propensity_at_shown_position.size());
   assert(clip > 0.0);
-  const size_t n = std::min({new_scores.size(), clicked.size(),
-                             propensity_at_shown_position.size()});
+  const size_t n =
+      std::min({new_scores.size(), clicked.size(), propensity_at_shown_position.size()});
   IpsTerms terms;
   for (size_t c = 0; c < n; ++c) {
     if (clicked[c] == 0) continue;
@@ -96,7 +95,7 @@ double IpsReciprocalRank(std::span<const double> new_scores, std::span<const uin
 ClickEntropy QueryClickEntropy(std::span<const double> clicks_per_product) {
   ClickEntropy result;
   for (double c : clicks_per_product) {
-    if (c > 0.0) {
+    if (c > 0.0 && std::isfinite(c)) {
       result.total_clicks += c;
       ++result.clicked_products;
     }
@@ -104,7 +103,7 @@ ClickEntropy QueryClickEntropy(std::span<const double> clicks_per_product) {
   if (result.clicked_products <= 1) return result;  // one product (or none): 0 nats
   double nats = 0.0;
   for (double c : clicks_per_product) {
-    if (!(c > 0.0)) continue;
+    if (!(c > 0.0 && std::isfinite(c))) continue;
     const double p = c / result.total_clicks;
     nats -= p * std::log(p);
   }

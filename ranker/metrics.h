@@ -129,8 +129,7 @@ IpsTerms IpsReciprocalRankTerms(std::span<const double> new_scores,
 // per-impression value instead throws the correction away for single-click
 // impressions: there the weight cancels and the value is just 1 / rank.
 double IpsReciprocalRank(std::span<const double> new_scores, std::span<const uint8_t> clicked,
-                         std::span<const double> propensity_at_shown_position,
-                         double clip = 10.0);
+                         std::span<const double> propensity_at_shown_position, double clip = 10.0);
 
 // Click entropy of a query (Dou, Song & Wen, "A large-scale evaluation and
 // analysis of personalized search strategies", WWW 2007; Teevan, Dumais &
@@ -148,7 +147,7 @@ double IpsReciprocalRank(std::span<const double> new_scores, std::span<const uin
 //
 // The plug-in estimate is biased low when clicks are few, so a gate should
 // also require a minimum total_clicks. Counts may be fractional (e.g. decayed
-// with age); counts <= 0 or NaN are ignored.
+// with age); counts <= 0, NaN or infinite are ignored.
 struct ClickEntropy {
   double nats = 0.0;
   double normalized = 0.0;

@@ -46,9 +46,90 @@ CREATE TABLE tombstones(docid INTEGER PRIMARY KEY);
 CREATE TABLE synonyms(term TEXT PRIMARY KEY, grp INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO meta(key, value) VALUES ('postings_format', 1), ('next_seg', 1);
 )sql",
+    // 1 -> 2: the learning loop: sessions, impressions with their logged
+    // feature vectors, clicks, model versions and each learner's state.
+    R"sql(
+CREATE TABLE sessions(
+  session_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user TEXT NOT NULL,
+  started_at REAL NOT NULL,
+  last_at REAL NOT NULL,
+  closed_at REAL,
+  outcome TEXT
+);
+CREATE INDEX sessions_user_open ON sessions(user, closed_at);
+CREATE INDEX sessions_open_last ON sessions(closed_at, last_at);
+CREATE TABLE impressions(
+  query_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id INTEGER NOT NULL,
+  user TEXT NOT NULL,
+  query TEXT NOT NULL,
+  query_norm TEXT NOT NULL,
+  at REAL NOT NULL,
+  ranker TEXT NOT NULL,
+  global_version INTEGER,
+  user_version INTEGER,
+  champion_version INTEGER,
+  gate REAL NOT NULL,
+  nfeatures INTEGER NOT NULL,
+  features BLOB NOT NULL
+);
+CREATE INDEX impressions_session ON impressions(session_id);
+CREATE INDEX impressions_user ON impressions(user, query_id);
+CREATE INDEX impressions_query ON impressions(query_norm);
+CREATE TABLE impression_items(
+  query_id INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  product_id TEXT NOT NULL,
+  team INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(query_id, position)
+) WITHOUT ROWID;
+CREATE INDEX impression_items_product ON impression_items(query_id, product_id);
+CREATE TABLE clicks(
+  click_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  query_id INTEGER NOT NULL,
+  user TEXT NOT NULL,
+  product_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  at REAL NOT NULL,
+  snapshot BLOB NOT NULL
+);
+CREATE INDEX clicks_query ON clicks(query_id);
+CREATE INDEX clicks_user ON clicks(user, at);
+CREATE TABLE models(
+  version INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope TEXT NOT NULL,
+  user TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL,
+  parent INTEGER,
+  session_id INTEGER,
+  created_at REAL NOT NULL,
+  params TEXT NOT NULL,
+  loss_before REAL,
+  loss_after REAL,
+  metric_before REAL,
+  metric_after REAL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX models_user ON models(user, version);
+CREATE TABLE learners(
+  user TEXT PRIMARY KEY,
+  version INTEGER,
+  champion INTEGER,
+  learning_rate REAL NOT NULL,
+  interleave_left INTEGER NOT NULL DEFAULT 0,
+  wins_new INTEGER NOT NULL DEFAULT 0,
+  wins_old INTEGER NOT NULL DEFAULT 0,
+  ties INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE propensities(position INTEGER PRIMARY KEY, value REAL NOT NULL);
+)sql",
 };
 constexpr int kNumMigrations = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kNumMigrations == kSchemaVersion, "one migration per schema version");
+// Version 1 files are upgraded in place; version 2 adds only new tables.
 
 Result<int64_t> PragmaInt(Connection* conn, const char* sql) {
   SAIKI_ASSIGN_OR_RETURN(Statement * st, conn->Prepare(sql));

@@ -13,6 +13,10 @@
 //   tombstones(docid)         deleted docids still present in postings,
 //                             purged when segments are merged
 //   synonyms(term, grp)       query-time synonym groups (normalized terms)
+// Version 2 adds the learning loop's tables: sessions, impressions (with the
+// logged feature vectors), impression_items, clicks, models (every version
+// of every model), learners (each model's active version and guard state),
+// propensities (position-bias estimates).
 // The full description, with the blob formats, is in docs/FORMAT.md.
 #ifndef SAIKI_STORAGE_SCHEMA_H_
 #define SAIKI_STORAGE_SCHEMA_H_
@@ -23,7 +27,7 @@
 namespace saiki::storage {
 
 inline constexpr int kApplicationId = 0x5341494B;  // "SAIK"
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Sets the connection's pragmas (WAL, synchronous=NORMAL, foreign keys) and
 // makes sure the file is a saiki database of the current schema: creates the

@@ -372,11 +372,21 @@ TEST_CASE("Number chains are whole tokens plus their parts", "[analyzer]") {
   CHECK(Show(Index("A4")) == std::vector<std::string>{"a4@0", "a@0", "4@1"});
   CHECK(Finds("iphone15", "Apple iPhone15 ケース"));
   CHECK(Finds("iphone", "Apple iPhone15 ケース"));
-  CHECK(Show(Index("DDR4-3200")) ==
-        std::vector<std::string>{"ddr4-3200@0", "ddr@0", "4@1", "3200@2"});
+  // Runs of parts are tokens too, so a piece of a chain is found whole.
+  CHECK(Show(Index("DDR4-3200")) == std::vector<std::string>{"ddr4-3200@0", "ddr@0", "ddr4@0",
+                                                              "4@1", "4-3200@1", "3200@2"});
+  CHECK(Finds("DDR4", "メモリ DDR4-3200 16GB"));
+  CHECK(Finds("4-3200", "メモリ DDR4-3200 16GB"));
+  // A query chain longer than the indexed pieces (4 parts) is covered by
+  // pieces, as a long CJK run is by bigrams.
+  CHECK(Show(A().AnalyzeQueryTerm("a1-b2-c3").phrase) ==
+        std::vector<std::string>{"a1-b2@0", "b2-c3@2"});
+  CHECK(Finds("1-b2-c3", "x a1-b2-c3 y"));
+  CHECK_FALSE(Finds("1-b2-c4", "x a1-b2-c3 y"));
   // A lone number is one token; a decimal stays one number.
   CHECK(Show(Index("2.5")) == std::vector<std::string>{"2.5@0"});
   CHECK(Show(Index("v1.0.2")) == std::vector<std::string>{"v1.0.2@0", "v@0", "1.0.2@1"});
+  CHECK_FALSE(Finds("0.2", "v1.0.2"));
   // The position after a chain counts all its parts.
   CHECK(Has(Index("2.5kg 袋"), "袋", 2));
 }
@@ -525,6 +535,51 @@ TEST_CASE("Property: any CJK substring of a document finds the document", "[anal
   CHECK(checked > 3000);
 }
 
+// The same contract for number chains: any run of whole parts of a chain,
+// written as in the document, finds it.
+TEST_CASE("Property: any run of parts of a number chain finds the chain", "[analyzer]") {
+  const uint32_t seed = Seed();
+  INFO("seed " << seed << " (rerun with --rng-seed " << seed << ")");
+  std::mt19937 rng(seed);
+  const std::vector<std::string> letters = {"a", "sku", "kg", "ddr", "x", "ml", "v"};
+  const std::vector<std::string> numbers = {"1", "23", "2.5", "1,980", "3200", "0.75", "4"};
+  std::uniform_int_distribution<int> coin(0, 1);
+  for (int iter = 0; iter < 2000; ++iter) {
+    // Parts alternate letters and numbers unless a hyphen separates them
+    // (two letter groups or two numbers written together would be one part).
+    std::vector<std::string> parts, seps;
+    bool number = coin(rng) == 1;
+    bool has_number = false;
+    int count = 1 + static_cast<int>(rng() % 7);
+    for (int k = 0; k < count; ++k) {
+      const auto& pool = number ? numbers : letters;
+      parts.push_back(pool[rng() % pool.size()]);
+      has_number |= number;
+      bool hyphen = coin(rng) == 1;
+      if (k + 1 < count) seps.push_back(hyphen ? "-" : "");
+      number = hyphen ? coin(rng) == 1 : !number;
+    }
+    if (!has_number) continue;
+    auto render = [&](size_t from, size_t to) {
+      std::string r = parts[from];
+      for (size_t k = from + 1; k < to; ++k) r += seps[k - 1] + parts[k];
+      return r;
+    };
+    const std::string doc = "品番 " + render(0, parts.size()) + " 入り";
+    const std::vector<Token> tokens = Index(doc);
+    for (int q = 0; q < 4; ++q) {
+      size_t from = rng() % parts.size();
+      size_t to = from + 1 + rng() % (parts.size() - from);
+      const std::string query = render(from, to);
+      TermPlan plan = A().AnalyzeQueryTerm(query);
+      INFO("doc " << doc << "\nquery " << query << "\nplan "
+                  << ::Catch::Detail::stringify(Show(plan.phrase)) << "\ntokens "
+                  << ::Catch::Detail::stringify(Show(tokens)));
+      REQUIRE(PhraseIn(plan.phrase, tokens));
+    }
+  }
+}
+
 TEST_CASE("Concurrent analysis matches single-threaded analysis", "[analyzer]") {
   const auto& titles = Titles();
   std::vector<std::vector<std::string>> expected;
@@ -562,6 +617,7 @@ TEST_CASE("Long degenerate inputs are analyzed in linear time", "[analyzer]") {
   CHECK(A().AnalyzeForIndex(long_run, 0, &out) == 200000);
   out.clear();
   CHECK(A().AnalyzeForIndex(long_chain, 0, &out) == 50001);
+  CHECK(out.size() < 5 * 50001);  // pieces of a chain are bounded in length
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   CHECK(seconds < 20.0);  // generous for sanitizer builds; quadratic would take hours
 }

@@ -307,7 +307,7 @@ TEST_CASE("bad files give a clear error and lose nothing already stored", "[engi
   CHECK(IdSet(db, "犬").size() == 4);
 }
 
-TEST_CASE("--map renames headers and unknown columns are kept as attributes", "[engine]") {
+TEST_CASE("a field map renames headers and unknown columns are kept as attributes", "[engine]") {
   TempDir dir;
   auto db = OpenOrDie(dir.File("m.saiki"));
   ImportOptions opts;

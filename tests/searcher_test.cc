@@ -58,7 +58,7 @@ void Build(const std::vector<TestDoc>& docs, size_t split, MemoryIndex* index,
     for (size_t i = start; i < std::min(docs.size(), start + split); ++i) {
       const TestDoc& d = docs[i];
       builder.Add(static_cast<uint32_t>(i + 1),
-                  {d.title, d.brand, d.category, d.tags, d.description, d.price});
+                  {"", d.title, d.brand, d.category, d.tags, d.description, d.price});
     }
     std::string docs_blob;
     REQUIRE(builder

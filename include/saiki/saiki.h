@@ -44,6 +44,9 @@ struct OpenOptions {
   // How long a write waits for another writer's lock before kBusy. Default
   // 5000 ms; range 0..600000.
   int busy_timeout_ms = 5000;
+  // The time in seconds since the epoch, for sessions and click decay.
+  // Default: the system clock. Tests and simulations set their own.
+  std::function<double()> clock;
 };
 
 struct RowError {
@@ -96,6 +99,10 @@ struct SearchRequest {
   int k = 10;          // results wanted, 1..1000
   int offset = 0;      // results to skip (paging), 0..10000
   bool explain = false;
+  // When set, the search is personalised for this user and logged as an
+  // impression of the user's current session (query_id in the response).
+  // Up to 256 bytes.
+  std::string user;
 };
 
 struct FieldScore {
@@ -103,12 +110,22 @@ struct FieldScore {
   double score;
 };
 
+// One feature of a re-ranked result (SearchRequest::explain).
+struct FeatureScore {
+  std::string feature;  // README "Features"
+  double value;         // the feature's value
+  double global;        // its contribution through the global model
+  double personal;      // its contribution through the user's own weights
+};
+
 struct SearchHit {
   int rank = 0;  // 1-based
   std::string id, title, brand, category;
   std::optional<double> price;
-  double score = 0;
-  std::vector<FieldScore> explain;  // with SearchRequest::explain
+  double score = 0;       // the ranker's score (BM25F for the bm25 ranker)
+  double bm25f = 0;       // the retrieval score
+  std::vector<FieldScore> explain;      // with SearchRequest::explain
+  std::vector<FeatureScore> features;   // with explain, when re-ranked
 };
 
 struct SearchResponse {
@@ -117,7 +134,59 @@ struct SearchResponse {
   uint64_t total = 0;    // matching products
   bool partial = false;  // nothing matched every term: partial matches shown
   std::string notice;    // a sentence for the user when partial or empty
+  std::string ranker;    // the ranker that ordered the results
+  int64_t global_version = 0;  // model versions used (0: none)
+  int64_t user_version = 0;
+  double gate = 0;             // weight of the personal part for this query
+  bool interleaved = false;    // old and new personal models interleaved
   std::vector<SearchHit> hits;
+};
+
+enum class ClickKind { kClick = 1, kCart = 2, kPurchase = 3 };
+
+// What closing a session did (the learning loop's record of it).
+struct SessionReport {
+  int64_t session_id = 0;
+  std::string user;
+  uint64_t impressions = 0, clicks = 0, pairs = 0;
+  // "accepted", "rejected: <reason>", or "no update: <reason>".
+  std::string global_outcome, user_outcome;
+  int64_t global_version = 0, user_version = 0;  // active after the session
+  double loss_before = 0, loss_after = 0;        // the personal update's loss
+  // Interleaving of the user's old and new models: "", "running", "kept
+  // new model", or "rolled back to version N".
+  std::string interleaving;
+};
+
+struct ModelVersion {
+  int64_t version = 0;
+  std::string scope;   // "global" or "user"
+  std::string user;
+  std::string kind;    // "linear" (or "trees")
+  int64_t parent = 0;  // the version it was learned from
+  int64_t session_id = 0;
+  double created_at = 0;
+  double loss_before = 0, loss_after = 0;
+  double metric_before = 0, metric_after = 0;  // the guard's replay metric
+  std::string status;  // active, accepted, rejected, rolled_back
+  std::string reason;
+};
+
+struct ModelInfo {
+  ModelVersion global;
+  std::optional<ModelVersion> personal;  // with a user that has one
+  double global_learning_rate = 0, user_learning_rate = 0;
+  int64_t champion_version = 0;   // interleaving baseline (0: global only)
+  int interleave_sessions_left = 0;
+  int wins_new = 0, wins_old = 0, ties = 0;
+  // Per feature: name, global weight, personal weight (current scale),
+  // normalisation mean and scale.
+  struct Weight {
+    std::string feature;
+    double global, personal, mean, scale;
+  };
+  std::vector<Weight> weights;
+  std::vector<double> propensities;  // examination probability by position
 };
 
 struct Stats {
@@ -174,6 +243,29 @@ class Database {
 
   // Merges all index segments into one and purges deleted documents.
   virtual Status Optimize() = 0;
+
+  // --- The learning loop (README "How it learns").
+
+  // Records a click on product `product_id` in the results of `query_id`.
+  // kNotFound for an unknown query id; kInvalidArgument when the product
+  // was not shown for that query. Durable when it returns.
+  virtual Status RecordClick(const std::string& query_id, const std::string& product_id,
+                             ClickKind kind = ClickKind::kClick) = 0;
+  // Closes the user's open session and learns from it. nullopt when the
+  // user has no open session.
+  virtual Result<std::optional<SessionReport>> EndSession(const std::string& user) = 0;
+  // Closes (and learns from) every session idle past the timeout.
+  virtual Result<std::vector<SessionReport>> SweepSessions() = 0;
+  // The active models; with a user, that user's personal part too.
+  virtual Result<ModelInfo> GetModel(const std::string& user = "") = 0;
+  // Every model version, newest first; with a user, only that user's and
+  // the global ones.
+  virtual Result<std::vector<ModelVersion>> ModelHistory(const std::string& user = "") = 0;
+  // Makes `version` (global or a user's) the active one again.
+  virtual Status RollbackModel(int64_t version) = 0;
+  // Deletes everything saiki holds about the user: impressions, clicks,
+  // sessions, personal model versions. Returns the number of rows deleted.
+  virtual Result<uint64_t> ForgetUser(const std::string& user) = 0;
 };
 
 }  // namespace saiki

@@ -1,0 +1,158 @@
+// The settings table: one entry per key with its range and where it lives.
+#include "engine/settings.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <sstream>
+
+#include "ranker/ranker.h"
+
+namespace saiki::engine {
+namespace {
+
+struct Spec {
+  std::string key;
+  double min = 0, max = 0;
+  bool integer = false;
+  // Exactly one of these is set.
+  std::function<double*(EngineSettings*)> number;
+  std::function<std::string*(EngineSettings*)> text;
+  std::function<int*(EngineSettings*)> whole;
+};
+
+std::string Format(double v) {
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
+
+const std::vector<Spec>& Specs() {
+  static const std::vector<Spec> specs = [] {
+    std::vector<Spec> s;
+    auto num = [&](std::string key, double lo, double hi, std::function<double*(EngineSettings*)> f) {
+      Spec spec;
+      spec.key = std::move(key);
+      spec.min = lo;
+      spec.max = hi;
+      spec.number = std::move(f);
+      s.push_back(std::move(spec));
+    };
+    auto whole = [&](std::string key, int lo, int hi, std::function<int*(EngineSettings*)> f) {
+      Spec spec;
+      spec.key = std::move(key);
+      spec.min = lo;
+      spec.max = hi;
+      spec.integer = true;
+      spec.whole = std::move(f);
+      s.push_back(std::move(spec));
+    };
+    num("bm25.k1", 0, 10, [](EngineSettings* e) { return &e->bm25.k1; });
+    for (int f = 0; f < index::kNumFields; ++f) {
+      std::string name = index::kFieldNames[f];
+      num("bm25." + name + ".weight", 0, 100, [f](EngineSettings* e) { return &e->bm25.weight[f]; });
+      num("bm25." + name + ".b", 0, 1, [f](EngineSettings* e) { return &e->bm25.b[f]; });
+    }
+    num("bm25.word_bonus", 0, 10, [](EngineSettings* e) { return &e->bm25.bonus_weight; });
+    {
+      Spec spec;
+      spec.key = "ranker";
+      spec.text = [](EngineSettings* e) { return &e->ranker; };
+      s.push_back(std::move(spec));
+    }
+    whole("ranker.candidates", 1, 1000, [](EngineSettings* e) { return &e->candidates; });
+    num("learn.session_timeout_minutes", 1, 1440,
+        [](EngineSettings* e) { return &e->learn.session_timeout_minutes; });
+    num("learn.lr_global", 0, 10, [](EngineSettings* e) { return &e->learn.lr_global; });
+    num("learn.lr_user", 0, 10, [](EngineSettings* e) { return &e->learn.lr_user; });
+    num("learn.l2_global", 0, 10, [](EngineSettings* e) { return &e->learn.l2_global; });
+    num("learn.l2_user", 0, 10, [](EngineSettings* e) { return &e->learn.l2_user; });
+    whole("learn.steps", 1, 100, [](EngineSettings* e) { return &e->learn.steps; });
+    num("learn.half_life_days", 0.01, 3650,
+        [](EngineSettings* e) { return &e->learn.half_life_days; });
+    whole("learn.guard_sessions", 1, 100, [](EngineSettings* e) { return &e->learn.guard_sessions; });
+    whole("learn.interleave_sessions", 0, 100,
+          [](EngineSettings* e) { return &e->learn.interleave_sessions; });
+    num("learn.propensity_eta", 0, 3, [](EngineSettings* e) { return &e->learn.propensity_eta; });
+    num("learn.ips_clip", 1, 1000, [](EngineSettings* e) { return &e->learn.ips_clip; });
+    num("learn.gate_min_clicks", 1, 1e6, [](EngineSettings* e) { return &e->learn.gate_min_clicks; });
+    return s;
+  }();
+  return specs;
+}
+
+const Spec* Find(const std::string& key) {
+  for (const auto& s : Specs()) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
+}
+
+Result<double> ParseNumber(const Spec& spec, const std::string& value) {
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(value.c_str(), &end);
+  if (value.empty() || end != value.c_str() + value.size() || errno != 0 || !std::isfinite(v)) {
+    return Status::InvalidArgument("setting " + spec.key + ": '" + value + "' is not a number");
+  }
+  if (spec.integer && v != std::floor(v)) {
+    return Status::InvalidArgument("setting " + spec.key + ": '" + value + "' is not a whole number");
+  }
+  if (v < spec.min || v > spec.max) {
+    return Status::InvalidArgument("setting " + spec.key + ": " + value + " is outside " +
+                                   Format(spec.min) + ".." + Format(spec.max));
+  }
+  return v;
+}
+
+Result<std::string> Canonical(const Spec& spec, const std::string& value) {
+  if (spec.text) {
+    if (!ranker::IsRankerName(value)) {
+      return Status::InvalidArgument("setting " + spec.key + ": unknown ranker '" + value +
+                                     "' (known: " + ranker::RankerNamesList() + ")");
+    }
+    return value;
+  }
+  SAIKI_ASSIGN_OR_RETURN(double v, ParseNumber(spec, value));
+  return Format(v);
+}
+
+}  // namespace
+
+Result<std::string> CanonicalSettingValue(const std::string& key, const std::string& value) {
+  const Spec* spec = Find(key);
+  if (!spec) return Status::NotFound("unknown setting '" + key + "' (saiki settings list)");
+  return Canonical(*spec, value);
+}
+
+Status ApplySetting(EngineSettings* settings, const std::string& key, const std::string& value) {
+  const Spec* spec = Find(key);
+  if (!spec) return Status::NotFound("unknown setting '" + key + "' (saiki settings list)");
+  SAIKI_ASSIGN_OR_RETURN(std::string canonical, Canonical(*spec, value));
+  if (spec->text) {
+    *spec->text(settings) = canonical;
+  } else if (spec->whole) {
+    *spec->whole(settings) = static_cast<int>(std::strtod(canonical.c_str(), nullptr));
+  } else {
+    *spec->number(settings) = std::strtod(canonical.c_str(), nullptr);
+  }
+  return Status::Ok();
+}
+
+Result<std::string> GetSettingValue(const EngineSettings& settings, const std::string& key) {
+  const Spec* spec = Find(key);
+  if (!spec) return Status::NotFound("unknown setting '" + key + "' (saiki settings list)");
+  EngineSettings copy = settings;
+  if (spec->text) return *spec->text(&copy);
+  if (spec->whole) return Format(*spec->whole(&copy));
+  return Format(*spec->number(&copy));
+}
+
+std::vector<std::pair<std::string, std::string>> ListSettingValues(const EngineSettings& settings) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& spec : Specs()) out.emplace_back(spec.key, *GetSettingValue(settings, spec.key));
+  return out;
+}
+
+}  // namespace saiki::engine

@@ -1,0 +1,151 @@
+// Re-ranking features: the one definition used when logging, training and
+// scoring (a feature vector is computed once, when a ranking is shown, and
+// logged; learning reads the logged vectors and never recomputes them).
+//
+// Every feature has a stable name (kFeatureNames); models store the names
+// they were trained on and are checked against them. Definitions (q = the
+// query's required clauses, d = the candidate product, u = the user):
+//
+//   query-product
+//     bm25f             BM25F score of d for q, whole-word bonus included
+//     bm25f_title ... bm25f_description
+//                       the part of the BM25F score from each field
+//     bm25f_word_bonus  the whole-word (dictionary word) bonus
+//     title_term_share  share of q's clauses found in d's title (0..1)
+//     title_phrase      1 when all of q's clauses occur in d's title as one
+//                       phrase in query order, else 0
+//     query_brand       1 when a clause of q matches in d's brand field
+//     query_category    1 when a clause of q matches in d's category field
+//   product
+//     log_reviews       ln(1 + review_count)
+//     rating            rating 0..5 (missing: 0, with rating_missing = 1)
+//     rating_missing    1 when d has no rating
+//     log_price         ln(1 + price) (missing: 0)
+//     price_vs_category ln((1 + price) / (1 + median price of d's leaf
+//                       category)) (0 when either is unknown)
+//   user-product, from u's own clicks, each weighted by kind (click 1,
+//   cart 2, purchase 3) and by time decay 2^(-age / half_life)
+//     user_clicks_product   decayed weight of u's clicks on d
+//     user_clicks_brand     ... on d's brand
+//     user_clicks_cat1/2/3  ... on d's category path, level 1, 2, 3
+//     user_price_distance   |ln(1+price) - decayed mean of ln(1+price) of
+//                           what u clicked| (0 without history or price)
+//     user_text_similarity  decayed mean over u's clicks of the MinHash
+//                           similarity of the titles (0..1)
+//     user_has_history      1 when u has clicks, else 0
+// Decayed sums are compressed with ln(1 + x) so that a burst of clicks
+// cannot dominate.
+#ifndef SAIKI_RANKER_FEATURES_H_
+#define SAIKI_RANKER_FEATURES_H_
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "index/doc_table.h"
+#include "index/searcher.h"
+
+namespace saiki::ranker {
+
+enum Feature : int {
+  kBm25f = 0,
+  kBm25fTitle,
+  kBm25fBrand,
+  kBm25fCategory,
+  kBm25fTags,
+  kBm25fDescription,
+  kBm25fWordBonus,
+  kTitleTermShare,
+  kTitlePhrase,
+  kQueryBrand,
+  kQueryCategory,
+  kLogReviews,
+  kRating,
+  kRatingMissing,
+  kLogPrice,
+  kPriceVsCategory,
+  kUserClicksProduct,
+  kUserClicksBrand,
+  kUserClicksCat1,
+  kUserClicksCat2,
+  kUserClicksCat3,
+  kUserPriceDistance,
+  kUserTextSimilarity,
+  kUserHasHistory,
+  kNumFeatures
+};
+
+inline constexpr const char* kFeatureNames[kNumFeatures] = {
+    "bm25f",           "bm25f_title",        "bm25f_brand",         "bm25f_category",
+    "bm25f_tags",      "bm25f_description",  "bm25f_word_bonus",    "title_term_share",
+    "title_phrase",    "query_brand",        "query_category",      "log_reviews",
+    "rating",          "rating_missing",     "log_price",           "price_vs_category",
+    "user_clicks_product", "user_clicks_brand", "user_clicks_cat1", "user_clicks_cat2",
+    "user_clicks_cat3", "user_price_distance", "user_text_similarity", "user_has_history"};
+
+// Index of a feature name, or -1.
+int FeatureIndex(std::string_view name);
+
+// One of the user's clicks, with a snapshot of the product as it was when
+// clicked (so that later edits or deletions of the product do not change
+// the user's history).
+struct ClickRecord {
+  double at = 0;      // seconds since the epoch
+  int kind = 1;       // 1 click, 2 cart, 3 purchase
+  uint32_t id_hash = 0;
+  uint32_t brand = 0;
+  std::array<uint32_t, index::kCategoryLevels> category{};
+  float price = 0;    // NaN when unknown
+  index::TitleSignature signature{};
+};
+
+// A user's history, aggregated with time decay as of `now`.
+class UserProfile {
+ public:
+  UserProfile() = default;
+  UserProfile(std::span<const ClickRecord> clicks, double now, double half_life_seconds);
+
+  bool empty() const { return total_weight_ == 0; }
+  double product(uint32_t id_hash) const { return Get(products_, id_hash); }
+  double brand(uint32_t h) const { return Get(brands_, h); }
+  double category(int level, uint32_t h) const { return Get(categories_[level], h); }
+  // Decayed mean of ln(1 + price) over clicks with a price; NaN if none.
+  double mean_log_price() const { return mean_log_price_; }
+  double TextSimilarity(const index::TitleSignature& sig) const;
+
+ private:
+  static double Get(const std::unordered_map<uint32_t, double>& m, uint32_t k) {
+    auto it = m.find(k);
+    return it == m.end() ? 0.0 : it->second;
+  }
+  std::unordered_map<uint32_t, double> products_, brands_;
+  std::array<std::unordered_map<uint32_t, double>, index::kCategoryLevels> categories_;
+  std::vector<std::pair<index::TitleSignature, double>> signatures_;  // with weights
+  double total_weight_ = 0;
+  double mean_log_price_ = 0;
+};
+
+// Median price per leaf category hash, computed from the docs table.
+using CategoryMedians = std::unordered_map<uint32_t, float>;
+CategoryMedians ComputeCategoryMedians(const index::DocTable& docs);
+
+// Row-major matrix: one row of kNumFeatures floats per candidate.
+struct FeatureMatrix {
+  size_t rows = 0;
+  std::vector<float> values;
+  float* row(size_t r) { return values.data() + r * kNumFeatures; }
+  const float* row(size_t r) const { return values.data() + r * kNumFeatures; }
+};
+
+// Computes the features of `hits` (from a search with explain on, so that
+// field scores are filled). `num_clauses` is the number of required clauses.
+void ExtractFeatures(std::span<const index::Hit> hits, uint32_t num_clauses,
+                     const index::DocTable& docs, const CategoryMedians& medians,
+                     const UserProfile& profile, FeatureMatrix* out);
+
+}  // namespace saiki::ranker
+
+#endif  // SAIKI_RANKER_FEATURES_H_

@@ -1,0 +1,86 @@
+// Learning from a session's clicks: pairwise preferences with inverse-
+// propensity weights, a few gradient steps on a regularised pairwise
+// logistic loss, and the replay metric that guards every update.
+//
+// Recipe (README "How it learns"): counterfactual pairwise learning to rank
+// (Joachims, Swaminathan & Schnabel, WSDM 2017). From each impression:
+//   - a clicked result is preferred over every unclicked result shown above
+//     it and over the unclicked result right below it (Joachims 2002's
+//     "skip-above" and "next" pairs);
+//   - a purchased (or carted) result over a merely clicked one;
+// each pair weighted by 1 / propensity of the position the preferred result
+// was shown at, clipped, so that clicks at rarely-examined positions count
+// for what they are (propensities: ranker/propensity.h).
+// The loss, for parameters theta on top of fixed base weights b, is
+//   L(theta) = (1/W) sum_p w_p log(1 + exp(-(b + g_p theta) . (z_better - z_worse)))
+//              + (l2/2) ||theta||^2
+// where g_p is the impression's personalisation gate for a personal model
+// and 1 for the global one. Steps are clipped in norm and weights bounded,
+// so that a user who clicks everything, or 10,000 times, moves the model by
+// a bounded amount; a NaN or infinity makes the update fail, never stored.
+#ifndef SAIKI_RANKER_LEARNER_H_
+#define SAIKI_RANKER_LEARNER_H_
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "ranker/features.h"
+#include "ranker/linear_model.h"
+#include "saiki/status.h"
+
+namespace saiki::ranker {
+
+// One logged impression as learning sees it: the feature vectors logged
+// when it was shown (shown order) and the strongest signal per position.
+struct LoggedImpression {
+  FeatureMatrix features;
+  std::vector<uint8_t> signal;  // per position: 0 none, 1 click, 2 cart, 3 purchase
+  double gate = 1.0;            // personalisation gate it was served with
+};
+
+struct Preference {
+  uint32_t impression;
+  uint32_t better, worse;  // positions
+  double weight;
+};
+
+// Pairs of all impressions, with IPS weights min(clip, 1/propensity[pos]).
+// Positions beyond the propensity vector use its last value.
+std::vector<Preference> DerivePreferences(std::span<const LoggedImpression> impressions,
+                                          std::span<const double> propensity, double clip);
+
+struct UpdateOptions {
+  double learning_rate = 0.1;  // step size
+  double l2 = 0.01;            // pull of theta towards 0
+  int steps = 5;               // gradient steps per update
+  double max_step_norm = 1.0;  // each step's norm is clipped to this
+  double max_weight_norm = 100.0;
+};
+
+struct UpdateResult {
+  Eigen::VectorXd theta;
+  double loss_before = 0, loss_after = 0;
+};
+
+// Runs `steps` gradient steps from theta0. `z[i]` is impression i's
+// normalised feature matrix. With `gated`, pair p's theta is scaled by its
+// impression's gate (personal models); otherwise by 1 (global model).
+// Fails with kInvalidArgument when a value becomes NaN or infinite.
+Result<UpdateResult> PairwiseUpdate(std::span<const Matrix> z,
+                                    std::span<const LoggedImpression> impressions,
+                                    std::span<const Preference> prefs,
+                                    const Eigen::VectorXd& base, const Eigen::VectorXd& theta0,
+                                    bool gated, const UpdateOptions& options);
+
+// The guard's replay metric: self-normalised IPS-weighted reciprocal rank of
+// the clicked results when each logged impression is re-ranked by
+// (w + gate * delta) . z. Higher is better; 0 without clicks.
+double ReplayMetric(std::span<const Matrix> z, std::span<const LoggedImpression> impressions,
+                    std::span<const double> propensity, const Eigen::VectorXd& w,
+                    const Eigen::VectorXd& delta, double clip);
+
+}  // namespace saiki::ranker
+
+#endif  // SAIKI_RANKER_LEARNER_H_

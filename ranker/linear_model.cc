@@ -1,0 +1,160 @@
+// Linear model storage and normalisation. See linear_model.h.
+#include "ranker/linear_model.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace saiki::ranker {
+namespace {
+
+using Json = nlohmann::json;
+
+// Scales below this are treated as constant features (scale 1) so that a
+// feature that never varied does not explode when it first does.
+constexpr double kMinScale = 1e-3;
+
+Json VectorJson(const Eigen::VectorXd& v) {
+  Json a = Json::array();
+  for (Eigen::Index i = 0; i < v.size(); ++i) a.push_back(v[i]);
+  return a;
+}
+
+Status ReadVector(const Json& j, const char* key, Eigen::VectorXd* out) {
+  if (!j.contains(key) || !j[key].is_array() || j[key].size() != kNumFeatures) {
+    return Status::InvalidArgument(std::string("model: '") + key + "' must be an array of " +
+                                   std::to_string(kNumFeatures) + " numbers");
+  }
+  out->resize(kNumFeatures);
+  for (int i = 0; i < kNumFeatures; ++i) {
+    const Json& v = j[key][i];
+    if (!v.is_number() || !std::isfinite(v.get<double>())) {
+      return Status::InvalidArgument(std::string("model: '") + key + "'[" + std::to_string(i) +
+                                     "] is not a finite number");
+    }
+    (*out)[i] = v.get<double>();
+  }
+  return Status::Ok();
+}
+
+Status CheckFeatureNames(const Json& j) {
+  if (!j.contains("features") || !j["features"].is_array()) {
+    return Status::InvalidArgument("model: no 'features' list");
+  }
+  const Json& names = j["features"];
+  if (names.size() != kNumFeatures) {
+    return Status::InvalidArgument("model: trained on " + std::to_string(names.size()) +
+                                   " features; this saiki computes " +
+                                   std::to_string(kNumFeatures));
+  }
+  for (int i = 0; i < kNumFeatures; ++i) {
+    if (!names[i].is_string() || names[i].get<std::string>() != kFeatureNames[i]) {
+      return Status::InvalidArgument("model: feature " + std::to_string(i) + " is '" +
+                                     (names[i].is_string() ? names[i].get<std::string>() : "?") +
+                                     "', expected '" + kFeatureNames[i] + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+Json Names() {
+  Json a = Json::array();
+  for (const char* n : kFeatureNames) a.push_back(n);
+  return a;
+}
+
+Result<Json> Parse(const std::string& text) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status::InvalidArgument("model: parameters are not a JSON object");
+  }
+  SAIKI_RETURN_IF_ERROR(CheckFeatureNames(j));
+  return j;
+}
+
+}  // namespace
+
+GlobalLinearModel GlobalLinearModel::Initial() {
+  GlobalLinearModel m;
+  m.weights[kBm25f] = 1.0;
+  return m;
+}
+
+void GlobalLinearModel::ObserveRows(const float* rows, size_t n) {
+  Eigen::VectorXd raw_weights = weights.cwiseQuotient(scale);
+  for (size_t r = 0; r < n; ++r) {
+    const float* x = rows + r * kNumFeatures;
+    count += 1;
+    for (int i = 0; i < kNumFeatures; ++i) {
+      double delta = x[i] - mean[i];
+      mean[i] += delta / count;
+      m2[i] += delta * (x[i] - mean[i]);
+    }
+  }
+  if (count >= 2) {
+    for (int i = 0; i < kNumFeatures; ++i) {
+      double sd = std::sqrt(m2[i] / (count - 1));
+      scale[i] = sd > kMinScale ? sd : 1.0;
+    }
+  }
+  weights = raw_weights.cwiseProduct(scale);
+}
+
+std::string GlobalLinearModel::ToJson() const {
+  Json j;
+  j["features"] = Names();
+  j["weights"] = VectorJson(weights);
+  j["mean"] = VectorJson(mean);
+  j["scale"] = VectorJson(scale);
+  j["count"] = count;
+  j["m2"] = VectorJson(m2);
+  return j.dump();
+}
+
+Result<GlobalLinearModel> GlobalLinearModel::FromJson(const std::string& json) {
+  SAIKI_ASSIGN_OR_RETURN(Json j, Parse(json));
+  GlobalLinearModel m;
+  SAIKI_RETURN_IF_ERROR(ReadVector(j, "weights", &m.weights));
+  SAIKI_RETURN_IF_ERROR(ReadVector(j, "mean", &m.mean));
+  SAIKI_RETURN_IF_ERROR(ReadVector(j, "scale", &m.scale));
+  SAIKI_RETURN_IF_ERROR(ReadVector(j, "m2", &m.m2));
+  if (!j.contains("count") || !j["count"].is_number() || j["count"].get<double>() < 0) {
+    return Status::InvalidArgument("model: 'count' must be a number >= 0");
+  }
+  m.count = j["count"].get<double>();
+  if ((m.scale.array() <= 0).any()) return Status::InvalidArgument("model: scale must be > 0");
+  return m;
+}
+
+Eigen::VectorXd PersonalLinearModel::DeltaFor(const Eigen::VectorXd& current_scale) const {
+  return delta.cwiseQuotient(scale).cwiseProduct(current_scale);
+}
+
+std::string PersonalLinearModel::ToJson() const {
+  Json j;
+  j["features"] = Names();
+  j["delta"] = VectorJson(delta);
+  j["scale"] = VectorJson(scale);
+  return j.dump();
+}
+
+Result<PersonalLinearModel> PersonalLinearModel::FromJson(const std::string& json) {
+  SAIKI_ASSIGN_OR_RETURN(Json j, Parse(json));
+  PersonalLinearModel m;
+  SAIKI_RETURN_IF_ERROR(ReadVector(j, "delta", &m.delta));
+  SAIKI_RETURN_IF_ERROR(ReadVector(j, "scale", &m.scale));
+  if ((m.scale.array() <= 0).any()) return Status::InvalidArgument("model: scale must be > 0");
+  return m;
+}
+
+Matrix Normalize(const FeatureMatrix& x, const GlobalLinearModel& model) {
+  Matrix z(static_cast<Eigen::Index>(x.rows), kNumFeatures);
+  for (size_t r = 0; r < x.rows; ++r) {
+    const float* row = x.row(r);
+    for (int i = 0; i < kNumFeatures; ++i) {
+      z(static_cast<Eigen::Index>(r), i) = (row[i] - model.mean[i]) / model.scale[i];
+    }
+  }
+  return z;
+}
+
+}  // namespace saiki::ranker
