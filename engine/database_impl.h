@@ -139,6 +139,9 @@ class DatabaseImpl final : public Database {
     int64_t query_id = 0;
     int64_t champion = -1;       // -1: not interleaved
     std::vector<uint8_t> teams;  // when interleaved
+    // Feature statistics over all the impression's candidates.
+    double candidates = 0;
+    std::vector<double> candidate_mean, candidate_m2;
   };
 
   double Now() const;

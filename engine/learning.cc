@@ -109,6 +109,50 @@ Status DecodeFeatures(std::string_view blob, int64_t nfeatures, ranker::FeatureM
   return Status::Ok();
 }
 
+// Candidate statistics blob: f64 count, then per feature f64 mean and f64
+// sum of squared deviations, little-endian (docs/FORMAT.md).
+std::string EncodeCandidateStats(const ranker::FeatureMatrix& x) {
+  std::string out;
+  auto put = [&](double v) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, 8);
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+  };
+  double n = static_cast<double>(x.rows);
+  put(n);
+  for (int f = 0; f < ranker::kNumFeatures; ++f) {
+    double mean = 0, m2 = 0;
+    for (size_t r = 0; r < x.rows; ++r) mean += x.row(r)[f];
+    if (n > 0) mean /= n;
+    for (size_t r = 0; r < x.rows; ++r) m2 += (x.row(r)[f] - mean) * (x.row(r)[f] - mean);
+    put(mean);
+    put(m2);
+  }
+  return out;
+}
+
+bool DecodeCandidateStats(std::string_view blob, double* n, std::vector<double>* mean,
+                          std::vector<double>* m2) {
+  if (blob.size() != 8 * (1 + 2 * ranker::kNumFeatures)) return false;
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(blob.data());
+  auto get = [&](size_t i) {
+    uint64_t bits = 0;
+    for (int b = 0; b < 8; ++b) bits |= uint64_t(p[8 * i + b]) << (8 * b);
+    double v;
+    std::memcpy(&v, &bits, 8);
+    return v;
+  };
+  *n = get(0);
+  mean->resize(ranker::kNumFeatures);
+  m2->resize(ranker::kNumFeatures);
+  for (int f = 0; f < ranker::kNumFeatures; ++f) {
+    (*mean)[f] = get(1 + 2 * f);
+    (*m2)[f] = get(2 + 2 * f);
+    if (!std::isfinite((*mean)[f]) || !std::isfinite((*m2)[f]) || (*m2)[f] < 0) return false;
+  }
+  return std::isfinite(*n) && *n >= 0;
+}
+
 uint64_t Mix64(uint64_t x) {
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
@@ -414,8 +458,8 @@ Result<std::string> DatabaseImpl::LogImpression(const CompiledRequest& req,
   SAIKI_ASSIGN_OR_RETURN(
       storage::Statement * ins,
       conn_->Prepare("INSERT INTO impressions(session_id, user, query, query_norm, at, ranker, "
-                     "global_version, user_version, champion_version, gate, nfeatures, features) "
-                     "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"));
+                     "global_version, user_version, champion_version, gate, nfeatures, features, "
+                     "candidate_stats) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"));
   ins->Bind(1, session.id)
       .BindText(2, req.user)
       .BindText(3, req.query)
@@ -426,7 +470,8 @@ Result<std::string> DatabaseImpl::LogImpression(const CompiledRequest& req,
       .Bind(8, response.user_version)
       .BindDouble(10, response.gate)
       .Bind(11, ranker::kNumFeatures)
-      .BindBlob(12, EncodeFeatures(features_scratch_, rows));
+      .BindBlob(12, EncodeFeatures(features_scratch_, rows))
+      .BindBlob(13, EncodeCandidateStats(features_scratch_));
   if (champion >= 0) ins->Bind(9, champion); else ins->BindNull(9);
   SAIKI_RETURN_IF_ERROR(ins->Run());
   int64_t query_id = conn_->LastInsertRowid();
@@ -580,8 +625,8 @@ Status DatabaseImpl::LoadSessionImpressions(const std::string& where, int64_t ar
                                             std::vector<ranker::LoggedImpression>* out,
                                             std::vector<LoggedMeta>* meta) {
   std::string sql =
-      "SELECT i.query_id, i.gate, i.nfeatures, i.features, i.champion_version FROM impressions i "
-      "WHERE " + where + " ORDER BY i.query_id DESC LIMIT ?2";
+      "SELECT i.query_id, i.gate, i.nfeatures, i.features, i.champion_version, "
+      "i.candidate_stats FROM impressions i WHERE " + where + " ORDER BY i.query_id DESC LIMIT ?2";
   SAIKI_ASSIGN_OR_RETURN(storage::Statement * st, conn_->Prepare(sql.c_str()));
   st->Bind(1, arg).Bind(2, limit);
   std::vector<std::pair<int64_t, size_t>> ids;
@@ -599,6 +644,13 @@ Status DatabaseImpl::LoadSessionImpressions(const std::string& where, int64_t ar
     LoggedMeta m;
     m.query_id = st->ColumnInt(0);
     m.champion = st->ColumnIsNull(4) ? -1 : st->ColumnInt(4);
+    if (!DecodeCandidateStats(st->ColumnBlob(5), &m.candidates, &m.candidate_mean,
+                              &m.candidate_m2)) {
+      int64_t qid = m.query_id;
+      st->Reset();
+      return Status::Corruption(conn_->path() + ": query id " + std::to_string(qid) +
+                                ": malformed candidate statistics");
+    }
     out->push_back(std::move(imp));
     meta->push_back(m);
   }
@@ -678,6 +730,14 @@ namespace {
 double AdaptRate(double rate, bool accepted, double setting) {
   double next = accepted ? rate * kLrGrow : rate * kLrShrink;
   return std::clamp(next, setting / 64.0, setting * 4.0);
+}
+
+// The guard: an update is kept unless it makes the replay metric on earlier
+// sessions worse by more than noise (half a percentage point, or 2%).
+// Sessions without clicks give 0 before and after, which passes: with
+// nothing to replay there is no evidence against the update.
+bool GuardAccepts(double before, double after) {
+  return after >= before - std::max(0.005, 0.02 * before);
 }
 
 std::string Fixed(double v) {
@@ -797,7 +857,9 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
   //    sessions of all users.
   SAIKI_ASSIGN_OR_RETURN(LearnerState global_learner, LoadLearner(""));
   ranker::GlobalLinearModel candidate = global_model_;
-  for (const auto& imp : session) candidate.ObserveRows(imp.features.values.data(), imp.features.rows);
+  for (const auto& m : meta) {
+    candidate.ObserveMoments(m.candidates, m.candidate_mean.data(), m.candidate_m2.data());
+  }
   std::vector<ranker::Matrix> z;
   for (const auto& imp : session) z.push_back(ranker::Normalize(imp.features, candidate));
   ranker::UpdateOptions gopt;
@@ -810,8 +872,8 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
   std::vector<ranker::LoggedImpression> recent;
   std::vector<LoggedMeta> recent_meta;
   SAIKI_RETURN_IF_ERROR(LoadSessionImpressions(
-      "i.session_id IN (SELECT session_id FROM sessions WHERE (closed_at IS NOT NULL OR "
-      "session_id = ?1) ORDER BY session_id DESC LIMIT " +
+      "i.session_id IN (SELECT session_id FROM sessions WHERE closed_at IS NOT NULL AND "
+      "session_id <> ?1 ORDER BY session_id DESC LIMIT " +
           std::to_string(kGlobalGuardSessions) + ")",
       session_id, 5000, &recent, &recent_meta));
   std::vector<ranker::Matrix> zr;
@@ -831,7 +893,7 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
                                         settings_.learn.ips_clip);
     ranker::GlobalLinearModel updated = candidate;
     updated.weights = gupdate->theta;
-    bool accept = after >= before - 1e-9;
+    bool accept = GuardAccepts(before, after);
     std::string reason = accept ? "" : "replay IPS-RR would fall from " + Fixed(before) + " to " +
                                            Fixed(after) + " over " +
                                            std::to_string(recent.size()) + " impressions";
@@ -867,7 +929,7 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
   std::vector<LoggedMeta> mine_meta;
   SAIKI_RETURN_IF_ERROR(LoadSessionImpressions(
       "i.session_id IN (SELECT session_id FROM sessions WHERE user = (SELECT user FROM sessions "
-      "WHERE session_id = ?1) AND (closed_at IS NOT NULL OR session_id = ?1) "
+      "WHERE session_id = ?1) AND closed_at IS NOT NULL AND session_id <> ?1 "
       "ORDER BY session_id DESC LIMIT " +
           std::to_string(settings_.learn.guard_sessions) + ")",
       session_id, 5000, &mine, &mine_meta));
@@ -889,7 +951,7 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
                                          settings_.learn.ips_clip);
     double after = ranker::ReplayMetric(zm, mine, propensity, global_model_.weights,
                                         uupdate->theta, settings_.learn.ips_clip);
-    bool accept = after >= before - 1e-9;
+    bool accept = GuardAccepts(before, after);
     std::string reason = accept ? "" : "replay IPS-RR on the user's last sessions would fall from " +
                                            Fixed(before) + " to " + Fixed(after);
     ranker::PersonalLinearModel updated{uupdate->theta, global_model_.scale};

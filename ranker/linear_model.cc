@@ -80,16 +80,24 @@ GlobalLinearModel GlobalLinearModel::Initial() {
 }
 
 void GlobalLinearModel::ObserveRows(const float* rows, size_t n) {
-  Eigen::VectorXd raw_weights = weights.cwiseQuotient(scale);
+  double mean_row[kNumFeatures];
+  const double zero[kNumFeatures] = {};
   for (size_t r = 0; r < n; ++r) {
-    const float* x = rows + r * kNumFeatures;
-    count += 1;
-    for (int i = 0; i < kNumFeatures; ++i) {
-      double delta = x[i] - mean[i];
-      mean[i] += delta / count;
-      m2[i] += delta * (x[i] - mean[i]);
-    }
+    for (int i = 0; i < kNumFeatures; ++i) mean_row[i] = rows[r * kNumFeatures + i];
+    ObserveMoments(1, mean_row, zero);
   }
+}
+
+void GlobalLinearModel::ObserveMoments(double n, const double* batch_mean, const double* batch_m2) {
+  if (!(n > 0)) return;
+  Eigen::VectorXd raw_weights = weights.cwiseQuotient(scale);
+  double total = count + n;
+  for (int i = 0; i < kNumFeatures; ++i) {
+    double delta = batch_mean[i] - mean[i];
+    mean[i] += delta * n / total;
+    m2[i] += batch_m2[i] + delta * delta * count * n / total;
+  }
+  count = total;
   if (count >= 2) {
     for (int i = 0; i < kNumFeatures; ++i) {
       double sd = std::sqrt(m2[i] / (count - 1));

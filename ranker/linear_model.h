@@ -41,6 +41,11 @@ struct GlobalLinearModel {
   // Adds feature rows to the running statistics and re-derives mean and
   // scale, re-expressing `weights` (and nothing else) for the new scale.
   void ObserveRows(const float* rows, size_t n);
+  // The same for a batch summarised by its count, per-feature mean and sum
+  // of squared deviations (Chan et al.'s parallel merge of Welford's
+  // statistics). Impressions log these over all their candidates, so the
+  // normalisation describes what the ranker ranks, not just the top shown.
+  void ObserveMoments(double n, const double* mean, const double* m2);
 
   std::string ToJson() const;
   // kInvalidArgument when the JSON is malformed, holds NaN/inf, or names

@@ -4,7 +4,9 @@
 // Layout: observations are first grouped into cells, one per distinct
 // (relevance group, rank), holding impression and click counts; EM then runs
 // over cells, so its cost per iteration does not depend on the log's length.
-// The EM loop itself allocates nothing: every buffer is sized before it.
+// Every buffer EM touches per cell or per item is sized before the loop; the
+// only allocation inside it is the Newton solve of Regression-EM, which is
+// (features + 1)^2.
 #include "ranker/propensity.h"
 
 #include <algorithm>
@@ -186,7 +188,9 @@ class PerItemRelevance {
   double gamma(size_t g) const { return gamma_[g]; }
   double Penalty() const { return 0; }
   void Fit(const CellTable& t, const std::vector<double>& relevant, double* params) {
-    for (size_t g = 0; g < gamma_.size(); ++g) params[g] = ClampProb(relevant[g] / t.impressions[g]);
+    for (size_t g = 0; g < gamma_.size(); ++g) {
+      params[g] = ClampProb(relevant[g] / t.impressions[g]);
+    }
   }
   void Project(double* params) const {
     for (size_t g = 0; g < gamma_.size(); ++g) params[g] = ClampProb(params[g]);
@@ -253,7 +257,8 @@ class RegressionRelevance {
       // step ran Predict), so gradient and Hessian need no extra pass.
       residual_ = weight_.array() * (gamma_.array() - target_.array());
       grad_.noalias() = x_.transpose() * residual_;
-      scaled_x_ = x_.array().colwise() * (weight_.array() * gamma_.array() * (1.0 - gamma_.array()));
+      scaled_x_ =
+          x_.array().colwise() * (weight_.array() * gamma_.array() * (1.0 - gamma_.array()));
       hess_.noalias() = scaled_x_.transpose() * x_;
       grad_.head(d) += l2_ * w_.head(d);
       hess_.diagonal().head(d).array() += l2_;
@@ -521,7 +526,8 @@ Result<std::vector<double>> EstimatePositionBiasWithFeatures(
     }
   }
   const CellTable cells = BuildCells(
-      observations, reliable, [](const FeatureClickObservation& o) { return uint64_t{o.feature_row}; });
+      observations, reliable,
+      [](const FeatureClickObservation& o) { return uint64_t{o.feature_row}; });
   const size_t d = static_cast<size_t>(features.num_features);
   for (uint32_t row : cells.source) {
     for (size_t j = 0; j < d; ++j) {

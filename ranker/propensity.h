@@ -115,7 +115,8 @@ struct PropensityOptions {
   double l2 = 1e-4;
 };
 
-// What an estimate rests on; filled on success when a pointer is passed.
+// What an estimate rests on; filled on success when a pointer is passed
+// (contents unspecified after an error).
 struct PropensityDiagnostics {
   // EM: impressions and clicks at rank k. Swaps: impressions in the
   // experiment for pair (k, k + 1) and clicks on either of its two ranks
@@ -142,6 +143,12 @@ std::vector<double> PowerLawPropensity(int n, double eta);
 // click. Ranks that are not reliable are extrapolated (see PropensityOptions)
 // and excluded from EM. Costs O(n log n) for grouping, then O(cells) per
 // iteration, where a cell is a distinct (item, rank).
+// Needs items seen several times each, at more than one rank: with ~2-3
+// impressions per item, per-item gamma overfits and theta comes out far too
+// flat (see the tests); use the feature variant then. Since theta_0 is fixed
+// at 1 and every theta is a probability, a rank examined more often than
+// rank 0 comes out as 1 and biases the others; EstimateFromSwaps has no such
+// limit (its raw ratios may exceed 1 before clamping).
 Result<std::vector<double>> EstimatePositionBias(
     std::span<const ClickObservation> observations, const PropensityOptions& options,
     PropensityDiagnostics* diagnostics = nullptr);

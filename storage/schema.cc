@@ -72,7 +72,8 @@ CREATE TABLE impressions(
   champion_version INTEGER,
   gate REAL NOT NULL,
   nfeatures INTEGER NOT NULL,
-  features BLOB NOT NULL
+  features BLOB NOT NULL,
+  candidate_stats BLOB NOT NULL
 );
 CREATE INDEX impressions_session ON impressions(session_id);
 CREATE INDEX impressions_user ON impressions(user, query_id);

@@ -1,0 +1,849 @@
+// Micro-benchmarks of saiki's hot paths, with Google Benchmark. They answer
+// "did this change make search or learning slower?" and put the numbers next
+// to what the machine can do at best:
+//
+//   BM_MemoryRead / BM_MemoryCopy   streaming bandwidth, the ceiling for any
+//                                   decoder that reads from memory
+//   BM_PostingDecode                docs + per-field tf of one posting list,
+//                                   postings/s per core and encoded bytes/s
+//   BM_PostingNextGeq               the same list, skipping with NextGeq
+//   BM_Analyzer                     AnalyzeForIndex on ~1 MB of catalogue
+//                                   text (warm thread: steady-state import)
+//   BM_AnalyzerFirstPass            the same on a fresh thread each time
+//                                   (ICU iterators and memo built from cold)
+//   BM_Rerank200                    features + linear scores + stable sort of
+//                                   200 candidates (target < 0.2 ms)
+//   BM_SessionUpdate                the CPU part of learning from one session
+//                                   (target < 10 ms; SQLite I/O excluded)
+//   BM_ModelToJson                  serialising the two updated models
+//   BM_EndToEndSearch               Database::Search on a 5000-product
+//                                   database, anonymous and for a user
+//
+// Every input is generated from fixed seeds (or read from the bundled
+// catalogue), so two runs measure the same work. Fixtures are built once,
+// outside the timed loops, and shared between the benchmarks that use them.
+// Run with bench/run_micro.sh (a Release build); flags such as
+// --benchmark_filter=Rerank pass through.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <span>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/settings.h"
+#include "index/analyzer.h"
+#include "index/doc_table.h"
+#include "index/postings.h"
+#include "index/searcher.h"
+#include "ranker/features.h"
+#include "ranker/learner.h"
+#include "ranker/linear_model.h"
+#include "ranker/propensity.h"
+#include "ranker/ranker.h"
+#include "saiki/saiki.h"
+
+#ifndef SAIKI_SOURCE_DIR
+#define SAIKI_SOURCE_DIR "."
+#endif
+
+namespace {
+
+using namespace saiki;
+
+// ------------------------------------------------------------------ helpers
+
+// splitmix64: our own generator rather than <random> distributions, whose
+// output differs between standard libraries; the inputs must not.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : s_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [lo, hi], both ends included.
+  uint32_t Int(uint32_t lo, uint32_t hi) {
+    return lo + static_cast<uint32_t>(Next() % (uint64_t(hi) - lo + 1));
+  }
+  double Real() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  double Real(double lo, double hi) { return lo + (hi - lo) * Real(); }
+  bool Chance(double p) { return Real() < p; }
+
+ private:
+  uint64_t s_;
+};
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "saiki_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+// One CSV record (RFC 4180, no line breaks in fields, as datasets/README.md
+// promises for catalog.csv).
+std::vector<std::string> SplitCsvLine(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        fields.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  return fields;
+}
+
+std::string CatalogPath() { return std::string(SAIKI_SOURCE_DIR) + "/datasets/catalog.csv"; }
+
+// ------------------------------------------------------- memory bandwidth
+
+// Buffers well beyond the last-level cache (this VM reports a 300 MiB L3), so
+// that the loops below stream from DRAM.
+constexpr size_t kReadBytes = size_t(1) << 30;
+constexpr size_t kCopyBytes = size_t(512) << 20;
+
+const std::vector<uint64_t>& ReadBuffer() {
+  static const std::vector<uint64_t> buf = [] {
+    std::vector<uint64_t> v(kReadBytes / 8);
+    // Non-zero contents: pages of an untouched zero vector may all map the
+    // kernel's shared zero page and read at cache speed.
+    for (size_t i = 0; i < v.size(); ++i) v[i] = i * 0x9e3779b97f4a7c15ull;
+    return v;
+  }();
+  return buf;
+}
+
+// A streaming sum: the cheapest possible "decoder", so its rate is the
+// memory bandwidth one core can pull. Four accumulators let the compiler
+// vectorise and keep several loads in flight.
+void BM_MemoryRead(benchmark::State& state) {
+  const auto& buf = ReadBuffer();
+  const size_t n = buf.size() / static_cast<size_t>(state.threads());
+  const uint64_t* p = buf.data() + n * static_cast<size_t>(state.thread_index());
+  for (auto _ : state) {
+    uint64_t a = 0, b = 0, c = 0, d = 0;
+    for (size_t i = 0; i + 4 <= n; i += 4) {
+      a += p[i];
+      b += p[i + 1];
+      c += p[i + 2];
+      d += p[i + 3];
+    }
+    benchmark::DoNotOptimize(a + b + c + d);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * int64_t(n * 8));
+}
+// Threads(2) shows whether one core already saturates the memory system.
+BENCHMARK(BM_MemoryRead)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+
+// memcpy: bytes/s counts bytes copied; the memory traffic is twice that (or
+// three times with write-allocate).
+void BM_MemoryCopy(benchmark::State& state) {
+  static std::vector<char> src(kCopyBytes, 'x'), dst(kCopyBytes, 'y');
+  for (auto _ : state) {
+    std::memcpy(dst.data(), src.data(), kCopyBytes);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * int64_t(kCopyBytes));
+}
+BENCHMARK(BM_MemoryCopy)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---------------------------------------------------------- posting lists
+
+struct PostingFixture {
+  std::vector<uint32_t> docids;
+  index::PostingList list;
+};
+
+// A list shaped like a common term's: small docid gaps (1-8), the term in 1-3
+// of the 5 fields, tf 1-3 per field, positions a few words apart. Built once
+// per size and kept for the process.
+const PostingFixture& Postings(uint32_t ndocs) {
+  static std::map<uint32_t, std::unique_ptr<PostingFixture>> cache;
+  auto& slot = cache[ndocs];
+  if (slot) return *slot;
+  slot = std::make_unique<PostingFixture>();
+  Rng rng(0x5a1c1 + ndocs);
+  index::PostingListWriter writer;
+  std::array<std::vector<uint32_t>, index::kNumFields> pos;
+  uint32_t docid = rng.Int(0, 7);
+  for (uint32_t i = 0; i < ndocs; ++i) {
+    if (i) docid += rng.Int(1, 8);
+    for (auto& p : pos) p.clear();
+    uint32_t nfields = rng.Int(1, 3);
+    uint8_t mask = 0;
+    while (std::popcount(mask) < static_cast<int>(nfields)) mask |= uint8_t(1u << rng.Int(0, 4));
+    index::FieldLengths lengths{};
+    std::array<std::span<const uint32_t>, index::kNumFields> spans;
+    for (int f = 0; f < index::kNumFields; ++f) {
+      lengths[f] = static_cast<uint16_t>(rng.Int(2, 40));
+      if (!(mask & (1u << f))) continue;
+      uint32_t tf = rng.Int(1, 3), at = rng.Int(0, 10);
+      for (uint32_t t = 0; t < tf; ++t) {
+        pos[f].push_back(at);
+        at += rng.Int(1, 6);
+      }
+      lengths[f] = static_cast<uint16_t>(std::max<uint32_t>(lengths[f], at + 1));
+      spans[f] = pos[f];
+    }
+    writer.AddDoc(docid, spans, lengths);
+    slot->docids.push_back(docid);
+  }
+  auto parsed = index::PostingList::Parse(writer.Finish());
+  if (!parsed.ok()) Die("posting list does not parse: " + parsed.status().ToString());
+  slot->list = std::move(parsed).value();
+  return *slot;
+}
+
+// Full scan, as a conjunctive query's rarest term or a single-term query
+// walks it: docid and the tf of every field present, positions untouched.
+void BM_PostingDecode(benchmark::State& state) {
+  const PostingFixture& fx = Postings(static_cast<uint32_t>(state.range(0)));
+  uint64_t seen = 0;
+  for (auto _ : state) {
+    index::TermCursor cursor({&fx.list});
+    uint64_t sum = 0, n = 0;
+    for (; cursor.doc() != index::kEndDoc; cursor.Next()) {
+      sum += cursor.doc();
+      for (uint32_t m = cursor.field_mask(); m; m &= m - 1) sum += cursor.tf(std::countr_zero(m));
+      ++n;
+    }
+    benchmark::DoNotOptimize(sum);
+    if (!cursor.status().ok()) {
+      state.SkipWithError(cursor.status().ToString().c_str());
+      return;
+    }
+    seen = n;
+  }
+  if (seen != fx.docids.size()) state.SkipWithError("cursor lost postings");
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * fx.docids.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * fx.list.bytes.size()));
+  state.counters["list_MiB"] = static_cast<double>(fx.list.bytes.size()) / (1 << 20);
+  state.counters["bytes/posting"] =
+      static_cast<double>(fx.list.bytes.size()) / static_cast<double>(fx.docids.size());
+}
+BENCHMARK(BM_PostingDecode)->ArgName("docs")->Arg(10'000)->Arg(1'000'000)
+    ->Unit(benchmark::kMicrosecond);
+
+// Skipping: NextGeq to every stride-th docid of the list (what the other
+// terms of a conjunction do while the rarest leads), reading the tfs there.
+// items/s counts NextGeq calls; postings/s the postings passed over.
+void BM_PostingNextGeq(benchmark::State& state) {
+  const PostingFixture& fx = Postings(static_cast<uint32_t>(state.range(0)));
+  const size_t stride = static_cast<size_t>(state.range(1));
+  std::vector<uint32_t> targets;
+  for (size_t i = stride - 1; i < fx.docids.size(); i += stride) targets.push_back(fx.docids[i]);
+  for (auto _ : state) {
+    index::TermCursor cursor({&fx.list});
+    uint64_t sum = 0;
+    for (uint32_t t : targets) {
+      cursor.NextGeq(t);
+      sum += cursor.doc();
+      for (uint32_t m = cursor.field_mask(); m; m &= m - 1) sum += cursor.tf(std::countr_zero(m));
+    }
+    benchmark::DoNotOptimize(sum);
+    if (cursor.doc() != targets.back()) {
+      state.SkipWithError("NextGeq missed its target");
+      return;
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * targets.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * fx.list.bytes.size()));
+  state.counters["postings/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * fx.docids.size()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_PostingNextGeq)->ArgNames({"docs", "stride"})
+    ->Args({1'000'000, 10})->Args({1'000'000, 100})->Args({1'000'000, 1000})
+    ->Unit(benchmark::kMicrosecond);
+
+// ---------------------------------------------------------------- analyzer
+
+struct AnalyzerFixture {
+  std::unique_ptr<index::Analyzer> analyzer;
+  std::vector<std::string> texts;  // one field value each, as the importer analyzes them
+  size_t bytes = 0;
+  std::string source;
+};
+
+const AnalyzerFixture& AnalyzerInput() {
+  static const AnalyzerFixture fx = [] {
+    AnalyzerFixture f;
+    auto a = index::Analyzer::Create();
+    if (!a.ok()) Die("Analyzer::Create: " + a.status().ToString());
+    f.analyzer = std::move(a).value();
+    constexpr size_t kTarget = size_t(1) << 20;
+    std::ifstream in(CatalogPath());
+    std::string line;
+    if (in && std::getline(in, line)) {  // header: id,title,description,...
+      f.source = "catalog.csv";
+      while (f.bytes < kTarget && std::getline(in, line)) {
+        auto cols = SplitCsvLine(line);
+        for (int c : {1, 2}) {  // title, description
+          if (c < static_cast<int>(cols.size()) && !cols[c].empty()) {
+            f.bytes += cols[c].size();
+            f.texts.push_back(std::move(cols[c]));
+          }
+        }
+      }
+    } else {
+      // No catalogue (an install without datasets/): titles from a fixed
+      // vocabulary with the same mix of scripts, widths and numbers.
+      f.source = "synthetic";
+      static const char* const kWords[] = {
+          "【送料無料】", "ドッグフード", "いぬ",     "猫",       "ベッド",   "ＤＯＧ",
+          "ｷｬｯﾄ",       "サーバー",     "京都",     "2.5kg",    "500ml",    "国産",
+          "無添加",     "ふわふわ",     "クッション", "Mサイズ", "sku-123",  "ハンドドリップ",
+          "珈琲",       "耐熱ガラス",   "食洗機対応", "3月発売", "１，９８０円", "ギフト"};
+      Rng rng(77);
+      while (f.bytes < kTarget) {
+        std::string t;
+        for (uint32_t i = 0, n = rng.Int(6, 14); i < n; ++i) {
+          t += kWords[rng.Int(0, std::size(kWords) - 1)];
+          t += rng.Chance(0.5) ? " " : "　";
+        }
+        f.bytes += t.size();
+        f.texts.push_back(std::move(t));
+      }
+    }
+    return f;
+  }();
+  return fx;
+}
+
+size_t AnalyzeAll(const AnalyzerFixture& fx, std::vector<index::Token>* tokens) {
+  size_t n = 0;
+  for (const std::string& t : fx.texts) {
+    tokens->clear();
+    fx.analyzer->AnalyzeForIndex(t, 0, tokens);
+    n += tokens->size();
+  }
+  return n;
+}
+
+// Steady state on one thread: its ICU break iterator and dictionary memo are
+// warm after the first pass, as during a long import. The catalogue's titles
+// repeat words, so the memo hits often here, as it does in real catalogues.
+void BM_Analyzer(benchmark::State& state) {
+  const AnalyzerFixture& fx = AnalyzerInput();
+  std::vector<index::Token> tokens;
+  size_t ntokens = 0;
+  for (auto _ : state) {
+    ntokens = AnalyzeAll(fx, &tokens);
+    benchmark::DoNotOptimize(tokens.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * fx.bytes));
+  state.counters["tokens/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * ntokens),
+                         benchmark::Counter::kIsRate);
+  state.counters["texts"] = static_cast<double>(fx.texts.size());
+  state.SetLabel(fx.source);
+}
+BENCHMARK(BM_Analyzer)->Unit(benchmark::kMillisecond);
+
+// A first pass: each iteration analyzes the text on a new thread, so its
+// thread_local ICU iterator, scratch buffers and memo start empty (a short
+// import on a fresh worker). Wall time, since the work is on that thread.
+void BM_AnalyzerFirstPass(benchmark::State& state) {
+  const AnalyzerFixture& fx = AnalyzerInput();
+  for (auto _ : state) {
+    size_t n = 0;
+    std::thread worker([&] {
+      std::vector<index::Token> tokens;
+      n = AnalyzeAll(fx, &tokens);
+    });
+    worker.join();
+    benchmark::DoNotOptimize(n);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * fx.bytes));
+  state.SetLabel(fx.source);
+}
+BENCHMARK(BM_AnalyzerFirstPass)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ------------------------------------------------------------ re-ranking
+
+constexpr double kDay = 86400.0;
+constexpr double kNow = 1.7e9;  // a fixed "now", so click ages are fixed
+
+// A docs table, 200 candidates of one query, a user with 200 clicks and a
+// trained-looking global model: what Rerank() has in hand per request.
+struct RankFixture {
+  index::DocTable docs;
+  std::vector<index::DocInfo> infos;
+  ranker::CategoryMedians medians;
+  std::vector<ranker::ClickRecord> clicks;
+  ranker::UserProfile profile;
+  ranker::GlobalLinearModel global;
+  Eigen::VectorXd personal;
+  std::vector<index::Hit> hits;  // BM25F order, best first
+  static constexpr uint32_t kClauses = 2;
+  static constexpr double kGate = 0.8;
+};
+
+index::DocInfo MakeDoc(uint32_t docid, Rng& rng) {
+  index::DocInfo d;
+  d.docid = docid;
+  d.lengths = {static_cast<uint16_t>(rng.Int(8, 40)), static_cast<uint16_t>(rng.Int(1, 3)),
+               static_cast<uint16_t>(rng.Int(3, 9)), static_cast<uint16_t>(rng.Int(2, 8)),
+               static_cast<uint16_t>(rng.Int(20, 120))};
+  d.price = rng.Chance(0.95) ? std::round(std::exp(rng.Real(std::log(100.0), std::log(50000.0))))
+                             : std::nanf("");
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "P%07u", docid + 1);
+  d.id_hash = index::StableHash(buf);
+  if (rng.Chance(0.9)) {
+    std::snprintf(buf, sizeof buf, "brand-%u", rng.Int(0, 59));
+    d.brand = index::StableHash(buf);
+  }
+  // An 8 x 5 x 4 category tree; a tenth of the products stop at level 2.
+  uint32_t c1 = rng.Int(0, 7), c2 = rng.Int(0, 4), c3 = rng.Int(0, 3);
+  std::string path = "c" + std::to_string(c1);
+  d.category[0] = index::StableHash(path);
+  path += ">c" + std::to_string(c2);
+  d.category[1] = index::StableHash(path);
+  if (rng.Chance(0.9)) d.category[2] = index::StableHash(path + ">c" + std::to_string(c3));
+  d.rating = rng.Chance(0.85) ? static_cast<float>(std::round(rng.Real(1.0, 5.0) * 10) / 10)
+                              : std::nanf("");
+  d.reviews = static_cast<uint32_t>(std::exp(rng.Real(0.0, 8.0)) - 1);
+  // Title words: half from the category's own vocabulary, so that titles of
+  // one category resemble each other as real ones do.
+  std::vector<std::string> words;
+  for (uint32_t i = 0, n = rng.Int(5, 10); i < n; ++i) {
+    words.push_back(rng.Chance(0.5) ? "w" + std::to_string(c1 * 40 + rng.Int(0, 39))
+                                    : "v" + std::to_string(rng.Int(0, 999)));
+  }
+  std::vector<std::string_view> views(words.begin(), words.end());
+  d.signature = index::MinHashSignature(views);
+  return d;
+}
+
+const RankFixture& Ranking() {
+  static const RankFixture fx = [] {
+    RankFixture f;
+    Rng rng(20240601);
+    constexpr uint32_t kDocs = 5000;
+    for (uint32_t i = 0; i < kDocs; ++i) {
+      f.infos.push_back(MakeDoc(i, rng));
+      f.docs.Add(f.infos.back());
+    }
+    f.medians = ranker::ComputeCategoryMedians(f.docs);
+
+    // 200 candidates: distinct docids, BM25F scores decreasing with noise,
+    // split over the fields, and the match facts a two-term query gives.
+    std::vector<uint32_t> ids(kDocs);
+    std::iota(ids.begin(), ids.end(), 0u);
+    for (uint32_t i = 0; i < 200; ++i) std::swap(ids[i], ids[rng.Int(i, kDocs - 1)]);
+    for (uint32_t i = 0; i < 200; ++i) {
+      index::Hit h{};
+      h.docid = ids[i];
+      h.matched_clauses = RankFixture::kClauses;
+      double total = 0;
+      for (int fl = 0; fl < index::kNumFields; ++fl) {
+        h.field_scores[fl] = rng.Chance(fl == 0 || fl == 4 ? 0.8 : 0.3) ? rng.Real(0.5, 6.0) : 0;
+        total += h.field_scores[fl];
+      }
+      h.bonus_score = rng.Chance(0.3) ? rng.Real(0.2, 2.0) : 0;
+      h.score = total + h.bonus_score;
+      h.title_clauses = h.field_scores[0] > 0 ? rng.Int(1, RankFixture::kClauses) : 0;
+      h.title_phrase = h.title_clauses == RankFixture::kClauses && rng.Chance(0.5);
+      h.brand_match = h.field_scores[1] > 0;
+      h.category_match = h.field_scores[2] > 0;
+      f.hits.push_back(h);
+    }
+    std::stable_sort(f.hits.begin(), f.hits.end(),
+                     [](const index::Hit& a, const index::Hit& b) { return a.score > b.score; });
+
+    // 200 clicks over the last 60 days, mostly in two favourite top-level
+    // categories, with the product snapshot the engine stores.
+    std::vector<uint32_t> favourite;
+    for (uint32_t d = 0; d < kDocs; ++d) {
+      if (f.infos[d].category[0] == index::StableHash("c2") ||
+          f.infos[d].category[0] == index::StableHash("c5")) {
+        favourite.push_back(d);
+      }
+    }
+    for (int i = 0; i < 200; ++i) {
+      const index::DocInfo& d = rng.Chance(0.7)
+                                    ? f.infos[favourite[rng.Int(0, uint32_t(favourite.size()) - 1)]]
+                                    : f.infos[rng.Int(0, kDocs - 1)];
+      ranker::ClickRecord c;
+      c.at = kNow - rng.Real(0, 60 * kDay);
+      double k = rng.Real();
+      c.kind = k < 0.8 ? 1 : k < 0.95 ? 2 : 3;
+      c.id_hash = d.id_hash;
+      c.brand = d.brand;
+      c.category = d.category;
+      c.price = d.price;
+      c.signature = d.signature;
+      f.clicks.push_back(c);
+    }
+    const engine::LearnSettings learn;
+    f.profile = ranker::UserProfile(f.clicks, kNow, learn.half_life_days * kDay);
+
+    // The global model's normaliser as if it had seen 2000 logged rows; its
+    // weights and the personal offsets random but fixed.
+    f.global = ranker::GlobalLinearModel::Initial();
+    ranker::FeatureMatrix x;
+    for (int batch = 0; batch < 10; ++batch) {
+      std::vector<index::Hit> sample;
+      for (int i = 0; i < 200; ++i) {
+        index::Hit h = f.hits[rng.Int(0, 199)];
+        h.docid = rng.Int(0, kDocs - 1);
+        sample.push_back(h);
+      }
+      ranker::ExtractFeatures(sample, RankFixture::kClauses, f.docs, f.medians,
+                              batch % 2 ? f.profile : ranker::UserProfile(), &x);
+      f.global.ObserveRows(x.values.data(), x.rows);
+    }
+    f.personal = Eigen::VectorXd::Zero(ranker::kNumFeatures);
+    for (int i = 0; i < ranker::kNumFeatures; ++i) {
+      if (i != ranker::kBm25f) f.global.weights[i] = rng.Real(-0.3, 0.3);
+      f.personal[i] = rng.Real(-0.1, 0.1);
+    }
+    return f;
+  }();
+  return fx;
+}
+
+// What DatabaseImpl::Rerank does on the CPU per request. Arg 0: anonymous
+// (empty profile, no personal weights); 1: a user whose profile is already
+// aggregated; 2: a user whose profile is aggregated from the 200 clicks in
+// the request, as the engine does after loading them from SQLite.
+void BM_Rerank200(benchmark::State& state) {
+  const RankFixture& fx = Ranking();
+  const int mode = static_cast<int>(state.range(0));
+  const ranker::Ranker* rk = ranker::FindRanker("linear");
+  if (rk == nullptr) {
+    state.SkipWithError("no ranker 'linear'");
+    return;
+  }
+  const engine::LearnSettings learn;
+  const ranker::UserProfile anonymous;
+  ranker::RankingContext ctx;
+  ctx.global = &fx.global;
+  if (mode > 0) {
+    ctx.personal = fx.personal;
+    ctx.gate = RankFixture::kGate;
+  }
+  ranker::FeatureMatrix x;  // reused across requests, like the engine's scratch
+  std::vector<double> scores;
+  for (auto _ : state) {
+    ranker::UserProfile built;
+    if (mode == 2) built = ranker::UserProfile(fx.clicks, kNow, learn.half_life_days * kDay);
+    const ranker::UserProfile& profile = mode == 0 ? anonymous : mode == 1 ? fx.profile : built;
+    ranker::ExtractFeatures(fx.hits, RankFixture::kClauses, fx.docs, fx.medians, profile, &x);
+    rk->Score(x, ctx, &scores);
+    std::vector<uint32_t> order(x.rows);
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return scores[a] > scores[b]; });
+    benchmark::DoNotOptimize(order.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * fx.hits.size()));
+  static const char* const kLabels[] = {"anonymous", "user", "user+profile"};
+  state.SetLabel(kLabels[mode]);
+}
+BENCHMARK(BM_Rerank200)->ArgName("mode")->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond);
+
+// --------------------------------------------------------------- learning
+
+// A user's last kSessions sessions, newest first, of 3 impressions each: the
+// top 10 of a candidate list as shown, with 2 clicks per impression (top
+// positions likelier, now and then a cart), and the logged feature rows.
+struct SessionFixture {
+  static constexpr int kSessions = 5;
+  static constexpr int kImpressionsPerSession = 3;
+  static constexpr int kShown = 10;
+  std::vector<ranker::LoggedImpression> all;  // session 0 first
+  std::vector<double> propensity;
+};
+
+const SessionFixture& Sessions() {
+  static const SessionFixture fx = [] {
+    const RankFixture& rf = Ranking();
+    const engine::LearnSettings learn;
+    SessionFixture f;
+    Rng rng(4242);
+    for (int i = 0; i < SessionFixture::kSessions * SessionFixture::kImpressionsPerSession; ++i) {
+      std::vector<index::Hit> shown;
+      std::vector<uint32_t> pick(rf.hits.size());
+      std::iota(pick.begin(), pick.end(), 0u);
+      for (int s = 0; s < SessionFixture::kShown; ++s) {
+        std::swap(pick[s], pick[rng.Int(s, uint32_t(pick.size()) - 1)]);
+      }
+      std::sort(pick.begin(), pick.begin() + SessionFixture::kShown);  // BM25F order
+      for (int s = 0; s < SessionFixture::kShown; ++s) shown.push_back(rf.hits[pick[s]]);
+      ranker::LoggedImpression imp;
+      ranker::ExtractFeatures(shown, RankFixture::kClauses, rf.docs, rf.medians, rf.profile,
+                              &imp.features);
+      imp.signal.assign(SessionFixture::kShown, 0);
+      for (int clicks = 0; clicks < 2;) {
+        // Position ~ 1 / (k + 1), the prior examination curve.
+        uint32_t p = std::min<uint32_t>(SessionFixture::kShown - 1,
+                                        static_cast<uint32_t>(std::pow(11.0, rng.Real()) - 1));
+        if (imp.signal[p]) continue;
+        imp.signal[p] = rng.Chance(0.15) ? 2 : 1;
+        ++clicks;
+      }
+      imp.gate = RankFixture::kGate;
+      f.all.push_back(std::move(imp));
+    }
+    f.propensity = ranker::PowerLawPropensity(100, learn.propensity_eta);
+    return f;
+  }();
+  return fx;
+}
+
+// The CPU work of DatabaseImpl::CloseAndLearn for one session, with the
+// engine's default settings: preferences with IPS weights, the normaliser's
+// update and normalisation, 5 steps for the global model guarded by replay
+// over the last 5 sessions (before/after), re-normalisation, 5 steps for the
+// personal model guarded the same way. The SQLite reads and writes around it
+// are left out (they are in the end-to-end measurements).
+void BM_SessionUpdate(benchmark::State& state) {
+  const RankFixture& rf = Ranking();
+  const SessionFixture& sf = Sessions();
+  const engine::LearnSettings learn;
+  const std::span<const ranker::LoggedImpression> session(
+      sf.all.data(), SessionFixture::kImpressionsPerSession);
+  const std::span<const ranker::LoggedImpression> recent(sf.all);  // 5 sessions
+  const Eigen::VectorXd zero = Eigen::VectorXd::Zero(ranker::kNumFeatures);
+  size_t npairs = 0;
+  double sink = 0;
+  for (auto _ : state) {
+    std::vector<ranker::Preference> prefs =
+        ranker::DerivePreferences(session, sf.propensity, learn.ips_clip);
+    npairs = prefs.size();
+
+    // Global model.
+    ranker::GlobalLinearModel candidate = rf.global;
+    for (const auto& imp : session) candidate.ObserveRows(imp.features.values.data(), imp.features.rows);
+    std::vector<ranker::Matrix> z;
+    for (const auto& imp : session) z.push_back(ranker::Normalize(imp.features, candidate));
+    ranker::UpdateOptions gopt;
+    gopt.learning_rate = learn.lr_global;
+    gopt.l2 = learn.l2_global;
+    gopt.steps = learn.steps;
+    auto g = ranker::PairwiseUpdate(z, session, prefs, zero, candidate.weights, false, gopt);
+    if (!g.ok()) {
+      state.SkipWithError(g.status().ToString().c_str());
+      return;
+    }
+    std::vector<ranker::Matrix> zr;
+    for (const auto& imp : recent) zr.push_back(ranker::Normalize(imp.features, candidate));
+    double before = ranker::ReplayMetric(zr, recent, sf.propensity, candidate.weights, zero,
+                                         learn.ips_clip);
+    double after =
+        ranker::ReplayMetric(zr, recent, sf.propensity, g->theta, zero, learn.ips_clip);
+    if (after >= before - 1e-9) candidate.weights = g->theta;
+
+    // Personal model, on top of the (possibly new) global one.
+    for (size_t i = 0; i < z.size(); ++i) z[i] = ranker::Normalize(session[i].features, candidate);
+    ranker::UpdateOptions uopt;
+    uopt.learning_rate = learn.lr_user;
+    uopt.l2 = learn.l2_user;
+    uopt.steps = learn.steps;
+    auto u = ranker::PairwiseUpdate(z, session, prefs, candidate.weights, rf.personal, true, uopt);
+    if (!u.ok()) {
+      state.SkipWithError(u.status().ToString().c_str());
+      return;
+    }
+    std::vector<ranker::Matrix> zm;
+    for (const auto& imp : recent) zm.push_back(ranker::Normalize(imp.features, candidate));
+    double ubefore = ranker::ReplayMetric(zm, recent, sf.propensity, candidate.weights,
+                                          rf.personal, learn.ips_clip);
+    double uafter = ranker::ReplayMetric(zm, recent, sf.propensity, candidate.weights, u->theta,
+                                         learn.ips_clip);
+    sink += before + after + ubefore + uafter + u->loss_after;
+  }
+  benchmark::DoNotOptimize(sink);
+  state.counters["pairs"] = static_cast<double>(npairs);
+  state.counters["replayed_impressions"] = static_cast<double>(recent.size());
+}
+BENCHMARK(BM_SessionUpdate)->Unit(benchmark::kMicrosecond);
+
+// Storing the update: both models become JSON (table `models`). Separate
+// from BM_SessionUpdate so that a slow serialiser shows as what it is.
+void BM_ModelToJson(benchmark::State& state) {
+  const RankFixture& rf = Ranking();
+  ranker::PersonalLinearModel personal{rf.personal, rf.global.scale};
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::string g = rf.global.ToJson();
+    std::string p = personal.ToJson();
+    bytes = g.size() + p.size();
+    benchmark::DoNotOptimize(g.data());
+    benchmark::DoNotOptimize(p.data());
+  }
+  state.counters["json_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_ModelToJson)->Unit(benchmark::kMicrosecond);
+
+// ------------------------------------------------------------- end to end
+
+// A temporary database holding the first 5000 products of the catalogue,
+// and a user with 200 clicks in 10 closed sessions behind them (so searches for that
+// user load clicks, a personal model and the query's click entropy). Removed
+// at exit.
+struct EndToEndFixture {
+  std::filesystem::path dir;
+  std::unique_ptr<Database> db;
+  std::string error;  // set when the fixture could not be built
+  std::string user = "bench-user";
+  int64_t user_version = 0;
+  int user_clicks = 0;
+
+  ~EndToEndFixture() {
+    db.reset();  // close before the files go
+    if (!dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
+};
+
+EndToEndFixture& EndToEnd() {
+  static EndToEndFixture fx;
+  static bool built = false;
+  if (built) return fx;
+  built = true;
+  char tmpl[] = "/tmp/saiki_bench_XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) {
+    fx.error = "mkdtemp failed";
+    return fx;
+  }
+  fx.dir = tmpl;
+  auto db = Database::Open((fx.dir / "bench.saiki").string());
+  if (!db.ok()) {
+    fx.error = "Open: " + db.status().ToString();
+    return fx;
+  }
+  fx.db = std::move(db).value();
+  std::ifstream in(CatalogPath());
+  if (!in) {
+    fx.error = "cannot read " + CatalogPath();
+    return fx;
+  }
+  std::string csv, line;
+  for (int n = 0; n <= 5000 && std::getline(in, line); ++n) csv += line + "\n";  // header + 5000
+  std::istringstream stream(csv);
+  auto report = fx.db->ImportCsv(stream, "catalog.csv", ImportOptions());
+  if (!report.ok() || report->inserted == 0) {
+    fx.error = "import: " + (report.ok() ? std::string("no rows") : report.status().ToString());
+    return fx;
+  }
+  // A history like the re-ranking fixture's user: 10 sessions of 10
+  // searches with 2 clicks each (200 clicks), each session closed and
+  // learned from, so that the user's searches below aggregate 200 clicks
+  // and load a personal model.
+  const char* const kTraining[] = {"犬 おやつ", "猫 ベッド", "ドッグフード", "キャットフード",
+                                   "首輪",      "ケージ",    "猫砂",         "ペット ベッド",
+                                   "おもちゃ",  "ハーネス"};
+  int clicks = 0;
+  for (int session = 0; session < 10; ++session) {
+    for (int i = 0; i < 10; ++i) {
+      SearchRequest req;
+      req.query = kTraining[(session + i) % std::size(kTraining)];
+      req.user = fx.user;
+      auto res = fx.db->Search(req);
+      if (!res.ok() || !res->query_id) {
+        fx.error = "training search '" + req.query + "' failed";
+        return fx;
+      }
+      for (size_t pos : {size_t(session % 3), size_t(3 + i % 5)}) {
+        if (pos >= res->hits.size()) continue;
+        Status s = fx.db->RecordClick(*res->query_id, res->hits[pos].id);
+        if (!s.ok()) {
+          fx.error = "RecordClick: " + s.ToString();
+          return fx;
+        }
+        ++clicks;
+      }
+    }
+    auto ended = fx.db->EndSession(fx.user);
+    if (!ended.ok()) {
+      fx.error = "EndSession: " + ended.status().ToString();
+      return fx;
+    }
+    if (*ended) fx.user_version = (*ended)->user_version;
+  }
+  fx.user_clicks = clicks;
+  return fx;
+}
+
+// The query mix: a one-character term, two terms, a long katakana word, a
+// number with a unit, a quoted phrase, and a brand filter with a term.
+const char* const kQueries[] = {"犬", "猫 ベッド", "ドッグフード", "2.5kg", "\"京都\"",
+                                "猫 brand:にくきゅう堂"};
+constexpr int kNumQueries = static_cast<int>(std::size(kQueries));
+
+// Args: query (0..5, or 6 = the whole mix in turn), user (0 anonymous: BM25F
+// retrieval of 200 candidates, re-ranked by the global model; 1 for the
+// trained user: also loads the user's clicks, personal model and query gate,
+// and logs the impression to SQLite in a write transaction).
+void BM_EndToEndSearch(benchmark::State& state) {
+  EndToEndFixture& fx = EndToEnd();
+  if (!fx.error.empty()) {
+    state.SkipWithError(fx.error.c_str());
+    return;
+  }
+  const int q = static_cast<int>(state.range(0));
+  const bool with_user = state.range(1) != 0;
+  SearchRequest req;
+  if (with_user) req.user = fx.user;
+  int next = 0;
+  uint64_t total = 0;
+  for (auto _ : state) {
+    req.query = kQueries[q < kNumQueries ? q : next];
+    next = (next + 1) % kNumQueries;
+    auto res = fx.db->Search(req);
+    if (!res.ok()) {
+      state.SkipWithError(res.status().ToString().c_str());
+      return;
+    }
+    total = res->total;
+    benchmark::DoNotOptimize(res->hits.data());
+  }
+  std::string label = q < kNumQueries ? kQueries[q] : "mix";
+  if (with_user) {
+    label += " (user v" + std::to_string(fx.user_version) + ", " +
+             std::to_string(fx.user_clicks) + " clicks)";
+  }
+  state.SetLabel(label);
+  if (q < kNumQueries) state.counters["matches"] = static_cast<double>(total);
+}
+BENCHMARK(BM_EndToEndSearch)
+    ->ArgNames({"query", "user"})
+    ->ArgsProduct({{0, 1, 2, 3, 4, 5, 6}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,361 @@
+// The learning loop through the library API and the CLI: personalisation
+// end to end (two users with opposite brand preferences), sessions and
+// their timeout, click validation, the guard, rollback and forget. A fake
+// clock drives time; nothing sleeps.
+#include <catch2/catch.hpp>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "saiki/saiki.h"
+#include "tests/test_util.h"
+
+namespace saiki {
+namespace {
+
+using testing::Quote;
+using testing::RunCli;
+using testing::SourcePath;
+using testing::TempDir;
+
+struct Clock {
+  double now = 1.8e9;
+  std::function<double()> fn() {
+    return [this] { return now; };
+  }
+};
+
+struct LearningFixture {
+  TempDir dir;
+  Clock clock;
+  std::unique_ptr<Database> db;
+  LearningFixture() {
+    OpenOptions o;
+    o.clock = clock.fn();
+    auto opened = Database::Open(dir.File("learn.saiki"), o);
+    REQUIRE(opened.ok());
+    db = std::move(opened).value();
+    ImportOptions import;
+    auto r = db->ImportCsv(SourcePath("datasets/catalog.csv"), import);
+    REQUIRE(r.ok());
+  }
+  SearchResponse Search(const std::string& user, const std::string& q, int k = 10) {
+    SearchRequest req;
+    req.query = q;
+    req.user = user;
+    req.k = k;
+    auto r = db->Search(req);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    return *r;
+  }
+  // A deterministic user: clicks every result of its brand in the top 10.
+  int Session(const std::string& user, const std::string& brand) {
+    clock.now += 60;
+    auto res = Search(user, "犬");
+    int shown = 0;
+    for (const auto& h : res.hits) {
+      if (h.brand != brand) continue;
+      ++shown;
+      clock.now += 5;
+      REQUIRE(db->RecordClick(*res.query_id, h.id).ok());
+    }
+    auto report = db->EndSession(user);
+    REQUIRE(report.ok());
+    REQUIRE(report->has_value());
+    return shown;
+  }
+};
+
+int CountBrand(const SearchResponse& r, const std::string& brand) {
+  int n = 0;
+  for (const auto& h : r.hits) n += h.brand == brand;
+  return n;
+}
+
+TEST_CASE("two users with opposite brand preferences learn different orders for 犬",
+          "[learning][slow]") {
+  LearningFixture f;
+  const std::map<std::string, std::string> likes = {{"alice", "モフリエ"},
+                                                    {"bob", "ドギーズラボ"}};
+  std::map<std::string, int> at_start;
+  for (const auto& [user, brand] : likes) {
+    at_start[user] = CountBrand(f.Search(user, "犬"), brand);
+    REQUIRE(f.db->EndSession(user).ok());
+  }
+  for (int s = 0; s < 10; ++s) {
+    for (const auto& [user, brand] : likes) f.Session(user, brand);
+  }
+  std::map<std::string, std::vector<std::string>> final_order;
+  for (const auto& [user, brand] : likes) {
+    auto res = f.Search(user, "犬");
+    INFO(user << " liked " << brand << ": " << at_start[user] << " in the top 10 at start, "
+              << CountBrand(res, brand) << " at the end");
+    CHECK(CountBrand(res, brand) > at_start[user]);
+    for (const auto& h : res.hits) final_order[user].push_back(h.id);
+  }
+  CHECK(final_order["alice"] != final_order["bob"]);
+  // Each user's personal model exists and the global model learned too.
+  auto model = f.db->GetModel("alice");
+  REQUIRE(model.ok());
+  CHECK(model->global.version > 0);
+  REQUIRE(model->personal.has_value());
+  CHECK(model->personal->user == "alice");
+}
+
+TEST_CASE("a session closes after 30 idle minutes, noticed at the next request or by sweep",
+          "[learning]") {
+  LearningFixture f;
+  auto first = f.Search("carol", "犬");
+  REQUIRE(first.query_id.has_value());
+  REQUIRE(f.db->RecordClick(*first.query_id, first.hits[3].id).ok());
+  f.clock.now += 29 * 60;
+  auto same = f.Search("carol", "猫");
+  auto history = f.db->ModelHistory("carol");
+  REQUIRE(history.ok());
+  CHECK(history->empty());  // still the same session: nothing learned yet
+  f.clock.now += 31 * 60;
+  f.Search("carol", "犬 ベッド");  // the idle session closes first
+  history = f.db->ModelHistory("carol");
+  REQUIRE(history.ok());
+  CHECK_FALSE(history->empty());
+  for (const auto& v : *history) CHECK(v.session_id == 1);
+
+  f.clock.now += 31 * 60;
+  auto swept = f.db->SweepSessions();
+  REQUIRE(swept.ok());
+  REQUIRE(swept->size() == 1);
+  CHECK((*swept)[0].user == "carol");
+  CHECK((*swept)[0].clicks == 0);
+  auto none = f.db->EndSession("carol");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+}
+
+TEST_CASE("clicks on unknown queries or unshown products are refused and change nothing",
+          "[learning]") {
+  LearningFixture f;
+  auto res = f.Search("dave", "犬");
+  REQUIRE(res.query_id.has_value());
+  auto unknown = f.db->RecordClick("999999", res.hits[0].id);
+  CHECK(unknown.code() == StatusCode::kNotFound);
+  auto garbage = f.db->RecordClick("abc", res.hits[0].id);
+  CHECK(garbage.code() == StatusCode::kInvalidArgument);
+  auto unshown = f.db->RecordClick(*res.query_id, "P9999999");
+  CHECK(unshown.code() == StatusCode::kInvalidArgument);
+  CHECK(unshown.message().find("was not shown") != std::string::npos);
+  auto report = f.db->EndSession("dave");
+  REQUIRE(report.ok());
+  REQUIRE(report->has_value());
+  CHECK((*report)->clicks == 0);
+  CHECK((*report)->user_outcome == "no update: no clicks");
+}
+
+TEST_CASE("a user who clicks everything, thousands of times, cannot blow up the weights",
+          "[learning]") {
+  LearningFixture f;
+  for (int s = 0; s < 3; ++s) {
+    auto res = f.Search("mallory", "犬", 20);
+    for (int rep = 0; rep < 200; ++rep) {
+      for (size_t i = 0; i < res.hits.size(); i += (rep % 3) + 1) {
+        REQUIRE(f.db->RecordClick(*res.query_id, res.hits[i].id,
+                                  rep % 7 == 0 ? ClickKind::kPurchase : ClickKind::kClick)
+                    .ok());
+      }
+    }
+    REQUIRE(f.db->EndSession("mallory").ok());
+  }
+  auto model = f.db->GetModel("mallory");
+  REQUIRE(model.ok());
+  double norm = 0;
+  for (const auto& w : model->weights) {
+    REQUIRE(std::isfinite(w.global));
+    REQUIRE(std::isfinite(w.personal));
+    norm += w.personal * w.personal;
+  }
+  CHECK(std::sqrt(norm) <= 100.0);
+  // Another user's results are still ordered by a finite model.
+  auto other = f.Search("erin", "犬");
+  for (const auto& h : other.hits) CHECK(std::isfinite(h.score));
+}
+
+TEST_CASE("the guard rejects an update that worsens replay on recent sessions", "[learning]") {
+  LearningFixture f;
+  REQUIRE(f.db->SetSetting("learn.lr_user", "10").ok());
+  REQUIRE(f.db->SetSetting("learn.steps", "100").ok());
+  REQUIRE(f.db->SetSetting("learn.interleave_sessions", "0").ok());
+  // Sessions where the user always clicks the first result...
+  std::string first_id, second_id;
+  for (int s = 0; s < 3; ++s) {
+    f.clock.now += 3600;
+    for (int q = 0; q < 3; ++q) {
+      auto res = f.Search("grace", "ドッグフード");
+      first_id = res.hits[0].id;
+      second_id = res.hits[1].id;
+      REQUIRE(f.db->RecordClick(*res.query_id, res.hits[0].id).ok());
+    }
+    REQUIRE(f.db->EndSession("grace").ok());
+  }
+  auto before = f.db->GetModel("grace");
+  REQUIRE(before.ok());
+  // ... then one that contradicts them: the second result over the first.
+  f.clock.now += 3600;
+  auto res = f.Search("grace", "ドッグフード");
+  size_t pos = 1;
+  while (pos < res.hits.size() && res.hits[pos].id == first_id) ++pos;
+  REQUIRE(f.db->RecordClick(*res.query_id, res.hits[pos].id).ok());
+  auto report = f.db->EndSession("grace");
+  REQUIRE(report.ok());
+  REQUIRE(report->has_value());
+  INFO((*report)->user_outcome);
+  REQUIRE((*report)->user_outcome.rfind("rejected: replay", 0) == 0);
+  auto after = f.db->GetModel("grace");
+  REQUIRE(after.ok());
+  // The old model stays, the rejected version is on record, the rate halves.
+  REQUIRE(after->personal.has_value());
+  CHECK(after->personal->version == before->personal->version);
+  CHECK(after->user_learning_rate == Approx(before->user_learning_rate * 0.5));
+  auto history = f.db->ModelHistory("grace");
+  REQUIRE(history.ok());
+  CHECK(history->front().status == "rejected");
+  CHECK(history->front().reason.find("replay") != std::string::npos);
+}
+
+TEST_CASE("rollback makes an earlier version active; a rejected one is refused",
+          "[learning]") {
+  LearningFixture f;
+  for (int s = 0; s < 3; ++s) f.Session("heidi", "モフリエ");
+  auto history = f.db->ModelHistory("heidi");
+  REQUIRE(history.ok());
+  int64_t oldest_global = 0;
+  for (const auto& v : *history) {
+    if (v.scope == "global" && v.status != "rejected") oldest_global = v.version;
+  }
+  REQUIRE(oldest_global > 0);
+  REQUIRE(f.db->RollbackModel(oldest_global).ok());
+  auto model = f.db->GetModel();
+  REQUIRE(model.ok());
+  CHECK(model->global.version == oldest_global);
+  auto res = f.Search("heidi", "犬");
+  CHECK(res.global_version == oldest_global);
+  CHECK(f.db->RollbackModel(123456).code() == StatusCode::kNotFound);
+}
+
+TEST_CASE("forgetting a user removes their logs and personal model, not the others'",
+          "[learning]") {
+  LearningFixture f;
+  for (int s = 0; s < 2; ++s) {
+    f.Session("ivan", "モフリエ");
+    f.Session("judy", "ドギーズラボ");
+  }
+  auto n = f.db->ForgetUser("ivan");
+  REQUIRE(n.ok());
+  CHECK(*n > 0);
+  auto ivan = f.db->GetModel("ivan");
+  REQUIRE(ivan.ok());
+  CHECK_FALSE(ivan->personal.has_value());
+  auto history = f.db->ModelHistory("ivan");
+  REQUIRE(history.ok());
+  for (const auto& v : *history) CHECK(v.user != "ivan");
+  auto judy = f.db->GetModel("judy");
+  REQUIRE(judy.ok());
+  CHECK(judy->personal.has_value());
+  // A forgotten user starts again from the global model.
+  auto res = f.Search("ivan", "犬");
+  CHECK(res.user_version == 0);
+}
+
+TEST_CASE("explain shows feature values with global and personal contributions apart",
+          "[learning]") {
+  LearningFixture f;
+  for (int s = 0; s < 3; ++s) f.Session("ken", "モフリエ");
+  SearchRequest req;
+  req.query = "犬";
+  req.user = "ken";
+  req.explain = true;
+  auto res = f.db->Search(req);
+  REQUIRE(res.ok());
+  REQUIRE_FALSE(res->hits.empty());
+  const auto& features = res->hits[0].features;
+  REQUIRE(features.size() > 20);
+  std::set<std::string> names;
+  bool personal = false;
+  for (const auto& fs : features) {
+    names.insert(fs.feature);
+    personal |= fs.personal != 0;
+  }
+  for (auto name : {"bm25f", "user_clicks_brand", "price_vs_category", "title_term_share"}) {
+    CHECK(names.count(name));
+  }
+  CHECK(personal);
+  // Anonymous searches have no personal part.
+  req.user.clear();
+  auto anon = f.db->Search(req);
+  REQUIRE(anon.ok());
+  for (const auto& fs : anon->hits[0].features) CHECK(fs.personal == 0);
+}
+
+// ---- the same scenario through the CLI ------------------------------------
+
+TEST_CASE("through the CLI, two users' clicks give them different orders for 犬",
+          "[learning][cli][slow]") {
+  TempDir dir;
+  std::string db = "--db " + Quote(dir.File("cli.saiki"));
+  REQUIRE(RunCli(db + " index " + Quote(SourcePath("datasets/catalog.csv"))).exit_code == 0);
+  const std::map<std::string, std::string> likes = {{"alice", "モフリエ"},
+                                                    {"bob", "ドギーズラボ"}};
+  auto search = [&](const std::string& user) {
+    auto r = RunCli(db + " search --json --user " + user + " 犬");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return nlohmann::json::parse(r.out);
+  };
+  auto count = [](const nlohmann::json& j, const std::string& brand) {
+    int n = 0;
+    for (const auto& h : j["results"]) n += h["brand"] == brand;
+    return n;
+  };
+  std::map<std::string, int> start;
+  for (const auto& [user, brand] : likes) {
+    start[user] = count(search(user), brand);
+    REQUIRE(RunCli(db + " session end --user " + user).exit_code == 0);
+  }
+  for (int s = 0; s < 10; ++s) {
+    for (const auto& [user, brand] : likes) {
+      auto j = search(user);
+      std::string qid = j["query_id"];
+      for (const auto& h : j["results"]) {
+        if (h["brand"] != brand) continue;
+        std::string id = h["id"];
+        REQUIRE(RunCli(db + " click --query-id " + qid + " --id " + id).exit_code == 0);
+      }
+      auto end = RunCli(db + " session end --user " + user);
+      REQUIRE(end.exit_code == 0);
+      REQUIRE(nlohmann::json::parse(end.out)["session_id"].is_number());
+    }
+  }
+  std::vector<std::string> orders;
+  for (const auto& [user, brand] : likes) {
+    auto j = search(user);
+    CHECK(count(j, brand) > start[user]);
+    std::string order;
+    for (const auto& h : j["results"]) order += std::string(h["id"]) + " ";
+    orders.push_back(order);
+  }
+  CHECK(orders[0] != orders[1]);
+  auto show = RunCli(db + " model show --user alice");
+  REQUIRE(show.exit_code == 0);
+  auto m = nlohmann::json::parse(show.out);
+  CHECK(m["personal"]["user"] == "alice");
+  auto history = RunCli(db + " model history");
+  REQUIRE(history.exit_code == 0);
+  CHECK(history.out.find("\"scope\":\"user\"") != std::string::npos);
+  auto bad_click = RunCli(db + " click --query-id 999999 --id P0000001");
+  CHECK(bad_click.exit_code == 4);
+  auto forget = RunCli(db + " user forget bob");
+  CHECK(forget.exit_code == 0);
+}
+
+}  // namespace
+}  // namespace saiki
