@@ -40,6 +40,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -125,7 +126,7 @@ class UserProfile {
   std::array<std::unordered_map<uint32_t, double>, index::kCategoryLevels> categories_;
   std::vector<std::pair<index::TitleSignature, double>> signatures_;  // with weights
   double total_weight_ = 0;
-  double mean_log_price_ = 0;
+  double mean_log_price_ = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Median price per leaf category hash, computed from the docs table.
