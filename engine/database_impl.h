@@ -169,6 +169,7 @@ class DatabaseImpl final : public Database {
   Status LoadGlobalModel();
   Result<Eigen::VectorXd> PersonalWeights(int64_t version);  // 0: zeros
   Result<std::vector<double>> LoadPropensities();
+  Status MaybeEstimatePropensities();  // inside the caller's transaction
   Result<std::vector<ranker::ClickRecord>> LoadUserClicks(const std::string& user);
   Result<double> QueryGate(const std::string& query_norm);
   // The user's open session; closes (and learns from) an idle one first; opens

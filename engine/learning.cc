@@ -277,6 +277,66 @@ Result<std::vector<double>> DatabaseImpl::LoadPropensities() {
   return p;
 }
 
+Status DatabaseImpl::MaybeEstimatePropensities() {
+  // Re-estimate position bias by Regression-EM (Wang et al., WSDM 2018) over
+  // the recent logged impressions, each time kPropensityEvery more clicked
+  // impressions have been logged since the last estimate. Until the first
+  // estimate, and when one fails (too few clicks at rank 1), the power-law
+  // prior stays in force.
+  constexpr int64_t kPropensityEvery = 200;
+  constexpr int64_t kPropensityWindow = 5000;
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * st,
+      conn_->Prepare("SELECT (SELECT count(DISTINCT query_id) FROM clicks), "
+                     "coalesce((SELECT value FROM meta WHERE key = 'propensity_clicked'), 0)"));
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  int64_t clicked = row ? st->ColumnInt(0) : 0;
+  int64_t last = row ? st->ColumnInt(1) : 0;
+  st->Reset();
+  if (clicked - last < kPropensityEvery) return Status::Ok();
+
+  std::vector<ranker::LoggedImpression> logged;
+  std::vector<LoggedMeta> meta;
+  SAIKI_RETURN_IF_ERROR(LoadSessionImpressions("i.query_id > ?1", 0, kPropensityWindow, &logged,
+                                               &meta));
+  std::vector<float> rows;
+  std::vector<ranker::FeatureClickObservation> obs;
+  const int max_positions = 10;
+  for (const auto& imp : logged) {
+    for (size_t pos = 0; pos < imp.features.rows && pos < static_cast<size_t>(max_positions);
+         ++pos) {
+      const float* x = imp.features.row(pos);
+      uint32_t row_index = static_cast<uint32_t>(rows.size() / ranker::kNumFeatures);
+      for (int f = 0; f < ranker::kNumFeatures; ++f) {
+        rows.push_back(static_cast<float>((x[f] - global_model_.mean[f]) / global_model_.scale[f]));
+      }
+      obs.push_back({static_cast<uint32_t>(pos), row_index, imp.signal[pos] > 0});
+    }
+  }
+  ranker::PropensityOptions opt;
+  opt.max_positions = max_positions;
+  opt.prior_eta = settings_.learn.propensity_eta;
+  ranker::PropensityFeatures features{rows, ranker::kNumFeatures};
+  auto theta = obs.empty() ? Result<std::vector<double>>(Status::InvalidArgument("no impressions"))
+                           : ranker::EstimatePositionBiasWithFeatures(obs, features, opt);
+  if (theta.ok()) {
+    SAIKI_RETURN_IF_ERROR(conn_->Exec("DELETE FROM propensities"));
+    SAIKI_ASSIGN_OR_RETURN(storage::Statement * ins,
+                           conn_->Prepare("INSERT INTO propensities(position, value) VALUES (?1, ?2)"));
+    for (size_t k = 0; k < theta->size(); ++k) {
+      ins->Reset();
+      ins->Bind(1, static_cast<int64_t>(k)).BindDouble(2, (*theta)[k]);
+      SAIKI_RETURN_IF_ERROR(ins->Run());
+    }
+  }
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * mark,
+      conn_->Prepare("INSERT INTO meta(key, value) VALUES ('propensity_clicked', ?1) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  mark->Bind(1, clicked);
+  return mark->Run();
+}
+
 // ------------------------------------------------------------ serving side
 
 Result<std::vector<ranker::ClickRecord>> DatabaseImpl::LoadUserClicks(const std::string& user) {
@@ -842,6 +902,7 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
     return report;
   };
 
+  SAIKI_RETURN_IF_ERROR(MaybeEstimatePropensities());
   SAIKI_ASSIGN_OR_RETURN(std::vector<double> propensity, LoadPropensities());
   std::vector<ranker::Preference> prefs =
       ranker::DerivePreferences(session, propensity, settings_.learn.ips_clip);

@@ -4,6 +4,7 @@
 // clock drives time; nothing sleeps.
 #include <catch2/catch.hpp>
 #include <map>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -355,6 +356,47 @@ TEST_CASE("through the CLI, two users' clicks give them different orders for 犬
   CHECK(bad_click.exit_code == 4);
   auto forget = RunCli(db + " user forget bob");
   CHECK(forget.exit_code == 0);
+}
+
+}  // namespace
+}  // namespace saiki
+
+namespace saiki {
+namespace {
+
+TEST_CASE("position bias is re-estimated from logged clicks and falls with rank",
+          "[learning][slow]") {
+  LearningFixture f;
+  // A position-based click model with examination 1/(rank+1) and equal
+  // relevance, seeded: the estimate must come back near it.
+  std::mt19937_64 rng(20261129);
+  std::uniform_real_distribution<double> u(0, 1);
+  const char* queries[] = {"犬", "猫", "ドッグフード", "ベッド", "おもちゃ", "首輪"};
+  for (int s = 0; s < 260; ++s) {
+    std::string user = "u" + std::to_string(s % 40);
+    auto res = f.Search(user, queries[s % 6]);
+    bool clicked = false;
+    for (size_t k = 0; k < res.hits.size(); ++k) {
+      if (u(rng) < 0.6 / (k + 1.0)) {
+        REQUIRE(f.db->RecordClick(*res.query_id, res.hits[k].id).ok());
+        clicked = true;
+      }
+    }
+    if (!clicked) REQUIRE(f.db->RecordClick(*res.query_id, res.hits[0].id).ok());
+    f.clock.now += 60;
+    REQUIRE(f.db->EndSession(user).ok());
+  }
+  auto model = f.db->GetModel();
+  REQUIRE(model.ok());
+  const auto& theta = model->propensities;
+  REQUIRE(theta.size() == 10);
+  INFO("theta: " << theta[0] << " " << theta[1] << " " << theta[2] << " " << theta[5] << " "
+                 << theta[9]);
+  CHECK(theta[0] == Approx(1.0));
+  CHECK(theta[1] > 0.3);
+  CHECK(theta[1] < 0.7);
+  CHECK(theta[1] > theta[4]);
+  CHECK(theta[4] > theta[9] - 0.05);
 }
 
 }  // namespace
