@@ -394,7 +394,7 @@ std::vector<ClickRecord> ThreeClicks() {
   c3.brand = kBrandY;
   c3.category = {kCatToys, 0, 0};
   c3.price = kNanF;  // not in the mean price
-  c3.signature = Sig(1);
+  c3.signature = Sig(1000);  // no slot in common with Sig(1)
   return {c1, c2, c3};
 }
 
@@ -424,11 +424,15 @@ TEST_CASE("UserProfile weighs clicks by kind and halves them every half-life",
   // Mean log price over the priced clicks (c3 has none):
   //   (1.5 * ln 1000 + 1 * ln 100) / 2.5 = (10.361633 + 4.605170) / 2.5 = 5.986721
   CHECK(p.mean_log_price() == Approx(5.986721).margin(1e-6));
-  // Text similarity to Sig(1): c1 and c3 have it (1), c2 shares 4 of 8 slots
-  // (0.5): (1.5 * 1 + 1 * 0.5 + 0.5 * 1) / 3 = 2.5 / 3 = 0.833333.
-  CHECK(p.TextSimilarity(Sig(1)) == Approx(2.5 / 3.0));
-  // A disjoint hand-made signature: 0.
-  CHECK(p.TextSimilarity(Sig(1000)) == 0.0);
+  // Text similarity to Sig(1): c1 has it (1), c2 shares 4 of 8 slots (0.5),
+  // c3 none (0), weighted by the decayed weights:
+  //   (1.5 * 1 + 1 * 0.5 + 0.5 * 0) / 3 = 2 / 3 = 0.666667
+  // (an unweighted mean would give 1.5 / 3 = 0.5).
+  CHECK(p.TextSimilarity(Sig(1)) == Approx(2.0 / 3.0));
+  // To Sig(1000): only c3 has it: 0.5 * 1 / 3 = 0.166667.
+  CHECK(p.TextSimilarity(Sig(1000)) == Approx(0.5 / 3.0));
+  // A signature nobody clicked: 0.
+  CHECK(p.TextSimilarity(Sig(2000)) == 0.0);
 }
 
 TEST_CASE("UserProfile decay: a purchase one half-life old weighs 1.5, older ones less",
@@ -503,8 +507,8 @@ TEST_CASE("User features are ln(1 + decayed weight) of the user's clicks", "[fea
   CHECK(x[kUserClicksCat3] == Approx(0.916291).margin(kTol));
   // |ln 500 - 5.986721| = |6.214608 - 5.986721| = 0.227887
   CHECK(x[kUserPriceDistance] == Approx(0.227887).margin(kTol));
-  // 2.5 / 3 = 0.833333 (see the profile test)
-  CHECK(x[kUserTextSimilarity] == Approx(0.833333).margin(kTol));
+  // 2 / 3 = 0.666667 (see the profile test)
+  CHECK(x[kUserTextSimilarity] == Approx(0.666667).margin(kTol));
   CHECK(x[kUserHasHistory] == 1.0f);
 }
 
@@ -520,13 +524,13 @@ TEST_CASE("User features are 0 for a product unrelated to a non-empty history",
   unrelated.price = kNanF;
   unrelated.signature = {};  // empty title signature
   docs.Add(unrelated);
-  // Another: cat toys, brand Y, price 99 (ln 100), signature Sig(1000).
+  // Another: cat toys, brand Y, price 99 (ln 100), signature Sig(2000).
   index::DocInfo toy = Doc(1);
   toy.id_hash = kProductZ;
   toy.brand = kBrandY;
   toy.category = {kCatToys, kCatFoodDog, 0};  // a level-2 hash only known at level 2
   toy.price = 99;
-  toy.signature = Sig(1000);
+  toy.signature = Sig(2000);
   docs.Add(toy);
 
   std::vector<float> x = Extract(HitFor(0), 1, docs, {}, profile);

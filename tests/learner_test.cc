@@ -324,6 +324,26 @@ TEST_CASE("Each step is at most max_step_norm, whatever the feature values", "[l
   }
 }
 
+TEST_CASE("A step stays bounded with feature values near the float limit", "[learner]") {
+  // 1e30 (a float can hold up to 3.4e38): gradient 0.5 * 1e30, step clipped
+  // to 1; the next steps see margin 1e30 (slope 0) and only the l2 pull
+  // 0.1 * 0.01 * 1 = 0.001 back.
+  std::vector<Matrix> z = {Rows({{0, 0}, {1e30, -1e30}})};
+  std::vector<LoggedImpression> imps = {Impression({0, 1})};
+  std::vector<Preference> prefs = {{0, 1, 0, 10.0}};
+  Eigen::VectorXd zero = Eigen::VectorXd::Zero(2);
+  UpdateOptions o;  // 5 steps of at most 1
+  auto r = PairwiseUpdate(z, imps, prefs, zero, zero, false, o);
+  REQUIRE(r.ok());
+  CHECK(r->theta.allFinite());
+  CHECK(r->theta.norm() <= 5.0);
+  // First step along d / |d| = (1, -1) / sqrt 2: (0.707107, -0.707107); then
+  // four pulls of 0.1%: * 0.999^4 = 0.996006 -> 0.704283.
+  CHECK(r->theta[0] == Approx(0.704283).epsilon(1e-5));
+  CHECK(r->theta[1] == Approx(-0.704283).epsilon(1e-5));
+  CHECK(r->loss_after < r->loss_before);
+}
+
 TEST_CASE("10,000 identical pairs move the model no more than one pair", "[learner]") {
   TwoProducts t;
   std::vector<Preference> burst(10'000, Preference{0, 1, 0, 10.0});
@@ -624,6 +644,56 @@ TEST_CASE("ObserveRows keeps scale 1 for one row and for (near-)constant feature
   CHECK(m.count == copy.count);
 }
 
+TEST_CASE("ObserveMoments merges a summarised batch like its rows (Chan et al.)",
+          "[learner]") {
+  std::vector<double> mean(kNumFeatures, 0.5), m2(kNumFeatures, 0.0);
+  // Batch A: bm25f values 1, 3 -> mean 2, m2 = 1 + 1 = 2.
+  GlobalLinearModel m = GlobalLinearModel::Initial();
+  mean[kBm25f] = 2.0;
+  m2[kBm25f] = 2.0;
+  m.ObserveMoments(2, mean.data(), m2.data());
+  // Two values: sd = sqrt(2 / 1) = 1.414214; weight 1 * 1.414214.
+  CHECK(m.count == 2.0);
+  CHECK(m.mean[kBm25f] == Approx(2.0));
+  CHECK(m.m2[kBm25f] == Approx(2.0));
+  CHECK(m.scale[kBm25f] == Approx(1.414214).epsilon(1e-6));
+  CHECK(m.weights[kBm25f] == Approx(1.414214).epsilon(1e-6));
+  // Batch B: bm25f 5, 7 -> mean 6, m2 2. Merged (values 1, 3, 5, 7):
+  //   mean = 2 + (6 - 2) * 2 / 4 = 4
+  //   m2 = 2 + 2 + (6 - 2)^2 * 2 * 2 / 4 = 4 + 16 = 20 (= 9 + 1 + 1 + 9)
+  //   sd = sqrt(20 / 3) = 2.581989; weight 1 * 2.581989 (w / scale stays 1)
+  mean[kBm25f] = 6.0;
+  m.ObserveMoments(2, mean.data(), m2.data());
+  CHECK(m.count == 4.0);
+  CHECK(m.mean[kBm25f] == Approx(4.0));
+  CHECK(m.m2[kBm25f] == Approx(20.0));
+  CHECK(m.scale[kBm25f] == Approx(2.581989).epsilon(1e-6));
+  CHECK(m.weights[kBm25f] / m.scale[kBm25f] == Approx(1.0));
+  // The other features: constant 0.5 in both batches -> m2 0, scale 1.
+  CHECK(m.mean[kRating] == Approx(0.5));
+  CHECK(m.m2[kRating] == 0.0);
+  CHECK(m.scale[kRating] == 1.0);
+
+  // The same four values as rows give the same statistics.
+  GlobalLinearModel rows = GlobalLinearModel::Initial();
+  FeatureMatrix x = TwoFeatureRows({{1, 0}, {3, 0}, {5, 0}, {7, 0}});
+  rows.ObserveRows(x.values.data(), x.rows);
+  CHECK(rows.count == 4.0);
+  CHECK(rows.mean[kBm25f] == Approx(m.mean[kBm25f]));
+  CHECK(rows.m2[kBm25f] == Approx(m.m2[kBm25f]));
+  CHECK(rows.weights[kBm25f] == Approx(m.weights[kBm25f]));
+
+  // An empty (or NaN-sized) batch changes nothing.
+  GlobalLinearModel before = m;
+  mean[kBm25f] = 1000.0;
+  m.ObserveMoments(0, mean.data(), m2.data());
+  m.ObserveMoments(std::numeric_limits<double>::quiet_NaN(), mean.data(), m2.data());
+  CHECK(m.count == before.count);
+  CHECK(m.mean == before.mean);
+  CHECK(m.m2 == before.m2);
+  CHECK(m.weights == before.weights);
+}
+
 TEST_CASE("Global model JSON round-trips exactly", "[learner]") {
   GlobalLinearModel m = GlobalLinearModel::Initial();
   m.weights[kLogReviews] = -0.1;
@@ -708,7 +778,8 @@ TEST_CASE("A model holding NaN does not survive a JSON round trip", "[learner]")
   auto r = GlobalLinearModel::FromJson(m.ToJson());
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.status().message(), Catch::Contains("'weights'[12] is not a finite number"));
-  // An overflowing literal is not finite either.
+  // An overflowing literal (1e999) does not get in either: nlohmann's parser
+  // refuses it, so the text is not a JSON object.
   std::string json = GlobalLinearModel::Initial().ToJson();
   nlohmann::json j = nlohmann::json::parse(json);
   j["weights"][0] = 12345.0;
@@ -716,7 +787,9 @@ TEST_CASE("A model holding NaN does not survive a JSON round trip", "[learner]")
   size_t at = text.find("12345.0");
   REQUIRE(at != std::string::npos);
   text.replace(at, 7, "1e999");
-  CHECK_FALSE(GlobalLinearModel::FromJson(text).ok());
+  auto overflow = GlobalLinearModel::FromJson(text);
+  REQUIRE_FALSE(overflow.ok());
+  CHECK(overflow.status().code() == StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("PersonalLinearModel::DeltaFor keeps delta / scale constant", "[learner]") {

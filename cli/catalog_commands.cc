@@ -1,0 +1,260 @@
+// Catalogue commands: index (CSV import), delete, get, stats, settings,
+// synonyms, optimize.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli/cli.h"
+
+namespace saiki::cli {
+namespace {
+
+int RunIndex(const Globals& g, const std::string& file, const ImportOptions& base) {
+  auto db = OpenDb(g, true);
+  if (!db.ok()) return Fail(db.status());
+  ImportOptions opts = base;
+  opts.on_row_error = [&file](const RowError& e) {
+    std::cerr << "saiki: " << file << " line " << e.line << ": " << e.message << "\n";
+  };
+  bool tty = isatty(STDERR_FILENO);
+  if (tty) {
+    opts.on_progress = [](const ImportProgress& p) {
+      if (p.bytes_total > 0) {
+        std::fprintf(stderr, "\rimporting: %3d%%  %llu rows",
+                     static_cast<int>(100.0 * p.bytes_read / p.bytes_total),
+                     static_cast<unsigned long long>(p.rows));
+      } else {
+        std::fprintf(stderr, "\rimporting: %llu rows", static_cast<unsigned long long>(p.rows));
+      }
+    };
+  }
+  Result<ImportReport> report = Status::Internal("not run");
+  if (file == "-") {
+    report = (*db)->ImportCsv(std::cin, "<stdin>", opts);
+  } else {
+    report = (*db)->ImportCsv(file, opts);
+  }
+  if (tty) std::fprintf(stderr, "\n");
+  if (!report.ok()) return Fail(report.status());
+  const auto& r = *report;
+  if (!r.committed) {
+    std::cerr << "saiki: " << file << ": " << r.rejected << " of " << r.rows
+              << " rows rejected; --strict: nothing stored\n";
+    return kExitBadInput;
+  }
+  std::cerr << "saiki: " << file << ": " << r.rows << " rows read, " << r.inserted
+            << " inserted, " << r.updated << " updated, " << r.deleted << " deleted, "
+            << r.rejected << " rejected\n";
+  return r.rejected > 0 ? kExitBadInput : kExitOk;
+}
+
+}  // namespace
+
+void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
+  // index
+  auto* index = app.add_subcommand("index", "import a CSV product file (upsert by id)");
+  static std::string index_file;
+  static saiki::ImportOptions import_opts;
+  index->add_option("FILE", index_file, "CSV file, or - for standard input")->required();
+  index->add_option("--map", import_opts.field_map,
+                    "header renames, e.g. id=商品ID,title=商品名,price=価格");
+  index->add_option("--encoding", import_opts.encoding,
+                    "input encoding: utf-8 (default), cp932, shift_jis, euc-jp, ...");
+  index->add_flag("--replace", import_opts.replace,
+                  "delete products that are not in the file");
+  index->add_flag("--strict", import_opts.strict, "store nothing if any row is bad");
+  index->callback([&] { rc = RunIndex(g, index_file, import_opts); });
+
+  // delete
+  auto* del = app.add_subcommand("delete", "delete products by id");
+  static std::vector<std::string> del_ids;
+  static std::string del_file;
+  del->add_option("ID", del_ids, "product ids");
+  del->add_option("--from", del_file, "file with one id per line (- for stdin)");
+  del->callback([&] {
+    if (!del_file.empty()) {
+      std::ifstream f;
+      std::istream* in = &std::cin;
+      if (del_file != "-") {
+        f.open(del_file);
+        if (!f) {
+          rc = Fail(saiki::Status::NotFound(del_file + ": cannot open"));
+          return;
+        }
+        in = &f;
+      }
+      std::string line;
+      while (std::getline(*in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty()) del_ids.push_back(line);
+      }
+    }
+    if (del_ids.empty()) {
+      std::cerr << "saiki delete: give ids or --from FILE\n";
+      rc = kExitUsage;
+      return;
+    }
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    auto n = (*db)->DeleteProducts(del_ids);
+    if (!n.ok()) {
+      rc = Fail(n.status());
+      return;
+    }
+    std::cerr << "saiki: deleted " << *n << " of " << del_ids.size() << " ids\n";
+  });
+
+  // get
+  auto* get = app.add_subcommand("get", "print one product as JSON");
+  static std::string get_id;
+  get->add_option("ID", get_id, "product id")->required();
+  get->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    auto p = (*db)->GetProduct(get_id);
+    if (!p.ok()) {
+      rc = Fail(p.status());
+      return;
+    }
+    if (!*p) {
+      rc = Fail(saiki::Status::NotFound("no product with id '" + get_id + "'"));
+      return;
+    }
+    const saiki::Product& pr = **p;
+    Json j;
+    j["id"] = pr.id;
+    j["title"] = pr.title;
+    j["description"] = pr.description;
+    j["brand"] = pr.brand;
+    j["category"] = pr.category;
+    j["price"] = pr.price ? Json(*pr.price) : Json(nullptr);
+    j["rating"] = pr.rating ? Json(*pr.rating) : Json(nullptr);
+    j["review_count"] = pr.review_count ? Json(*pr.review_count) : Json(nullptr);
+    j["tags"] = pr.tags;
+    Json attrs = Json::object();
+    for (const auto& [key, v] : pr.attributes) attrs[key] = v;
+    j["attributes"] = attrs;
+    std::cout << Dump(j) << "\n";
+  });
+
+  // stats
+  auto* stats = app.add_subcommand("stats", "print database statistics");
+  static bool stats_json = false;
+  stats->add_flag("--json", stats_json, "print JSON");
+  stats->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    auto s = (*db)->GetStats();
+    if (!s.ok()) {
+      rc = Fail(s.status());
+      return;
+    }
+    Json j;
+    j["database"] = g.db_path;
+    j["schema_version"] = s->schema_version;
+    j["products"] = s->products;
+    j["segments"] = s->segments;
+    j["posting_lists"] = s->terms;
+    j["postings_bytes"] = s->postings_bytes;
+    j["deleted_pending_merge"] = s->deleted_pending;
+    j["file_bytes"] = s->file_bytes;
+    if (stats_json) {
+      std::cout << Dump(j) << "\n";
+    } else {
+      for (const auto& [key, v] : j.items()) std::cout << Fit(key, 24) << v.dump() << "\n";
+    }
+  });
+
+  // settings
+  auto* settings = app.add_subcommand("settings", "show or change settings");
+  settings->require_subcommand(1);
+  auto* set_list = settings->add_subcommand("list", "every setting with its value");
+  set_list->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    auto l = (*db)->ListSettings();
+    if (!l.ok()) {
+      rc = Fail(l.status());
+      return;
+    }
+    for (const auto& [key, v] : *l) std::cout << Fit(key, 28) << v << "\n";
+  });
+  static std::string set_key, set_value;
+  auto* set_get = settings->add_subcommand("get", "print one setting");
+  set_get->add_option("KEY", set_key)->required();
+  set_get->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    auto v = (*db)->GetSetting(set_key);
+    if (!v.ok()) {
+      rc = Fail(v.status());
+      return;
+    }
+    std::cout << *v << "\n";
+  });
+  auto* set_set = settings->add_subcommand("set", "change one setting");
+  set_set->add_option("KEY", set_key)->required();
+  set_set->add_option("VALUE", set_value)->required();
+  set_set->callback([&] {
+    auto db = OpenDb(g, true);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    saiki::Status s = (*db)->SetSetting(set_key, set_value);
+    if (!s.ok()) rc = Fail(s);
+  });
+
+  // synonyms
+  auto* synonyms = app.add_subcommand("synonyms", "query-time synonyms");
+  synonyms->require_subcommand(1);
+  auto* syn_load = synonyms->add_subcommand(
+      "load", "replace the synonym groups with FILE's (one group per line: 犬 いぬ ドッグ dog)");
+  static std::string syn_file;
+  syn_load->add_option("FILE", syn_file)->required();
+  syn_load->callback([&] {
+    auto db = OpenDb(g, true);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    auto n = (*db)->LoadSynonyms(syn_file);
+    if (!n.ok()) {
+      rc = Fail(n.status());
+      return;
+    }
+    std::cerr << "saiki: loaded " << *n << " synonym groups\n";
+  });
+
+  // optimize
+  auto* optimize = app.add_subcommand("optimize", "merge index segments, purge deleted products");
+  optimize->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    saiki::Status s = (*db)->Optimize();
+    if (!s.ok()) rc = Fail(s);
+  });
+
+}
+
+}  // namespace saiki::cli

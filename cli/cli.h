@@ -1,0 +1,63 @@
+// Shared pieces of the `saiki` command: exit statuses, error printing, JSON
+// output, terminal table helpers, and opening the database. Each command
+// group registers itself on the CLI11 app from its own file; options are
+// bound to function-local statics, since the command parses once per process.
+#ifndef SAIKI_CLI_CLI_H_
+#define SAIKI_CLI_CLI_H_
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "saiki/saiki.h"
+
+namespace saiki::cli {
+
+using Json = nlohmann::ordered_json;
+
+// Exit statuses, documented in README and `saiki --help`.
+enum Exit {
+  kExitOk = 0,
+  kExitInternal = 1,
+  kExitUsage = 2,
+  kExitBadInput = 3,  // bad CSV rows or file, bad query, bad value
+  kExitNotFound = 4,
+  kExitDatabase = 5,  // not a saiki database, corrupt, newer schema
+  kExitBusy = 6,
+  kExitIo = 7,
+  kExitLimit = 8,
+};
+
+// The one mapping from a library status to an exit status.
+int ExitCodeFor(const Status& s);
+// Prints "saiki: <status>" on stderr and returns its exit status.
+int Fail(const Status& s);
+// JSON on one line; invalid UTF-8 is replaced rather than thrown on.
+std::string Dump(const Json& j);
+// Terminal columns a UTF-8 string takes (East Asian wide = 2).
+int DisplayWidth(std::string_view s, size_t* cut_at = nullptr, int max_width = -1);
+// Pads or truncates (with …) to exactly `width` columns.
+std::string Fit(std::string_view s, int width);
+std::string Price(const std::optional<double>& p);
+
+// Global options, shared by every command.
+struct Globals {
+  std::string db_path;
+  int busy_timeout_ms = 5000;
+};
+// $SAIKI_DB, else ./saiki.db.
+std::string DefaultDbPath();
+Result<std::unique_ptr<Database>> OpenDb(const Globals& g, bool create);
+
+// Command groups. Each adds its subcommands; their callbacks store the exit
+// status in *rc.
+void AddCatalogCommands(CLI::App& app, Globals& g, int& rc);
+void AddSearchCommand(CLI::App& app, Globals& g, int& rc);
+void AddLearningCommands(CLI::App& app, Globals& g, int& rc);
+
+}  // namespace saiki::cli
+
+#endif  // SAIKI_CLI_CLI_H_

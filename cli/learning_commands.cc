@@ -1,0 +1,194 @@
+// Learning-loop commands: click, session end/sweep, model show/history/
+// rollback, user forget.
+#include <iostream>
+
+#include "cli/cli.h"
+
+namespace saiki::cli {
+
+void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
+  // click
+  auto* click = app.add_subcommand("click", "record a click on a result of a logged search");
+  static std::string click_qid, click_id, click_kind = "click";
+  click->add_option("--query-id", click_qid, "the query id a search --user printed")->required();
+  click->add_option("--id", click_id, "the product clicked")->required();
+  click->add_option("--kind", click_kind, "click (default), cart or purchase")
+      ->check(CLI::IsMember({"click", "cart", "purchase"}));
+  click->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    saiki::ClickKind kind = click_kind == "purchase" ? saiki::ClickKind::kPurchase
+                            : click_kind == "cart"   ? saiki::ClickKind::kCart
+                                                     : saiki::ClickKind::kClick;
+    saiki::Status s = (*db)->RecordClick(click_qid, click_id, kind);
+    if (!s.ok()) rc = Fail(s);
+  });
+
+  // session
+  auto* session = app.add_subcommand("session", "end sessions (learning happens then)");
+  session->require_subcommand(1);
+  static auto print_report = [](const saiki::SessionReport& r) {
+    Json j;
+    j["session_id"] = r.session_id;
+    j["user"] = r.user;
+    j["impressions"] = r.impressions;
+    j["clicks"] = r.clicks;
+    j["pairs"] = r.pairs;
+    j["global"] = r.global_outcome;
+    j["personal"] = r.user_outcome;
+    j["global_version"] = r.global_version;
+    j["user_version"] = r.user_version;
+    j["loss_before"] = r.loss_before;
+    j["loss_after"] = r.loss_after;
+    j["interleaving"] = r.interleaving;
+    std::cout << Dump(j) << "\n";
+  };
+  auto* session_end = session->add_subcommand("end", "close USER's session and learn from it");
+  static std::string session_user;
+  session_end->add_option("--user", session_user, "the user")->required();
+  session_end->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    auto r = (*db)->EndSession(session_user);
+    if (!r.ok()) {
+      rc = Fail(r.status());
+      return;
+    }
+    if (!*r) {
+      std::cerr << "saiki: user '" << session_user << "' has no open session\n";
+      return;
+    }
+    print_report(**r);
+  });
+  auto* sweep = session->add_subcommand("sweep", "close every session idle past the timeout");
+  sweep->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    auto r = (*db)->SweepSessions();
+    if (!r.ok()) {
+      rc = Fail(r.status());
+      return;
+    }
+    for (const auto& rep : *r) print_report(rep);
+    std::cerr << "saiki: closed " << r->size() << " idle sessions\n";
+  });
+
+  // model
+  auto* model = app.add_subcommand("model", "inspect and roll back the learned models");
+  model->require_subcommand(1);
+  static auto version_json = [](const saiki::ModelVersion& v) {
+    Json j;
+    j["version"] = v.version;
+    j["scope"] = v.scope;
+    if (!v.user.empty()) j["user"] = v.user;
+    j["kind"] = v.kind;
+    j["parent"] = v.parent;
+    j["session_id"] = v.session_id;
+    j["created_at"] = v.created_at;
+    j["loss_before"] = v.loss_before;
+    j["loss_after"] = v.loss_after;
+    j["replay_before"] = v.metric_before;
+    j["replay_after"] = v.metric_after;
+    j["status"] = v.status;
+    if (!v.reason.empty()) j["reason"] = v.reason;
+    return j;
+  };
+  auto* model_show = model->add_subcommand("show", "the active models and their weights");
+  static std::string model_user;
+  model_show->add_option("--user", model_user, "also the user's personal part");
+  model_show->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    auto m = (*db)->GetModel(model_user);
+    if (!m.ok()) {
+      rc = Fail(m.status());
+      return;
+    }
+    Json j;
+    j["global"] = version_json(m->global);
+    j["global_learning_rate"] = m->global_learning_rate;
+    if (!model_user.empty()) {
+      j["user"] = model_user;
+      j["personal"] = m->personal ? version_json(*m->personal) : Json(nullptr);
+      j["user_learning_rate"] = m->user_learning_rate;
+      j["interleaving"] = {{"champion_version", m->champion_version},
+                           {"sessions_left", m->interleave_sessions_left},
+                           {"wins_new", m->wins_new},
+                           {"wins_old", m->wins_old},
+                           {"ties", m->ties}};
+    }
+    Json w = Json::array();
+    for (const auto& x : m->weights) {
+      Json e = {{"feature", x.feature}, {"global", x.global}, {"mean", x.mean},
+                {"scale", x.scale}};
+      if (!model_user.empty()) e["personal"] = x.personal;
+      w.push_back(e);
+    }
+    j["weights"] = w;
+    j["propensities"] = m->propensities;
+    std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  });
+  auto* model_history = model->add_subcommand("history", "every model version, newest first");
+  static std::string history_user;
+  model_history->add_option("--user", history_user, "only this user's and the global versions");
+  model_history->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    auto h = (*db)->ModelHistory(history_user);
+    if (!h.ok()) {
+      rc = Fail(h.status());
+      return;
+    }
+    for (const auto& v : *h) std::cout << Dump(version_json(v)) << "\n";
+  });
+  auto* model_rollback = model->add_subcommand("rollback", "make an earlier version active");
+  static int64_t rollback_to = 0;
+  model_rollback->add_option("--to", rollback_to, "the version")->required();
+  model_rollback->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    saiki::Status s = (*db)->RollbackModel(rollback_to);
+    if (!s.ok()) rc = Fail(s);
+  });
+
+  // user
+  auto* user_cmd = app.add_subcommand("user", "users' data");
+  user_cmd->require_subcommand(1);
+  auto* forget = user_cmd->add_subcommand("forget", "delete everything saiki holds about USER");
+  static std::string forget_user;
+  forget->add_option("USER", forget_user)->required();
+  forget->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    auto n = (*db)->ForgetUser(forget_user);
+    if (!n.ok()) {
+      rc = Fail(n.status());
+      return;
+    }
+    std::cerr << "saiki: forgot user '" << forget_user << "' (" << *n << " rows deleted)\n";
+  });
+
+}
+
+}  // namespace saiki::cli
