@@ -401,3 +401,55 @@ TEST_CASE("position bias is re-estimated from logged clicks and falls with rank"
 
 }  // namespace
 }  // namespace saiki
+
+namespace saiki {
+namespace {
+
+TEST_CASE("personalisation weighs less on a query whose clicks all go to one product",
+          "[learning]") {
+  LearningFixture f;
+  std::string target;
+  for (int u = 0; u < 12; ++u) {
+    std::string user = "nav" + std::to_string(u);
+    auto res = f.Search(user, "ドッグフード");
+    if (target.empty()) target = res.hits[2].id;
+    bool shown = false;
+    for (const auto& h : res.hits) shown |= h.id == target;
+    REQUIRE(shown);
+    REQUIRE(f.db->RecordClick(*res.query_id, target).ok());
+  }
+  auto navigational = f.Search("newcomer", "ドッグフード");
+  CHECK(navigational.gate == Approx(0.25));
+  // A query with clicks spread evenly over many products keeps full weight.
+  for (int u = 0; u < 12; ++u) {
+    std::string user = "broad" + std::to_string(u);
+    auto res = f.Search(user, "猫");
+    REQUIRE(f.db->RecordClick(*res.query_id, res.hits[u % 6].id).ok());
+  }
+  auto broad = f.Search("newcomer", "猫");
+  CHECK(broad.gate == Approx(1.0));
+  // Too few clicks to judge: full weight.
+  auto fresh = f.Search("newcomer", "ベッド");
+  CHECK(fresh.gate == Approx(1.0));
+}
+
+TEST_CASE("one user's clicks never change another user's personal weights", "[learning]") {
+  LearningFixture f;
+  for (int s = 0; s < 2; ++s) f.Session("olivia", "モフリエ");
+  auto before = f.db->GetModel("olivia");
+  REQUIRE(before.ok());
+  for (int s = 0; s < 3; ++s) f.Session("peggy", "ドギーズラボ");
+  auto after = f.db->GetModel("olivia");
+  REQUIRE(after.ok());
+  REQUIRE(before->personal.has_value() == after->personal.has_value());
+  if (before->personal) CHECK(after->personal->version == before->personal->version);
+  for (size_t i = 0; i < before->weights.size(); ++i) {
+    // Personal weights are re-expressed when the global normalisation moves,
+    // but their effect in raw feature space stays: personal / scale.
+    CHECK(after->weights[i].personal / after->weights[i].scale ==
+          Approx(before->weights[i].personal / before->weights[i].scale).margin(1e-9));
+  }
+}
+
+}  // namespace
+}  // namespace saiki
