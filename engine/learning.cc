@@ -238,15 +238,18 @@ Result<std::string> DatabaseImpl::LoadModelParams(int64_t version, const char* e
 Status DatabaseImpl::LoadGlobalModel() {
   SAIKI_ASSIGN_OR_RETURN(LearnerState g, LoadLearner(""));
   global_version_ = g.version;
-  if (g.version == 0) {
+  // A tree model (trees_model.cc) is loaded into trees_; the linear model
+  // under it still normalises the personal part.
+  SAIKI_ASSIGN_OR_RETURN(int64_t linear_version, LoadGlobalTrees(g.version));
+  if (linear_version == 0) {
     global_model_ = ranker::GlobalLinearModel::Initial();
     return Status::Ok();
   }
-  SAIKI_ASSIGN_OR_RETURN(std::string params, LoadModelParams(g.version, "global"));
+  SAIKI_ASSIGN_OR_RETURN(std::string params, LoadModelParams(linear_version, "global"));
   auto model = ranker::GlobalLinearModel::FromJson(params);
   if (!model.ok()) {
     return model.status().WithContext(conn_->path() + ": global model version " +
-                                      std::to_string(g.version));
+                                      std::to_string(linear_version));
   }
   global_model_ = std::move(model).value();
   return Status::Ok();
@@ -279,15 +282,15 @@ Result<std::vector<double>> DatabaseImpl::LoadPropensities() {
 
 Status DatabaseImpl::MaybeEstimatePropensities() {
   // Re-estimate position bias by Regression-EM (Wang et al., WSDM 2018) over
-  // the recent logged impressions, each time kPropensityEvery more clicked
-  // impressions have been logged since the last estimate. Until the first
+  // the recent logged impressions, each time kPropensityEvery more clicks
+  // have been logged since the last estimate. Until the first
   // estimate, and when one fails (too few clicks at rank 1), the power-law
   // prior stays in force.
   constexpr int64_t kPropensityEvery = 200;
   constexpr int64_t kPropensityWindow = 5000;
   SAIKI_ASSIGN_OR_RETURN(
       storage::Statement * st,
-      conn_->Prepare("SELECT (SELECT count(DISTINCT query_id) FROM clicks), "
+      conn_->Prepare("SELECT coalesce((SELECT max(click_id) FROM clicks), 0), "
                      "coalesce((SELECT value FROM meta WHERE key = 'propensity_clicked'), 0)"));
   SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
   int64_t clicked = row ? st->ColumnInt(0) : 0;
@@ -363,13 +366,16 @@ Result<std::vector<ranker::ClickRecord>> DatabaseImpl::LoadUserClicks(const std:
 }
 
 Result<double> DatabaseImpl::QueryGate(const std::string& query_norm) {
-  // Click entropy of the query over all users: concentrated clicks (a
-  // navigational query) leave little for personalisation to improve.
+  // Click entropy of the query over all users, on its last 2,000 logged
+  // impressions (a bounded cost, and the recent behaviour): concentrated
+  // clicks (a navigational query) leave little for personalisation to
+  // improve.
   SAIKI_ASSIGN_OR_RETURN(
       storage::Statement * st,
       conn_->Prepare("SELECT c.product_id, count(*) FROM clicks c "
-                     "JOIN impressions i ON i.query_id = c.query_id "
-                     "WHERE i.query_norm = ?1 GROUP BY c.product_id"));
+                     "JOIN (SELECT query_id FROM impressions WHERE query_norm = ?1 "
+                     "      ORDER BY query_id DESC LIMIT 2000) i ON i.query_id = c.query_id "
+                     "GROUP BY c.product_id"));
   st->BindText(1, query_norm);
   std::vector<double> counts;
   for (;;) {
@@ -427,11 +433,15 @@ Status DatabaseImpl::Rerank(const CompiledRequest& req, index::SearchOutcome* ou
   if (rk == nullptr) {
     return Status::InvalidArgument("setting ranker: unknown ranker '" + settings_.ranker + "'");
   }
+  // `trees` with no tree model active (none imported, or rolled back to a
+  // linear version) ranks with the linear model.
+  if (rk->name() == "trees" && !trees_) rk = ranker::FindRanker("linear");
   response->ranker = std::string(rk->name());
   const double now = Now();
   ranker::UserProfile profile;
   ranker::RankingContext ctx;
   ctx.global = &global_model_;
+  ctx.trees = trees_.get();
   LearnerState learner;
   if (!req.user.empty()) {
     SAIKI_ASSIGN_OR_RETURN(auto clicks, LoadUserClicks(req.user));
@@ -932,14 +942,19 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
 
   std::vector<ranker::LoggedImpression> recent;
   std::vector<LoggedMeta> recent_meta;
-  SAIKI_RETURN_IF_ERROR(LoadSessionImpressions(
+  if (!trees_) SAIKI_RETURN_IF_ERROR(LoadSessionImpressions(
       "i.session_id IN (SELECT session_id FROM sessions WHERE closed_at IS NOT NULL AND "
       "session_id <> ?1 ORDER BY session_id DESC LIMIT " +
           std::to_string(kGlobalGuardSessions) + ")",
       session_id, 5000, &recent, &recent_meta));
   std::vector<ranker::Matrix> zr;
   for (const auto& imp : recent) zr.push_back(ranker::Normalize(imp.features, candidate));
-  if (!gupdate.ok()) {
+  if (trees_) {
+    // The global model is an imported tree ensemble, trained offline: the
+    // session learner does not overwrite it (trees_model.cc).
+    report.global_outcome = "no update: the global model is tree model version " +
+                            std::to_string(global_version_) + ", trained offline";
+  } else if (!gupdate.ok()) {
     report.global_outcome = "rejected: " + gupdate.status().message();
     SAIKI_RETURN_IF_ERROR(InsertModel("global", "", global_version_, session_id,
                                       global_model_.ToJson(), 0, 0, 0, 0, "rejected",
@@ -985,7 +1000,16 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
   uopt.learning_rate = user_learner.learning_rate;
   uopt.l2 = settings_.learn.l2_user;
   uopt.steps = settings_.learn.steps;
-  auto uupdate = ranker::PairwiseUpdate(z, session, prefs, global_model_.weights, delta, true, uopt);
+  // The global part the personal weights sit on: the linear weights, or the
+  // tree score as a fixed extra column (ranker/trees.h).
+  Eigen::VectorXd base = global_model_.weights, delta0 = delta;
+  if (trees_) {
+    ranker::AppendTreeOffsetColumn(*trees_, session, &z);
+    base = ranker::TreeOffsetBase();
+    delta0 = ranker::WithTreeOffsetColumn(delta);
+  }
+  auto uupdate = ranker::PairwiseUpdate(z, session, prefs, base, delta0, true, uopt);
+  if (uupdate.ok()) uupdate->theta.conservativeResize(ranker::kNumFeatures);
   std::vector<ranker::LoggedImpression> mine;
   std::vector<LoggedMeta> mine_meta;
   SAIKI_RETURN_IF_ERROR(LoadSessionImpressions(
@@ -996,6 +1020,7 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
       session_id, 5000, &mine, &mine_meta));
   std::vector<ranker::Matrix> zm;
   for (const auto& imp : mine) zm.push_back(ranker::Normalize(imp.features, global_model_));
+  if (trees_) ranker::AppendTreeOffsetColumn(*trees_, mine, &zm);
   int64_t parent = user_learner.version;
   if (!uupdate.ok()) {
     report.user_outcome = "rejected: " + uupdate.status().message();
@@ -1008,10 +1033,12 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
   } else {
     report.loss_before = uupdate->loss_before;
     report.loss_after = uupdate->loss_after;
-    double before = ranker::ReplayMetric(zm, mine, propensity, global_model_.weights, delta,
+    double before = ranker::ReplayMetric(zm, mine, propensity, base, delta0,
                                          settings_.learn.ips_clip);
-    double after = ranker::ReplayMetric(zm, mine, propensity, global_model_.weights,
-                                        uupdate->theta, settings_.learn.ips_clip);
+    double after = ranker::ReplayMetric(
+        zm, mine, propensity, base,
+        trees_ ? ranker::WithTreeOffsetColumn(uupdate->theta) : uupdate->theta,
+        settings_.learn.ips_clip);
     bool accept = GuardAccepts(before, after);
     std::string reason = accept ? "" : "replay IPS-RR on the user's last sessions would fall from " +
                                            Fixed(before) + " to " + Fixed(after);

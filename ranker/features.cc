@@ -33,18 +33,25 @@ UserProfile::UserProfile(std::span<const ClickRecord> clicks, double now,
       price_sum += w * std::log1p(std::max(0.0f, c.price));
       price_weight += w;
     }
-    signatures_.emplace_back(c.signature, w);
+    static const index::TitleSignature kEmpty{};
+    if (c.signature != kEmpty) {
+      for (int i = 0; i < index::kSignatureSlots; ++i) slot_weights_[i][c.signature[i]] += w;
+    }
   }
   mean_log_price_ = price_weight > 0 ? price_sum / price_weight : std::nan("");
 }
 
 double UserProfile::TextSimilarity(const index::TitleSignature& sig) const {
-  double sum = 0, weight = 0;
-  for (const auto& [s, w] : signatures_) {
-    sum += w * index::SignatureSimilarity(s, sig);
-    weight += w;
+  // sum_c w_c * sim(c, sig) / sum_c w_c, with sim = share of equal slots
+  // (0 for an empty signature on either side), regrouped by slot.
+  static const index::TitleSignature kEmpty{};
+  if (total_weight_ <= 0 || sig == kEmpty) return 0.0;
+  double equal = 0;
+  for (int i = 0; i < index::kSignatureSlots; ++i) {
+    auto it = slot_weights_[i].find(sig[i]);
+    if (it != slot_weights_[i].end()) equal += it->second;
   }
-  return weight > 0 ? sum / weight : 0.0;
+  return equal / (total_weight_ * index::kSignatureSlots);
 }
 
 CategoryMedians ComputeCategoryMedians(const index::DocTable& docs) {

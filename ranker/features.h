@@ -124,7 +124,10 @@ class UserProfile {
   }
   std::unordered_map<uint32_t, double> products_, brands_;
   std::array<std::unordered_map<uint32_t, double>, index::kCategoryLevels> categories_;
-  std::vector<std::pair<index::TitleSignature, double>> signatures_;  // with weights
+  // For each MinHash slot, the summed weight of the clicks whose signature
+  // holds each value: the decayed mean similarity to all clicks is then 8
+  // lookups per candidate instead of one comparison per click.
+  std::array<std::unordered_map<uint16_t, double>, index::kSignatureSlots> slot_weights_;
   double total_weight_ = 0;
   double mean_log_price_ = std::numeric_limits<double>::quiet_NaN();
 };
