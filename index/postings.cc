@@ -197,7 +197,14 @@ bool TermCursor::LoadBlock(size_t list, size_t block) {
       return false;
     }
     uint32_t delta;
-    if (!GetVarint(&p, docs_end, &delta) || p >= docs_end) {
+    // Fast path: most deltas and tfs fit one byte.
+    if (*p < 0x80) {
+      delta = *p++;
+    } else if (!GetVarint(&p, docs_end, &delta)) {
+      Fail("truncated docs");
+      return false;
+    }
+    if (p >= docs_end) {
       Fail("truncated docs");
       return false;
     }
@@ -209,9 +216,14 @@ bool TermCursor::LoadBlock(size_t list, size_t block) {
     docids_[n] = prev;
     uint8_t mask = *p++;
     masks_[n] = mask;
-    for (int f = 0; f < kNumFields; ++f) {
-      uint32_t tf = 0;
-      if ((mask & (1u << f)) && !GetVarint(&p, docs_end, &tf)) {
+    tfs_[n] = {};
+    // Only the fields present: no branch per absent field.
+    for (uint32_t bits = mask & ((1u << kNumFields) - 1); bits != 0; bits &= bits - 1) {
+      int f = __builtin_ctz(bits);
+      uint32_t tf;
+      if (p < docs_end && *p < 0x80) {
+        tf = *p++;
+      } else if (!GetVarint(&p, docs_end, &tf)) {
         Fail("truncated tf");
         return false;
       }
