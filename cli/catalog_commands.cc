@@ -12,8 +12,9 @@ namespace saiki::cli {
 namespace {
 
 int RunIndex(const Globals& g, const std::string& file, const ImportOptions& base) {
-  auto db = OpenDb(g, true);
-  if (!db.ok()) return Fail(db.status());
+  int rc = kExitOk;
+  auto db = OpenOrFail(g, true, rc);
+  if (!db) return rc;
   ImportOptions opts = base;
   opts.on_row_error = [&file](const RowError& e) {
     std::cerr << "saiki: " << file << " line " << e.line << ": " << e.message << "\n";
@@ -32,9 +33,9 @@ int RunIndex(const Globals& g, const std::string& file, const ImportOptions& bas
   }
   Result<ImportReport> report = Status::Internal("not run");
   if (file == "-") {
-    report = (*db)->ImportCsv(std::cin, "<stdin>", opts);
+    report = db->ImportCsv(std::cin, "<stdin>", opts);
   } else {
-    report = (*db)->ImportCsv(file, opts);
+    report = db->ImportCsv(file, opts);
   }
   if (tty) std::fprintf(stderr, "\n");
   if (!report.ok()) return Fail(report.status());
@@ -96,12 +97,9 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
       rc = kExitUsage;
       return;
     }
-    auto db = OpenDb(g, false);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    auto n = (*db)->DeleteProducts(del_ids);
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    auto n = db->DeleteProducts(del_ids);
     if (!n.ok()) {
       rc = Fail(n.status());
       return;
@@ -114,12 +112,9 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
   static std::string get_id;
   get->add_option("ID", get_id, "product id")->required();
   get->callback([&] {
-    auto db = OpenDb(g, false);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    auto p = (*db)->GetProduct(get_id);
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    auto p = db->GetProduct(get_id);
     if (!p.ok()) {
       rc = Fail(p.status());
       return;
@@ -150,12 +145,9 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
   static bool stats_json = false;
   stats->add_flag("--json", stats_json, "print JSON");
   stats->callback([&] {
-    auto db = OpenDb(g, false);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    auto s = (*db)->GetStats();
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    auto s = db->GetStats();
     if (!s.ok()) {
       rc = Fail(s.status());
       return;
@@ -181,12 +173,9 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
   settings->require_subcommand(1);
   auto* set_list = settings->add_subcommand("list", "every setting with its value");
   set_list->callback([&] {
-    auto db = OpenDb(g, false);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    auto l = (*db)->ListSettings();
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    auto l = db->ListSettings();
     if (!l.ok()) {
       rc = Fail(l.status());
       return;
@@ -197,12 +186,9 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
   auto* set_get = settings->add_subcommand("get", "print one setting");
   set_get->add_option("KEY", set_key)->required();
   set_get->callback([&] {
-    auto db = OpenDb(g, false);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    auto v = (*db)->GetSetting(set_key);
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    auto v = db->GetSetting(set_key);
     if (!v.ok()) {
       rc = Fail(v.status());
       return;
@@ -213,12 +199,9 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
   set_set->add_option("KEY", set_key)->required();
   set_set->add_option("VALUE", set_value)->required();
   set_set->callback([&] {
-    auto db = OpenDb(g, true);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    saiki::Status s = (*db)->SetSetting(set_key, set_value);
+    auto db = OpenOrFail(g, true, rc);
+    if (!db) return;
+    saiki::Status s = db->SetSetting(set_key, set_value);
     if (!s.ok()) rc = Fail(s);
   });
 
@@ -230,12 +213,9 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
   static std::string syn_file;
   syn_load->add_option("FILE", syn_file)->required();
   syn_load->callback([&] {
-    auto db = OpenDb(g, true);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    auto n = (*db)->LoadSynonyms(syn_file);
+    auto db = OpenOrFail(g, true, rc);
+    if (!db) return;
+    auto n = db->LoadSynonyms(syn_file);
     if (!n.ok()) {
       rc = Fail(n.status());
       return;
@@ -243,15 +223,33 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
     std::cerr << "saiki: loaded " << *n << " synonym groups\n";
   });
 
+  // check
+  auto* check = app.add_subcommand(
+      "check", "full integrity check of the database and of the index against the products "
+               "(exit 5 when a problem is found)");
+  check->callback([&] {
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    auto r = db->Check();
+    if (!r.ok()) {
+      rc = Fail(r.status());
+      return;
+    }
+    for (const auto& p : r->problems) std::cout << "problem: " << p << "\n";
+    std::cout << (r->ok ? "ok" : "corrupt") << ": " << r->products << " products, "
+              << r->segments << " segments, " << r->posting_lists << " posting lists, "
+              << r->model_versions << " model versions checked";
+    if (!r->ok) std::cout << "; " << r->problem_count << " problems";
+    std::cout << "\n";
+    if (!r->ok) rc = kExitDatabase;
+  });
+
   // optimize
   auto* optimize = app.add_subcommand("optimize", "merge index segments, purge deleted products");
   optimize->callback([&] {
-    auto db = OpenDb(g, false);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    saiki::Status s = (*db)->Optimize();
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    saiki::Status s = db->Optimize();
     if (!s.ok()) rc = Fail(s);
   });
 

@@ -51,12 +51,19 @@ struct Globals {
 // $SAIKI_DB, else ./saiki.db.
 std::string DefaultDbPath();
 Result<std::unique_ptr<Database>> OpenDb(const Globals& g, bool create);
+// OpenDb for a command callback: on failure prints the error, sets rc and
+// returns nullptr.
+std::unique_ptr<Database> OpenOrFail(const Globals& g, bool create, int& rc);
 
 // Command groups. Each adds its subcommands; their callbacks store the exit
 // status in *rc.
 void AddCatalogCommands(CLI::App& app, Globals& g, int& rc);
 void AddSearchCommand(CLI::App& app, Globals& g, int& rc);
 void AddLearningCommands(CLI::App& app, Globals& g, int& rc);
+// export_command.cc: `export-features`, and `model import` (added to the
+// `model` command, so after AddLearningCommands).
+void AddExportCommand(CLI::App& app, Globals& g, int& rc);
+void AddModelImportCommand(CLI::App& app, Globals& g, int& rc);
 
 }  // namespace saiki::cli
 

@@ -92,4 +92,13 @@ Result<std::unique_ptr<Database>> OpenDb(const Globals& g, bool create) {
   return Database::Open(g.db_path, o);
 }
 
+std::unique_ptr<Database> OpenOrFail(const Globals& g, bool create, int& rc) {
+  auto db = OpenDb(g, create);
+  if (!db.ok()) {
+    rc = Fail(db.status());
+    return nullptr;
+  }
+  return std::move(db).value();
+}
+
 }  // namespace saiki::cli

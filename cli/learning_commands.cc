@@ -15,15 +15,12 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
   click->add_option("--kind", click_kind, "click (default), cart or purchase")
       ->check(CLI::IsMember({"click", "cart", "purchase"}));
   click->callback([&] {
-    auto db = OpenDb(g, false);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
     saiki::ClickKind kind = click_kind == "purchase" ? saiki::ClickKind::kPurchase
                             : click_kind == "cart"   ? saiki::ClickKind::kCart
                                                      : saiki::ClickKind::kClick;
-    saiki::Status s = (*db)->RecordClick(click_qid, click_id, kind);
+    saiki::Status s = db->RecordClick(click_qid, click_id, kind);
     if (!s.ok()) rc = Fail(s);
   });
 
@@ -50,12 +47,9 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
   static std::string session_user;
   session_end->add_option("--user", session_user, "the user")->required();
   session_end->callback([&] {
-    auto db = OpenDb(g, false);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    auto r = (*db)->EndSession(session_user);
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    auto r = db->EndSession(session_user);
     if (!r.ok()) {
       rc = Fail(r.status());
       return;
@@ -68,12 +62,9 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
   });
   auto* sweep = session->add_subcommand("sweep", "close every session idle past the timeout");
   sweep->callback([&] {
-    auto db = OpenDb(g, false);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    auto r = (*db)->SweepSessions();
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    auto r = db->SweepSessions();
     if (!r.ok()) {
       rc = Fail(r.status());
       return;
@@ -106,12 +97,9 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
   static std::string model_user;
   model_show->add_option("--user", model_user, "also the user's personal part");
   model_show->callback([&] {
-    auto db = OpenDb(g, false);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    auto m = (*db)->GetModel(model_user);
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    auto m = db->GetModel(model_user);
     if (!m.ok()) {
       rc = Fail(m.status());
       return;
@@ -144,12 +132,9 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
   static std::string history_user;
   model_history->add_option("--user", history_user, "only this user's and the global versions");
   model_history->callback([&] {
-    auto db = OpenDb(g, false);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    auto h = (*db)->ModelHistory(history_user);
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    auto h = db->ModelHistory(history_user);
     if (!h.ok()) {
       rc = Fail(h.status());
       return;
@@ -160,12 +145,9 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
   static int64_t rollback_to = 0;
   model_rollback->add_option("--to", rollback_to, "the version")->required();
   model_rollback->callback([&] {
-    auto db = OpenDb(g, false);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    saiki::Status s = (*db)->RollbackModel(rollback_to);
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    saiki::Status s = db->RollbackModel(rollback_to);
     if (!s.ok()) rc = Fail(s);
   });
 
@@ -176,12 +158,9 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
   static std::string forget_user;
   forget->add_option("USER", forget_user)->required();
   forget->callback([&] {
-    auto db = OpenDb(g, false);
-    if (!db.ok()) {
-      rc = Fail(db.status());
-      return;
-    }
-    auto n = (*db)->ForgetUser(forget_user);
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    auto n = db->ForgetUser(forget_user);
     if (!n.ok()) {
       rc = Fail(n.status());
       return;

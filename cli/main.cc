@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   AddCatalogCommands(app, g, rc);
   AddSearchCommand(app, g, rc);
   AddLearningCommands(app, g, rc);
+  AddExportCommand(app, g, rc);
+  AddModelImportCommand(app, g, rc);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

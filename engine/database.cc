@@ -50,13 +50,10 @@ Status DatabaseImpl::EnsureFresh() {
 }
 
 Status DatabaseImpl::Reload() {
-  // One read transaction so that the docs table, tombstones and settings
-  // are one consistent snapshot.
-  SAIKI_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
-  struct Rollback {
-    storage::Connection* c;
-    ~Rollback() { (void)c->Exec("COMMIT"); }
-  } end{conn_.get()};
+  // One read transaction (or the caller's) so that the docs table,
+  // tombstones and settings are one consistent snapshot.
+  storage::ReadTransaction snapshot(conn_.get());
+  SAIKI_RETURN_IF_ERROR(snapshot.Begin());
 
   SAIKI_ASSIGN_OR_RETURN(storage::Statement * dv, conn_->Prepare("PRAGMA data_version"));
   SAIKI_ASSIGN_OR_RETURN(bool row, dv->Step());

@@ -9,6 +9,8 @@
 //   index_writer.cc  writing segments, merging them
 //   search.cc    query compilation and the search call
 //   learning.cc  sessions, impressions, clicks, learning, model operations
+//   export.cc    exporting logged features (SVMlight/LETOR)
+//   trees_model.cc  importing and loading tree-ensemble (XGBoost) models
 #ifndef SAIKI_ENGINE_DATABASE_IMPL_H_
 #define SAIKI_ENGINE_DATABASE_IMPL_H_
 
@@ -27,6 +29,7 @@
 #include "ranker/features.h"
 #include "ranker/learner.h"
 #include "ranker/linear_model.h"
+#include "ranker/trees.h"
 #include "saiki/saiki.h"
 #include "storage/sqlite.h"
 
@@ -94,6 +97,7 @@ class DatabaseImpl final : public Database {
   Result<std::vector<std::pair<std::string, std::string>>> ListSettings() override;
   Result<uint64_t> LoadSynonyms(const std::string& path) override;
   Status Optimize() override;
+  Result<CheckReport> Check() override;
   Status RecordClick(const std::string& query_id, const std::string& product_id,
                      ClickKind kind) override;
   Result<std::optional<SessionReport>> EndSession(const std::string& user) override;
@@ -102,6 +106,8 @@ class DatabaseImpl final : public Database {
   Result<std::vector<ModelVersion>> ModelHistory(const std::string& user) override;
   Status RollbackModel(int64_t version) override;
   Result<uint64_t> ForgetUser(const std::string& user) override;
+  Result<uint64_t> ExportFeatures(std::ostream& out, std::ostream* names_out) override;
+  Result<int64_t> ImportModel(const std::string& path) override;
 
  private:
   DatabaseImpl() = default;
@@ -195,6 +201,13 @@ class DatabaseImpl final : public Database {
   Status SetModelStatus(int64_t version, const std::string& status, const std::string& reason);
   Result<std::optional<ModelVersion>> GetVersion(int64_t version);
 
+  // trees_model.cc: when `version` (the active global one) is a tree model,
+  // loads it into trees_ (unless it is already there) and returns the
+  // version of the linear global model under it, whose normalisation the
+  // personal part uses (its nearest linear ancestor; 0: the initial model);
+  // otherwise clears trees_ and returns `version`.
+  Result<int64_t> LoadGlobalTrees(int64_t version);
+
   std::unique_ptr<storage::Connection> conn_;
   std::unique_ptr<index::Analyzer> analyzer_;
   bool read_only_ = false;
@@ -206,6 +219,10 @@ class DatabaseImpl final : public Database {
   // The active global linear model (initial until something is learned).
   ranker::GlobalLinearModel global_model_ = ranker::GlobalLinearModel::Initial();
   int64_t global_version_ = 0;
+  // The active global tree model, when the active global version is one
+  // (kind "trees"); global_model_ is then the linear model under it.
+  std::shared_ptr<const ranker::TreeEnsemble> trees_;
+  int64_t trees_version_ = 0;
   ranker::CategoryMedians medians_;  // computed on first re-rank after a reload
   bool medians_ready_ = false;
   ranker::FeatureMatrix features_scratch_;  // reused by every re-rank

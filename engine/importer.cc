@@ -168,6 +168,28 @@ Result<ColumnMap> MapHeader(const std::vector<std::string>& header, const std::s
   return map;
 }
 
+// Deletes the product with `id`, if any, leaving its docid as a tombstone
+// for the postings that still hold it. Returns whether it existed. Runs in
+// the caller's transaction.
+Result<bool> RemoveById(storage::Connection* conn, const std::string& id) {
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * find,
+                         conn->Prepare("SELECT docid FROM products WHERE id = ?1"));
+  find->BindText(1, id);
+  SAIKI_ASSIGN_OR_RETURN(bool exists, find->Step());
+  if (!exists) return false;
+  int64_t docid = find->ColumnInt(0);
+  find->Reset();
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * tomb,
+                         conn->Prepare("INSERT OR IGNORE INTO tombstones(docid) VALUES (?1)"));
+  tomb->Bind(1, docid);
+  SAIKI_RETURN_IF_ERROR(tomb->Run());
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * del,
+                         conn->Prepare("DELETE FROM products WHERE docid = ?1"));
+  del->Bind(1, docid);
+  SAIKI_RETURN_IF_ERROR(del->Run());
+  return true;
+}
+
 }  // namespace
 
 Result<ImportReport> DatabaseImpl::ImportCsv(const std::string& path,
@@ -220,12 +242,6 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
         "CREATE TEMP TABLE IF NOT EXISTS import_seen(id TEXT PRIMARY KEY) WITHOUT ROWID;"
         "DELETE FROM temp.import_seen"));
   }
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * find,
-                         conn_->Prepare("SELECT docid FROM products WHERE id = ?1"));
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * tomb,
-                         conn_->Prepare("INSERT OR IGNORE INTO tombstones(docid) VALUES (?1)"));
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * del,
-                         conn_->Prepare("DELETE FROM products WHERE docid = ?1"));
   SAIKI_ASSIGN_OR_RETURN(
       storage::Statement * ins,
       conn_->Prepare("INSERT INTO products(id, title, description, brand, category, price, "
@@ -288,23 +304,8 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
     }
 
     // Upsert: the old version (if any) becomes a tombstone.
-    find->Reset();
-    find->BindText(1, id);
-    SAIKI_ASSIGN_OR_RETURN(bool exists, find->Step());
-    if (exists) {
-      int64_t old = find->ColumnInt(0);
-      find->Reset();
-      tomb->Reset();
-      tomb->Bind(1, old);
-      SAIKI_RETURN_IF_ERROR(tomb->Run());
-      del->Reset();
-      del->Bind(1, old);
-      SAIKI_RETURN_IF_ERROR(del->Run());
-      ++report.updated;
-    } else {
-      find->Reset();
-      ++report.inserted;
-    }
+    SAIKI_ASSIGN_OR_RETURN(bool existed, RemoveById(conn_.get(), id));
+    ++(existed ? report.updated : report.inserted);
     attrs.clear();
     for (const auto& [col, header] : map.extra) attrs.emplace_back(header, record.fields[col]);
     ins->Reset();
@@ -370,27 +371,10 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
 Result<uint64_t> DatabaseImpl::DeleteProducts(const std::vector<std::string>& ids) {
   if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * find,
-                         conn_->Prepare("SELECT docid FROM products WHERE id = ?1"));
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * tomb,
-                         conn_->Prepare("INSERT OR IGNORE INTO tombstones(docid) VALUES (?1)"));
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * del,
-                         conn_->Prepare("DELETE FROM products WHERE docid = ?1"));
   uint64_t deleted = 0;
   for (const std::string& id : ids) {
-    find->Reset();
-    find->BindText(1, id);
-    SAIKI_ASSIGN_OR_RETURN(bool exists, find->Step());
-    if (!exists) continue;
-    int64_t docid = find->ColumnInt(0);
-    find->Reset();
-    tomb->Reset();
-    tomb->Bind(1, docid);
-    SAIKI_RETURN_IF_ERROR(tomb->Run());
-    del->Reset();
-    del->Bind(1, docid);
-    SAIKI_RETURN_IF_ERROR(del->Run());
-    ++deleted;
+    SAIKI_ASSIGN_OR_RETURN(bool existed, RemoveById(conn_.get(), id));
+    deleted += existed;
   }
   SAIKI_RETURN_IF_ERROR(MaybeMerge());
   SAIKI_RETURN_IF_ERROR(txn->Commit());

@@ -1210,6 +1210,9 @@ Result<uint64_t> DatabaseImpl::ForgetUser(const std::string& user) {
     deleted += static_cast<uint64_t>(conn_->Changes());
   }
   SAIKI_RETURN_IF_ERROR(txn->Commit());
+  // Old copies of the deleted pages can remain in the WAL until it is
+  // checkpointed: truncate it now (best effort: a reader may hold it).
+  (void)conn_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
   SAIKI_RETURN_IF_ERROR(Reload());
   return deleted;
 }

@@ -133,6 +133,11 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
     return Status::InvalidArgument("user name is longer than " + std::to_string(kMaxIdBytes) +
                                    " bytes");
   }
+  // Everything the search reads (index, products, the user's history and
+  // models) comes from one snapshot, whatever other processes commit
+  // meanwhile; the impression is logged after it ends.
+  storage::ReadTransaction snapshot(conn_.get());
+  SAIKI_RETURN_IF_ERROR(snapshot.Begin());
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
   cache_->Trim();
   SearchResponse response;
@@ -206,6 +211,7 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
     response.hits.push_back(std::move(hit));
   }
   st->Reset();
+  SAIKI_RETURN_IF_ERROR(snapshot.End());
   if (!request.user.empty() && !ranked.empty()) {
     if (read_only_) return Status::IoError(conn_->path() + ": a search for a user is logged, "
                                            "and the database is opened read-only");

@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "ranker/trees.h"
+
 namespace saiki::ranker {
 namespace {
 
@@ -45,7 +47,8 @@ class LinearRanker final : public Ranker {
 
 const Bm25Ranker kBm25;
 const LinearRanker kLinear;
-const std::array<const Ranker*, 2> kRankers = {&kBm25, &kLinear};
+const TreesRanker kTrees;  // trees.h
+const std::array<const Ranker*, 3> kRankers = {&kBm25, &kLinear, &kTrees};
 
 }  // namespace
 

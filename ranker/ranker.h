@@ -6,9 +6,9 @@
 // Built-in rankers:
 //   bm25    keeps the BM25F order (the score is the bm25f feature)
 //   linear  the personalised pairwise linear model (linear_model.h)
-// A tree-ensemble ranker ("trees", models trained by XGBoost) registers the
-// same way; its model versions live in the same `models` table (kind
-// "trees"), with the personal linear part on top.
+//   trees   an XGBoost tree ensemble (trees.h) with the personal linear part
+//           on top; its model versions live in the same `models` table
+//           (kind "trees").
 //
 // A ranker is stateless: the models it scores with come in RankingContext,
 // so one instance serves every request and thread.
@@ -25,9 +25,12 @@
 
 namespace saiki::ranker {
 
+class TreeEnsemble;  // trees.h
+
 // What the models say for one request.
 struct RankingContext {
-  const GlobalLinearModel* global = nullptr;  // required by linear
+  const GlobalLinearModel* global = nullptr;  // required by linear and trees
+  const TreeEnsemble* trees = nullptr;        // required by trees
   // The user's personal weights in the global model's current scale; zero
   // for anonymous searches and users with no personal model yet.
   Eigen::VectorXd personal = Eigen::VectorXd::Zero(kNumFeatures);
@@ -55,7 +58,7 @@ class Ranker {
 // The registered ranker called `name`, or nullptr.
 const Ranker* FindRanker(std::string_view name);
 bool IsRankerName(std::string_view name);
-std::string RankerNamesList();  // "bm25, linear"
+std::string RankerNamesList();  // "bm25, linear, trees"
 
 }  // namespace saiki::ranker
 

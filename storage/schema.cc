@@ -177,6 +177,9 @@ Status PrepareSchema(Connection* conn, bool read_only) {
   // corrupt the file): see README "Guarantees".
   SAIKI_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL"));
   SAIKI_RETURN_IF_ERROR(conn->Exec("PRAGMA synchronous=NORMAL"));
+  // Deleted rows (a forgotten user's logs) are overwritten, not left in
+  // free pages.
+  SAIKI_RETURN_IF_ERROR(conn->Exec("PRAGMA secure_delete=ON"));
   if (version == kSchemaVersion) return Status::Ok();
 
   SAIKI_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(conn));

@@ -186,7 +186,22 @@ Status Connection::FromSqlite(int rc, std::string_view context) const {
   }
 }
 
+bool Connection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 int64_t Connection::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
+
+Status ReadTransaction::Begin() {
+  if (owns_ || conn_->InTransaction()) return Status::Ok();
+  SAIKI_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
+  owns_ = true;
+  // A deferred transaction takes its snapshot at the first read.
+  return conn_->Exec("SELECT count(*) FROM sqlite_schema WHERE 0");
+}
+
+Status ReadTransaction::End() {
+  if (!owns_) return Status::Ok();
+  owns_ = false;
+  return conn_->Exec("COMMIT");
+}
 int Connection::Changes() const { return sqlite3_changes(db_); }
 
 Result<std::unique_ptr<Transaction>> Transaction::Begin(Connection* conn) {

@@ -87,6 +87,8 @@ class Connection {
   // Converts an SQLite result code into a Status with `context`.
   Status FromSqlite(int rc, std::string_view context) const;
 
+  // True inside BEGIN ... COMMIT (SQLite is not in autocommit mode).
+  bool InTransaction() const;
   int64_t LastInsertRowid() const;
   int Changes() const;
   const std::string& path() const { return path_; }
@@ -112,6 +114,22 @@ class Transaction {
   explicit Transaction(Connection* conn) : conn_(conn) {}
   Connection* conn_;
   bool done_ = false;
+};
+
+// A read snapshot: BEGIN (deferred) and a first read, so that every query
+// until End() (or destruction) sees the database as of one moment, whatever
+// other connections commit meanwhile (WAL). Nested use is a no-op: inside an
+// open transaction it neither begins nor ends one.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(Connection* conn) : conn_(conn) {}
+  ~ReadTransaction() { (void)End(); }
+  Status Begin();
+  Status End();
+
+ private:
+  Connection* conn_;
+  bool owns_ = false;
 };
 
 }  // namespace saiki::storage

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -436,6 +437,78 @@ TEST_CASE("an import killed midway leaves the previous state whole", "[engine]")
     CHECK(stats->products == 10);
     CHECK(IdSet(db.get(), "ハーネス").empty());
     CHECK(IdSet(db.get(), "ベッド").count("d1"));
+  }
+}
+
+}  // namespace
+}  // namespace saiki
+
+namespace saiki {
+namespace {
+
+TEST_CASE("check passes a healthy database and names corrupt posting lists and lost products",
+          "[engine][check]") {
+  Fixture f;
+  auto healthy = f.db->Check();
+  REQUIRE(healthy.ok());
+  CHECK(healthy->ok);
+  CHECK(healthy->products == 10);
+  CHECK(healthy->posting_lists > 50);
+  f.db.reset();
+
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(f.path.c_str(), &raw) == SQLITE_OK);
+  // Flip bytes inside one posting list, and delete a product behind the
+  // index's back.
+  REQUIRE(sqlite3_exec(raw,
+                       "UPDATE postings SET data = substr(data, 1, length(data) - 3) || x'ffffff' "
+                       "WHERE rowid = (SELECT max(rowid) FROM postings WHERE length(data) > 12);"
+                       "DELETE FROM products WHERE id = 'd5';",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(raw);
+  auto db = OpenOrDie(f.path);
+  auto report = db->Check();
+  REQUIRE(report.ok());
+  CHECK_FALSE(report->ok);
+  bool posting = false, lost = false;
+  for (const auto& p : report->problems) {
+    posting |= p.find("posting list") != std::string::npos;
+    lost |= p.find("is no product") != std::string::npos;
+  }
+  CHECK(posting);
+  CHECK(lost);
+  auto cli = testing::RunCli("--db " + testing::Quote(f.path) + " check");
+  CHECK(cli.exit_code == 5);
+  CHECK(cli.out.find("corrupt") != std::string::npos);
+}
+
+TEST_CASE("truncated and bit-flipped database files give errors, never a crash",
+          "[engine][check]") {
+  Fixture f;
+  f.db.reset();
+  std::string bytes = testing::ReadFile(f.path);
+  REQUIRE(bytes.size() > 8192);
+  std::mt19937 rng(1234);
+  for (int trial = 0; trial < 12; ++trial) {
+    std::string damaged = bytes;
+    if (trial % 2 == 0) {
+      damaged.resize(rng() % damaged.size());
+    } else {
+      for (int i = 0; i < 40; ++i) damaged[4096 + rng() % (damaged.size() - 4096)] ^= 0x5a;
+    }
+    std::string path = f.dir.File("damaged" + std::to_string(trial) + ".saiki");
+    testing::WriteFile(path, damaged);
+    auto db = Database::Open(path);
+    if (!db.ok()) {
+      CHECK(db.status().code() != StatusCode::kInternal);
+      continue;
+    }
+    SearchRequest req;
+    req.query = "犬";
+    auto r = (*db)->Search(req);
+    if (!r.ok()) CHECK(r.status().code() != StatusCode::kOk);
+    auto c = (*db)->Check();
+    if (c.ok()) CHECK((c->ok || !c->problems.empty()));
   }
 }
 

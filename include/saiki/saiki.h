@@ -28,6 +28,7 @@
 #include <istream>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -162,7 +163,7 @@ struct ModelVersion {
   int64_t version = 0;
   std::string scope;   // "global" or "user"
   std::string user;
-  std::string kind;    // "linear" (or "trees")
+  std::string kind;    // "linear" or "trees"
   int64_t parent = 0;  // the version it was learned from
   int64_t session_id = 0;
   double created_at = 0;
@@ -197,6 +198,14 @@ struct Stats {
   uint64_t postings_bytes = 0;
   uint64_t file_bytes = 0;
   int schema_version = 0;
+};
+
+// What Database::Check found.
+struct CheckReport {
+  bool ok = false;
+  uint64_t problem_count = 0;
+  std::vector<std::string> problems;  // the first 100, each naming where it is
+  uint64_t products = 0, segments = 0, posting_lists = 0, model_versions = 0;
 };
 
 class Database {
@@ -244,6 +253,11 @@ class Database {
   // Merges all index segments into one and purges deleted documents.
   virtual Status Optimize() = 0;
 
+  // A full integrity check of the file and of the index against the
+  // products (engine/check.cc lists what is checked). Problems are in the
+  // report; the status is an error only when the check itself could not run.
+  virtual Result<CheckReport> Check() = 0;
+
   // --- The learning loop (README "How it learns").
 
   // Records a click on product `product_id` in the results of `query_id`.
@@ -266,6 +280,32 @@ class Database {
   // Deletes everything saiki holds about the user: impressions, clicks,
   // sessions, personal model versions. Returns the number of rows deleted.
   virtual Result<uint64_t> ForgetUser(const std::string& user) = 0;
+
+  // --- Offline learning to rank (README "Training offline with XGBoost").
+
+  // Writes every logged impression's shown results in SVMlight/LETOR format,
+  // one line per shown result, in query id then position order:
+  //   LABEL qid:Q 1:V1 2:V2 ... 24:V24 # Q PRODUCT_ID
+  // LABEL is the strongest click on the result (0 none, 1 click, 2 cart,
+  // 3 purchase), Q the query id, Vi feature i (README "Features" order,
+  // 1-based) exactly as logged when the result was shown (the shortest
+  // decimal that reads back as the same float). Every feature is written,
+  // zeros included: XGBoost reads an absent feature as missing, not 0. A
+  // product id is written with bytes <= 0x20, '#', '%' and 0x7f as %XX. No
+  // user name, query text or time is written. When `names_out` is given it
+  // gets the feature names, one per line (line i names feature i). Returns
+  // the number of result lines. Errors: kIoError when a stream fails,
+  // kCorruption for a malformed logged impression.
+  virtual Result<uint64_t> ExportFeatures(std::ostream& out, std::ostream* names_out) = 0;
+  // Imports a tree-ensemble model saved by XGBoost (Booster.save_model of a
+  // gbtree model with a rank: objective, as JSON) trained on exported
+  // features: validates it (feature names, structure, limits: see
+  // README), stores it as a new global model version of kind "trees", makes
+  // it the active global model and sets the setting `ranker` to "trees".
+  // Personal linear weights keep applying on top of it. Returns the new
+  // version. Errors: kNotFound (no file), kInvalidArgument (not a valid
+  // model, with the reason), kResourceExhausted (over the size limit).
+  virtual Result<int64_t> ImportModel(const std::string& path) = 0;
 };
 
 }  // namespace saiki

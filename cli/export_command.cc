@@ -1,0 +1,99 @@
+// The offline learning-to-rank commands: `export-features` (logged features
+// with click labels in SVMlight/LETOR format, for XGBoost or LightGBM) and
+// `model import` (an XGBoost JSON model becomes the active `trees` ranker).
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli/cli.h"
+
+namespace saiki::cli {
+
+void AddExportCommand(CLI::App& app, Globals& g, int& rc) {
+  auto* cmd = app.add_subcommand(
+      "export-features",
+      "write the logged impressions' features with click labels (0 none, 1 click, 2 cart,\n"
+      "3 purchase) as SVMlight/LETOR lines 'label qid:Q 1:v ... 24:v # Q product_id';\n"
+      "with --out FILE also FILE.features, the feature names one per line");
+  static std::string out_path, names_path;
+  cmd->add_option("--out", out_path,
+                  "output file (default or '-': stdout); names go to FILE.features");
+  cmd->add_option("--names", names_path,
+                  "where to write the feature names (default: FILE.features with --out, "
+                  "none with stdout)");
+  cmd->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    if (out_path == "-") out_path.clear();
+    std::string names_file =
+        names_path.empty() && !out_path.empty() ? out_path + ".features" : names_path;
+    std::ofstream names;
+    if (!names_file.empty()) {
+      names.open(names_file, std::ios::binary | std::ios::trunc);
+      if (!names) {
+        rc = Fail(saiki::Status::IoError(names_file + ": cannot write"));
+        return;
+      }
+    }
+    if (out_path.empty()) {
+      auto n = (*db)->ExportFeatures(std::cout, names_file.empty() ? nullptr : &names);
+      if (!n.ok()) rc = Fail(n.status());
+      return;
+    }
+    // Written beside the target and renamed when complete, so a failed
+    // export never leaves a truncated file under the name asked for.
+    std::string part = out_path + ".part";
+    std::ofstream out(part, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      rc = Fail(saiki::Status::IoError(part + ": cannot write"));
+      return;
+    }
+    auto n = (*db)->ExportFeatures(out, &names);
+    out.close();
+    if (n.ok() && !out) n = saiki::Status::IoError(part + ": write failed");
+    if (n.ok() && std::rename(part.c_str(), out_path.c_str()) != 0) {
+      n = saiki::Status::IoError(out_path + ": cannot rename " + part + " to it");
+    }
+    if (!n.ok()) {
+      std::remove(part.c_str());
+      rc = Fail(n.status());
+      return;
+    }
+    std::cerr << "saiki: exported " << *n << " results to " << out_path << " (feature names in "
+              << names_file << ")\n";
+  });
+}
+
+void AddModelImportCommand(CLI::App& app, Globals& g, int& rc) {
+  CLI::App* model = app.get_subcommand("model");  // added by AddLearningCommands
+  auto* cmd = model->add_subcommand(
+      "import",
+      "load an XGBoost JSON model (Booster.save_model(\"m.json\"), rank:pairwise or rank:ndcg,\n"
+      "trained on export-features) as the active global model; sets ranker to trees");
+  static std::string file;
+  cmd->add_option("FILE", file, "the model file")->required();
+  cmd->callback([&] {
+    auto db = OpenDb(g, false);
+    if (!db.ok()) {
+      rc = Fail(db.status());
+      return;
+    }
+    auto v = (*db)->ImportModel(file);
+    if (!v.ok()) {
+      rc = Fail(v.status());
+      return;
+    }
+    Json j;
+    j["version"] = *v;
+    j["kind"] = "trees";
+    j["ranker"] = "trees";
+    std::cout << Dump(j) << "\n";
+    std::cerr << "saiki: " << file << " is global model version " << *v
+              << "; the ranker is now trees\n";
+  });
+}
+
+}  // namespace saiki::cli

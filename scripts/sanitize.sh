@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
+# (g++) in a second build directory and runs it with CTest.
+#
+#   bash scripts/sanitize.sh [BUILD_DIR]      (default: build-asan/)
+#
+# Environment: JOBS (default 2) for the build and for ctest -j; CTEST_ARGS
+# is passed to ctest (e.g. CTEST_ARGS="-L crash" or "-R fuzz").
+# UBSan is made fatal (-fno-sanitize-recover), so any undefined behaviour
+# fails the test that hit it. LeakSanitizer is on (ASan's default).
+# Prints the time each phase took. Exits non-zero when the build or a test
+# fails.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${1:-$ROOT/build-asan}"
+JOBS="${JOBS:-2}"
+SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+
+start=$(date +%s)
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAIKI_BUILD_TESTS=ON \
+  -DCMAKE_CXX_COMPILER=g++ \
+  -DCMAKE_CXX_FLAGS="$SAN_FLAGS" \
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+cmake --build "$BUILD" -j "$JOBS" --target saiki_tests saiki-cli
+built=$(date +%s)
+echo "sanitize.sh: build took $((built - start)) s (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+rc=0
+(cd "$BUILD" && ctest -j "$JOBS" --output-on-failure ${CTEST_ARGS:-}) || rc=$?
+done_at=$(date +%s)
+echo "sanitize.sh: tests took $((done_at - built)) s, $((done_at - start)) s in all" \
+     "(load: $(cut -d' ' -f1-3 /proc/loadavg))"
+exit $rc
