@@ -320,7 +320,13 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
     if (*rating) ins->BindDouble(7, **rating); else ins->BindNull(7);
     if (*reviews) ins->Bind(8, **reviews); else ins->BindNull(8);
     SAIKI_RETURN_IF_ERROR(ins->Run());
-    uint32_t docid = static_cast<uint32_t>(conn_->LastInsertRowid());
+    int64_t rowid = conn_->LastInsertRowid();
+    if (rowid > static_cast<int64_t>(index::kMaxDocid)) {
+      return Status::ResourceExhausted(conn_->path() + ": more than " +
+                                       std::to_string(index::kMaxDocid) +
+                                       " products have ever been inserted (docid limit)");
+    }
+    uint32_t docid = static_cast<uint32_t>(rowid);
     if (seen) {
       seen->Reset();
       seen->BindText(1, id);

@@ -412,7 +412,7 @@ Result<DatabaseImpl::SessionRef> DatabaseImpl::CurrentSession(const std::string&
     ref = SessionRef();
   }
   if (ref.id == 0 && open_new) {
-    SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+    // Called inside the caller's write transaction (LogImpression).
     SAIKI_ASSIGN_OR_RETURN(
         storage::Statement * ins,
         conn_->Prepare("INSERT INTO sessions(user, started_at, last_at) VALUES (?1, ?2, ?2)"));
@@ -420,7 +420,6 @@ Result<DatabaseImpl::SessionRef> DatabaseImpl::CurrentSession(const std::string&
     SAIKI_RETURN_IF_ERROR(ins->Run());
     ref.id = conn_->LastInsertRowid();
     ref.last_at = now;
-    SAIKI_RETURN_IF_ERROR(txn->Commit());
   }
   return ref;
 }
@@ -521,8 +520,13 @@ Result<std::string> DatabaseImpl::LogImpression(const CompiledRequest& req,
                                                 const std::vector<std::string>& product_ids,
                                                 int64_t champion) {
   const double now = Now();
-  SAIKI_ASSIGN_OR_RETURN(SessionRef session, CurrentSession(req.user, now, true));
+  // Close an idle session first (it learns in its own transaction), then
+  // find or open the session and log into it in one write transaction, so
+  // that another process cannot close the session in between.
+  SAIKI_ASSIGN_OR_RETURN(SessionRef idle_checked, CurrentSession(req.user, now, false));
+  (void)idle_checked;
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(SessionRef session, CurrentSession(req.user, now, true));
   std::vector<size_t> rows;
   for (const auto& r : ranked) rows.push_back(r.row);
   SAIKI_ASSIGN_OR_RETURN(

@@ -119,6 +119,7 @@ Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&
     uint32_t delta;
     if (!GetVarint(&p, end, &delta)) return bad("truncated docid");
     if ((i > 0 && delta == 0) || uint64_t(prev) + delta >= kEndDoc) return bad("docids not increasing");
+    if (uint64_t(prev) + delta > kMaxDocid) return bad("docid beyond the limit");
     prev += delta;
     d.docid = prev;
     for (int f = 0; f < kNumFields; ++f) {

@@ -30,6 +30,10 @@
 namespace saiki::index {
 
 inline constexpr uint8_t kDocsFormat = 1;
+// The largest docid a database may hold (docids count every product ever
+// inserted, re-imports included): the docs table keeps arrays indexed by
+// docid, so a corrupt blob must not make it allocate beyond this.
+inline constexpr uint32_t kMaxDocid = (1u << 30) - 1;
 inline constexpr int kCategoryLevels = 3;
 inline constexpr int kSignatureSlots = 8;
 using TitleSignature = std::array<uint16_t, kSignatureSlots>;

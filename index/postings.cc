@@ -212,6 +212,10 @@ bool TermCursor::LoadBlock(size_t list, size_t block) {
       Fail("docids not increasing");
       return false;
     }
+    if (delta > info.last_docid - std::min(prev, info.last_docid) || prev > info.last_docid) {
+      Fail("docid beyond its block's last docid");
+      return false;
+    }
     prev += delta;
     docids_[n] = prev;
     uint8_t mask = *p++;

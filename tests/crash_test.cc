@@ -483,7 +483,7 @@ TEST_CASE("a click burst killed at any write keeps every click that returned", "
   std::vector<KillPlan> plans;
   for (long e : KillPoints(calibration.effects, 40, 8)) plans.push_back({e, -1, -1});
   for (int n : {1, 5, 17, 30}) plans.push_back({-1, -1, n});
-  int lost = 0;
+  int lost = 0, killed = 0;
   for (const KillPlan& plan : plans) {
     CopyDb(base, work);
     ChildReport r = RunChild(work, plan, burst);
@@ -496,6 +496,7 @@ TEST_CASE("a click burst killed at any write keeps every click that returned", "
     }
     REQUIRE(r.killed);
     ++g_kill_points;
+    ++killed;
     size_t state = VerifyAfterKill(work, states, "click burst");
     // Every click that returned is there; at most the one in flight more.
     if (state < static_cast<size_t>(r.returned)) ++lost;
@@ -511,7 +512,7 @@ TEST_CASE("a click burst killed at any write keeps every click that returned", "
     sqlite3_finalize(st);
     sqlite3_close(raw);
   }
-  WARN("click burst: " << plans.size() << " kill points over " << calibration.effects
+  WARN("click burst: " << killed << " kill points over " << calibration.effects
                        << " file effects of " << clicks.size() << " clicks; lost clicks: "
                        << lost);
 }

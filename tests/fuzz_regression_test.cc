@@ -1,14 +1,34 @@
 // Regression tests for what fuzzing (fuzz/) found: each input is committed
 // under tests/data/fuzz/ and replayed here through the code that failed.
 //
-//   docs_huge_docid.bin      a docs blob (segments.docs) holding docid
-//                            0xFFFFFFF0. fuzz_postings found it
-//                            (fuzz/crashes/fuzz_postings): DecodeDocs accepts
-//                            it and DocTable::Add resizes its per-docid arrays
-//                            to 2^32 entries (~280 GB), so opening a database
-//                            with such a corrupt segment dies (std::bad_alloc
-//                            out of Database::Open, or ASan's out-of-memory
-//                            abort) instead of failing with kCorruption.
+//   postings_oom_docs_blob.bin  fuzz_postings' input (fuzz/crashes/
+//                            fuzz_postings/oom-10ef64be...): after its
+//                            control byte, a corrupt docs blob (segments.docs)
+//                            whose 19th docid is 12,484,426 before it ends
+//                            truncated. DocTable::Add (index/doc_table.cc:146)
+//                            sizes its per-docid arrays by the largest docid
+//                            it is given, before DecodeDocs gets to the
+//                            corruption: ~1 GB for 19 documents.
+//   docs_huge_docid.bin      the same bug at its worst, made by hand: a
+//                            well-formed docs blob with docid 0xFFFFFFF0.
+//                            DecodeDocs accepts it and DocTable::Add asks for
+//                            2^32 entries (~280 GB): opening a database with
+//                            such a segment dies (std::bad_alloc out of
+//                            Database::Open, or ASan's out-of-memory abort)
+//                            instead of failing with kCorruption.
+//   xgb_leaf_1e300.json      tests/data/xgb_small.json with one leaf value of
+//                            1e300: finite as a double, so accepted
+//                            (ranker/trees.cc:230 checks the double), then
+//                            cast to float (inf; out of range, undefined
+//                            behaviour): Predict can return inf and Explain
+//                            NaN. Found by fuzz_model_loader's invariant on a
+//                            hand-made input.
+//   xgb_num_feature_nan.json num_feature "nan": the error message converts
+//                            it with static_cast<int64_t> (ranker/trees.cc:
+//                            141, also :118 for num_class/num_target), which
+//                            is undefined behaviour (UBSan:
+//                            float-cast-overflow) and prints
+//                            -9223372036854775808 on x86.
 //   postings_docid_wrap.bin  a posting list whose second docid delta wraps
 //                            around 2^32 (docs 10 then 9) and still ends on
 //                            the directory's last docid: the cursor accepts
@@ -16,13 +36,18 @@
 //                            corruption (hand-made from the fuzz target's
 //                            invariant; fuzz/crashes/fuzz_postings).
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <sstream>
 #include <vector>
 
 #include "index/doc_table.h"
 #include "index/postings.h"
+#include "ranker/trees.h"
 #include "saiki/saiki.h"
 #include "tests/test_util.h"
 
@@ -39,20 +64,8 @@ std::string FuzzInput(const std::string& name) {
   return bytes;
 }
 
-TEST_CASE("a segment whose docs blob holds a huge docid is corruption, not a crash",
-          "[fuzz]") {
-  const std::string blob = FuzzInput("docs_huge_docid.bin");
-  // The blob decodes (its docid is below kEndDoc)...
-  std::vector<uint32_t> docids;
-  Status decoded = index::DecodeDocs(blob, [&](const index::DocInfo& d) {
-    docids.push_back(d.docid);
-  });
-  REQUIRE(decoded.ok());
-  REQUIRE(docids == std::vector<uint32_t>{0xFFFFFFF0u});
-
-  // ...and a database holding it in place of a real segment must be refused
-  // as corrupt when opened.
-  TempDir dir;
+// A one-product database whose only segment's docs blob is `blob`.
+std::string DatabaseWithDocsBlob(const TempDir& dir, const std::string& blob) {
   const std::string path = dir.File("corrupt.saiki");
   {
     auto db = Database::Open(path);
@@ -69,6 +82,21 @@ TEST_CASE("a segment whose docs blob holds a huge docid is corruption, not a cra
   sqlite3_finalize(st);
   REQUIRE(sqlite3_changes(raw) == 1);
   sqlite3_close(raw);
+  return path;
+}
+
+TEST_CASE("a segment whose docs blob holds a huge docid is corruption, not a crash",
+          "[fuzz]") {
+  const std::string blob = FuzzInput("docs_huge_docid.bin");
+  // Its docid (0xFFFFFFF0) is past the docs table's limit: decoding says so,
+  // instead of the table allocating arrays for four billion docids...
+  Status decoded = index::DecodeDocs(blob, [&](const index::DocInfo&) {});
+  CHECK(decoded.code() == StatusCode::kCorruption);
+
+  // ...and a database holding it in place of a real segment must be refused
+  // as corrupt when opened.
+  TempDir dir;
+  const std::string path = DatabaseWithDocsBlob(dir, blob);
 
   Result<std::unique_ptr<Database>> db = Status::Internal("not opened");
   REQUIRE_NOTHROW(db = Database::Open(path));
