@@ -540,10 +540,13 @@ void Report(const std::string& label, const std::string& work, const std::vector
       o << "- Index size ≤ FTS5 trigram's: " << Fmt(a / 1e6, 1) << " MB vs " << Fmt(b / 1e6, 1)
         << " MB: " << verdict(a <= b) << ".\n";
     }
-    for (const Cold& c : cold)
-      o << "- Cold `saiki search` < 30 ms (ranker=" << c.config << ", " << prep["products"]
-        << " products): median " << Fmt(c.median, 2) << " ms wall, " << Fmt(c.cpu_median, 2)
-        << " ms CPU: " << verdict(c.median < 30) << ".\n";
+    for (const Cold& c : cold) {
+      o << "- Cold `saiki search` < 30 ms on 100k products (ranker=" << c.config << ", here "
+        << prep["products"] << " products): median " << Fmt(c.median, 2) << " ms wall, "
+        << Fmt(c.cpu_median, 2) << " ms CPU: ";
+      if (prep["products"] == "100000") o << verdict(c.median < 30) << ".\n";
+      else o << (c.median < 30 ? "under 30 ms" : "over 30 ms") << " (the target is for 100k).\n";
+    }
     if (Result* l = find("saiki-linear")) {
       double d = LatStats(*l, nullptr, true).p50 - LatStats(*s, nullptr, true).p50;
       o << "- Re-ranking 200 candidates < 0.2 ms: CPU p50 with ranker=linear minus ranker=bm25 "
