@@ -215,8 +215,14 @@ enum class Fold { kUnchanged, kChanged, kChangedNearMark };
 // character katakana, after folding?) and at the next character that is not
 // itself a dash, so a run of dashes is treated as a whole and the pass is
 // idempotent. Unchanged stretches are copied in bulk, not per character.
-Fold FoldKana(std::string_view in, std::string* out) {
+//
+// `dropped`, when given, receives the output offset of every place where a
+// word's trailing run of ー was dropped (the end of the shortened word), in
+// increasing order: the document side indexes one extra bigram there (see
+// Tokenizer::CjkRun).
+Fold FoldKana(std::string_view in, std::string* out, std::vector<size_t>* dropped) {
   out->clear();
+  if (dropped) dropped->clear();
   out->reserve(in.size() + 16);
   const auto* s = reinterpret_cast<const uint8_t*>(in.data());
   const size_t n = in.size();
@@ -234,6 +240,7 @@ Fold FoldKana(std::string_view in, std::string* out) {
       out->append(in.data() + copied, at - copied);
       copied = at;
       out->resize(trailing_bars);
+      if (dropped) dropped->push_back(trailing_bars);
       changed = true;
     }
     in_word = false;
@@ -324,6 +331,8 @@ struct ThreadScratch {
   std::string norm;               // normalized text of the current call
   std::string tmp;                // second buffer for sanitizing / folding
   std::vector<size_t> units;      // byte offsets of the current CJK run's characters
+  // Offsets in `norm` where FoldKana dropped a word's trailing ー (increasing).
+  std::vector<size_t> dropped_bars;
   std::vector<std::pair<size_t, size_t>> parts;  // parts of the current number chain
   std::unique_ptr<icu::BreakIterator> words;
   bool words_tried = false;
@@ -464,6 +473,23 @@ void Tokenizer::CjkRun(std::string_view text, size_t begin, size_t end) {
     for (size_t k = 0; k < m; ++k) {
       Emit(gram(k, 1), base + k);
       if (k + 1 < m) Emit(gram(k, 2), base + k);
+    }
+    // Where normalization dropped a word's final ー (フェイクレザー ->
+    // フェイクレザ), the bigram of the last letter and ー is indexed too, at
+    // the letter's position. A query keeps the ー of a word too short to lose
+    // it (レザー, カー), and its covering grams end in that bigram, so レザー
+    // finds フェイクレザー and カー finds マイカー, as substrings of the
+    // original text should. No extra position is used, so field lengths and
+    // phrase positions stay as they were.
+    const std::vector<size_t>& drops = sc_.dropped_bars;
+    auto d = std::lower_bound(drops.begin(), drops.end(), begin + 1);
+    for (size_t k = 0; d != drops.end() && *d <= end; ++d) {
+      while (k < m && u[k + 1] < *d) ++k;
+      if (k < m && u[k + 1] == *d) {
+        std::string g(gram(k, 1));
+        g += "\xE3\x83\xBC";  // ー
+        out_->push_back(Token{std::move(g), base + static_cast<uint32_t>(k)});
+      }
     }
   } else if (m == 1) {
     Emit(gram(0, 1), base);
@@ -763,12 +789,17 @@ class IcuAnalyzer final : public Analyzer {
   // rare cases (see Fold), so then the pair of steps repeats until the text
   // is stable; two rounds suffice in practice, the bound only guards against
   // surprises.
+  // sc->dropped_bars is left with the offsets where a trailing ー was
+  // dropped; when NFKC has to run again (composing a voicing mark moves
+  // bytes), the earlier offsets no longer hold and are forgotten, which only
+  // costs such rare texts the extra bigram.
   void NormalizeInto(std::string_view text, ThreadScratch* sc) const {
+    sc->dropped_bars.clear();
     std::string_view valid = SanitizeUtf8(Truncate(text), &sc->tmp);
     Nfkc(valid, &sc->norm);
     for (int round = 0; round < 4; ++round) {
       if (!MayNeedKanaFold(sc->norm)) return;
-      Fold fold = FoldKana(sc->norm, &sc->tmp);
+      Fold fold = FoldKana(sc->norm, &sc->tmp, &sc->dropped_bars);
       if (fold == Fold::kUnchanged) return;
       sc->norm.swap(sc->tmp);
       if (fold == Fold::kChanged) return;
@@ -778,6 +809,7 @@ class IcuAnalyzer final : public Analyzer {
       if (U_FAILURE(st) || normalized) return;
       Nfkc(sc->norm, &sc->tmp);
       sc->norm.swap(sc->tmp);
+      sc->dropped_bars.clear();
     }
   }
 

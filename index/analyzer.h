@@ -19,6 +19,11 @@
 //     character; each character takes one position. So any substring of a run
 //     is found by a phrase of covering grams, one- and two-character queries
 //     included, at the end of a run too.
+//   - Where step 4 dropped a word's final ー, the bigram of the word's last
+//     letter and ー is emitted too, at that letter's position (フェイクレザー:
+//     also ザー at ザ), taking no position of its own. A query word too short
+//     to lose its ー (レザー, カー) ends in that bigram, so it finds the longer
+//     word (フェイクレザー, マイカー) as the original text would.
 //   - Inside each CJK run, ICU dictionary words (BreakIterator, ja) are also
 //     emitted as kWordPrefix + word at the word's first position; they carry
 //     no matching duty and serve ranking (京都 alone beats 京都 in 東京都).

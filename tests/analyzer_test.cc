@@ -269,6 +269,41 @@ TEST_CASE("サーバー and サーバ find each other", "[analyzer]") {
   CHECK(HasText(Index("サーバーラック"), W("サーバ")));
 }
 
+TEST_CASE("A short query ending in ー finds the longer word that lost its ー", "[analyzer]") {
+  // The document side drops the final ー of a katakana word of 4+ characters
+  // (フェイクレザー -> フェイクレザ) while a query word of 2-3 characters keeps
+  // it (レザー); the bigram of the last letter and ー stays indexed where the
+  // ー was dropped, at the letter's position, so the two still meet.
+  CHECK(A().Normalize("フェイクレザー") == "フェイクレザ");
+  CHECK(A().Normalize("レザー") == "レザー");
+  CHECK(Finds("レザー", "フェイクレザー"));
+  CHECK(Finds("レザー", "フェイクレザー 長財布"));
+  CHECK(Finds("レザー", "フェイクレザー製"));       // the katakana word ends at the kanji
+  CHECK(Finds("ザー", "フェイクレザー"));
+  CHECK(Finds("イクレザー", "フェイクレザー"));     // five characters: ザー is the last gram
+  CHECK(Finds("カー", "マイカー"));
+  CHECK(Finds("カー", "ﾏｲｶｰ"));                    // half-width: the ー comes from ｰ
+  CHECK(Finds("バー", "サーバーー"));               // a run of ー is dropped whole
+  CHECK(Finds("レザー", "レザー"));
+  CHECK(Finds("レザー", "レザーケース"));
+  CHECK(Finds("フェイクレザー", "フェイクレザー"));
+  CHECK(Finds("フェイクレザ", "フェイクレザー"));
+  // The extra bigram sits on the last letter and takes no position: the
+  // field length and the positions after it are unchanged.
+  auto doc = Index("フェイクレザー 財布");
+  CHECK(HasText(doc, "ザー"));
+  for (const Token& t : doc) {
+    if (t.text == "ザー") CHECK(t.position == 5);
+    if (t.text == "財") CHECK(t.position == 6);
+  }
+  CHECK_FALSE(HasText(Index("フェイクレザ"), "ザー"));  // written without ー: nothing added
+  CHECK_FALSE(Finds("レザー", "フェイクレザ"));
+  CHECK_FALSE(Finds("レザー", "レザン"));  // the ー is still required
+  // Queries never carry the extra gram; the normalized text is unchanged.
+  CHECK(Show(A().AnalyzeQueryTerm("フェイクレザー").phrase) ==
+        std::vector<std::string>{"フェ@0", "イク@2", "レザ@4"});
+}
+
 TEST_CASE("A one-kanji query matches anywhere in a run, the end included", "[analyzer]") {
   auto plan = A().AnalyzeQueryTerm("犬");
   REQUIRE(Show(plan.phrase) == std::vector<std::string>{"犬@0"});
