@@ -18,7 +18,6 @@
 // land in the session that was closed meanwhile.
 #include <signal.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -26,6 +25,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -40,18 +40,7 @@ namespace {
 using testing::TempDir;
 
 std::string Catalog(const std::string& prefix, int n, int offset, const std::string& tag) {
-  static const char* kAnimals[] = {"犬", "猫", "小鳥", "うさぎ", "ハムスター"};
-  static const char* kThings[] = {"ベッド", "フード", "おやつ", "首輪", "ハーネス", "おもちゃ"};
-  std::string csv = "id,title,description,brand,category,price,rating,review_count,tags\n";
-  for (int i = offset; i < offset + n; ++i) {
-    const char* a = kAnimals[i % 5];
-    const char* t = kThings[(i / 5) % 6];
-    csv += prefix + std::to_string(i) + "," + a + "用 " + t + " " + tag + std::to_string(i) +
-           ",説明 " + a + " " + t + ",ブランド" + std::to_string(i % 7) + ",ペット用品>" + a +
-           "用品>" + t + "," + std::to_string(300 + (i * 37) % 5000) + ",4." +
-           std::to_string(i % 10) + "," + std::to_string(i % 50) + ",送料無料\n";
-  }
-  return csv;
+  return testing::PetCatalog(prefix, n, offset, tag);
 }
 
 const char* kQueries[] = {"犬", "猫 フード", "ベッド", "ハーネス -猫", "おやつ price:..3000",
@@ -169,6 +158,7 @@ void SessionEnder(Database* db, Tally* t, int loggers, int n, Clock::time_point 
 struct ChildResult {
   std::string role;
   int exit_code = -1;
+  std::string status;  // "exit 0", "signal 6"
   long ops = 0, busy = 0, gaveup = 0;
   std::vector<std::string> errors;
   std::vector<std::string> clicks;  // "qid product kind"
@@ -254,11 +244,9 @@ TEST_CASE("searchers, an importer, click loggers and session enders at once lose
   REQUIRE(::pipe(go) == 0);
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::seconds(20);
-  std::vector<pid_t> pids;
+  std::vector<std::unique_ptr<testing::ChildProcess>> children;
   for (size_t k = 0; k < roles.size(); ++k) {
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
+    children.push_back(std::make_unique<testing::ChildProcess>([&, k](int) {
       ::close(go[1]);
       Tally t;
       t.out.open(dir.File("report" + std::to_string(k)));
@@ -267,10 +255,10 @@ TEST_CASE("searchers, an importer, click loggers and session enders at once lose
         t.out << "error open " << static_cast<int>(db.status().code()) << " "
               << db.status().ToString() << "\n";
         t.Finish();
-        ::_exit(1);
+        return 1;
       }
       char c;
-      if (::read(go[0], &c, 1) != 0) ::_exit(3);  // released when the parent closes it
+      if (::read(go[0], &c, 1) != 0) return 3;  // released when the parent closes it
       const Role& r = roles[k];
       if (r.name == "searcher") Searcher(db->get(), &t, r.id, 600, deadline);
       else if (r.name == "importer") Importer(db->get(), &t, 40, deadline);
@@ -278,20 +266,19 @@ TEST_CASE("searchers, an importer, click loggers and session enders at once lose
       else SessionEnder(db->get(), &t, kLoggers, 150, deadline);
       db->reset();
       t.Finish();
-      ::_exit(t.errors == 0 ? 0 : 1);
-    }
-    pids.push_back(pid);
+      return t.errors == 0 ? 0 : 1;
+    }));
   }
   ::close(go[0]);
   ::close(go[1]);  // every child's read returns 0 at once: go
 
   std::vector<ChildResult> results;
-  for (size_t k = 0; k < pids.size(); ++k) {
-    int status = 0;
-    REQUIRE(::waitpid(pids[k], &status, 0) == pids[k]);
+  for (size_t k = 0; k < children.size(); ++k) {
+    children[k]->Wait();
     ChildResult r = ReadReport(dir.File("report" + std::to_string(k)));
     r.role = roles[k].name;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.exit_code = children[k]->exit_code();  // -1 when killed by a signal
+    r.status = children[k]->Describe();
     results.push_back(std::move(r));
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -299,7 +286,7 @@ TEST_CASE("searchers, an importer, click loggers and session enders at once lose
   long ops = 0, busy = 0, gaveup = 0, clicks = 0, imports = 0;
   std::map<std::string, long> ops_by_role;
   for (const ChildResult& r : results) {
-    INFO(r.role << " exited " << r.exit_code);
+    INFO(r.role << ": " << r.status);
     for (const auto& e : r.errors) UNSCOPED_INFO("  " << r.role << ": " << e);
     CHECK(r.errors.empty());
     CHECK(r.exit_code == 0);
@@ -419,39 +406,30 @@ TEST_CASE("a personalised search paused anywhere never logs into a session close
     CopyFile(base, work);
     auto other = Database::Open(work, Options(50));
     REQUIRE(other.ok());
-    int to_child[2], from_child[2];
+    int to_child[2];
     REQUIRE(::pipe(to_child) == 0);
-    REQUIRE(::pipe(from_child) == 0);
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
+    testing::ChildProcess child([&](int out) {
       ::close(to_child[1]);
-      ::close(from_child[0]);
       testing::killvfs::Install(-1);
       testing::killvfs::g_pause_at = pause_at;
-      testing::killvfs::g_pause_out = from_child[1];
+      testing::killvfs::g_pause_out = out;
       testing::killvfs::g_pause_in = to_child[0];
       auto db = Database::Open(work, Options());
-      if (!db.ok()) ::_exit(2);
+      if (!db.ok()) return 2;
       testing::killvfs::g_armed = true;
       SearchRequest req;
       req.query = "猫";
       req.user = "racer";
       auto res = (*db)->Search(req);
       std::string msg = "D" + (res.ok() ? std::string("ok") : res.status().ToString());
-      if (::write(from_child[1], msg.data(), msg.size()) < 0) ::_exit(3);
-      ::_exit(0);
-    }
+      return testing::WriteAll(out, msg) ? 0 : 3;
+    });
     ::close(to_child[0]);
-    ::close(from_child[1]);
     bool paused = false;
     std::string rest;
-    char buf[512];
-    for (;;) {
-      ssize_t n = ::read(from_child[0], buf, sizeof buf);
-      if (n <= 0) break;
-      for (ssize_t i = 0; i < n; ++i) {
-        if (!paused && rest.empty() && buf[i] == 'P') {
+    child.Read([&](std::string_view chunk) {
+      for (char c : chunk) {
+        if (!paused && rest.empty() && c == 'P') {
           paused = true;
           // The other process ends the user's session while the search is
           // stopped here (busy when the search holds the write lock).
@@ -463,15 +441,14 @@ TEST_CASE("a personalised search paused anywhere never logs into a session close
           char go = 'G';
           REQUIRE(::write(to_child[1], &go, 1) == 1);
         } else {
-          rest += buf[i];
+          rest += c;
         }
       }
-    }
-    ::close(from_child[0]);
+    });
     ::close(to_child[1]);
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    REQUIRE(WIFEXITED(status));
+    child.Wait();
+    INFO("child: " << child.Describe());
+    REQUIRE(child.exit_code() == 0);
     REQUIRE(rest.substr(0, 1) == "D");
     if (rest != "Dok") {
       // The search itself may only fail as busy.

@@ -19,10 +19,8 @@
 //   - from ImportOptions::on_progress, at its k-th call;
 //   - from the parent, after reading N bytes of the child's progress pipe
 //     (the child is then somewhere in the next call).
-#include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -64,58 +62,7 @@ std::unique_ptr<Database> OpenOrDie(const std::string& path) {
   return std::move(db).value();
 }
 
-uint64_t Fnv(uint64_t h, const void* data, size_t n) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  return h;
-}
-
-// "table:rows:hash ..." over every table, rows sorted: equal strings mean
-// equal content.
-std::string Digest(sqlite3* db) {
-  std::vector<std::string> tables;
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema WHERE type='table' ORDER BY name",
-                             -1, &st, nullptr) == SQLITE_OK);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-  }
-  sqlite3_finalize(st);
-  std::string out;
-  for (const std::string& t : tables) {
-    std::string sql = "SELECT * FROM \"" + t + "\"";
-    REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-    std::vector<std::string> rows;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      std::string row;
-      for (int c = 0; c < sqlite3_column_count(st); ++c) {
-        int type = sqlite3_column_type(st, c);
-        row += static_cast<char>('0' + type);
-        if (type == SQLITE_INTEGER) {
-          row += std::to_string(sqlite3_column_int64(st, c));
-        } else if (type == SQLITE_FLOAT) {
-          double v = sqlite3_column_double(st, c);
-          row.append(reinterpret_cast<const char*>(&v), sizeof v);
-        } else if (type != SQLITE_NULL) {
-          const void* b = sqlite3_column_blob(st, c);
-          int n = sqlite3_column_bytes(st, c);
-          row += std::to_string(n) + ":";
-          if (n > 0) row.append(static_cast<const char*>(b), n);
-        }
-        row += '|';
-      }
-      rows.push_back(std::move(row));
-    }
-    REQUIRE(rc == SQLITE_DONE);
-    sqlite3_finalize(st);
-    std::sort(rows.begin(), rows.end());
-    uint64_t h = 1469598103934665603ull;
-    for (const auto& r : rows) h = Fnv(h, r.data(), r.size() + 1);
-    out += t + ":" + std::to_string(rows.size()) + ":" + std::to_string(h) + " ";
-  }
-  return out;
-}
+using testing::ContentDigest;
 
 struct FileCheck {
   std::string integrity;
@@ -134,7 +81,7 @@ FileCheck CheckFile(const std::string& path) {
     r.integrity += reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
   }
   sqlite3_finalize(st);
-  r.digest = Digest(db);
+  r.digest = ContentDigest(db);
   // Each learner's active version exists and is of its scope and user.
   REQUIRE(sqlite3_prepare_v2(
               db,
@@ -189,14 +136,7 @@ struct ChildReport {
   int exit_code = -1;
 };
 
-void Put(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-    if (n <= 0) return;
-    off += static_cast<size_t>(n);
-  }
-}
+void Put(int fd, const std::string& s) { (void)testing::WriteAll(fd, s); }
 
 // How the child is stopped.
 struct KillPlan {
@@ -209,50 +149,35 @@ struct KillPlan {
 // calls `ok(fd)` after each call that returned OK) and closes the database.
 template <typename Body>
 ChildReport RunChild(const std::string& path, const KillPlan& plan, Body body) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::close(fds[0]);
-    const int out = fds[1];
+  testing::ChildProcess child([&](int out) {
     killvfs::Install(plan.at_effect);
     {
       auto db = Database::Open(path, Options());
       if (!db.ok()) {
         Put(out, "Eopen: " + db.status().ToString());
-        ::_exit(2);
+        return 2;
       }
       killvfs::g_armed = true;
       std::string error = body(db->get(), out, plan);
       if (!error.empty()) {
         Put(out, "E" + error);
-        ::_exit(2);
+        return 2;
       }
     }  // closing: the checkpoint is counted too
     Put(out, "T" + std::to_string(killvfs::g_effects) + "\n");
-    ::_exit(0);
-  }
-  ::close(fds[1]);
+    return 0;
+  });
   ChildReport r;
-  bool parent_killed = false;
   std::string tail;
-  char buf[256];
-  for (;;) {
-    ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    for (ssize_t i = 0; i < n; ++i) {
-      char c = buf[i];
+  child.Read([&](std::string_view chunk) {
+    for (char c : chunk) {
       if (!r.error.empty() || r.done) {
         tail += c;
         continue;
       }
       if (c == '+') {
         ++r.returned;
-        if (plan.parent_after > 0 && r.returned >= plan.parent_after && !parent_killed) {
-          ::kill(pid, SIGKILL);
-          parent_killed = true;
-        }
+        if (plan.parent_after > 0 && r.returned >= plan.parent_after) child.Kill();
       } else if (c == 'p') {
         ++r.progress;
       } else if (c == 'T') {
@@ -261,14 +186,12 @@ ChildReport RunChild(const std::string& path, const KillPlan& plan, Body body) {
         r.error = "E";
       }
     }
-  }
-  ::close(fds[0]);
+  });
   if (r.done) r.effects = std::atol(tail.c_str());
   if (!r.error.empty()) r.error = tail;
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  r.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  child.Wait();
+  r.killed = child.killed();
+  r.exit_code = child.exit_code();
   return r;
 }
 
@@ -305,20 +228,8 @@ size_t VerifyAfterKill(const std::string& path, const std::vector<std::string>& 
   return static_cast<size_t>(it - states.begin());
 }
 
-// A catalogue of `n` products with ids PREFIX0.., varied enough for search.
 std::string Catalog(const std::string& prefix, int n, int offset = 0, const char* tag = "") {
-  static const char* kAnimals[] = {"犬", "猫", "小鳥", "うさぎ", "ハムスター"};
-  static const char* kThings[] = {"ベッド", "フード", "おやつ", "首輪", "ハーネス", "おもちゃ"};
-  std::string csv = "id,title,description,brand,category,price,rating,review_count,tags\n";
-  for (int i = offset; i < offset + n; ++i) {
-    const char* a = kAnimals[i % 5];
-    const char* t = kThings[(i / 5) % 6];
-    csv += prefix + std::to_string(i) + "," + a + "用 " + t + " " + tag + std::to_string(i) +
-           ",説明 " + a + " " + t + ",ブランド" + std::to_string(i % 7) + ",ペット用品>" + a +
-           "用品>" + t + "," + std::to_string(300 + (i * 37) % 5000) + ",4." +
-           std::to_string(i % 10) + "," + std::to_string(i % 50) + ",送料無料\n";
-  }
-  return csv;
+  return testing::PetCatalog(prefix, n, offset, tag);
 }
 
 void Import(Database* db, const std::string& csv) {
@@ -461,7 +372,7 @@ TEST_CASE("a click burst killed at any write keeps every click that returned", "
       REQUIRE(s.ok());
       sqlite3* raw = nullptr;
       REQUIRE(sqlite3_open(work.c_str(), &raw) == SQLITE_OK);
-      states.push_back(Digest(raw));
+      states.push_back(ContentDigest(raw));
       sqlite3_close(raw);
     }
   }
@@ -545,7 +456,7 @@ TEST_CASE("session ends killed at any write leave each learning update whole", "
       CHECK((*r)->pairs > 0);
       sqlite3* raw = nullptr;
       REQUIRE(sqlite3_open(work.c_str(), &raw) == SQLITE_OK);
-      states.push_back(Digest(raw));
+      states.push_back(ContentDigest(raw));
       sqlite3_close(raw);
     }
   }
