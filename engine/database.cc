@@ -2,6 +2,7 @@
 // synonyms. See database_impl.h for how the engine's files divide the work.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -62,14 +63,39 @@ Status DatabaseImpl::Reload() {
 
   docs_ = index::DocTable();
   cache_->Clear();
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
-                         conn_->Prepare("SELECT seg, docs FROM segments ORDER BY seg"));
+  // The docs table is an array by docid, so the docids of the blobs are
+  // checked before anything is sized by them: against each segment's row,
+  // and the rows against the largest docid the products table ever handed
+  // out (AUTOINCREMENT keeps it in sqlite_sequence). A corrupt blob or row
+  // is then kCorruption, not an allocation of gigabytes.
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * seq,
+      conn_->Prepare("SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'products'), "
+                     "(SELECT max(last_docid) FROM segments)"));
+  SAIKI_ASSIGN_OR_RETURN(bool seq_row, seq->Step());
+  const int64_t max_assigned = seq_row ? seq->ColumnInt(0) : 0;  // NULL reads as 0
+  const int64_t max_last = seq_row ? seq->ColumnInt(1) : 0;
+  seq->Reset();
+  const uint32_t max_docid = static_cast<uint32_t>(
+      std::clamp<int64_t>(max_assigned, 0, static_cast<int64_t>(index::kMaxDocid)));
+  if (max_last >= 1 && max_last <= max_docid) {
+    try {
+      docs_.Reserve(static_cast<uint32_t>(max_last) + 1);
+    } catch (const std::bad_alloc&) {  // no exception may cross the API
+      return Status::ResourceExhausted(conn_->path() + ": no memory for the docs table of " +
+                                       std::to_string(max_last) + " docids");
+    }
+  }
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * st,
+      conn_->Prepare("SELECT seg, first_docid, last_docid, ndocs, docs FROM segments ORDER BY seg"));
   for (;;) {
     SAIKI_ASSIGN_OR_RETURN(bool more, st->Step());
     if (!more) break;
     int64_t seg = st->ColumnInt(0);
-    Status s = index::DecodeDocs(st->ColumnBlob(1),
-                                 [this](const index::DocInfo& d) { docs_.Add(d); });
+    index::SegmentDocsRow row{st->ColumnInt(1), st->ColumnInt(2), st->ColumnInt(3)};
+    Status s = index::DecodeSegmentDocs(st->ColumnBlob(4), row, max_docid,
+                                        [this](const index::DocInfo& d) { docs_.Add(d); });
     if (!s.ok()) return s.WithContext(conn_->path() + ": segment " + std::to_string(seg));
   }
   SAIKI_ASSIGN_OR_RETURN(storage::Statement * tomb,

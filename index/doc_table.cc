@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <algorithm>
+#include <string>
 
 namespace saiki::index {
 
@@ -105,14 +106,24 @@ std::string EncodeDocs(const std::vector<DocInfo>& docs) {
   return out;
 }
 
-Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&)>& visit) {
+namespace {
+
+Status BadDocs(const std::string& what) { return Status::Corruption("docs table: " + what); }
+
+// DecodeDocs, and with `row` the checks of DecodeSegmentDocs.
+Status Decode(std::string_view blob, const SegmentDocsRow* row,
+              const std::function<void(const DocInfo&)>& visit) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(blob.data());
   const uint8_t* end = p + blob.size();
-  auto bad = [](const char* what) { return Status::Corruption(std::string("docs table: ") + what); };
+  auto bad = [](const char* what) { return BadDocs(what); };
   if (p >= end || *p != kDocsFormat) return bad("unknown format byte");
   ++p;
   uint32_t n;
   if (!GetVarint(&p, end, &n)) return bad("truncated header");
+  if (row != nullptr && n != row->ndocs) {
+    return BadDocs("the blob holds " + std::to_string(n) + " documents, its segment row says " +
+                   std::to_string(row->ndocs));
+  }
   uint32_t prev = 0;
   DocInfo d;
   for (uint32_t i = 0; i < n; ++i) {
@@ -122,6 +133,13 @@ Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&
     if (uint64_t(prev) + delta > kMaxDocid) return bad("docid beyond the limit");
     prev += delta;
     d.docid = prev;
+    if (row != nullptr && (d.docid < row->first_docid || d.docid > row->last_docid ||
+                           (i == 0 && d.docid != row->first_docid) ||
+                           (i + 1 == n && d.docid != row->last_docid))) {
+      return BadDocs("docid " + std::to_string(d.docid) + " (document " + std::to_string(i + 1) +
+                     " of " + std::to_string(n) + ") does not fit its segment row's docids " +
+                     std::to_string(row->first_docid) + ".." + std::to_string(row->last_docid));
+    }
     for (int f = 0; f < kNumFields; ++f) {
       uint32_t len;
       if (!GetVarint(&p, end, &len)) return bad("truncated lengths");
@@ -139,6 +157,40 @@ Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&
   }
   if (p != end) return bad("trailing bytes");
   return Status::Ok();
+}
+
+}  // namespace
+
+Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&)>& visit) {
+  return Decode(blob, nullptr, visit);
+}
+
+Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint32_t max_docid,
+                         const std::function<void(const DocInfo&)>& visit) {
+  const std::string range = std::to_string(row.first_docid) + ".." + std::to_string(row.last_docid);
+  if (row.first_docid < 1 || row.first_docid > row.last_docid) {
+    return BadDocs("the segment row's docids " + range + " are not a range");
+  }
+  if (row.last_docid > max_docid) {
+    return BadDocs("the segment row's docids " + range + " go past the largest docid ever" +
+                   " assigned (" + std::to_string(max_docid) + ")");
+  }
+  if (row.ndocs < 1 || row.ndocs > row.last_docid - row.first_docid + 1) {
+    return BadDocs("the segment row says " + std::to_string(row.ndocs) + " documents for docids " +
+                   range);
+  }
+  if (static_cast<uint64_t>(row.ndocs) > blob.size() / kMinDocBytes) {
+    return BadDocs("the segment row says " + std::to_string(row.ndocs) + " documents; " +
+                   std::to_string(blob.size()) + " bytes hold at most " +
+                   std::to_string(blob.size() / kMinDocBytes));
+  }
+  return Decode(blob, &row, visit);
+}
+
+void DocTable::Reserve(uint32_t capacity) {
+  if (capacity <= live_.size()) return;
+  docs_.resize(capacity);
+  live_.resize(capacity, 0);
 }
 
 void DocTable::Add(const DocInfo& doc) {

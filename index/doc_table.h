@@ -67,11 +67,39 @@ std::string EncodeDocs(const std::vector<DocInfo>& docs);  // docs sorted by doc
 // Calls `visit` for each document of the blob. kCorruption when malformed.
 Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&)>& visit);
 
+// The fewest bytes one document takes in a docs blob (one-byte varints).
+inline constexpr size_t kMinDocBytes = 1 + kNumFields + 4 + 4 + 4 + 4 * kCategoryLevels + 4 + 1 +
+                                       2 * kSignatureSlots;
+
+// What a segment's row in table `segments` says about its docs blob.
+struct SegmentDocsRow {
+  int64_t first_docid = 0;
+  int64_t last_docid = 0;
+  int64_t ndocs = 0;
+};
+
+// DecodeDocs for a blob read from a database, checked against its segment's
+// row and against `max_docid`, the largest docid the database ever assigned:
+// a corrupt blob or row must not make the caller size a docid-indexed table
+// (DocTable) by a docid the database never had. Before anything is visited,
+// the row must satisfy 1 <= first_docid <= last_docid <= max_docid and
+// 1 <= ndocs <= last_docid - first_docid + 1, the blob must be long enough
+// for ndocs documents and its header must say ndocs; every docid visited
+// lies in [first_docid, last_docid]; the first and last docids must be the
+// row's. kCorruption naming the mismatch otherwise (documents visited before
+// a later error were within the row's range).
+Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint32_t max_docid,
+                         const std::function<void(const DocInfo&)>& visit);
+
 class DocTable {
  public:
   // Adds a live document (from a segment). Memory: about 64 bytes per docid
-  // up to the largest docid.
+  // up to the largest docid: callers decoding stored blobs check the docids
+  // first (DecodeSegmentDocs).
   void Add(const DocInfo& doc);
+  // Makes room for docids below `capacity` at once (no regrowth while
+  // adding; Reload knows the largest docid from the segments' rows).
+  void Reserve(uint32_t capacity);
   // Marks a docid deleted (a tombstone); unknown docids are ignored.
   void Remove(uint32_t docid);
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace saiki::ranker {
@@ -75,6 +76,19 @@ Status NumberArray(const Json& tree, const char* key, size_t n, const std::strin
   return Status::Ok();
 }
 
+// The JSON value as the file wrote it, for messages: converting a NaN or
+// out-of-range double to an integer to print it is undefined behaviour.
+std::string AsWritten(const Json& j) {
+  std::string s = j.is_string() ? j.get<std::string>() : j.dump();
+  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  return s;
+}
+
+// Finite and within float's range (XGBoost stores its trees in float).
+bool FitsFloat(double v) {
+  return std::isfinite(v) && std::fabs(v) <= static_cast<double>(std::numeric_limits<float>::max());
+}
+
 bool IsIndex(double v, int64_t n) {
   return v == std::floor(v) && v >= 0 && v < static_cast<double>(n);
 }
@@ -114,9 +128,11 @@ Result<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view text) {
   for (const char* key : {"num_class", "num_target"}) {
     if (Member(*mparam, key) == nullptr) continue;
     SAIKI_ASSIGN_OR_RETURN(double v, Scalar(*mparam, key, "learner_model_param"));
-    if (v > 1)
-      return Bad(std::string(key) + " is " + std::to_string(static_cast<int64_t>(v)) +
+    // NaN compares false with everything: test for what is accepted.
+    if (!(v <= 1)) {
+      return Bad(std::string(key) + " is " + AsWritten(*Member(*mparam, key)) +
                  "; a ranking model has one output");
+    }
   }
 
   // Features: by name when XGBoost stored names, else by count and order.
@@ -138,7 +154,7 @@ Result<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view text) {
     model.named_features_ = true;
   }
   if (num_feature != static_cast<double>(kNumFeatures)) {
-    return Bad("num_feature is " + std::to_string(static_cast<int64_t>(num_feature)) +
+    return Bad("num_feature is " + AsWritten(*Member(*mparam, "num_feature")) +
                "; this saiki computes " + std::to_string(kNumFeatures) +
                " features (a model without feature_names must use exactly saiki's, in order;"
                " 1-based SVMlight indices read as 0-based add an empty column 0)");
@@ -227,7 +243,13 @@ Result<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view text) {
       const size_t i = static_cast<size_t>(p.node);
       Node& out = model.nodes_[map[i]];
       const std::string at = where + " node " + std::to_string(i);
-      if (!std::isfinite(cond[i])) return Bad(at + ": threshold or leaf value is not finite");
+      // Thresholds and leaf values are stored as float (as XGBoost does): a
+      // double outside float's range would become infinity (an out-of-range
+      // conversion, undefined behaviour) and make scores infinite or NaN.
+      if (!FitsFloat(cond[i])) {
+        return Bad(at + ": threshold or leaf value " +
+                   AsWritten((*Member(tree, "split_conditions"))[i]) + " is not a finite float");
+      }
       out.value = static_cast<float>(cond[i]);
       if (left[i] == -1 && right[i] == -1) {
         model.max_depth_ = std::max(model.max_depth_, p.depth);
@@ -269,7 +291,7 @@ Result<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view text) {
     model.mean_.resize(model.nodes_.size());
     std::vector<double> cover(model.nodes_.size() - root);
     for (size_t i = 0; i < n; ++i) {
-      if (map[i] >= 0) cover[map[i] - root] = std::isfinite(hess[i]) && hess[i] > 0 ? hess[i] : 0;
+      if (map[i] >= 0) cover[map[i] - root] = FitsFloat(hess[i]) && hess[i] > 0 ? hess[i] : 0;
     }
     for (size_t k = model.nodes_.size(); k-- > static_cast<size_t>(root);) {
       const Node& node = model.nodes_[k];
@@ -283,6 +305,13 @@ Result<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view text) {
       double total = cover[k - root] > 0 ? cover[k - root] : cl + cr;
       if (!(cl + cr > 0)) cl = cr = 1, total = 2;  // no usable cover: a plain average
       model.mean_[k] = (model.mean_[node.left] * cl + model.mean_[node.right] * cr) / total;
+      // A node cover far below its children's (a hand-made sum_hessian) can
+      // blow the mean up; bounded by float's range, Explain's sums over all
+      // trees stay finite.
+      if (!FitsFloat(model.mean_[k])) {
+        return Bad(where + ": sum_hessian makes a node's mean value overflow (a node's cover"
+                           " must be about the sum of its children's)");
+      }
     }
   }
   return model;

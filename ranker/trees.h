@@ -32,8 +32,10 @@
 //   - only gbtree boosters, rank:* objectives, one output (no multi-class,
 //     multi-target or vector leaves), no categorical splits;
 //   - every array of a tree has num_nodes entries; split indices within
-//     [0, num_feature); children within the tree; thresholds, leaf values
-//     and base_score finite; the nodes reachable from the root form a tree
+//     [0, num_feature); children within the tree; thresholds and leaf
+//     values finite floats (within float's range: they are stored as
+//     float), base_score finite, node mean values (from sum_hessian, for
+//     Explain) within float's range; the nodes reachable from the root form a tree
 //     (no node reached twice, so no cycle) of depth at most kMaxTreeDepth;
 //   - size limits: the JSON text at most kMaxTreeModelBytes, at most
 //     kMaxTrees trees and kMaxTreeNodes reachable nodes in all.

@@ -5,30 +5,43 @@
 //                            fuzz_postings/oom-10ef64be...): after its
 //                            control byte, a corrupt docs blob (segments.docs)
 //                            whose 19th docid is 12,484,426 before it ends
-//                            truncated. DocTable::Add (index/doc_table.cc:146)
-//                            sizes its per-docid arrays by the largest docid
-//                            it is given, before DecodeDocs gets to the
-//                            corruption: ~1 GB for 19 documents.
+//                            truncated. DocTable::Add sized its per-docid
+//                            arrays by the largest docid it was given, before
+//                            DecodeDocs got to the corruption: ~1 GB for 19
+//                            documents. Fixed: Reload() decodes with
+//                            DecodeSegmentDocs, which checks each blob
+//                            against its segment row (docid range, count,
+//                            length) and the rows against the largest docid
+//                            ever assigned (sqlite_sequence) first. A second
+//                            fuzz input (oom-14b8..., mode 0: a posting list
+//                            read as a docs blob too) was the same bug.
 //   docs_huge_docid.bin      the same bug at its worst, made by hand: a
 //                            well-formed docs blob with docid 0xFFFFFFF0.
-//                            DecodeDocs accepts it and DocTable::Add asks for
-//                            2^32 entries (~280 GB): opening a database with
-//                            such a segment dies (std::bad_alloc out of
+//                            DecodeDocs accepted it and DocTable::Add asked
+//                            for 2^32 entries (~280 GB): opening a database
+//                            with such a segment died (std::bad_alloc out of
 //                            Database::Open, or ASan's out-of-memory abort)
 //                            instead of failing with kCorruption.
 //   xgb_leaf_1e300.json      tests/data/xgb_small.json with one leaf value of
-//                            1e300: finite as a double, so accepted
-//                            (ranker/trees.cc:230 checks the double), then
-//                            cast to float (inf; out of range, undefined
-//                            behaviour): Predict can return inf and Explain
+//                            1e300: finite as a double, so it was accepted,
+//                            then cast to float (inf; out of range, undefined
+//                            behaviour): Predict could return inf and Explain
 //                            NaN. Found by fuzz_model_loader's invariant on a
-//                            hand-made input.
-//   xgb_num_feature_nan.json num_feature "nan": the error message converts
-//                            it with static_cast<int64_t> (ranker/trees.cc:
-//                            141, also :118 for num_class/num_target), which
-//                            is undefined behaviour (UBSan:
-//                            float-cast-overflow) and prints
-//                            -9223372036854775808 on x86.
+//                            hand-made input. Fixed: thresholds and leaf
+//                            values must be within float's range.
+//   xgb_num_feature_nan.json num_feature "nan": the error message converted
+//                            it with static_cast<int64_t> (undefined
+//                            behaviour, UBSan float-cast-overflow; printed
+//                            -9223372036854775808 on x86), as did num_class
+//                            and num_target. Fixed: messages print the JSON
+//                            value as written.
+//   xgb_hessian_overflow.json  tests/data/xgb_small.json with the first
+//                            tree's root cover 1e-300 and its left child's
+//                            1e300 (found reviewing the fix above): the
+//                            cover-weighted node mean overflowed to inf and
+//                            Explain returned NaN. Fixed: covers outside
+//                            float's range are unusable, and a node mean
+//                            outside it refuses the model.
 //   postings_docid_wrap.bin  a posting list whose second docid delta wraps
 //                            around 2^32 (docs 10 then 9) and still ends on
 //                            the directory's last docid: the cursor accepts
@@ -36,9 +49,6 @@
 //                            corruption (hand-made from the fuzz target's
 //                            invariant; fuzz/crashes/fuzz_postings).
 #include <sqlite3.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -121,6 +131,150 @@ TEST_CASE("a posting list whose docids wrap around 2^32 is corruption", "[fuzz]"
   // Either the cursor reports the corruption, or it never goes backwards.
   CHECK((!cursor.status().ok() || increasing));
   CHECK(!cursor.status().ok());
+}
+
+TEST_CASE("a corrupt docs blob is refused without allocating by its docids", "[fuzz]") {
+  const std::string blob = FuzzInput("postings_oom_docs_blob.bin").substr(1);  // control byte
+  TempDir dir;
+  const std::string path = DatabaseWithDocsBlob(dir, blob);
+  // Open in a child, to measure its peak memory alone: the status code and
+  // the growth of the peak resident size come back through a pipe.
+  testing::ChildProcess child([&](int out) {
+    const long before = testing::PeakRssKb();
+    int code = -1;
+    try {
+      auto db = Database::Open(path);
+      code = static_cast<int>(db.status().code());
+    } catch (...) {
+      code = 100;  // an exception crossed the API
+    }
+    const long grown_kb = testing::PeakRssKb() - before;
+    return testing::WriteAll(out, std::to_string(code) + " " + std::to_string(grown_kb)) ? 0 : 3;
+  });
+  const std::string msg = child.ReadAll();
+  child.Wait();
+  INFO("child: '" << msg << "' (status code, peak RSS growth in KiB), " << child.Describe());
+  REQUIRE(child.exit_code() == 0);
+  std::istringstream in(msg);
+  int code = -1;
+  long grown_kb = -1;
+  in >> code >> grown_kb;
+  CHECK(code == static_cast<int>(StatusCode::kCorruption));
+  // 19 documents: nothing near the ~1 GB that arrays for 12,484,426 docids
+  // take (a docid limit of 2^30 alone still allows ~70 GB).
+  CHECK(grown_kb < 256 * 1024);
+}
+
+TEST_CASE("a tree model whose leaf value overflows a float is refused", "[fuzz]") {
+  auto model = ranker::TreeEnsemble::FromXgboostJson(FuzzInput("xgb_leaf_1e300.json"));
+  INFO(model.status().ToString());
+  if (model.ok()) {
+    // Accepted: then it must at least explain finitely.
+    float x[ranker::kNumFeatures] = {};
+    double contrib[ranker::kNumFeatures];
+    double sum = model->Explain(x, contrib);
+    for (double c : contrib) sum += c;
+    CHECK(std::isfinite(sum));
+  }
+  REQUIRE_FALSE(model.ok());
+  CHECK(model.status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("a tree model with num_feature nan is refused with a readable message", "[fuzz]") {
+  auto model = ranker::TreeEnsemble::FromXgboostJson(FuzzInput("xgb_num_feature_nan.json"));
+  REQUIRE_FALSE(model.ok());
+  CHECK(model.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(model.status().message(), Catch::Contains("num_feature"));
+  // Not the value of an out-of-range float-to-integer conversion.
+  CHECK_THAT(model.status().message(), !Catch::Contains("9223372036854775808"));
+}
+
+TEST_CASE("a tree model whose node covers overflow the mean values is refused", "[fuzz]") {
+  auto model = ranker::TreeEnsemble::FromXgboostJson(FuzzInput("xgb_hessian_overflow.json"));
+  INFO(model.status().ToString());
+  if (model.ok()) {
+    float x[ranker::kNumFeatures] = {};
+    double contrib[ranker::kNumFeatures];
+    double sum = model->Explain(x, contrib);
+    for (double c : contrib) sum += c;
+    CHECK(std::isfinite(sum));
+  }
+  REQUIRE_FALSE(model.ok());
+  CHECK(model.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(model.status().message(), Catch::Contains("sum_hessian"));
+}
+
+// A well-formed docs blob of one document with `docid`.
+std::string OneDocBlob(uint32_t docid) {
+  index::DocInfo d;
+  d.docid = docid;
+  d.lengths[0] = 3;
+  return index::EncodeDocs({d});
+}
+
+TEST_CASE("a docs blob is checked against its segment row before any docid is used", "[fuzz]") {
+  const std::string blob = OneDocBlob(12484426);
+  int visited = 0;
+  auto visit = [&](const index::DocInfo&) { ++visited; };
+  struct Case {
+    index::SegmentDocsRow row;
+    uint32_t max_docid;
+    const char* says;
+  };
+  const Case cases[] = {
+      {{1, 1, 1}, 20000000, "does not fit its segment row's docids 1..1"},
+      {{1, 12484426, 1}, 1, "past the largest docid ever assigned (1)"},
+      {{12484426, 12484426, 2}, 20000000, "2 documents for docids"},
+      {{5, 4, 1}, 20000000, "are not a range"},
+      {{0, 12484426, 1}, 20000000, "are not a range"},
+      {{1, 12484426, 12484426}, 20000000, "hold at most 1"},
+  };
+  for (const Case& c : cases) {
+    visited = 0;
+    Status s = index::DecodeSegmentDocs(blob, c.row, c.max_docid, visit);
+    INFO(c.row.first_docid << ".." << c.row.last_docid << " n=" << c.row.ndocs << ": "
+                           << s.ToString());
+    CHECK(s.code() == StatusCode::kCorruption);
+    CHECK_THAT(s.message(), Catch::Contains(c.says));
+    CHECK(visited == 0);
+  }
+  // The row the writer stores is accepted.
+  CHECK(index::DecodeSegmentDocs(blob, {12484426, 12484426, 1}, 12484426, visit).ok());
+  CHECK(visited == 1);
+}
+
+TEST_CASE("a segment row and blob both claiming a docid never assigned are corruption",
+          "[fuzz]") {
+  // Blob and row agree with each other, but the products table never
+  // handed out docid 12,484,426 (sqlite_sequence says 1): refused before
+  // the docs table is sized by it.
+  TempDir dir;
+  const std::string path = DatabaseWithDocsBlob(dir, OneDocBlob(12484426));
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(raw, "UPDATE segments SET first_docid = 12484426, last_docid = 12484426",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(raw);
+  testing::ChildProcess child([&](int out) {
+    const long before = testing::PeakRssKb();
+    auto db = Database::Open(path);
+    const long grown_kb = testing::PeakRssKb() - before;
+    std::string msg = std::to_string(static_cast<int>(db.status().code())) + " " +
+                      std::to_string(grown_kb) + " " + db.status().ToString();
+    return testing::WriteAll(out, msg) ? 0 : 3;
+  });
+  const std::string msg = child.ReadAll();
+  child.Wait();
+  INFO("child: '" << msg << "', " << child.Describe());
+  REQUIRE(child.exit_code() == 0);
+  std::istringstream in(msg);
+  int code = -1;
+  long grown_kb = -1;
+  in >> code >> grown_kb;
+  CHECK(code == static_cast<int>(StatusCode::kCorruption));
+  CHECK_THAT(msg, Catch::Contains("largest docid ever assigned (1)"));
+  CHECK_THAT(msg, Catch::Contains(path + ": segment"));
+  CHECK(grown_kb < 256 * 1024);  // 12.5M docids would be ~800 MB
 }
 
 }  // namespace
