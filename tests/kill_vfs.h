@@ -6,9 +6,14 @@
 // SIGKILLs the process (g_kill_at) or pauses it (g_pause_at: writes 'P' to
 // a pipe and waits for a byte on another).
 //
+// A full disk instead (g_full_after): once armed, an xWrite that would
+// take the bytes written past g_full_after fails with SQLITE_FULL, writing
+// nothing, as SQLite's unix VFS reports ENOSPC. Lift it (-1) and writes
+// succeed again, as when space is freed.
+//
 // Install() only in a forked child: it makes the shim SQLite's default VFS
 // for the whole process, so every connection saiki opens goes through it.
-// Used by crash_test.cc and concurrency_test.cc.
+// Used by crash_test.cc, concurrency_test.cc and limits_test.cc.
 #ifndef SAIKI_TESTS_KILL_VFS_H_
 #define SAIKI_TESTS_KILL_VFS_H_
 
@@ -31,6 +36,10 @@ inline long g_kill_at = -1;  // SIGKILL before this effect (1-based); -1: never
 // g_pause_out and wait for one byte on g_pause_in (then go on).
 inline long g_pause_at = -1;
 inline int g_pause_out = -1, g_pause_in = -1;
+
+// The disk is full past this many bytes written since armed; -1: never.
+inline long long g_full_after = -1;
+inline long long g_bytes_written = 0;  // by xWrite since armed (failed ones excluded)
 
 inline void Effect() {
   if (!g_armed) return;
@@ -61,6 +70,10 @@ inline int Read(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
 }
 inline int Write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
   Effect();
+  if (g_armed) {
+    if (g_full_after >= 0 && g_bytes_written + n > g_full_after) return SQLITE_FULL;
+    g_bytes_written += n;
+  }
   return Real(f)->pMethods->xWrite(Real(f), buf, n, off);
 }
 inline int Truncate(sqlite3_file* f, sqlite3_int64 size) {
@@ -158,6 +171,8 @@ inline void Install(long kill_at) {
   g_kill_at = kill_at;
   g_pause_at = -1;
   g_effects = 0;
+  g_full_after = -1;
+  g_bytes_written = 0;
   g_armed = false;
 }
 
