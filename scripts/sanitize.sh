@@ -5,7 +5,8 @@
 #   bash scripts/sanitize.sh [BUILD_DIR]      (default: build-asan/)
 #
 # Environment: JOBS (default 2) for the build and for ctest -j; CTEST_ARGS
-# is passed to ctest (e.g. CTEST_ARGS="-L crash" or "-R fuzz").
+# is passed to ctest (e.g. CTEST_ARGS="-R killed"); CTEST_LOG is where every
+# test's output goes (scripts/ctest-logged.sh).
 # UBSan is made fatal (-fno-sanitize-recover), so any undefined behaviour
 # fails the test that hit it. LeakSanitizer is on (ASan's default).
 # Prints the time each phase took. Exits non-zero when the build or a test
@@ -29,7 +30,9 @@ echo "sanitize.sh: build took $((built - start)) s (load: $(cut -d' ' -f1-3 /pro
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 rc=0
-(cd "$BUILD" && ctest -j "$JOBS" --output-on-failure ${CTEST_ARGS:-}) || rc=$?
+# Every test's output is kept in $CTEST_LOG (default BUILD/ctest-verbose.log).
+bash "$ROOT/scripts/ctest-logged.sh" "$BUILD" "${CTEST_LOG:-$BUILD/ctest-verbose.log}" \
+  -j "$JOBS" --timeout 900 ${CTEST_ARGS:-} || rc=$?
 done_at=$(date +%s)
 echo "sanitize.sh: tests took $((done_at - built)) s, $((done_at - start)) s in all" \
      "(load: $(cut -d' ' -f1-3 /proc/loadavg))"
