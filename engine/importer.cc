@@ -6,14 +6,25 @@
 // is flushed whenever it passes kSegmentMemoryBudget, and committed at the
 // end. A bad row is reported and skipped; a bad file (empty, no header, no
 // id column) stores nothing; --strict stores nothing if any row is bad.
+//
+// Analysis (normalization, ICU segmentation, n-grams) is the larger half of
+// an import's CPU and needs nothing from SQLite, so it runs on a worker
+// thread, one batch of rows at a time, while this thread inserts the same
+// batch into `products` and adds the previous, already analyzed batch to the
+// segment. The segment builder still sees every document in file order with
+// the same docid, so the same file gives the same database however the two
+// threads are scheduled.
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 #include <charconv>
 #include <cmath>
+#include <condition_variable>
 #include <fstream>
 #include <limits>
+#include <mutex>
+#include <thread>
 
 #include "engine/csv_reader.h"
 #include "engine/database_impl.h"
@@ -190,6 +201,91 @@ Result<bool> RemoveById(storage::Connection* conn, const std::string& id) {
   return true;
 }
 
+// A validated row waiting to be stored and indexed. `doc` views the texts
+// held by `record`.
+struct PendingRow {
+  CsvRecord record;
+  std::string id;
+  std::optional<double> price, rating;
+  std::optional<int64_t> reviews;
+  index::IndexableDoc doc;
+  index::AnalyzedDoc analyzed;
+  uint32_t docid = 0;
+};
+
+// Rows are analyzed in batches: big enough that the hand-over between the
+// threads costs nothing per row, small enough that the batch in flight stays
+// in the caches. Rows and their buffers are reused from batch to batch.
+constexpr size_t kBatchRows = 256;
+
+struct Batch {
+  std::vector<PendingRow> rows;
+  size_t size = 0;
+};
+
+// One thread that analyzes the batches handed to it, one at a time. The
+// batch must stay alive and untouched between Submit and Wait; the
+// destructor finishes a batch in progress and joins.
+class AnalysisWorker {
+ public:
+  explicit AnalysisWorker(const index::SegmentBuilder* builder)
+      : builder_(builder), thread_([this] { Loop(); }) {}
+  ~AnalysisWorker() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  AnalysisWorker(const AnalysisWorker&) = delete;
+  AnalysisWorker& operator=(const AnalysisWorker&) = delete;
+
+  void Submit(Batch* batch) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      job_ = batch;
+      done_ = false;
+    }
+    cv_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return done_; });
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      Batch* batch;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || job_ != nullptr; });
+        if (job_ == nullptr) return;  // stopping, nothing left
+        batch = job_;
+        job_ = nullptr;
+      }
+      for (size_t i = 0; i < batch->size; ++i) {
+        PendingRow& row = batch->rows[i];
+        builder_->Analyze(row.doc, &row.analyzed);
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        done_ = true;
+      }
+      cv_.notify_all();
+    }
+  }
+
+  const index::SegmentBuilder* builder_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Batch* job_ = nullptr;
+  bool done_ = true;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 }  // namespace
 
 Result<ImportReport> DatabaseImpl::ImportCsv(const std::string& path,
@@ -260,65 +356,105 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
   };
   uint64_t next_progress = 0;
   std::vector<std::pair<std::string, std::string>> attrs;
-  while (reader->Next(&record)) {
-    ++report.rows;
-    if (options.on_progress && reader->bytes_read() >= next_progress) {
-      options.on_progress(ImportProgress{reader->bytes_read(), 0, report.rows});
-      next_progress = reader->bytes_read() + (64u << 10);
-    }
-    if (!record.error.empty()) {
-      reject(record.line, record.error);
-      continue;
-    }
-    if (record.fields.size() != map.columns) {
-      reject(record.line, "expected " + std::to_string(map.columns) + " fields, found " +
-                              std::to_string(record.fields.size()));
-      continue;
-    }
-    auto field = [&](KnownField f) -> std::string_view {
-      return map.known[f] < 0 ? std::string_view() : std::string_view(record.fields[map.known[f]]);
-    };
-    std::string id = Trimmed(field(kId));
-    if (id.empty()) {
-      reject(record.line, "missing id");
-      continue;
-    }
-    if (id.size() > kMaxIdBytes) {
-      reject(record.line, "id is longer than " + std::to_string(kMaxIdBytes) + " bytes");
-      continue;
-    }
-    auto price = ParsePrice(field(kPriceCol));
-    if (!price.ok()) {
-      reject(record.line, price.status().message());
-      continue;
-    }
-    auto rating = ParseRating(field(kRatingCol));
-    if (!rating.ok()) {
-      reject(record.line, rating.status().message());
-      continue;
-    }
-    auto reviews = ParseCount(field(kReviewCountCol));
-    if (!reviews.ok()) {
-      reject(record.line, reviews.status().message());
-      continue;
-    }
 
+  // Reads and validates rows into `batch` until it is full or the file ends;
+  // false at the end of the file.
+  auto fill = [&](Batch* batch) {
+    batch->size = 0;
+    while (batch->size < kBatchRows) {
+      if (!reader->Next(&record)) return false;
+      ++report.rows;
+      if (options.on_progress && reader->bytes_read() >= next_progress) {
+        options.on_progress(ImportProgress{reader->bytes_read(), 0, report.rows});
+        next_progress = reader->bytes_read() + (64u << 10);
+      }
+      if (!record.error.empty()) {
+        reject(record.line, record.error);
+        continue;
+      }
+      if (record.fields.size() != map.columns) {
+        reject(record.line, "expected " + std::to_string(map.columns) + " fields, found " +
+                                std::to_string(record.fields.size()));
+        continue;
+      }
+      auto field = [&](KnownField f) -> std::string_view {
+        return map.known[f] < 0 ? std::string_view() : std::string_view(record.fields[map.known[f]]);
+      };
+      std::string id = Trimmed(field(kId));
+      if (id.empty()) {
+        reject(record.line, "missing id");
+        continue;
+      }
+      if (id.size() > kMaxIdBytes) {
+        reject(record.line, "id is longer than " + std::to_string(kMaxIdBytes) + " bytes");
+        continue;
+      }
+      auto price = ParsePrice(field(kPriceCol));
+      if (!price.ok()) {
+        reject(record.line, price.status().message());
+        continue;
+      }
+      auto rating = ParseRating(field(kRatingCol));
+      if (!rating.ok()) {
+        reject(record.line, rating.status().message());
+        continue;
+      }
+      auto reviews = ParseCount(field(kReviewCountCol));
+      if (!reviews.ok()) {
+        reject(record.line, reviews.status().message());
+        continue;
+      }
+      // Sized once and never grown: `doc` views row.id, which may sit inside
+      // the row itself (short-string buffer), so rows must never move.
+      if (batch->rows.empty()) batch->rows.resize(kBatchRows);
+      PendingRow& row = batch->rows[batch->size++];
+      std::swap(row.record, record);  // the row keeps the texts; the reader reuses the old buffers
+      row.id = std::move(id);
+      row.price = *price;
+      row.rating = *rating;
+      row.reviews = *reviews;
+      auto kept = [&](KnownField f) -> std::string_view {
+        return map.known[f] < 0 ? std::string_view()
+                                : std::string_view(row.record.fields[map.known[f]]);
+      };
+      index::IndexableDoc& doc = row.doc;
+      doc = index::IndexableDoc();
+      doc.id = row.id;
+      doc.title = kept(kTitleCol);
+      doc.brand = kept(kBrandCol);
+      doc.category = kept(kCategoryCol);
+      doc.tags = kept(kTagsCol);
+      doc.description = kept(kDescriptionCol);
+      doc.price = row.price ? static_cast<float>(*row.price)
+                            : std::numeric_limits<float>::quiet_NaN();
+      if (row.rating) doc.rating = static_cast<float>(*row.rating);
+      if (row.reviews) doc.reviews = static_cast<uint32_t>(std::min<int64_t>(*row.reviews, UINT32_MAX));
+    }
+    return true;
+  };
+
+  // Stores one row in `products` and sets its docid.
+  auto store = [&](PendingRow* row) -> Status {
     // Upsert: the old version (if any) becomes a tombstone.
-    SAIKI_ASSIGN_OR_RETURN(bool existed, RemoveById(conn_.get(), id));
+    SAIKI_ASSIGN_OR_RETURN(bool existed, RemoveById(conn_.get(), row->id));
     ++(existed ? report.updated : report.inserted);
+    auto field = [&](KnownField f) -> std::string_view {
+      return map.known[f] < 0 ? std::string_view()
+                              : std::string_view(row->record.fields[map.known[f]]);
+    };
     attrs.clear();
-    for (const auto& [col, header] : map.extra) attrs.emplace_back(header, record.fields[col]);
+    for (const auto& [col, header] : map.extra) attrs.emplace_back(header, row->record.fields[col]);
     ins->Reset();
-    ins->BindText(1, id)
+    ins->BindText(1, row->id)
         .BindText(2, field(kTitleCol))
         .BindText(3, field(kDescriptionCol))
         .BindText(4, Trimmed(field(kBrandCol)))
         .BindText(5, Trimmed(field(kCategoryCol)))
         .BindText(9, field(kTagsCol))
         .BindText(10, EncodeAttributes(attrs));
-    if (*price) ins->BindDouble(6, **price); else ins->BindNull(6);
-    if (*rating) ins->BindDouble(7, **rating); else ins->BindNull(7);
-    if (*reviews) ins->Bind(8, **reviews); else ins->BindNull(8);
+    if (row->price) ins->BindDouble(6, *row->price); else ins->BindNull(6);
+    if (row->rating) ins->BindDouble(7, *row->rating); else ins->BindNull(7);
+    if (row->reviews) ins->Bind(8, *row->reviews); else ins->BindNull(8);
     SAIKI_RETURN_IF_ERROR(ins->Run());
     int64_t rowid = conn_->LastInsertRowid();
     if (rowid > static_cast<int64_t>(index::kMaxDocid)) {
@@ -326,26 +462,38 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
                                        std::to_string(index::kMaxDocid) +
                                        " products have ever been inserted (docid limit)");
     }
-    uint32_t docid = static_cast<uint32_t>(rowid);
+    row->docid = static_cast<uint32_t>(rowid);
     if (seen) {
       seen->Reset();
-      seen->BindText(1, id);
+      seen->BindText(1, row->id);
       SAIKI_RETURN_IF_ERROR(seen->Run());
     }
-    index::IndexableDoc doc;
-    doc.id = id;
-    doc.title = field(kTitleCol);
-    doc.brand = field(kBrandCol);
-    doc.category = field(kCategoryCol);
-    doc.tags = field(kTagsCol);
-    doc.description = field(kDescriptionCol);
-    doc.price = *price ? static_cast<float>(**price) : std::numeric_limits<float>::quiet_NaN();
-    if (*rating) doc.rating = static_cast<float>(**rating);
-    if (*reviews) doc.reviews = static_cast<uint32_t>(std::min<int64_t>(**reviews, UINT32_MAX));
-    builder.Add(docid, doc);
-    if (builder.memory_bytes() > kSegmentMemoryBudget) {
-      SAIKI_RETURN_IF_ERROR(WriteSegment(&builder));
+    return Status::Ok();
+  };
+
+  // The pipeline: batch n is analyzed by the worker while this thread stores
+  // batch n and adds batch n-1 (analyzed in the previous round) to the
+  // segment. Declared before the worker, so the batches outlive it.
+  Batch batches[2];
+  AnalysisWorker worker(&builder);
+  Batch* previous = nullptr;  // stored and analyzed, not yet added
+  bool more = true;
+  for (int cur = 0; more || previous != nullptr; cur ^= 1) {
+    Batch* batch = &batches[cur];
+    batch->size = 0;
+    if (more) more = fill(batch);
+    if (batch->size > 0) worker.Submit(batch);
+    for (size_t i = 0; i < batch->size; ++i) SAIKI_RETURN_IF_ERROR(store(&batch->rows[i]));
+    if (previous != nullptr) {
+      for (size_t i = 0; i < previous->size; ++i) {
+        builder.Add(previous->rows[i].docid, previous->rows[i].analyzed);
+        if (builder.memory_bytes() > kSegmentMemoryBudget) {
+          SAIKI_RETURN_IF_ERROR(WriteSegment(&builder));
+        }
+      }
     }
+    if (batch->size > 0) worker.Wait();
+    previous = batch->size > 0 ? batch : nullptr;
   }
   SAIKI_RETURN_IF_ERROR(reader->io_status());
   if (options.on_progress) {

@@ -2,6 +2,7 @@
 #include "index/segment_builder.h"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 namespace saiki::index {
@@ -47,28 +48,101 @@ std::string CategoryPrefixKey(const Analyzer& analyzer, std::string_view prefix)
   return keys.empty() ? std::string() : keys.back();
 }
 
-uint32_t SegmentBuilder::TermId(std::string_view term) {
-  auto it = term_ids_.find(term);
-  if (it != term_ids_.end()) return it->second;
-  uint32_t id = static_cast<uint32_t>(terms_.size());
-  auto [ins, _] = term_ids_.emplace(std::string(term), id);
-  terms_.push_back(ins->first);
-  term_bytes_ += term.size() + 48;
-  return id;
+namespace {
+
+// A fast hash of short byte strings (terms are mostly 3-6 bytes): 8 bytes at
+// a time, multiplied and folded. Only its distribution matters; ids and the
+// output never depend on it.
+inline uint32_t TermHash(std::string_view s) {
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  uint64_t h = s.size() * kMul;
+  const char* p = s.data();
+  size_t n = s.size();
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  h *= kMul;
+  return static_cast<uint32_t>(h >> 32);
 }
 
-void SegmentBuilder::AddTokens(uint32_t doc_index, int field) {
-  for (const Token& t : tokens_) {
-    uint32_t pos = std::min(t.position, kMaxPosition);
-    occurrences_.push_back({TermId(t.text), doc_index, (uint32_t(field) << kPositionBits) | pos});
+}  // namespace
+
+uint32_t SegmentBuilder::TermId(std::string_view term) {
+  if (terms_.size() * 2 >= term_table_.size()) GrowTermTable();
+  const uint32_t h = TermHash(term);
+  const size_t mask = term_table_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    TermSlot& slot = term_table_[i];
+    if (slot.id_plus_1 == 0) {
+      // New term: copy its bytes into the arena (a fresh chunk when the
+      // current one is full; a term longer than a chunk gets its own).
+      if (arena_used_ + term.size() > kArenaChunk || arena_.empty()) {
+        arena_.push_back(std::make_unique<char[]>(std::max(kArenaChunk, term.size())));
+        arena_used_ = 0;
+      }
+      char* key = arena_.back().get() + arena_used_;
+      if (!term.empty()) std::memcpy(key, term.data(), term.size());
+      arena_used_ = term.size() > kArenaChunk ? kArenaChunk : arena_used_ + term.size();
+      uint32_t id = static_cast<uint32_t>(terms_.size());
+      terms_.emplace_back(key, term.size());
+      slot.hash = h;
+      slot.id_plus_1 = id + 1;
+      term_bytes_ += term.size() + 2 * sizeof(TermSlot) + sizeof(std::string_view);
+      return id;
+    }
+    if (slot.hash == h && terms_[slot.id_plus_1 - 1] == term) return slot.id_plus_1 - 1;
   }
-  tokens_.clear();
+}
+
+void SegmentBuilder::GrowTermTable() {
+  std::vector<TermSlot> bigger(std::max<size_t>(1024, term_table_.size() * 2));
+  const size_t mask = bigger.size() - 1;
+  for (const TermSlot& slot : term_table_) {
+    if (slot.id_plus_1 == 0) continue;
+    size_t i = slot.hash & mask;
+    while (bigger[i].id_plus_1 != 0) i = (i + 1) & mask;
+    bigger[i] = slot;
+  }
+  term_table_.swap(bigger);
 }
 
 void SegmentBuilder::Add(uint32_t docid, const IndexableDoc& doc) {
-  uint32_t doc_index = static_cast<uint32_t>(docs_.size());
-  DocInfo info;
-  info.docid = docid;
+  Analyze(doc, &scratch_);
+  Add(docid, scratch_);
+}
+
+void SegmentBuilder::Add(uint32_t docid, const AnalyzedDoc& doc) {
+  const uint32_t doc_index = static_cast<uint32_t>(docs_.size());
+  uint32_t begin = 0;
+  for (const auto& [field, end] : doc.runs) {
+    const uint32_t high = uint32_t(field) << kPositionBits;
+    for (uint32_t i = begin; i < end; ++i) {
+      const Token& t = doc.tokens[i];
+      occurrences_.push_back({TermId(t.text), doc_index, high | std::min(t.position, kMaxPosition)});
+    }
+    begin = end;
+  }
+  docs_.push_back(doc.info);
+  docs_.back().docid = docid;
+}
+
+void SegmentBuilder::Analyze(const IndexableDoc& doc, AnalyzedDoc* out) const {
+  out->tokens.clear();
+  out->runs.clear();
+  std::vector<Token>& tokens = out->tokens;
+  DocInfo& info = out->info;
+  info = DocInfo();
   info.price = doc.price;
   info.rating = doc.rating;
   info.reviews = doc.reviews;
@@ -76,6 +150,7 @@ void SegmentBuilder::Add(uint32_t docid, const IndexableDoc& doc) {
   const std::string_view plain[kNumFields] = {doc.title, doc.brand, doc.category, {},
                                               doc.description};
   for (int f = 0; f < kNumFields; ++f) {
+    const size_t first = tokens.size();
     uint32_t used;
     if (f == kTags) {
       // Each tag is its own value: analyze separately, with a gap.
@@ -85,39 +160,38 @@ void SegmentBuilder::Add(uint32_t docid, const IndexableDoc& doc) {
         size_t bar = rest.find('|');
         std::string_view tag = rest.substr(0, bar);
         rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
-        uint32_t after = analyzer_->AnalyzeForIndex(tag, next, &tokens_);
+        uint32_t after = analyzer_->AnalyzeForIndex(tag, next, &tokens);
         if (after > next) next = after + kValueGap;
       }
       used = next;
     } else {
-      used = analyzer_->AnalyzeForIndex(plain[f], 0, &tokens_);
+      used = analyzer_->AnalyzeForIndex(plain[f], 0, &tokens);
     }
     info.lengths[f] = static_cast<uint16_t>(std::min<uint32_t>(used, UINT16_MAX));
     if (f == kTitle) {
       std::vector<std::string_view> words;
-      words.reserve(tokens_.size());
-      for (const Token& t : tokens_) words.push_back(t.text);
+      words.reserve(tokens.size() - first);
+      for (size_t i = first; i < tokens.size(); ++i) words.push_back(tokens[i].text);
       info.signature = MinHashSignature(words);
     }
-    AddTokens(doc_index, f);
+    out->runs.emplace_back(f, static_cast<uint32_t>(tokens.size()));
   }
   // Filter keys: no length, position 0. Their hashes identify the brand and
   // category levels in the docs table.
   if (!Trim(doc.brand).empty()) {
     std::string key = BrandKey(*analyzer_, doc.brand);
     info.brand = StableHash(key);
-    tokens_.push_back({std::move(key), 0});
+    tokens.push_back({std::move(key), 0});
   }
-  AddTokens(doc_index, kBrand);
+  out->runs.emplace_back(kBrand, static_cast<uint32_t>(tokens.size()));
   std::vector<std::string> category_keys = CategoryKeys(*analyzer_, doc.category);
   for (size_t level = 0; level < category_keys.size(); ++level) {
     if (level < static_cast<size_t>(kCategoryLevels)) {
       info.category[level] = StableHash(category_keys[level]);
     }
-    tokens_.push_back({std::move(category_keys[level]), 0});
+    tokens.push_back({std::move(category_keys[level]), 0});
   }
-  AddTokens(doc_index, kCategory);
-  docs_.push_back(info);
+  out->runs.emplace_back(kCategory, static_cast<uint32_t>(tokens.size()));
 }
 
 size_t SegmentBuilder::memory_bytes() const {
@@ -176,7 +250,9 @@ Status SegmentBuilder::Finish(
   *docs_blob = EncodeDocs(docs_);
   docs_.clear();
   terms_.clear();
-  term_ids_.clear();
+  term_table_.clear();
+  arena_.clear();
+  arena_used_ = kArenaChunk;
   term_bytes_ = 0;
   return Status::Ok();
 }
