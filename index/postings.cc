@@ -157,6 +157,83 @@ Result<PostingList> PostingList::Parse(std::string bytes) {
   return list;
 }
 
+// ---------------------------------------------------------------- concatenation
+
+Result<std::string> ConcatPostingLists(const std::vector<const PostingList*>& lists) {
+  auto bad = [](const char* what) {
+    return Status::Corruption(std::string("posting list: ") + what);
+  };
+  uint64_t ndocs = 0, nblocks = 0;
+  for (const PostingList* l : lists) {
+    ndocs += l->ndocs;
+    nblocks += l->blocks.size();
+  }
+  if (ndocs >= kEndDoc) return bad("too many documents to concatenate");
+  std::string directory, blocks;
+  uint32_t prev_last = 0;  // last docid of the lists so far
+  for (size_t li = 0; li < lists.size(); ++li) {
+    const PostingList& l = *lists[li];
+    if (l.blocks.empty()) continue;
+    const uint8_t* base = reinterpret_cast<const uint8_t*>(l.bytes.data());
+    const uint8_t* end = base + l.bytes.size();
+    // Walk the directory again for the raw bytes of each entry's field part
+    // (mask, max tf, min length), which are copied unchanged.
+    const uint8_t* p = base + 1;
+    uint32_t v;
+    if (!GetVarint(&p, end, &v) || !GetVarint(&p, end, &v)) return bad("truncated header");
+    for (size_t b = 0; b < l.blocks.size(); ++b) {
+      const BlockInfo& info = l.blocks[b];
+      if (!GetVarint(&p, end, &v) || !GetVarint(&p, end, &v) || p >= end) {
+        return bad("truncated directory");
+      }
+      const uint8_t* field_part = p++;
+      for (uint32_t bits = *field_part & ((1u << kNumFields) - 1); bits != 0; bits &= bits - 1) {
+        if (!GetVarint(&p, end, &v) || !GetVarint(&p, end, &v)) return bad("truncated directory");
+      }
+      const std::string_view fields(reinterpret_cast<const char*>(field_part),
+                                    static_cast<size_t>(p - field_part));
+      if (!directory.empty() && info.last_docid <= prev_last) return bad("docids not increasing");
+      const bool first_list_block = b == 0 && !directory.empty();
+      std::string_view block(l.bytes.data() + info.offset, info.bytes);
+      std::string rewritten;
+      if (first_list_block) {
+        // block := docs_bytes docs positions; the first docid delta of this
+        // list's first block is its docid itself (from 0).
+        const uint8_t* q = reinterpret_cast<const uint8_t*>(block.data());
+        const uint8_t* qend = q + block.size();
+        uint32_t docs_bytes, first;
+        if (!GetVarint(&q, qend, &docs_bytes) || docs_bytes > uint32_t(qend - q)) {
+          return bad("truncated block");
+        }
+        const uint8_t* docs_end = q + docs_bytes;
+        if (!GetVarint(&q, docs_end, &first)) return bad("truncated docs");
+        if (first <= prev_last) return bad("docids not increasing");
+        std::string docs;
+        PutVarint(&docs, first - prev_last);
+        docs.append(reinterpret_cast<const char*>(q), static_cast<size_t>(docs_end - q));
+        PutVarint(&rewritten, static_cast<uint32_t>(docs.size()));
+        rewritten += docs;
+        rewritten.append(reinterpret_cast<const char*>(docs_end),
+                         static_cast<size_t>(qend - docs_end));
+        block = rewritten;
+      }
+      PutVarint(&directory, info.last_docid - prev_last);
+      PutVarint(&directory, static_cast<uint32_t>(block.size()));
+      directory += fields;
+      blocks += block;
+      prev_last = info.last_docid;
+    }
+  }
+  std::string out;
+  out.reserve(12 + directory.size() + blocks.size());
+  out.push_back(static_cast<char>(kPostingsFormat));
+  PutVarint(&out, static_cast<uint32_t>(ndocs));
+  PutVarint(&out, static_cast<uint32_t>(nblocks));
+  out += directory;
+  out += blocks;
+  return out;
+}
+
 // ---------------------------------------------------------------- cursor
 
 TermCursor::TermCursor(std::vector<const PostingList*> lists) : lists_(std::move(lists)) {

@@ -98,6 +98,17 @@ struct PostingList {
   static Result<PostingList> Parse(std::string bytes);
 };
 
+// One list holding the documents of `lists`, in order, when every docid of a
+// list is above every docid of the lists before it (segments of a term in
+// segment order) and no document is to be dropped: blocks are copied as they
+// are, and only the first block of each list after the first is re-encoded
+// (its first docid delta becomes relative to the previous list's last docid)
+// with its directory entry. Blocks of fewer than kBlockSize documents may
+// then sit inside the list, which the format allows. A merge that purges no
+// document costs a copy instead of a decode and re-encode of every posting.
+// kCorruption if a list is malformed or the docids do not increase.
+Result<std::string> ConcatPostingLists(const std::vector<const PostingList*>& lists);
+
 // Iterates the documents of a term over one or more segments' lists, given
 // in increasing docid order (segments cover disjoint, increasing ranges).
 //

@@ -129,6 +129,73 @@ TEST_CASE("NextGeq lands on the first document at or after the target across seg
   }
 }
 
+TEST_CASE("concatenated segment lists decode to every document of each, in order",
+          "[postings]") {
+  auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int round = 0; round < 30; ++round) {
+    // 1-5 segments of 1-300 documents (partial blocks everywhere), some
+    // starting right after the previous one's last docid.
+    std::vector<std::vector<DocPostings>> segs;
+    std::vector<PostingList> lists;
+    uint32_t next = 0;
+    for (int k = 0, n = 1 + static_cast<int>(rng() % 5); k < n; ++k) {
+      segs.push_back(RandomDocs(&rng, next, 1 + rng() % 300));
+      next = segs.back().back().docid + (rng() % 2 ? 0 : rng() % 1000);
+      auto l = PostingList::Parse(Encode(segs.back()));
+      REQUIRE(l.ok());
+      lists.push_back(std::move(l).value());
+    }
+    std::vector<const PostingList*> ptrs;
+    std::vector<DocPostings> all;
+    for (size_t k = 0; k < lists.size(); ++k) {
+      ptrs.push_back(&lists[k]);
+      all.insert(all.end(), segs[k].begin(), segs[k].end());
+    }
+    auto joined = ConcatPostingLists(ptrs);
+    REQUIRE(joined.ok());
+    auto list = PostingList::Parse(*joined);
+    REQUIRE(list.ok());
+    CHECK(list->ndocs == all.size());
+    size_t blocks = 0;
+    for (const auto& l : lists) blocks += l.blocks.size();
+    CHECK(list->blocks.size() == blocks);
+    TermCursor c({&list.value()});
+    for (const auto& d : all) {
+      REQUIRE(c.doc() == d.docid);
+      for (int f = 0; f < kNumFields; ++f) {
+        CHECK(c.tf(f) == d.positions[f].size());
+        auto pos = c.positions(f);
+        CHECK(std::vector<uint32_t>(pos.begin(), pos.end()) == d.positions[f]);
+      }
+      c.Next();
+    }
+    CHECK(c.doc() == kEndDoc);
+    CHECK(c.status().ok());
+    // Skipping over the joined list finds what skipping over the segments finds.
+    TermCursor a({&list.value()});
+    TermCursor b(ptrs);
+    for (uint32_t target = 0; a.doc() != kEndDoc; target += 1 + rng() % 500) {
+      a.NextGeq(target);
+      b.NextGeq(target);
+      REQUIRE(a.doc() == b.doc());
+    }
+  }
+  // A single list is returned unchanged.
+  auto one = PostingList::Parse(Encode(RandomDocs(&rng, 0, 300)));
+  REQUIRE(one.ok());
+  auto same = ConcatPostingLists({&one.value()});
+  REQUIRE(same.ok());
+  CHECK(*same == one->bytes);
+  // Docids that do not increase from list to list are an error.
+  auto l1 = PostingList::Parse(Encode(RandomDocs(&rng, 1000, 10)));
+  auto l2 = PostingList::Parse(Encode(RandomDocs(&rng, 0, 10)));
+  REQUIRE(l1.ok());
+  REQUIRE(l2.ok());
+  CHECK(ConcatPostingLists({&l1.value(), &l2.value()}).status().code() == StatusCode::kCorruption);
+}
+
 TEST_CASE("block directory bounds hold for every document of the block", "[postings]") {
   std::mt19937 rng(7);
   auto docs = RandomDocs(&rng, 0, 500);

@@ -1,0 +1,94 @@
+// Merging segments through the engine: a merge that purges nothing joins the
+// segments' posting lists block by block (index/postings.h,
+// ConcatPostingLists); one that purges deleted products re-encodes them.
+// Either way every query answers exactly as before the merge.
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <sstream>
+
+#include "saiki/saiki.h"
+#include "tests/test_util.h"
+
+namespace saiki {
+namespace {
+
+// n products with ids from `first`; titles repeat words so that lists span
+// several blocks and every segment holds most terms.
+std::string Catalog(int first, int n) {
+  const char* words[] = {"犬", "猫", "ドッグフード", "サーバー", "レザー", "ケース", "2.5kg", "sku-12"};
+  std::ostringstream csv;
+  csv << "id,title,description,brand,category,price\n";
+  for (int i = first; i < first + n; ++i) {
+    csv << "p" << i << "," << words[i % 8] << " " << words[(i / 8) % 8] << " 商品" << i % 13
+        << "," << words[(i * 7) % 8] << ",brand" << i % 5 << ",ペット用品>犬用品,"
+        << 100 + i << "\n";
+  }
+  return csv.str();
+}
+
+// The ranked ids with their scores; `with_scores` false: the set of ids.
+std::vector<std::string> Ranked(Database* db, const std::string& query, bool with_scores = true) {
+  SearchRequest req;
+  req.query = query;
+  req.k = 1000;
+  auto res = db->Search(req);
+  INFO(query << ": " << res.status().ToString());
+  REQUIRE(res.ok());
+  std::vector<std::string> out;
+  for (const auto& h : res->hits) out.push_back(with_scores ? h.id + "@" + std::to_string(h.score) : h.id);
+  if (!with_scores) {
+    // A set only when it is whole; else the number of matches.
+    if (res->total > out.size()) return {"total " + std::to_string(res->total)};
+    std::sort(out.begin(), out.end());
+  }
+  return out;
+}
+
+void Import(Database* db, const std::string& text) {
+  std::istringstream in(text);
+  auto r = db->ImportCsv(in, "m.csv", ImportOptions{});
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+}
+
+TEST_CASE("merging segments keeps every answer, with and without deletions", "[engine][merge]") {
+  testing::TempDir dir;
+  auto opened = Database::Open(dir.File("m.saiki"));
+  REQUIRE(opened.ok());
+  std::unique_ptr<Database> db = std::move(opened).value();
+  // Three imports: three segments (docids increase from one to the next).
+  Import(db.get(), Catalog(0, 700));
+  Import(db.get(), Catalog(700, 300));
+  Import(db.get(), Catalog(1000, 450));
+  REQUIRE(db->GetStats()->segments == 3);
+  const std::vector<std::string> queries = {"犬", "ドッグフード", "サーバ", "レザー", "2.5kg",
+                                            "sku-12", "猫 ケース", "brand:brand3 犬",
+                                            "\"犬 猫\"", "商品7"};
+  std::vector<std::vector<std::string>> before;
+  for (const auto& q : queries) before.push_back(Ranked(db.get(), q));
+
+  SECTION("nothing deleted: lists are joined") {
+    REQUIRE(db->Optimize().ok());
+    CHECK(db->GetStats()->segments == 1);
+    for (size_t i = 0; i < queries.size(); ++i) CHECK(Ranked(db.get(), queries[i]) == before[i]);
+  }
+  SECTION("products deleted: lists are re-encoded without them") {
+    auto deleted = db->DeleteProducts({"p3", "p701", "p1449"});
+    REQUIRE(deleted.ok());
+    std::vector<std::vector<std::string>> after_delete;
+    for (const auto& q : queries) after_delete.push_back(Ranked(db.get(), q, false));
+    REQUIRE(db->Optimize().ok());
+    CHECK(db->GetStats()->segments == 1);
+    // Purged documents change the statistics, so the same products, not
+    // the same scores.
+    for (size_t i = 0; i < queries.size(); ++i) {
+      CHECK(Ranked(db.get(), queries[i], false) == after_delete[i]);
+    }
+  }
+  auto check = db->Check();
+  REQUIRE(check.ok());
+  CHECK(check->problem_count == 0);
+}
+
+}  // namespace
+}  // namespace saiki
