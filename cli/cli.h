@@ -60,6 +60,8 @@ std::unique_ptr<Database> OpenOrFail(const Globals& g, bool create, int& rc);
 void AddCatalogCommands(CLI::App& app, Globals& g, int& rc);
 void AddSearchCommand(CLI::App& app, Globals& g, int& rc);
 void AddLearningCommands(CLI::App& app, Globals& g, int& rc);
+// simulate_command.cc: `simulate` (eval/simulator.h).
+void AddSimulateCommand(CLI::App& app, Globals& g, int& rc);
 // export_command.cc: `export-features`, and `model import` (added to the
 // `model` command, so after AddLearningCommands).
 void AddExportCommand(CLI::App& app, Globals& g, int& rc);

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   AddCatalogCommands(app, g, rc);
   AddSearchCommand(app, g, rc);
   AddLearningCommands(app, g, rc);
+  AddSimulateCommand(app, g, rc);
   AddExportCommand(app, g, rc);
   AddModelImportCommand(app, g, rc);
   try {

@@ -31,6 +31,8 @@ constexpr int kGlobalGuardSessions = 20;
 // Learning-rate adaptation of the guard: x1.1 after an accepted update,
 // x0.5 after a rejected one, kept within [setting/64, setting*4].
 constexpr double kLrGrow = 1.1, kLrShrink = 0.5;
+// The prior of a personal update, in pair weight (see CloseAndLearn).
+constexpr double kEvidencePairs = 20;
 
 void PutU32(std::string* out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -996,35 +998,62 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
   }
   SAIKI_RETURN_IF_ERROR(SaveLearner(global_learner));
 
-  // 3. The user's personal weights, on top of the (new) global ones,
-  //    guarded by replay on the user's own recent sessions.
+  // 3. The user's personal weights, on top of the (new) global ones. They
+  //    are fit to the pairs of this session and of the user's last
+  //    learn.user_window - 1 closed sessions (not this session alone: one
+  //    session's few clicks say little about a user's taste, and a fit to
+  //    them alone swings with every session), warm-started from the current
+  //    weights, and guarded by replay on the user's own recent sessions.
   for (auto& m : z) m = ranker::Normalize(session[&m - &z[0]].features, global_model_);
   SAIKI_ASSIGN_OR_RETURN(Eigen::VectorXd delta, PersonalWeights(user_learner.version));
+  const std::string user_sessions =
+      "i.session_id IN (SELECT session_id FROM sessions WHERE user = (SELECT user FROM sessions "
+      "WHERE session_id = ?1) AND closed_at IS NOT NULL AND session_id <> ?1 "
+      "ORDER BY session_id DESC LIMIT ";
+  std::vector<ranker::LoggedImpression> mine;
+  std::vector<LoggedMeta> mine_meta;
+  SAIKI_RETURN_IF_ERROR(LoadSessionImpressions(
+      user_sessions + std::to_string(settings_.learn.guard_sessions) + ")", session_id, 5000, &mine,
+      &mine_meta));
+  std::vector<ranker::LoggedImpression> window = session;
+  std::vector<ranker::Matrix> zw = z;
+  if (settings_.learn.user_window > 1) {
+    std::vector<ranker::LoggedImpression> earlier;
+    std::vector<LoggedMeta> earlier_meta;
+    SAIKI_RETURN_IF_ERROR(LoadSessionImpressions(
+        user_sessions + std::to_string(settings_.learn.user_window - 1) + ")", session_id, 5000,
+        &earlier, &earlier_meta));
+    for (auto& imp : earlier) {
+      zw.push_back(ranker::Normalize(imp.features, global_model_));
+      window.push_back(std::move(imp));
+    }
+  }
+  std::vector<ranker::Preference> window_prefs =
+      ranker::DerivePreferences(window, propensity, settings_.learn.ips_clip);
+  double evidence = 0;
+  for (const auto& p : window_prefs) evidence += p.weight;
   ranker::UpdateOptions uopt;
   uopt.learning_rate = user_learner.learning_rate;
-  uopt.l2 = settings_.learn.l2_user;
+  // Shrinkage grows as evidence shrinks: with the pair weight of a few
+  // sessions the pull towards the global model is l2_user, with the weight
+  // of one or two clicks it is up to kEvidencePairs times more (a prior
+  // worth kEvidencePairs pairs, in the per-pair-averaged loss), so that a
+  // new user's first click barely moves their ranking.
+  uopt.l2 = settings_.learn.l2_user * std::max(1.0, kEvidencePairs / std::max(evidence, 1.0));
   uopt.steps = settings_.learn.steps;
   // The global part the personal weights sit on: the linear weights, or the
   // tree score as a fixed extra column (ranker/trees.h).
   Eigen::VectorXd base = global_model_.weights, delta0 = delta;
+  std::vector<ranker::Matrix> zm;
+  for (const auto& imp : mine) zm.push_back(ranker::Normalize(imp.features, global_model_));
   if (trees_) {
-    ranker::AppendTreeOffsetColumn(*trees_, session, &z);
+    ranker::AppendTreeOffsetColumn(*trees_, window, &zw);
+    ranker::AppendTreeOffsetColumn(*trees_, mine, &zm);
     base = ranker::TreeOffsetBase();
     delta0 = ranker::WithTreeOffsetColumn(delta);
   }
-  auto uupdate = ranker::PairwiseUpdate(z, session, prefs, base, delta0, true, uopt);
+  auto uupdate = ranker::PairwiseUpdate(zw, window, window_prefs, base, delta0, true, uopt);
   if (uupdate.ok()) uupdate->theta.conservativeResize(ranker::kNumFeatures);
-  std::vector<ranker::LoggedImpression> mine;
-  std::vector<LoggedMeta> mine_meta;
-  SAIKI_RETURN_IF_ERROR(LoadSessionImpressions(
-      "i.session_id IN (SELECT session_id FROM sessions WHERE user = (SELECT user FROM sessions "
-      "WHERE session_id = ?1) AND closed_at IS NOT NULL AND session_id <> ?1 "
-      "ORDER BY session_id DESC LIMIT " +
-          std::to_string(settings_.learn.guard_sessions) + ")",
-      session_id, 5000, &mine, &mine_meta));
-  std::vector<ranker::Matrix> zm;
-  for (const auto& imp : mine) zm.push_back(ranker::Normalize(imp.features, global_model_));
-  if (trees_) ranker::AppendTreeOffsetColumn(*trees_, mine, &zm);
   int64_t parent = user_learner.version;
   if (!uupdate.ok()) {
     report.user_outcome = "rejected: " + uupdate.status().message();

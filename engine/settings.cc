@@ -72,6 +72,7 @@ const std::vector<Spec>& Specs() {
     num("learn.half_life_days", 0.01, 3650,
         [](EngineSettings* e) { return &e->learn.half_life_days; });
     whole("learn.guard_sessions", 1, 100, [](EngineSettings* e) { return &e->learn.guard_sessions; });
+    whole("learn.user_window", 1, 100, [](EngineSettings* e) { return &e->learn.user_window; });
     whole("learn.interleave_sessions", 0, 100,
           [](EngineSettings* e) { return &e->learn.interleave_sessions; });
     num("learn.propensity_eta", 0, 3, [](EngineSettings* e) { return &e->learn.propensity_eta; });

@@ -22,6 +22,7 @@ struct LearnSettings {
   int steps = 5;                        // gradient steps per update
   double half_life_days = 30;           // decay of a click's weight in user features
   int guard_sessions = 5;               // recent sessions the replay guard checks
+  int user_window = 10;                 // sessions a personal update is fit to
   int interleave_sessions = 3;          // sessions of interleaving after an accepted update
   double propensity_eta = 1.0;          // prior position bias 1/(rank)^eta
   double ips_clip = 10;                 // largest inverse-propensity weight

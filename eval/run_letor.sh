@@ -24,6 +24,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${SAIKI_DATASETS:-$ROOT/../shared/datasets}
 BUILD=${BUILD_DIR:-/tmp/saiki-eval-build}
 OUT=${OUT_DIR:-$(mktemp -d)}
+mkdir -p "$OUT"
 MQ=$DATA/letor-mq2008-xgboost
 LGB=$DATA/lightgbm-lambdarank
 YANDEX=$DATA/yandex-wscd-clicks-pyclick
@@ -32,20 +33,7 @@ for f in "$MQ/vali.txt" "$MQ/test.txt" "$LGB/rank.train" "$LGB/rank.test" "$YAND
   [[ -f $f ]] || { echo "run_letor.sh: missing $f (set SAIKI_DATASETS)" >&2; exit 4; }
 done
 
-# Debian's XGBoost lives in the system python's dist-packages.
-PY=
-for p in /usr/bin/python3 python3; do
-  if command -v "$p" >/dev/null && "$p" -c 'import xgboost' 2>/dev/null; then PY=$p; break; fi
-done
-if [[ -z $PY ]]; then
-  if [[ $(id -u) == 0 ]]; then
-    apt-get install -y -qq python3-xgboost >/dev/null
-    PY=/usr/bin/python3
-  else
-    echo "run_letor.sh: needs XGBoost: apt-get install python3-xgboost" >&2
-    exit 2
-  fi
-fi
+PY=$(bash "$ROOT/eval/xgboost_python.sh")
 
 # A new build directory gets a Release build without tests; an existing one
 # keeps its configuration and only gains the letor_eval target.

@@ -32,10 +32,9 @@ std::vector<Preference> DerivePreferences(std::span<const LoggedImpression> impr
       if (signal[c] == 0) continue;
       double p = PropensityAt(propensity, c);
       double w = p > 0 ? std::min(clip, 1.0 / p) : clip;
-      for (uint32_t above = 0; above < c; ++above) {
-        if (signal[above] == 0) prefs.push_back({i, c, above, w});
+      for (uint32_t o = 0; o < n; ++o) {
+        if (signal[o] == 0) prefs.push_back({i, c, o, w});
       }
-      if (c + 1 < n && signal[c + 1] == 0) prefs.push_back({i, c, c + 1, w});
       // Stronger signals over weaker clicks: both were examined, no IPS.
       for (uint32_t o = 0; o < n; ++o) {
         if (signal[o] != 0 && signal[o] < signal[c]) prefs.push_back({i, c, o, 1.0});

@@ -3,14 +3,20 @@
 // logistic loss, and the replay metric that guards every update.
 //
 // Recipe (README "How it learns"): counterfactual pairwise learning to rank
-// (Joachims, Swaminathan & Schnabel, WSDM 2017). From each impression:
-//   - a clicked result is preferred over every unclicked result shown above
-//     it and over the unclicked result right below it (Joachims 2002's
-//     "skip-above" and "next" pairs);
-//   - a purchased (or carted) result over a merely clicked one;
-// each pair weighted by 1 / propensity of the position the preferred result
-// was shown at, clipped, so that clicks at rarely-examined positions count
-// for what they are (propensities: ranker/propensity.h).
+// (Joachims, Swaminathan & Schnabel, WSDM 2017, "Propensity SVM-Rank"). From
+// each impression:
+//   - a clicked result is preferred over every unclicked result shown with
+//     it, above or below, weighted by 1 / propensity of the position it was
+//     clicked at (clipped): summed over clicks, an unbiased estimate of the
+//     rank the clicked results would get, however the ranking was shown.
+//     Not Joachims 2002's "skip-above" pairs (a click over the unclicked
+//     results above it only): those always prefer the lower-shown result,
+//     so a learner fed them keeps undoing its own ranking; in the simulator
+//     (eval/simulator.h) the personal weights learned from them made
+//     rankings worse than none, these make them better;
+//   - a purchased (or carted) result over a merely clicked one, weight 1
+//     (both were examined);
+// (propensities: ranker/propensity.h).
 // The loss, for parameters theta on top of fixed base weights b, is
 //   L(theta) = (1/W) sum_p w_p log(1 + exp(-(b + g_p theta) . (z_better - z_worse)))
 //              + (l2/2) ||theta||^2
@@ -46,7 +52,8 @@ struct Preference {
   double weight;
 };
 
-// Pairs of all impressions, with IPS weights min(clip, 1/propensity[pos]).
+// Pairs of all impressions, with IPS weights min(clip, 1/propensity[pos])
+// of the clicked position.
 // Positions beyond the propensity vector use its last value.
 std::vector<Preference> DerivePreferences(std::span<const LoggedImpression> impressions,
                                           std::span<const double> propensity, double clip);

@@ -81,23 +81,22 @@ UpdateOptions OneStep() {
 
 // ---------------------------------------------------------------- preferences
 
-TEST_CASE("A click below unclicked results is preferred over them and the next one",
-          "[learner]") {
+TEST_CASE("A click is preferred over every unclicked result, above and below", "[learner]") {
   // Click at position 2; 0, 1, 3, 4 unclicked. Propensity of position 2 is
-  // 0.25 -> weight min(10, 1/0.25) = 4. Pairs: skip-above (2>0), (2>1) and
-  // next (2>3); position 4 is not compared.
+  // 0.25 -> weight min(10, 1/0.25) = 4, on every pair of that click.
   std::vector<LoggedImpression> imps = {Impression({0, 0, 1, 0, 0})};
   std::vector<double> prop = {1.0, 0.5, 0.25, 0.2, 0.1};
   std::vector<Preference> prefs = DerivePreferences(imps, prop, 10.0);
-  CHECK(Sorted(prefs) == std::vector<Pair>{{0, 2, 0, 4.0}, {0, 2, 1, 4.0}, {0, 2, 3, 4.0}});
+  CHECK(Sorted(prefs) ==
+        std::vector<Pair>{{0, 2, 0, 4.0}, {0, 2, 1, 4.0}, {0, 2, 3, 4.0}, {0, 2, 4, 4.0}});
 }
 
-TEST_CASE("A click on the first result is preferred over the next one only", "[learner]") {
+TEST_CASE("A click on the first or the last result pairs with all the others", "[learner]") {
   std::vector<LoggedImpression> imps = {Impression({1, 0, 0})};
   std::vector<double> prop = {1.0, 0.5, 0.25};
   // Weight min(10, 1/1) = 1.
-  CHECK(Sorted(DerivePreferences(imps, prop, 10.0)) == std::vector<Pair>{{0, 0, 1, 1.0}});
-  // A click on the last result has no "next" pair.
+  CHECK(Sorted(DerivePreferences(imps, prop, 10.0)) ==
+        std::vector<Pair>{{0, 0, 1, 1.0}, {0, 0, 2, 1.0}});
   imps = {Impression({0, 0, 1})};
   CHECK(Sorted(DerivePreferences(imps, prop, 10.0)) ==
         std::vector<Pair>{{0, 2, 0, 4.0}, {0, 2, 1, 4.0}});
@@ -115,27 +114,26 @@ TEST_CASE("No clicks, or clicks of equal strength only, give no preferences", "[
 
 TEST_CASE("A purchase is preferred over a click with weight 1, without IPS", "[learner]") {
   // Signals: click at 0, purchase at 2; propensities 1, 0.5, 0.25, 0.125.
-  //   click at 0 (w = 1/1 = 1): next (0>1)
-  //   purchase at 2 (w = 1/0.25 = 4): skip-above (2>1) (0 was clicked: no
-  //     pair), next (2>3), and over the weaker click (2>0) with weight 1.
+  //   click at 0 (w = 1/1 = 1): over the unclicked 1 and 3
+  //   purchase at 2 (w = 1/0.25 = 4): over the unclicked 1 and 3 (0 was
+  //     clicked: no IPS pair), and over the weaker click (2>0) with weight 1.
   std::vector<LoggedImpression> imps = {Impression({1, 0, 3, 0})};
   std::vector<double> prop = {1.0, 0.5, 0.25, 0.125};
   CHECK(Sorted(DerivePreferences(imps, prop, 10.0)) ==
-        std::vector<Pair>{{0, 0, 1, 1.0}, {0, 2, 0, 1.0}, {0, 2, 1, 4.0}, {0, 2, 3, 4.0}});
+        std::vector<Pair>{{0, 0, 1, 1.0}, {0, 0, 3, 1.0}, {0, 2, 0, 1.0}, {0, 2, 1, 4.0},
+                          {0, 2, 3, 4.0}});
 }
 
 TEST_CASE("Stronger signals are preferred over every weaker non-zero one", "[learner]") {
   // Purchase 3 at 0, cart 2 at 1, click 1 at 2, nothing at 3. Propensities
   // all 0.5 -> IPS weight 2.
-  //   purchase at 0: next is the cart (clicked: no pair); over cart (0>1) w1,
-  //     over click (0>2) w1
-  //   cart at 1: above is the purchase (clicked); next is a click (no pair);
-  //     over click (1>2) w1
-  //   click at 2: next (2>3) w2
+  //   each over the unclicked 3 with w2; and, without IPS (w1),
+  //   purchase over cart (0>1) and click (0>2), cart over click (1>2)
   std::vector<LoggedImpression> imps = {Impression({3, 2, 1, 0})};
   std::vector<double> prop = {0.5};
   CHECK(Sorted(DerivePreferences(imps, prop, 10.0)) ==
-        std::vector<Pair>{{0, 0, 1, 1.0}, {0, 0, 2, 1.0}, {0, 1, 2, 1.0}, {0, 2, 3, 2.0}});
+        std::vector<Pair>{{0, 0, 1, 1.0}, {0, 0, 2, 1.0}, {0, 0, 3, 2.0}, {0, 1, 2, 1.0},
+                          {0, 1, 3, 2.0}, {0, 2, 3, 2.0}});
 }
 
 TEST_CASE("IPS weights are min(clip, 1/propensity); beyond the vector the last value counts",
@@ -155,7 +153,7 @@ TEST_CASE("IPS weights are min(clip, 1/propensity); beyond the vector the last v
   std::vector<double> short_prop = {1.0, 0.5};
   imps = {Impression({0, 0, 0, 0, 0, 1, 0})};
   std::vector<Preference> deep = DerivePreferences(imps, short_prop, 10.0);
-  // skip-above 0..4 and next 6: 6 pairs, all weighing 2.
+  // Over 0..4 and 6: 6 pairs, all weighing 2.
   REQUIRE(deep.size() == 6);
   for (const Preference& p : deep) CHECK(p.weight == 2.0);
   // A zero propensity gets the clip; an empty vector means propensity 1.

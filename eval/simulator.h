@@ -1,0 +1,199 @@
+// The user simulator behind `saiki simulate`: simulated shoppers with latent
+// preferences search the catalogue through the public engine API, click,
+// cart and buy according to a click model, and the engine learns from them
+// exactly as it learns from real users (Database::Search with a user,
+// RecordClick, EndSession). The rankings each arm shows are scored against
+// every simulated user's true utility.
+//
+// --- The world
+//
+// Products carry four latent attributes (datasets/README.md "Latent
+// attributes"): brand, leaf category, style, price tier. The catalogue CSV
+// is read once for them (columns brand, category, style, price_tier).
+//
+// A user u has
+//   - 2-4 interest leaves (what they shop for), liked (+1) and some disliked
+//     (-1) leaves, one liked and maybe one disliked brand per interest leaf,
+//     1-2 liked and one disliked style, a preferred price tier t*;
+//   - attribute weights w_brand + w_leaf + w_tier + w_style = 1 (random),
+//   - a strength beta_u in [0.4, 1] (how much taste matters),
+//   - a perception noise sigma_u in [0, 0.5] (utility units).
+// Preference of u for product p:
+//   s(u, p) = beta_u * (w_brand v_brand + w_leaf v_leaf + w_tier v_tier + w_style v_style)
+// with each v in {-1, 0, +1} (v_tier = 1 - |tier(p) - t*|), so s in [-1, 1].
+//
+// A query has an intent: the leaf the user shops for (and, for a brand
+// query, the brand). The user's query text is drawn from the catalogue's
+// vocabulary for that leaf: the leaf's name (フード, ベッド, 茶碗), katakana and
+// kanji words typical of its titles (ドッグフード, 寝袋), the single kanji of
+// its animal or department (犬, 猫, 靴), the brand name of a brand the user
+// likes, and two-term queries (犬 ベッド, マグカップ かわいい). The same text
+// can stand for different intents (フード: dog or cat food), which is where
+// personalisation has something to do. A session has a mission leaf that
+// most of its queries serve.
+//
+// Query match m(q, p): 1 when p is what the intent asks for (its leaf; for a
+// brand query the brand in that leaf), 0.5 when related (the same second-
+// level category, e.g. other dog products; for a brand query the brand
+// elsewhere or the leaf from another brand), 0 otherwise (a 柴犬 mug for 犬).
+//
+// True utility, graded 0..3:
+//   U(u, q, p) = m(q, p) * clamp(1.5 + 1.5 * s(u, p), 0, 3)
+// A fitting product the user is neutral about is worth 1.5, a fitting
+// product with everything the user likes 3, one with everything they
+// dislike 0; a merely related product at most 1.5.
+//
+// Clicks (click_models.h): the user perceives U' = clamp(U + sigma_u N(0,1),
+// 0, 3) and, once a result is examined, clicks with attractiveness
+//   a = a_min + (a_max - a_min) * (U' / 3)^gamma   (0.02, 0.95, 1.5)
+// Carts and purchases follow clicks with satisfaction U / 3 (the true
+// utility). An app reports them as it would: RecordClick(click), then
+// RecordClick(cart), then RecordClick(purchase).
+//
+// --- The arms, on the same users, queries and click draws (common random
+// numbers: every random choice is keyed by seed, user, session and query)
+//
+//   bm25          the ranking of setting ranker=bm25 (BM25F order). It does
+//                 not depend on learning, so it is the engine's unlogged
+//                 response, computed once per query.
+//   global        the learned global model, not personalised: the shopper
+//                 is an anonymous visitor, logged under a new user id each
+//                 session (as an app logs a visitor by a session cookie),
+//                 and learn.lr_user = 0. The global model learns from every
+//                 session; no history from earlier sessions reaches the
+//                 ranking (within a session the engine's user features see
+//                 that session's clicks, as for any visitor).
+//   global+history  the user's own id, learn.lr_user = 0: the global model
+//                 with the user-history features (clicks on the product's
+//                 brand and categories, price distance, title similarity)
+//                 but personal offsets that never move. Between global and
+//                 personalised, it says how much of the gain the history
+//                 features bring and how much the personal offsets.
+//   personalised  the defaults: global model, history features and each
+//                 user's offsets.
+//   oracle        the engine's candidates (top ranker.candidates by BM25F)
+//                 ordered by true utility: the ceiling.
+//   xgboost offline  (with SimulationOptions::offline_model) a tree model
+//                 trained offline, fixed, no personal weights.
+// The three engine arms each run in their own database file,
+// copied from one import of the catalogue, with a simulated clock
+// (OpenOptions::clock): sessions a day apart, queries a minute apart.
+//
+// --- Metrics, per impression, averaged over a user's session, then over
+// users (a learning curve per seed), then over seeds with a 95% confidence
+// interval (mean +- 1.96 sd / sqrt(seeds))
+//   NDCG@10       exponential gain 2^U - 1 (ranker/metrics.h), the ideal
+//                 being the best 10 of the engine's candidates for the
+//                 query by true utility (so the oracle scores 1 and every
+//                 arm is judged on what the engine could have shown);
+//   MRR purchase  1 / rank of the first purchased product, 0 without one;
+//   CTR           share of searches with at least one click.
+#ifndef SAIKI_EVAL_SIMULATOR_H_
+#define SAIKI_EVAL_SIMULATOR_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "eval/click_models.h"
+#include "saiki/saiki.h"
+
+namespace saiki::eval {
+
+// How true utility becomes attractiveness, and how users vary.
+struct UserModel {
+  double attract_min = 0.02, attract_max = 0.95, attract_gamma = 1.5;
+  double strength_min = 0.4, strength_max = 1.0;  // beta_u
+  double noise_min = 0.0, noise_max = 0.5;        // sigma_u
+  // Relative importance of brand, leaf, tier and style: a user's weights
+  // are these times (0.25 + U(0,1)) each, normalised to sum 1. {0,0,1,0}
+  // makes users who care about the price tier only.
+  std::array<double, 4> attribute_scale = {1, 1, 1, 1};
+};
+
+struct SimulationOptions {
+  // The catalogue CSV (with style and price_tier columns).
+  std::string catalog_path;
+  uint64_t seed = 1;  // first seed; seeds seed, seed+1, ...
+  int seeds = 3;
+  int users = 40;
+  int sessions = 20;
+  int queries_per_session = 4;
+  int k = 10;  // results shown per search
+  ClickModel click;
+  ConversionModel conversion;
+  UserModel user_model;
+  // Engine settings (saiki settings keys) applied to the engine arms'
+  // databases before they run, e.g. {"learn.l2_user", "0.01"} to try the
+  // learner with other parameters. The global and global+history arms then
+  // set learn.lr_user to 0 on top.
+  std::vector<std::pair<std::string, std::string>> settings;
+  // An XGBoost JSON model (saiki model import) to run as one more arm,
+  // "xgboost offline": the engine with that tree model as its fixed global
+  // ranker and no personal weights. Empty: no such arm. eval/run_sim_xgb.sh
+  // trains one on the logs of another simulation.
+  std::string offline_model;
+  // Where the databases go. Empty: a new temporary directory, removed at the
+  // end. Set: created if needed and kept.
+  std::string work_dir;
+  // Progress lines (stderr in the CLI); may be empty.
+  std::function<void(const std::string&)> progress;
+};
+
+// A per-session curve over seeds.
+struct Curve {
+  std::vector<double> mean;                   // per session
+  std::vector<double> ci;                     // 1.96 * sd / sqrt(seeds); 0 with one seed
+  std::vector<std::vector<double>> per_seed;  // [seed][session]
+  double overall = 0, overall_ci = 0;         // mean over sessions
+};
+
+struct ArmResult {
+  std::string name;     // bm25, global, global+history, personalised, oracle
+  bool learns = false;  // an engine arm (logging and learning)
+  Curve ndcg, mrr_purchase, ctr;
+  // Totals over all seeds.
+  uint64_t searches = 0, clicks = 0, carts = 0, purchases = 0;
+  // The learning loop's outcomes (engine arms only), totals over seeds.
+  uint64_t global_accepted = 0, global_rejected = 0;
+  uint64_t user_accepted = 0, user_rejected = 0, no_update = 0;
+  uint64_t rolled_back = 0;  // interleaving rollbacks
+  double seconds = 0;        // wall time spent in this arm
+};
+
+struct SimulationResult {
+  SimulationOptions options;  // as run (progress dropped)
+  uint64_t products = 0;
+  uint64_t query_texts = 0;     // distinct query texts used
+  std::vector<ArmResult> arms;  // bm25, global, global+history, personalised, oracle
+  double seconds = 0;
+  std::string work_dir;  // where the databases were (removed unless kept)
+};
+
+// Runs the whole simulation. Errors: a missing or malformed catalogue
+// (kNotFound, kInvalidArgument), engine errors.
+Result<SimulationResult> RunSimulation(const SimulationOptions& options);
+
+// The table `saiki simulate` prints: NDCG@10 at sessions 1, 5, 10, 20 (those
+// that exist, and the last) and overall, per arm, with CIs; then MRR of
+// the first purchase, CTR and the learning loop's outcomes.
+std::string FormatTable(const SimulationResult& result);
+// Everything as one JSON object (options, curves, diagnostics).
+std::string FormatJson(const SimulationResult& result);
+// The learning curves (NDCG@10 by session, a CI band per arm) as SVG.
+std::string LearningCurvesSvg(const SimulationResult& result);
+
+// --- Pieces, exposed for tests.
+
+// U = m * clamp(1.5 + 1.5 * s, 0, 3), s in [-1, 1], m in {0, 0.5, 1}.
+double TrueUtility(double match, double preference);
+// a = a_min + (a_max - a_min) * (clamp(u, 0, 3) / 3)^gamma.
+double Attractiveness(const UserModel& model, double perceived_utility);
+
+}  // namespace saiki::eval
+
+#endif  // SAIKI_EVAL_SIMULATOR_H_
