@@ -7,7 +7,8 @@
 #      users' 20 sessions (3,200 searches) — users and queries the
 #      evaluation below never sees;
 #   2. `saiki export-features` writes them in SVMlight format, and
-#      eval/tools/xgb_train_logs.py trains rank:ndcg (LambdaMART) on them;
+#      tests/data/make_xgb_fixture.py trains rank:ndcg (LambdaMART) on them
+#      as the README's workflow does (depth 6, eta 0.1, 100 rounds);
 #   3. `saiki simulate --offline-model m.json` (seeds 1..3, the defaults)
 #      runs every arm plus "xgboost offline": the engine with that model as
 #      its fixed ranker.
@@ -33,6 +34,7 @@ SAIKI=$BUILD/saiki
 rm -rf "$OUT/train"
 "$SAIKI" simulate --seed 101 --seeds 1 --quiet --keep-db "$OUT/train" >"$OUT/train-table.txt"
 "$SAIKI" --db "$OUT/train/seed101-personalised.saiki" export-features --out "$OUT/train.txt"
-"$PY" "$ROOT/eval/tools/xgb_train_logs.py" "$OUT/train.txt" "$OUT/m.json"
+"$PY" "$ROOT/tests/data/make_xgb_fixture.py" train "$OUT/train.txt" "$OUT/m.json" \
+  --objective rank:ndcg
 "$SAIKI" simulate --quiet --offline-model "$OUT/m.json" "$@" | tee "$OUT/table.txt"
 echo "(logs, model and tables in $OUT)"
