@@ -5,6 +5,7 @@
 #include "ranker/features.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace saiki::ranker {
@@ -15,6 +16,41 @@ namespace {
 // log1p(0) is exactly 0, so the call is skipped then (a fifth of a
 // personalised re-rank went into log1p).
 inline double Log1pOrZero(double v) { return v == 0 ? 0.0 : std::log1p(v); }
+
+// Order-preserving map of a float (not NaN) to an unsigned integer, -0 and
+// +0 both to +0's (they compare equal, and either gives the same
+// price_vs_category).
+inline uint32_t OrderedBits(float f) {
+  const uint32_t u = std::bit_cast<uint32_t>(f + 0.0f);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+inline float FromOrderedBits(uint32_t u) {
+  return std::bit_cast<float>((u & 0x80000000u) ? (u & 0x7FFFFFFFu) : ~u);
+}
+
+// The k-th smallest (0-based) of keys[0, n), 0 < n, k < n, by radix selection
+// on digits of 11, 11 and 10 bits from the top; reorders keys. Two passes per
+// digit over the remaining keys (a histogram, then keeping the bucket of the
+// k-th), about three times faster than nth_element on a category's prices.
+uint32_t RadixSelect(uint32_t* keys, size_t n, size_t k) {
+  static constexpr int kShift[3] = {21, 10, 0};
+  static constexpr uint32_t kMask[3] = {0x7FF, 0x7FF, 0x3FF};
+  uint32_t result = 0;
+  for (int p = 0; p < 3; ++p) {
+    uint32_t count[2048] = {};
+    for (size_t i = 0; i < n; ++i) ++count[(keys[i] >> kShift[p]) & kMask[p]];
+    uint32_t d = 0;
+    while (k >= count[d]) k -= count[d++];
+    result |= d << kShift[p];
+    if (count[d] == n) continue;  // every key is in this bucket
+    size_t m = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (((keys[i] >> kShift[p]) & kMask[p]) == d) keys[m++] = keys[i];
+    }
+    n = m;
+  }
+  return result;
+}
 
 }  // namespace
 
@@ -28,21 +64,23 @@ int FeatureIndex(std::string_view name) {
 UserProfile::UserProfile(std::span<const ClickRecord> clicks, double now,
                          double half_life_seconds) {
   double price_weight = 0, price_sum = 0;
-  // Sized for the clicks up front: the engine builds a profile per request,
-  // and growing 13 maps click by click rehashed each of them ~8 times.
-  products_.reserve(clicks.size());
-  brands_.reserve(clicks.size());
-  for (auto& m : categories_) m.reserve(clicks.size());
-  for (auto& m : slot_weights_) m.reserve(clicks.size());
+  // Every table gets room for one key per click at load 1/2, in one buffer
+  // allocated here (the engine builds a profile per request).
+  if (!clicks.empty()) {
+    const size_t capacity = std::bit_ceil(2 * clicks.size());
+    log2_capacity_ = std::countr_zero(capacity);
+    keys_.assign(kNumTables * capacity, 0);
+    values_.assign(kNumTables * capacity, 0.0);
+  }
   for (const ClickRecord& c : clicks) {
     double age = std::max(0.0, now - c.at);
     double w = std::clamp(c.kind, 1, 3) * std::exp2(-age / half_life_seconds);
     if (!(w > 0)) continue;
     total_weight_ += w;
-    if (c.id_hash) products_[c.id_hash] += w;
-    if (c.brand) brands_[c.brand] += w;
+    if (c.id_hash) Add(kProductTable, c.id_hash, w);
+    if (c.brand) Add(kBrandTable, c.brand, w);
     for (int l = 0; l < index::kCategoryLevels; ++l) {
-      if (c.category[l]) categories_[l][c.category[l]] += w;
+      if (c.category[l]) Add(kCategoryTable + l, c.category[l], w);
     }
     if (!std::isnan(c.price)) {
       price_sum += w * std::log1p(std::max(0.0f, c.price));
@@ -50,10 +88,32 @@ UserProfile::UserProfile(std::span<const ClickRecord> clicks, double now,
     }
     static const index::TitleSignature kEmpty{};
     if (c.signature != kEmpty) {
-      for (int i = 0; i < index::kSignatureSlots; ++i) slot_weights_[i][c.signature[i]] += w;
+      for (int i = 0; i < index::kSignatureSlots; ++i) {
+        Add(kSlotTable + i, uint32_t{c.signature[i]} + 1, w);
+      }
     }
   }
   mean_log_price_ = price_weight > 0 ? price_sum / price_weight : std::nan("");
+}
+
+size_t UserProfile::Find(int table, uint32_t key) const {
+  const size_t mask = (size_t{1} << log2_capacity_) - 1;
+  const size_t base = static_cast<size_t>(table) << log2_capacity_;
+  // Fibonacci hashing: the top bits of key * 2^32/phi (log2_capacity_ >= 1).
+  size_t i = static_cast<uint32_t>(key * 0x9E3779B9u) >> (32 - log2_capacity_);
+  while (true) {
+    const uint32_t k = keys_[base + i];
+    if (k == key || k == 0) return base + i;
+    i = (i + 1) & mask;
+  }
+}
+
+void UserProfile::Add(int table, uint32_t key, double w) {
+  // At most one new key per click and table, so a table is never more than
+  // half full and Find always ends.
+  const size_t s = Find(table, key);
+  keys_[s] = key;
+  values_[s] += w;  // 0 + w for a new key, as a map's value-initialised entry
 }
 
 double UserProfile::TextSimilarity(const index::TitleSignature& sig) const {
@@ -63,14 +123,32 @@ double UserProfile::TextSimilarity(const index::TitleSignature& sig) const {
   if (total_weight_ <= 0 || sig == kEmpty) return 0.0;
   double equal = 0;
   for (int i = 0; i < index::kSignatureSlots; ++i) {
-    auto it = slot_weights_[i].find(sig[i]);
-    if (it != slot_weights_[i].end()) equal += it->second;
+    const uint32_t key = uint32_t{sig[i]} + 1;
+    const size_t s = Find(kSlotTable + i, key);
+    if (keys_[s] == key) equal += values_[s];
   }
   return equal / (total_weight_ * index::kSignatureSlots);
 }
 
 CategoryMedians ComputeCategoryMedians(const index::DocTable& docs) {
-  std::unordered_map<uint32_t, std::vector<float>> prices;
+  // Counting sort of the prices by leaf category, then one selection of the
+  // upper median (the element nth_element would put at size / 2) per
+  // category. Leaves get dense ids from a flat open-addressing table (key 0
+  // = empty; 0 is never a leaf), so the pass over the documents does one
+  // probe of a small table per product and no allocation per category.
+  std::vector<uint32_t> leaf_keys(64, 0), leaf_ids(64, 0);
+  std::vector<uint32_t> leaves;  // dense id -> leaf hash
+  std::vector<uint32_t> doc_leaf;
+  std::vector<float> doc_price;
+  doc_leaf.reserve(docs.capacity());
+  doc_price.reserve(docs.capacity());
+  int log2_slots = 6;
+  auto slot_of = [&](uint32_t key) {
+    const size_t mask = leaf_keys.size() - 1;
+    size_t i = static_cast<uint32_t>(key * 0x9E3779B9u) >> (32 - log2_slots);
+    while (leaf_keys[i] != key && leaf_keys[i] != 0) i = (i + 1) & mask;
+    return i;
+  };
   for (uint32_t d = 0; d < docs.capacity(); ++d) {
     if (!docs.live(d)) continue;
     const index::DocInfo& info = docs.info(d);
@@ -78,13 +156,50 @@ CategoryMedians ComputeCategoryMedians(const index::DocTable& docs) {
     for (uint32_t c : info.category) {
       if (c) leaf = c;
     }
-    if (leaf && !std::isnan(info.price)) prices[leaf].push_back(info.price);
+    if (!leaf || std::isnan(info.price)) continue;
+    size_t s = slot_of(leaf);
+    if (leaf_keys[s] == 0) {
+      if (2 * (leaves.size() + 1) > leaf_keys.size()) {  // keep the load at most 1/2
+        ++log2_slots;
+        leaf_keys.assign(size_t{1} << log2_slots, 0);
+        leaf_ids.assign(leaf_keys.size(), 0);
+        for (uint32_t id = 0; id < leaves.size(); ++id) {
+          size_t t = slot_of(leaves[id]);
+          leaf_keys[t] = leaves[id];
+          leaf_ids[t] = id;
+        }
+        s = slot_of(leaf);
+      }
+      leaf_keys[s] = leaf;
+      leaf_ids[s] = static_cast<uint32_t>(leaves.size());
+      leaves.push_back(leaf);
+    }
+    doc_leaf.push_back(leaf_ids[s]);
+    doc_price.push_back(info.price);
+  }
+  std::vector<uint32_t> start(leaves.size() + 1, 0);
+  for (uint32_t id : doc_leaf) ++start[id + 1];
+  for (size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+  std::vector<uint32_t> keys(doc_price.size());  // OrderedBits of the prices
+  {
+    std::vector<uint32_t> next(start.begin(), start.end() - 1);
+    for (size_t i = 0; i < doc_leaf.size(); ++i) {
+      keys[next[doc_leaf[i]]++] = OrderedBits(doc_price[i]);
+    }
   }
   CategoryMedians medians;
-  for (auto& [cat, v] : prices) {
-    auto mid = v.begin() + v.size() / 2;
-    std::nth_element(v.begin(), mid, v.end());
-    medians[cat] = *mid;
+  medians.reserve(leaves.size());
+  for (uint32_t id = 0; id < leaves.size(); ++id) {
+    uint32_t* first = keys.data() + start[id];
+    const size_t n = start[id + 1] - start[id];
+    uint32_t median;
+    if (n < 512) {  // small: a radix pass would mostly clear its histogram
+      std::nth_element(first, first + n / 2, first + n);
+      median = first[n / 2];
+    } else {
+      median = RadixSelect(first, n, n / 2);
+    }
+    medians[leaves[id]] = FromOrderedBits(median);
   }
   return medians;
 }

@@ -110,24 +110,41 @@ class UserProfile {
   UserProfile(std::span<const ClickRecord> clicks, double now, double half_life_seconds);
 
   bool empty() const { return total_weight_ == 0; }
-  double product(uint32_t id_hash) const { return Get(products_, id_hash); }
-  double brand(uint32_t h) const { return Get(brands_, h); }
-  double category(int level, uint32_t h) const { return Get(categories_[level], h); }
+  double product(uint32_t id_hash) const { return Get(kProductTable, id_hash); }
+  double brand(uint32_t h) const { return Get(kBrandTable, h); }
+  double category(int level, uint32_t h) const { return Get(kCategoryTable + level, h); }
   // Decayed mean of ln(1 + price) over clicks with a price; NaN if none.
   double mean_log_price() const { return mean_log_price_; }
   double TextSimilarity(const index::TitleSignature& sig) const;
 
  private:
-  static double Get(const std::unordered_map<uint32_t, double>& m, uint32_t k) {
-    auto it = m.find(k);
-    return it == m.end() ? 0.0 : it->second;
+  // The aggregates live in flat open-addressing tables (linear probing,
+  // key 0 = empty slot, load at most 1/2), all of one capacity and in one
+  // pair of arrays: building a profile allocates twice, not once per click
+  // and map (the engine builds one per request, and per-node allocations
+  // slowed it down twofold once other work had fragmented the heap).
+  // Table t holds slots [t * capacity, (t + 1) * capacity).
+  enum : int {
+    kProductTable = 0,
+    kBrandTable = 1,
+    kCategoryTable = 2,                                  // + level
+    kSlotTable = kCategoryTable + index::kCategoryLevels,  // + MinHash slot
+    kNumTables = kSlotTable + index::kSignatureSlots
+  };
+  size_t Find(int table, uint32_t key) const;  // the key's slot, or its empty slot
+  double Get(int table, uint32_t key) const {
+    if (key == 0 || keys_.empty()) return 0.0;
+    size_t s = Find(table, key);
+    return keys_[s] == key ? values_[s] : 0.0;
   }
-  std::unordered_map<uint32_t, double> products_, brands_;
-  std::array<std::unordered_map<uint32_t, double>, index::kCategoryLevels> categories_;
-  // For each MinHash slot, the summed weight of the clicks whose signature
-  // holds each value: the decayed mean similarity to all clicks is then 8
+  void Add(int table, uint32_t key, double w);
+  std::vector<uint32_t> keys_;
+  std::vector<double> values_;
+  int log2_capacity_ = 0;  // of each table; no tables when keys_ is empty
+  // The MinHash slot tables map each value (stored as value + 1, so that 0
+  // stays free) to the summed weight of the clicks whose signature holds it
+  // in that slot: the decayed mean similarity to all clicks is then 8
   // lookups per candidate instead of one comparison per click.
-  std::array<std::unordered_map<uint16_t, double>, index::kSignatureSlots> slot_weights_;
   double total_weight_ = 0;
   double mean_log_price_ = std::numeric_limits<double>::quiet_NaN();
 };
