@@ -50,6 +50,17 @@ Status DatabaseImpl::EnsureFresh() {
   return Reload();
 }
 
+Result<uint32_t> DatabaseImpl::MaxAssignedDocid() {
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * seq,
+      conn_->Prepare("SELECT seq FROM sqlite_sequence WHERE name = 'products'"));
+  SAIKI_ASSIGN_OR_RETURN(bool row, seq->Step());
+  const int64_t max_assigned = row ? seq->ColumnInt(0) : 0;
+  seq->Reset();
+  return static_cast<uint32_t>(
+      std::clamp<int64_t>(max_assigned, 0, static_cast<int64_t>(index::kMaxDocid)));
+}
+
 Status DatabaseImpl::Reload() {
   // One read transaction (or the caller's) so that the docs table,
   // tombstones and settings are one consistent snapshot.
@@ -68,16 +79,12 @@ Status DatabaseImpl::Reload() {
   // and the rows against the largest docid the products table ever handed
   // out (AUTOINCREMENT keeps it in sqlite_sequence). A corrupt blob or row
   // is then kCorruption, not an allocation of gigabytes.
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * seq,
-      conn_->Prepare("SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'products'), "
-                     "(SELECT max(last_docid) FROM segments)"));
+  SAIKI_ASSIGN_OR_RETURN(const uint32_t max_docid, MaxAssignedDocid());
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * seq,
+                         conn_->Prepare("SELECT max(last_docid) FROM segments"));
   SAIKI_ASSIGN_OR_RETURN(bool seq_row, seq->Step());
-  const int64_t max_assigned = seq_row ? seq->ColumnInt(0) : 0;  // NULL reads as 0
-  const int64_t max_last = seq_row ? seq->ColumnInt(1) : 0;
+  const int64_t max_last = seq_row ? seq->ColumnInt(0) : 0;  // NULL reads as 0
   seq->Reset();
-  const uint32_t max_docid = static_cast<uint32_t>(
-      std::clamp<int64_t>(max_assigned, 0, static_cast<int64_t>(index::kMaxDocid)));
   if (max_last >= 1 && max_last <= max_docid) {
     try {
       docs_.Reserve(static_cast<uint32_t>(max_last) + 1);

@@ -155,6 +155,9 @@ class DatabaseImpl final : public Database {
   // State derived from the file.
   Status EnsureFresh();  // reloads when another connection committed
   Status Reload();
+  // The largest docid the products table ever handed out (sqlite_sequence),
+  // capped at index::kMaxDocid: what stored docids are checked against.
+  Result<uint32_t> MaxAssignedDocid();
   Status LoadSettings();
 
   // index_writer.cc: all run inside the caller's transaction.

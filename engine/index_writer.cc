@@ -83,15 +83,26 @@ Status DatabaseImpl::MergeAllSegments() {
   std::vector<index::DocInfo> live;
   int64_t old_segments = 0;
   {
-    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
-                           conn_->Prepare("SELECT seg, docs FROM segments ORDER BY seg"));
+    // Checked as Reload checks them: `lengths` below is sized by docid.
+    SAIKI_ASSIGN_OR_RETURN(uint32_t max_docid, MaxAssignedDocid());
+    SAIKI_ASSIGN_OR_RETURN(
+        storage::Statement * st,
+        conn_->Prepare("SELECT seg, first_docid, last_docid, ndocs, docs FROM segments "
+                       "ORDER BY seg"));
     for (;;) {
       SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
       if (!row) break;
       ++old_segments;
-      SAIKI_RETURN_IF_ERROR(index::DecodeDocs(st->ColumnBlob(1), [&](const index::DocInfo& d) {
-        if (!dead.count(d.docid)) live.push_back(d);
-      }));
+      index::SegmentDocsRow docs_row{st->ColumnInt(1), st->ColumnInt(2), st->ColumnInt(3)};
+      Status s = index::DecodeSegmentDocs(st->ColumnBlob(4), docs_row, max_docid,
+                                          [&](const index::DocInfo& d) {
+                                            if (!dead.count(d.docid)) live.push_back(d);
+                                          });
+      if (!s.ok()) {
+        int64_t seg = st->ColumnInt(0);
+        st->Reset();
+        return s.WithContext(conn_->path() + ": segment " + std::to_string(seg));
+      }
     }
   }
   if (old_segments <= 1 && dead.empty()) return Status::Ok();
