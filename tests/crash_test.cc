@@ -40,6 +40,8 @@
 namespace saiki {
 namespace {
 
+using testing::CopyDb;
+using testing::RemoveDb;
 using testing::TempDir;
 using testing::WriteFile;
 namespace killvfs = testing::killvfs;
@@ -100,23 +102,6 @@ std::string CheckedDigest(const std::string& path) {
   FileCheck c = CheckFile(path);
   REQUIRE(c.integrity == "ok");
   return c.digest;
-}
-
-void RemoveDb(const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-    std::error_code ec;
-    std::filesystem::remove(path + suffix, ec);
-  }
-}
-
-// Copies a closed database (its WAL, if any, too).
-void CopyDb(const std::string& from, const std::string& to) {
-  RemoveDb(to);
-  for (const char* suffix : {"", "-wal"}) {
-    if (std::filesystem::exists(from + suffix)) {
-      std::filesystem::copy_file(from + suffix, to + suffix);
-    }
-  }
 }
 
 // ------------------------------------------------------------------------

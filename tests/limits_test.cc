@@ -32,8 +32,10 @@
 namespace saiki {
 namespace {
 
+using testing::CopyDb;
 using testing::FileDigest;
 using testing::IntegrityCheck;
+using testing::RemoveDb;
 using testing::PetCatalog;
 using testing::TempDir;
 namespace killvfs = testing::killvfs;
@@ -50,22 +52,6 @@ std::unique_ptr<Database> OpenOrDie(const std::string& path, OpenOptions o = Opt
   INFO(db.status().ToString());
   REQUIRE(db.ok());
   return std::move(db).value();
-}
-
-void RemoveDb(const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-    std::error_code ec;
-    std::filesystem::remove(path + suffix, ec);
-  }
-}
-
-void CopyDb(const std::string& from, const std::string& to) {
-  RemoveDb(to);
-  for (const char* suffix : {"", "-wal"}) {
-    if (std::filesystem::exists(from + suffix)) {
-      std::filesystem::copy_file(from + suffix, to + suffix);
-    }
-  }
 }
 
 // What a run under a byte budget reports (one line through the pipe):

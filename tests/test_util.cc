@@ -179,6 +179,22 @@ std::string FileDigest(const std::string& path) {
   return WithFile(path, [](sqlite3* db) { return ContentDigest(db); });
 }
 
+void RemoveDb(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::error_code ec;
+    std::filesystem::remove(path + suffix, ec);
+  }
+}
+
+void CopyDb(const std::string& from, const std::string& to) {
+  RemoveDb(to);
+  for (const char* suffix : {"", "-wal"}) {
+    if (std::filesystem::exists(from + suffix)) {
+      std::filesystem::copy_file(from + suffix, to + suffix);
+    }
+  }
+}
+
 std::string IntegrityCheck(const std::string& path) {
   return WithFile(path, [](sqlite3* db) {
     sqlite3_stmt* st = nullptr;

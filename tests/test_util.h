@@ -64,6 +64,10 @@ std::string ContentDigest(sqlite3* db);
 std::string FileDigest(const std::string& path);
 // PRAGMA integrity_check of a database file, its lines joined ("ok").
 std::string IntegrityCheck(const std::string& path);
+// Removes a database file and its -wal, -shm and -journal files, if any.
+void RemoveDb(const std::string& path);
+// Copies a closed database (its WAL, if any, too) over `to`.
+void CopyDb(const std::string& from, const std::string& to);
 
 // A forked child process running `body(out)`, where `out` is the write end
 // of a pipe to the parent; the child then _exits with body's return value
