@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -77,14 +78,35 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                Escape(t.text).c_str(), t.position, first, end);
   }
 
-  // Documents and queries agree: raw and normalized text give one token list.
+  // Documents and queries agree: raw and normalized text give one token
+  // list, except for one kind of token only the raw text can give: where
+  // normalization drops a katakana word's final ー (フェイクレザー ->
+  // フェイクレザ), the raw text's list also holds the bigram of the word's
+  // last letter and ー (ザー) at that letter's position (index/analyzer.cc,
+  // Tokenizer::CjkRun); the normalized text no longer shows the ー. So the
+  // normalized list must be the raw list without some such bigrams, in order.
   std::vector<Token> normalized_tokens;
   const uint32_t end2 = analyzer.AnalyzeForIndex(n1, first, &normalized_tokens);
-  bool same = end == end2 && tokens.size() == normalized_tokens.size();
+  static constexpr std::string_view kBar = "\xE3\x83\xBC";  // ー
+  auto dropped_bar_bigram = [&](const Token& t) {
+    // One character unit (a letter, maybe with combining marks: パ゚, or in
+    // odd text even a ー with one) and ー.
+    if (t.text.size() <= kBar.size()) return false;
+    const std::string_view text(t.text);
+    const std::string_view letter = text.substr(0, text.size() - kBar.size());
+    return text.substr(letter.size()) == kBar && IsValidUtf8(letter);
+  };
+  bool same = end == end2;
+  size_t j = 0;
   for (size_t i = 0; same && i < tokens.size(); ++i) {
-    same = tokens[i].text == normalized_tokens[i].text &&
-           tokens[i].position == normalized_tokens[i].position;
+    if (j < normalized_tokens.size() && tokens[i].text == normalized_tokens[j].text &&
+        tokens[i].position == normalized_tokens[j].position) {
+      ++j;
+    } else {
+      same = dropped_bar_bigram(tokens[i]);
+    }
   }
+  same = same && j == normalized_tokens.size();
   FUZZ_CHECK(same, "tokens of s and Normalize(s) differ:\n  s: %s\n  raw: %s (end %u)\n  norm: %s (end %u)",
              Escape(text).c_str(), Describe(tokens).c_str(), end,
              Describe(normalized_tokens).c_str(), end2);
