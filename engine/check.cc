@@ -142,11 +142,15 @@ Result<CheckReport> DatabaseImpl::Check() {
         problem(where + ": " + list.status().message());
         continue;
       }
+      if (list->has_positions != index::TermHasPositions(term)) {
+        problem(where + (list->has_positions ? ": stores positions its term never needs"
+                                              : ": lacks the positions its term needs"));
+      }
       index::TermCursor cursor({&list.value()});
       int64_t n = 0;
       for (; cursor.doc() != index::kEndDoc; cursor.Next()) {
         ++n;
-        for (int f = 0; f < index::kNumFields; ++f) {
+        for (int f = 0; f < index::kNumFields && list->has_positions; ++f) {
           auto pos = cursor.positions(f);
           if (pos.size() != cursor.tf(f)) {
             problem(where + ": docid " + std::to_string(cursor.doc()) +

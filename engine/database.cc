@@ -37,6 +37,7 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& path,
   db->read_only_ = options.read_only;
   db->clock_ = options.clock;
   db->cache_ = std::make_unique<PostingCache>(db->conn_.get());
+  SAIKI_RETURN_IF_ERROR(db->UpgradePostingsFormat());
   SAIKI_RETURN_IF_ERROR(db->Reload());
   return std::unique_ptr<Database>(std::move(db));
 }

@@ -163,6 +163,10 @@ class DatabaseImpl final : public Database {
   // index_writer.cc: all run inside the caller's transaction.
   Status WriteSegment(index::SegmentBuilder* builder);
   Status MergeAllSegments();
+  // Brings the posting lists to index::kPostingsFormat in one transaction
+  // (meta.postings_format says which they are); a read-only open of an
+  // older format is refused, a newer one always.
+  Status UpgradePostingsFormat();
   Status MaybeMerge();
   Result<int64_t> NextSegmentId();
 

@@ -164,10 +164,19 @@ Status DatabaseImpl::MergeAllSegments() {
       SAIKI_RETURN_IF_ERROR(ins->Run());
       continue;
     }
+    // The lists of one term agree on positions (TermHasPositions).
+    const bool with_positions = tp.lists.empty() || tp.lists.front().has_positions;
+    writer.set_with_positions(with_positions);
     index::TermCursor cursor(std::move(ptrs));
     for (; cursor.doc() != index::kEndDoc; cursor.Next()) {
       uint32_t d = cursor.doc();
       if (!lengths.live(d)) continue;
+      if (!with_positions) {
+        index::FieldTfs tfs;
+        for (int f = 0; f < index::kNumFields; ++f) tfs[f] = cursor.tf(f);
+        writer.AddDocFrequencies(d, tfs, lengths.lengths(d));
+        continue;
+      }
       for (int f = 0; f < index::kNumFields; ++f) {
         auto p = cursor.positions(f);
         positions[f].assign(p.begin(), p.end());
@@ -195,6 +204,71 @@ Status DatabaseImpl::MergeAllSegments() {
       .Bind(4, static_cast<int64_t>(live.size()))
       .BindBlob(5, index::EncodeDocs(live));
   return seg_ins->Run();
+}
+
+Status DatabaseImpl::UpgradePostingsFormat() {
+  auto read_format = [&]() -> Result<int64_t> {
+    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
+                           conn_->Prepare("SELECT value FROM meta WHERE key = 'postings_format'"));
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    int64_t format = row ? st->ColumnInt(0) : -1;
+    st->Reset();
+    if (format < 1) return Status::Corruption(conn_->path() + ": meta.postings_format is missing");
+    return format;
+  };
+  SAIKI_ASSIGN_OR_RETURN(int64_t format, read_format());
+  if (format == index::kPostingsFormat) return Status::Ok();
+  if (format > index::kPostingsFormat) {
+    return Status::NotSupported(conn_->path() + ": posting format " + std::to_string(format) +
+                                " is newer than this saiki supports (" +
+                                std::to_string(index::kPostingsFormat) + "); upgrade saiki");
+  }
+  if (read_only_) {
+    return Status::NotSupported(conn_->path() + ": the index needs an upgrade (posting format " +
+                                std::to_string(format) + "), which a read-only open cannot do");
+  }
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(format, read_format());  // another process may have upgraded first
+  if (format == index::kPostingsFormat) return Status::Ok();
+  // Row ids first: updating rows of the table a statement is scanning could
+  // revisit them.
+  std::vector<int64_t> rowids;
+  {
+    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st, conn_->Prepare("SELECT rowid FROM postings"));
+    for (;;) {
+      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      rowids.push_back(st->ColumnInt(0));
+    }
+  }
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * read,
+                         conn_->Prepare("SELECT term, seg, data FROM postings WHERE rowid = ?1"));
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * write,
+                         conn_->Prepare("UPDATE postings SET data = ?2 WHERE rowid = ?1"));
+  for (int64_t rowid : rowids) {
+    read->Reset();
+    read->Bind(1, rowid);
+    SAIKI_ASSIGN_OR_RETURN(bool row, read->Step());
+    if (!row) continue;
+    const std::string term(read->ColumnBlob(0));
+    auto upgraded = index::UpgradePostingList(read->ColumnBlob(2), index::TermHasPositions(term));
+    if (!upgraded.ok()) {
+      int64_t seg = read->ColumnInt(1);
+      read->Reset();
+      return upgraded.status().WithContext(conn_->path() + ": upgrading the posting list of '" +
+                                           term + "' in segment " + std::to_string(seg));
+    }
+    read->Reset();
+    write->Reset();
+    write->Bind(1, rowid).BindBlob(2, *upgraded);
+    SAIKI_RETURN_IF_ERROR(write->Run());
+  }
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * bump,
+      conn_->Prepare("UPDATE meta SET value = ?1 WHERE key = 'postings_format'"));
+  bump->Bind(1, static_cast<int64_t>(index::kPostingsFormat));
+  SAIKI_RETURN_IF_ERROR(bump->Run());
+  return txn->Commit();
 }
 
 Status DatabaseImpl::Optimize() {

@@ -6,6 +6,11 @@
 #include <numeric>
 
 namespace saiki::index {
+
+// Filter keys and dictionary words are scored by tf only; their lists store
+// no positions (TermHasPositions).
+static_assert(static_cast<unsigned char>(kKeyPrefix) < 0x20 &&
+              static_cast<unsigned char>(kWordPrefix) < 0x20);
 namespace {
 
 constexpr uint32_t kPositionBits = 28;
@@ -227,6 +232,7 @@ Status SegmentBuilder::Finish(
   for (uint32_t term : order) {
     const Occurrence* it = sorted.data() + start[term];
     const Occurrence* end = sorted.data() + start[term + 1];
+    writer.set_with_positions(TermHasPositions(terms_[term]));
     while (it < end) {
       uint32_t doc = it->doc;
       for (auto& p : positions) p.clear();

@@ -249,5 +249,220 @@ TEST_CASE("corrupt posting lists give an error, never a crash", "[postings]") {
   CHECK(errors > 0);
 }
 
+// Documents as most postings are: one field, tf 1 (so whole blocks share one
+// flags byte), now and then a second field or a tf above 1.
+std::vector<DocPostings> TypicalDocs(std::mt19937* rng, uint32_t first_docid, size_t n) {
+  std::vector<DocPostings> docs;
+  uint32_t docid = first_docid;
+  for (size_t i = 0; i < n; ++i) {
+    docid += 1 + (*rng)() % 7;
+    DocPostings d{docid, {}};
+    d.positions[kDescription].push_back((*rng)() % 200);
+    if ((*rng)() % 20 == 0) d.positions[kTitle].push_back((*rng)() % 40);
+    if ((*rng)() % 30 == 0) d.positions[kDescription].push_back(d.positions[kDescription][0] + 3);
+    docs.push_back(std::move(d));
+  }
+  return docs;
+}
+
+// The format 1 writer as it was (varint docs and positions), for the upgrade.
+std::string EncodeFormat1(const std::vector<DocPostings>& docs) {
+  std::string directory, blocks, block_docs, block_pos;
+  uint32_t prev_last = 0, prev_doc = 0, n = 0, nblocks = 0;
+  uint8_t mask_all = 0;
+  std::array<uint32_t, kNumFields> max_tf{}, min_len{};
+  auto flush = [&] {
+    if (n == 0) return;
+    size_t start = blocks.size();
+    PutVarint(&blocks, static_cast<uint32_t>(block_docs.size()));
+    blocks += block_docs;
+    blocks += block_pos;
+    PutVarint(&directory, prev_doc - prev_last);
+    PutVarint(&directory, static_cast<uint32_t>(blocks.size() - start));
+    directory.push_back(static_cast<char>(mask_all));
+    for (int f = 0; f < kNumFields; ++f) {
+      if (!(mask_all & (1u << f))) continue;
+      PutVarint(&directory, max_tf[f]);
+      PutVarint(&directory, min_len[f]);
+    }
+    prev_last = prev_doc;
+    block_docs.clear();
+    block_pos.clear();
+    n = 0;
+    ++nblocks;
+  };
+  for (const auto& d : docs) {
+    if (n == 0) {
+      prev_doc = prev_last;
+      mask_all = 0;
+      max_tf.fill(0);
+      min_len.fill(UINT32_MAX);
+    }
+    PutVarint(&block_docs, d.docid - prev_doc);
+    prev_doc = d.docid;
+    uint8_t mask = 0;
+    for (int f = 0; f < kNumFields; ++f) mask |= d.positions[f].empty() ? 0 : uint8_t(1u << f);
+    block_docs.push_back(static_cast<char>(mask));
+    for (int f = 0; f < kNumFields; ++f) {
+      const auto& pos = d.positions[f];
+      if (pos.empty()) continue;
+      PutVarint(&block_docs, static_cast<uint32_t>(pos.size()));
+      max_tf[f] = std::max<uint32_t>(max_tf[f], static_cast<uint32_t>(pos.size()));
+      min_len[f] = std::min<uint32_t>(min_len[f], pos.back() + 1);
+      for (size_t i = 0; i < pos.size(); ++i) PutVarint(&block_pos, i == 0 ? pos[0] : pos[i] - pos[i - 1]);
+    }
+    mask_all |= mask;
+    if (++n == kBlockSize) flush();
+  }
+  flush();
+  std::string out(1, '\x01');
+  PutVarint(&out, static_cast<uint32_t>(docs.size()));
+  PutVarint(&out, nblocks);
+  return out + directory + blocks;
+}
+
+// Every document of `docs` in order, with tfs, and positions when stored.
+void CheckDecodes(const PostingList& list, const std::vector<DocPostings>& docs) {
+  TermCursor c({&list});
+  for (const auto& d : docs) {
+    REQUIRE(c.doc() == d.docid);
+    for (int f = 0; f < kNumFields; ++f) {
+      CHECK(c.tf(f) == d.positions[f].size());
+      auto pos = c.positions(f);
+      if (list.has_positions) {
+        CHECK(std::vector<uint32_t>(pos.begin(), pos.end()) == d.positions[f]);
+      } else {
+        CHECK(pos.empty());
+      }
+    }
+    c.Next();
+  }
+  CHECK(c.doc() == kEndDoc);
+  CHECK(c.status().ok());
+}
+
+TEST_CASE("typical postings share a block's flags and take a few bits each", "[postings]") {
+  std::mt19937 rng(11);
+  auto docs = TypicalDocs(&rng, 0, 5000);
+  const std::string blob = Encode(docs);
+  auto list = PostingList::Parse(blob);
+  REQUIRE(list.ok());
+  CheckDecodes(*list, docs);
+  // Gaps below 8 take 3 bits, flags a few, positions below 256 8: under 2
+  // bytes a posting with the directory (format 1 took 4 or more).
+  INFO("bytes " << blob.size());
+  CHECK(blob.size() < docs.size() * 2);
+  // A block where every doc is title-only with tf 1 stores one flags byte.
+  std::vector<DocPostings> uniform;
+  for (uint32_t i = 1; i <= kBlockSize; ++i) {
+    DocPostings d{i, {}};
+    d.positions[kTitle].push_back(i % 5);
+    uniform.push_back(std::move(d));
+  }
+  auto u = PostingList::Parse(Encode(uniform));
+  REQUIRE(u.ok());
+  CheckDecodes(*u, uniform);
+  // n-1, first delta, gap bits, 127 one-bit gaps (16 bytes), a palette of
+  // one (count and value; no index bits), the title's position width, 128 x
+  // 3 bits of positions.
+  CHECK(u->bytes.size() - u->blocks[0].offset == 3 + 16 + 2 + 1 + 48);
+}
+
+TEST_CASE("a list without positions keeps tfs and concatenates only with its kind",
+          "[postings]") {
+  auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  auto docs = RandomDocs(&rng, 0, 1 + rng() % 600);
+  PostingListWriter w(/*with_positions=*/false);
+  for (const auto& d : docs) {
+    FieldTfs tfs{};
+    for (int f = 0; f < kNumFields; ++f) tfs[f] = static_cast<uint32_t>(d.positions[f].size());
+    w.AddDocFrequencies(d.docid, tfs, FieldLengths{});
+  }
+  auto list = PostingList::Parse(w.Finish());
+  REQUIRE(list.ok());
+  CHECK_FALSE(list->has_positions);
+  CheckDecodes(*list, docs);
+  auto with = PostingList::Parse(Encode(RandomDocs(&rng, docs.back().docid, 5)));
+  REQUIRE(with.ok());
+  auto mixed = ConcatPostingLists({&list.value(), &with.value()});
+  REQUIRE_FALSE(mixed.ok());
+  CHECK(mixed.status().code() == StatusCode::kCorruption);
+  CHECK(TermHasPositions("犬"));
+  CHECK_FALSE(TermHasPositions("\x01犬"));
+  CHECK_FALSE(TermHasPositions("\x02" "bacme"));
+}
+
+TEST_CASE("a format 1 list upgrades to the same documents, bounds and positions",
+          "[postings]") {
+  auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int round = 0; round < 20; ++round) {
+    auto docs = round % 2 ? RandomDocs(&rng, rng() % 1000, 1 + rng() % 700)
+                          : TypicalDocs(&rng, rng() % 1000, 1 + rng() % 700);
+    const std::string old = EncodeFormat1(docs);
+    CHECK(PostingList::Parse(old).status().code() == StatusCode::kCorruption);  // says format 1
+    for (bool keep : {true, false}) {
+      auto up = UpgradePostingList(old, keep);
+      REQUIRE(up.ok());
+      auto list = PostingList::Parse(*up);
+      REQUIRE(list.ok());
+      CHECK(list->has_positions == keep);
+      CHECK(list->ndocs == docs.size());
+      CheckDecodes(*list, docs);
+      // The directory is the writer's: same blocks, same bounds.
+      auto fresh = PostingList::Parse(Encode(docs));
+      REQUIRE(fresh.ok());
+      REQUIRE(fresh->blocks.size() == list->blocks.size());
+      for (size_t b = 0; b < list->blocks.size(); ++b) {
+        CHECK(list->blocks[b].last_docid == fresh->blocks[b].last_docid);
+        CHECK(list->blocks[b].max_tf == fresh->blocks[b].max_tf);
+        CHECK(list->blocks[b].min_len == fresh->blocks[b].min_len);
+      }
+      if (keep) CHECK(*up == fresh->bytes);
+    }
+    // A damaged format 1 list is an error, never a crash.
+    for (int trial = 0; trial < 50; ++trial) {
+      std::string bad = old;
+      if (trial % 2 == 0) {
+        bad.resize(1 + rng() % (bad.size() - 1));
+      } else {
+        bad[1 + rng() % (bad.size() - 1)] ^= char(1 << (rng() % 8));
+      }
+      auto up = UpgradePostingList(bad, true);
+      if (!up.ok()) CHECK(up.status().code() == StatusCode::kCorruption);
+    }
+  }
+}
+
+TEST_CASE("packed docid gaps that overflow their block are corruption", "[postings]") {
+  // One block of 3 docs: first docid 1, gaps 2^32-1 and 3 (32 bits wide):
+  // a 32-bit sum would wrap to docids 1, 0, 3, and 3 is the directory's
+  // last docid.
+  std::string block;
+  block.push_back(2);                  // ndocs-1
+  PutVarint(&block, 1);                // first docid
+  block.push_back(32);                 // gap width
+  block.append("\xff\xff\xff\xff\x03\x00\x00\x00", 8);
+  block.push_back(0x21);               // every doc: title, tf 1
+  block.push_back(0);                  // positions 0 bits wide
+  std::string list(1, static_cast<char>(kPostingsFormat));
+  list.push_back(1);  // positions stored
+  PutVarint(&list, 3);
+  PutVarint(&list, 1);
+  PutVarint(&list, 3);  // last docid
+  PutVarint(&list, static_cast<uint32_t>(block.size()));
+  list.push_back(1);   // title
+  PutVarint(&list, 1);
+  PutVarint(&list, 1);
+  auto parsed = PostingList::Parse(list + block);
+  REQUIRE(parsed.ok());
+  TermCursor c({&parsed.value()});
+  CHECK(c.doc() == kEndDoc);
+  CHECK(c.status().code() == StatusCode::kCorruption);
+}
+
 }  // namespace
 }  // namespace saiki::index
