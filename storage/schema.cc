@@ -175,6 +175,13 @@ Status PrepareSchema(Connection* conn, bool read_only) {
   // WAL lets readers go on while a writer imports; NORMAL sync is durable
   // across process crashes (a power loss may lose the last commits, never
   // corrupt the file): see README "Guarantees".
+  if (empty) {
+    // Before the first table and before WAL mode writes the header: pages freed by a merge (the segments' lists it
+    // joined) go back to the file system at its end (PRAGMA
+    // incremental_vacuum) instead of staying in the file as free pages, 4%
+    // of an index of 1M products. Older files keep their mode.
+    SAIKI_RETURN_IF_ERROR(conn->Exec("PRAGMA auto_vacuum=INCREMENTAL"));
+  }
   SAIKI_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL"));
   SAIKI_RETURN_IF_ERROR(conn->Exec("PRAGMA synchronous=NORMAL"));
   // Deleted rows (a forgotten user's logs) are overwritten, not left in
