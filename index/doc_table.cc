@@ -1,6 +1,8 @@
 // Docs blob codec and the in-memory document table. See doc_table.h.
 #include "index/doc_table.h"
 
+#include <unordered_map>
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -82,11 +84,44 @@ double SignatureSimilarity(const TitleSignature& a, const TitleSignature& b) {
   return static_cast<double>(equal) / kSignatureSlots;
 }
 
+namespace {
+
+// Brand hashes and category-path triples repeat across a segment's products
+// (a catalogue has far fewer brands and categories than products), so
+// format 2 stores each once and a product refers to it by index.
+struct CategoryHash {
+  size_t operator()(const std::array<uint32_t, kCategoryLevels>& c) const {
+    uint64_t h = 0;
+    for (uint32_t v : c) h = (h ^ v) * 0x100000001b3ull;
+    return static_cast<size_t>(h);
+  }
+};
+
+}  // namespace
+
 std::string EncodeDocs(const std::vector<DocInfo>& docs) {
+  std::unordered_map<uint32_t, uint32_t> brand_index;
+  std::unordered_map<std::array<uint32_t, kCategoryLevels>, uint32_t, CategoryHash> category_index;
+  std::vector<uint32_t> brands;
+  std::vector<const std::array<uint32_t, kCategoryLevels>*> categories;
+  for (const DocInfo& d : docs) {
+    if (brand_index.emplace(d.brand, static_cast<uint32_t>(brands.size())).second) {
+      brands.push_back(d.brand);
+    }
+    if (category_index.emplace(d.category, static_cast<uint32_t>(categories.size())).second) {
+      categories.push_back(&d.category);
+    }
+  }
   std::string out;
-  out.reserve(docs.size() * 56 + 8);
+  out.reserve(docs.size() * 40 + brands.size() * 4 + categories.size() * 12 + 16);
   out.push_back(static_cast<char>(kDocsFormat));
   PutVarint(&out, static_cast<uint32_t>(docs.size()));
+  PutVarint(&out, static_cast<uint32_t>(brands.size()));
+  for (uint32_t b : brands) PutU32(&out, b);
+  PutVarint(&out, static_cast<uint32_t>(categories.size()));
+  for (const auto* c : categories) {
+    for (uint32_t v : *c) PutU32(&out, v);
+  }
   uint32_t prev = 0;
   for (const DocInfo& d : docs) {
     PutVarint(&out, d.docid - prev);
@@ -94,8 +129,8 @@ std::string EncodeDocs(const std::vector<DocInfo>& docs) {
     for (int f = 0; f < kNumFields; ++f) PutVarint(&out, d.lengths[f]);
     PutF32(&out, d.price);
     PutU32(&out, d.id_hash);
-    PutU32(&out, d.brand);
-    for (uint32_t c : d.category) PutU32(&out, c);
+    PutVarint(&out, brand_index[d.brand]);
+    PutVarint(&out, category_index[d.category]);
     PutF32(&out, d.rating);
     PutVarint(&out, d.reviews);
     for (uint16_t s : d.signature) {
@@ -110,19 +145,38 @@ namespace {
 
 Status BadDocs(const std::string& what) { return Status::Corruption("docs table: " + what); }
 
-// DecodeDocs, and with `row` the checks of DecodeSegmentDocs.
+// DecodeDocs, and with `row` the checks of DecodeSegmentDocs. Reads format 1
+// (brand and category hashes in each document) and format 2.
 Status Decode(std::string_view blob, const SegmentDocsRow* row,
               const std::function<void(const DocInfo&)>& visit) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(blob.data());
   const uint8_t* end = p + blob.size();
   auto bad = [](const char* what) { return BadDocs(what); };
-  if (p >= end || *p != kDocsFormat) return bad("unknown format byte");
-  ++p;
+  if (p >= end || (*p != 1 && *p != kDocsFormat)) return bad("unknown format byte");
+  const bool shared_values = *p++ == 2;
   uint32_t n;
   if (!GetVarint(&p, end, &n)) return bad("truncated header");
   if (row != nullptr && n != row->ndocs) {
     return BadDocs("the blob holds " + std::to_string(n) + " documents, its segment row says " +
                    std::to_string(row->ndocs));
+  }
+  std::vector<uint32_t> brands;
+  std::vector<std::array<uint32_t, kCategoryLevels>> categories;
+  if (shared_values) {
+    // Sized by what the blob can hold, so a corrupt count cannot allocate more.
+    uint32_t nbrands, ncategories;
+    if (!GetVarint(&p, end, &nbrands) || nbrands > uint64_t(end - p) / 4) {
+      return bad("bad brand count");
+    }
+    brands.resize(nbrands);
+    for (uint32_t& b : brands) GetU32(&p, end, &b);
+    if (!GetVarint(&p, end, &ncategories) || ncategories > uint64_t(end - p) / (4 * kCategoryLevels)) {
+      return bad("bad category count");
+    }
+    categories.resize(ncategories);
+    for (auto& c : categories) {
+      for (uint32_t& v : c) GetU32(&p, end, &v);
+    }
   }
   uint32_t prev = 0;
   DocInfo d;
@@ -145,9 +199,21 @@ Status Decode(std::string_view blob, const SegmentDocsRow* row,
       if (!GetVarint(&p, end, &len)) return bad("truncated lengths");
       d.lengths[f] = static_cast<uint16_t>(std::min<uint32_t>(len, UINT16_MAX));
     }
-    bool ok = GetF32(&p, end, &d.price) && GetU32(&p, end, &d.id_hash) &&
-              GetU32(&p, end, &d.brand);
-    for (int c = 0; ok && c < kCategoryLevels; ++c) ok = GetU32(&p, end, &d.category[c]);
+    bool ok = GetF32(&p, end, &d.price) && GetU32(&p, end, &d.id_hash);
+    if (shared_values) {
+      uint32_t b, c;
+      ok = ok && GetVarint(&p, end, &b) && GetVarint(&p, end, &c);
+      if (ok && (b >= brands.size() || c >= categories.size())) {
+        return bad("brand or category index out of range");
+      }
+      if (ok) {
+        d.brand = brands[b];
+        d.category = categories[c];
+      }
+    } else {
+      ok = ok && GetU32(&p, end, &d.brand);
+      for (int c = 0; ok && c < kCategoryLevels; ++c) ok = GetU32(&p, end, &d.category[c]);
+    }
     ok = ok && GetF32(&p, end, &d.rating) && GetVarint(&p, end, &d.reviews);
     if (!ok || end - p < 2 * kSignatureSlots) return bad("truncated product values");
     for (int i = 0; i < kSignatureSlots; ++i, p += 2) {

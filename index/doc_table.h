@@ -8,12 +8,17 @@
 // review count, and a b-bit MinHash signature of the title's tokens (for the
 // text similarity of a product to what a user clicked).
 //
-// Segment docs blob (table `segments`, column `docs`), format 1:
-//   u8 format(=1) varint ndocs, then per doc: varint docid_delta (from the
-//   previous docid, the first from 0), kNumFields varint field lengths,
-//   f32 price, u32 product id hash, u32 brand hash, 3 x u32 category level hashes, f32 rating,
-//   varint review count, kSignatureSlots x u16 title signature. Fixed-width
-//   values are little-endian; floats are IEEE, NaN when unknown.
+// Segment docs blob (table `segments`, column `docs`), format 2:
+//   u8 format(=2) varint ndocs, varint nbrands, nbrands x u32 brand hash,
+//   varint ncategories, ncategories x (3 x u32 category level hashes), then
+//   per doc: varint docid_delta (from the previous docid, the first from 0),
+//   kNumFields varint field lengths, f32 price, u32 product id hash, varint
+//   brand index, varint category index, f32 rating, varint review count,
+//   kSignatureSlots x u16 title signature. Fixed-width values are
+//   little-endian; floats are IEEE, NaN when unknown. Format 1 (still read:
+//   segments written before it are decoded as they are, and re-encoded when
+//   merged) had no tables and each doc's u32 brand and 3 x u32 category
+//   hashes in place of the two indexes.
 #ifndef SAIKI_INDEX_DOC_TABLE_H_
 #define SAIKI_INDEX_DOC_TABLE_H_
 
@@ -29,7 +34,7 @@
 
 namespace saiki::index {
 
-inline constexpr uint8_t kDocsFormat = 1;
+inline constexpr uint8_t kDocsFormat = 2;
 // The largest docid a database may hold (docids count every product ever
 // inserted, re-imports included): the docs table keeps arrays indexed by
 // docid, so a corrupt blob must not make it allocate beyond this.
@@ -67,9 +72,9 @@ std::string EncodeDocs(const std::vector<DocInfo>& docs);  // docs sorted by doc
 // Calls `visit` for each document of the blob. kCorruption when malformed.
 Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&)>& visit);
 
-// The fewest bytes one document takes in a docs blob (one-byte varints).
-inline constexpr size_t kMinDocBytes = 1 + kNumFields + 4 + 4 + 4 + 4 * kCategoryLevels + 4 + 1 +
-                                       2 * kSignatureSlots;
+// The fewest bytes one document takes in a docs blob of either format
+// (format 2, one-byte varints).
+inline constexpr size_t kMinDocBytes = 1 + kNumFields + 4 + 4 + 1 + 1 + 4 + 1 + 2 * kSignatureSlots;
 
 // What a segment's row in table `segments` says about its docs blob.
 struct SegmentDocsRow {
