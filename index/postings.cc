@@ -3,6 +3,7 @@
 #include "index/postings.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace saiki::index {
 
@@ -63,28 +64,30 @@ void PackBits(const uint32_t* values, size_t count, uint32_t bits, std::string* 
 }
 
 // Reads `count` values of `bits` bits starting at bit `first_bit` of `p`.
-// Reads only the bytes holding those bits: the caller has checked they lie
-// within the blob.
-inline void UnpackBits(const uint8_t* p, uint64_t first_bit, uint32_t count, uint32_t bits,
-                       uint32_t* out) {
+// The caller has checked that those bits lie before `limit` (the end of the
+// blob). A value is one unaligned 8-byte load, shift and mask, with no
+// dependency on the value before it; only the last few values of a blob,
+// whose 8-byte load would pass `limit`, are assembled byte by byte.
+inline void UnpackBits(const uint8_t* p, const uint8_t* limit, uint64_t first_bit, uint32_t count,
+                       uint32_t bits, uint32_t* out) {
   if (bits == 0) {
     std::fill_n(out, count, 0u);
     return;
   }
-  if (count == 0) return;
-  p += first_bit >> 3;
-  const uint32_t skip = static_cast<uint32_t>(first_bit & 7);
-  uint64_t buf = uint64_t(*p++) >> skip;
-  uint32_t have = 8 - skip;
   const uint64_t mask = (uint64_t(1) << bits) - 1;
-  for (uint32_t i = 0; i < count; ++i) {
-    while (have < bits) {
-      buf |= uint64_t(*p++) << have;
-      have += 8;
-    }
-    out[i] = static_cast<uint32_t>(buf & mask);
-    buf >>= bits;
-    have -= bits;
+  const uint64_t avail = static_cast<uint64_t>(limit - p);
+  uint64_t bit = first_bit;
+  uint32_t i = 0;
+  for (; i < count && (bit >> 3) + 8 <= avail; ++i, bit += bits) {
+    uint64_t w;
+    std::memcpy(&w, p + (bit >> 3), 8);
+    out[i] = static_cast<uint32_t>((w >> (bit & 7)) & mask);
+  }
+  for (; i < count; ++i, bit += bits) {
+    const uint64_t last = (bit + bits - 1) >> 3;  // within the blob (checked by the caller)
+    uint64_t w = 0;
+    for (uint64_t k = bit >> 3; k <= last; ++k) w |= uint64_t(p[k]) << (8 * (k - (bit >> 3)));
+    out[i] = static_cast<uint32_t>((w >> (bit & 7)) & mask);
   }
 }
 
@@ -500,6 +503,7 @@ bool TermCursor::LoadBlock(size_t list, size_t block) {
   const BlockInfo& info = pl.blocks[block];
   const uint8_t* p = reinterpret_cast<const uint8_t*>(pl.bytes.data()) + info.offset;
   const uint8_t* end = p + info.bytes;
+  const uint8_t* blob_end = reinterpret_cast<const uint8_t*>(pl.bytes.data()) + pl.bytes.size();
   // Header: ndocs-1, first delta, gap width.
   uint32_t first_delta;
   if (end - p < 3) {
@@ -535,7 +539,7 @@ bool TermCursor::LoadBlock(size_t list, size_t block) {
     return false;
   }
   docids_[0] = prev_last + first_delta;
-  UnpackBits(p, 0, n - 1, gap_bits, docids_.data() + 1);
+  UnpackBits(p, blob_end, 0, n - 1, gap_bits, docids_.data() + 1);
   p += gap_bytes;
   uint64_t sum = docids_[0];
   bool zero_gap = false;
@@ -563,7 +567,7 @@ bool TermCursor::LoadBlock(size_t list, size_t block) {
     return false;
   }
   std::array<uint32_t, kBlockSize> index;
-  UnpackBits(p, 0, n, index_bits, index.data());
+  UnpackBits(p, blob_end, 0, n, index_bits, index.data());
   p += index_bytes;
   // Term frequencies: 1 in each field of the mask unless the doc lists them.
   std::array<uint32_t, kNumFields> field_total{};
@@ -581,7 +585,6 @@ bool TermCursor::LoadBlock(size_t list, size_t block) {
     }
     masks_[i] = mask;
     block_mask |= mask;
-    pos_first_[i] = field_total;
     tfs_[i] = {};
     if (flags & kAllTfOne) {
       for (uint32_t bits = mask; bits != 0; bits &= bits - 1) {
@@ -644,6 +647,8 @@ bool TermCursor::LoadBlock(size_t list, size_t block) {
   block_ndocs_ = n;
   pos_in_block_ = 0;
   decoded_for_.fill(kEndDoc);
+  pos_first_ready_ = false;
+  pos_limit_ = blob_end;
   doc_ = docids_[0];
   return true;
 }
@@ -702,12 +707,22 @@ void TermCursor::NextGeq(uint32_t target) {
 
 std::span<const uint32_t> TermCursor::positions(int f) {
   if (doc_ == kEndDoc || !has_positions_) return {};
+  if (!pos_first_ready_) {
+    // Where each doc's values start in each field: summed once per block,
+    // when a phrase first asks (most blocks are never asked).
+    std::array<uint32_t, kNumFields> total{};
+    for (uint32_t i = 0; i < block_ndocs_; ++i) {
+      pos_first_[i] = total;
+      for (int g = 0; g < kNumFields; ++g) total[g] += tfs_[i][g];
+    }
+    pos_first_ready_ = true;
+  }
   std::vector<uint32_t>& out = field_positions_[f];
   if (decoded_for_[f] != doc_) {
     const uint32_t tf = tfs_[pos_in_block_][f];
     out.resize(tf);
-    UnpackBits(pos_region_[f], uint64_t(pos_first_[pos_in_block_][f]) * pos_bits_[f], tf,
-               pos_bits_[f], out.data());
+    UnpackBits(pos_region_[f], pos_limit_, uint64_t(pos_first_[pos_in_block_][f]) * pos_bits_[f],
+               tf, pos_bits_[f], out.data());
     decoded_for_[f] = doc_;
   }
   return out;

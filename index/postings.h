@@ -210,11 +210,13 @@ class TermCursor {
   std::array<std::array<uint16_t, kNumFields>, kBlockSize> tfs_{};
   // Positions are decoded on demand, field by field, for the current doc:
   // field f's packed values start at pos_region_[f], pos_bits_[f] wide, and
-  // doc i's are from value pos_first_[i][f] on.
+  // doc i's are from value pos_first_[i][f] on (summed on first use).
   bool has_positions_ = true;
   std::array<const uint8_t*, kNumFields> pos_region_{};
   std::array<uint32_t, kNumFields> pos_bits_{};
   std::array<std::array<uint32_t, kNumFields>, kBlockSize> pos_first_{};
+  bool pos_first_ready_ = false;      // pos_first_ filled for this block
+  const uint8_t* pos_limit_ = nullptr;  // end of the block's list blob
   std::array<uint32_t, kNumFields> decoded_for_{};  // docid whose positions are in field_positions_
   std::array<std::vector<uint32_t>, kNumFields> field_positions_;
   Status status_;
