@@ -38,7 +38,7 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& path,
   db->clock_ = options.clock;
   db->cache_ = std::make_unique<PostingCache>(db->conn_.get());
   SAIKI_RETURN_IF_ERROR(db->UpgradePostingsFormat());
-  SAIKI_RETURN_IF_ERROR(db->Reload());
+  SAIKI_RETURN_IF_ERROR(db->Reload(kAllParts));
   return std::unique_ptr<Database>(std::move(db));
 }
 
@@ -47,8 +47,8 @@ Status DatabaseImpl::EnsureFresh() {
   SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
   int64_t version = row ? st->ColumnInt(0) : 0;
   st->Reset();
-  if (version == data_version_) return Status::Ok();
-  return Reload();
+  if (state_ && version == state_->data_version) return Status::Ok();
+  return Reload(0);
 }
 
 Result<uint32_t> DatabaseImpl::MaxAssignedDocid() {
@@ -62,19 +62,81 @@ Result<uint32_t> DatabaseImpl::MaxAssignedDocid() {
       std::clamp<int64_t>(max_assigned, 0, static_cast<int64_t>(index::kMaxDocid)));
 }
 
-Status DatabaseImpl::Reload() {
-  // One read transaction (or the caller's) so that the docs table,
-  // tombstones and settings are one consistent snapshot.
+Result<Generations> DatabaseImpl::ReadGenerations() {
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * st,
+      conn_->Prepare("SELECT key, value FROM meta WHERE key IN "
+                     "('gen_catalog', 'gen_config', 'gen_models')"));
+  Generations g;
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    std::string_view key = st->ColumnText(0);
+    int64_t v = st->ColumnInt(1);
+    if (key == "gen_catalog") g.catalog = v;
+    if (key == "gen_config") g.config = v;
+    if (key == "gen_models") g.models = v;
+  }
+  return g;
+}
+
+Status DatabaseImpl::BumpGenerations(unsigned parts) {
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * st,
+      conn_->Prepare("INSERT INTO meta(key, value) VALUES (?1, 1) "
+                     "ON CONFLICT(key) DO UPDATE SET value = value + 1"));
+  const std::pair<unsigned, const char*> keys[] = {
+      {kCatalogPart, "gen_catalog"}, {kConfigPart, "gen_config"}, {kModelsPart, "gen_models"}};
+  for (const auto& [part, key] : keys) {
+    if (!(parts & part)) continue;
+    st->Reset();
+    st->BindText(1, key);
+    SAIKI_RETURN_IF_ERROR(st->Run());
+  }
+  return Status::Ok();
+}
+
+Status DatabaseImpl::Reload(unsigned parts) {
+  // One read transaction (or the caller's) so that the parts read are one
+  // consistent snapshot.
   storage::ReadTransaction snapshot(conn_.get());
   SAIKI_RETURN_IF_ERROR(snapshot.Begin());
 
   SAIKI_ASSIGN_OR_RETURN(storage::Statement * dv, conn_->Prepare("PRAGMA data_version"));
   SAIKI_ASSIGN_OR_RETURN(bool row, dv->Step());
-  data_version_ = row ? dv->ColumnInt(0) : 0;
+  const int64_t data_version = row ? dv->ColumnInt(0) : 0;
   dv->Reset();
+  SAIKI_ASSIGN_OR_RETURN(Generations gens, ReadGenerations());
+  if (!state_) {
+    parts = kAllParts;
+  } else {
+    if (gens.catalog != state_->generations.catalog) parts |= kCatalogPart;
+    if (gens.config != state_->generations.config) parts |= kConfigPart;
+    if (gens.models != state_->generations.models) parts |= kModelsPart;
+  }
+  auto next = state_ ? std::make_shared<EngineState>(*state_) : std::make_shared<EngineState>();
+  if (parts & kCatalogPart) {
+    SAIKI_ASSIGN_OR_RETURN(next->catalog, LoadCatalogState());
+  }
+  if (parts & kConfigPart) {
+    SAIKI_ASSIGN_OR_RETURN(next->config, LoadConfigState());
+  }
+  // The position-bias prior depends on a setting.
+  if (parts & (kModelsPart | kConfigPart)) {
+    SAIKI_ASSIGN_OR_RETURN(next->models, LoadModelState(next->config->settings));
+  }
+  next->generations = gens;
+  next->data_version = data_version;
+  SAIKI_RETURN_IF_ERROR(snapshot.End());
+  // Posting lists cached from the old catalogue may be gone.
+  if (parts & kCatalogPart) cache_->Clear();
+  state_ = std::move(next);
+  return Status::Ok();
+}
 
-  docs_ = index::DocTable();
-  cache_->Clear();
+Result<std::shared_ptr<const CatalogState>> DatabaseImpl::LoadCatalogState() {
+  auto catalog = std::make_shared<CatalogState>();
+  index::DocTable& docs = catalog->docs;
   // The docs table is an array by docid, so the docids of the blobs are
   // checked before anything is sized by them: against each segment's row,
   // and the rows against the largest docid the products table ever handed
@@ -88,7 +150,7 @@ Status DatabaseImpl::Reload() {
   seq->Reset();
   if (max_last >= 1 && max_last <= max_docid) {
     try {
-      docs_.Reserve(static_cast<uint32_t>(max_last) + 1);
+      docs.Reserve(static_cast<uint32_t>(max_last) + 1);
     } catch (const std::bad_alloc&) {  // no exception may cross the API
       return Status::ResourceExhausted(conn_->path() + ": no memory for the docs table of " +
                                        std::to_string(max_last) + " docids");
@@ -103,21 +165,37 @@ Status DatabaseImpl::Reload() {
     int64_t seg = st->ColumnInt(0);
     index::SegmentDocsRow row{st->ColumnInt(1), st->ColumnInt(2), st->ColumnInt(3)};
     Status s = index::DecodeSegmentDocs(st->ColumnBlob(4), row, max_docid,
-                                        [this](const index::DocInfo& d) { docs_.Add(d); });
-    if (!s.ok()) return s.WithContext(conn_->path() + ": segment " + std::to_string(seg));
+                                        [&docs](const index::DocInfo& d) { docs.Add(d); });
+    if (!s.ok()) {
+      st->Reset();
+      return s.WithContext(conn_->path() + ": segment " + std::to_string(seg));
+    }
   }
   SAIKI_ASSIGN_OR_RETURN(storage::Statement * tomb,
                          conn_->Prepare("SELECT docid FROM tombstones"));
   for (;;) {
     SAIKI_ASSIGN_OR_RETURN(bool more, tomb->Step());
     if (!more) break;
-    docs_.Remove(static_cast<uint32_t>(tomb->ColumnInt(0)));
+    docs.Remove(static_cast<uint32_t>(tomb->ColumnInt(0)));
   }
-  SAIKI_RETURN_IF_ERROR(LoadSettings());
-  SAIKI_RETURN_IF_ERROR(LoadGlobalModel());
-  medians_ready_ = false;
+  return std::shared_ptr<const CatalogState>(std::move(catalog));
+}
 
-  synonyms_.clear();
+Result<std::shared_ptr<const ConfigState>> DatabaseImpl::LoadConfigState() {
+  auto config = std::make_shared<ConfigState>();
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
+                         conn_->Prepare("SELECT key, value FROM settings"));
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool more, st->Step());
+    if (!more) break;
+    std::string key(st->ColumnText(0));
+    Status s = ApplySetting(&config->settings, key, std::string(st->ColumnText(1)));
+    if (s.code() == StatusCode::kNotFound) continue;  // a key of a newer saiki: ignore
+    if (!s.ok()) {
+      st->Reset();
+      return s.WithContext(conn_->path() + ": stored settings");
+    }
+  }
   SAIKI_ASSIGN_OR_RETURN(storage::Statement * syn,
                          conn_->Prepare("SELECT term, grp FROM synonyms ORDER BY grp, term"));
   std::unordered_map<int64_t, std::vector<std::string>> groups;
@@ -127,48 +205,34 @@ Status DatabaseImpl::Reload() {
     groups[syn->ColumnInt(1)].emplace_back(syn->ColumnText(0));
   }
   for (auto& [grp, terms] : groups) {
-    for (const auto& t : terms) synonyms_[t] = terms;
+    for (const auto& t : terms) config->synonyms[t] = terms;
   }
-  return Status::Ok();
-}
-
-Status DatabaseImpl::LoadSettings() {
-  settings_ = EngineSettings();
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
-                         conn_->Prepare("SELECT key, value FROM settings"));
-  for (;;) {
-    SAIKI_ASSIGN_OR_RETURN(bool more, st->Step());
-    if (!more) break;
-    std::string key(st->ColumnText(0));
-    Status s = ApplySetting(&settings_, key, std::string(st->ColumnText(1)));
-    if (s.code() == StatusCode::kNotFound) continue;  // a key of a newer saiki: ignore
-    if (!s.ok()) return s.WithContext(conn_->path() + ": stored settings");
-  }
-  return Status::Ok();
+  return std::shared_ptr<const ConfigState>(std::move(config));
 }
 
 Result<std::string> DatabaseImpl::GetSetting(const std::string& key) {
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
-  return GetSettingValue(settings_, key);
+  return GetSettingValue(state_->settings(), key);
 }
 
 Status DatabaseImpl::SetSetting(const std::string& key, const std::string& value) {
   if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
   SAIKI_ASSIGN_OR_RETURN(std::string canonical, CanonicalSettingValue(key, value));
-  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   SAIKI_ASSIGN_OR_RETURN(
       storage::Statement * st,
       conn_->Prepare("INSERT INTO settings(key, value) VALUES (?1, ?2) "
                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
   st->BindText(1, key).BindText(2, canonical);
   SAIKI_RETURN_IF_ERROR(st->Run());
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(kConfigPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
-  return Reload();
+  return Reload(kConfigPart);
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> DatabaseImpl::ListSettings() {
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
-  return ListSettingValues(settings_);
+  return ListSettingValues(state_->settings());
 }
 
 Result<std::optional<Product>> DatabaseImpl::GetProduct(const std::string& id) {
@@ -200,7 +264,6 @@ Result<std::optional<Product>> DatabaseImpl::GetProduct(const std::string& id) {
 Result<Stats> DatabaseImpl::GetStats() {
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
   Stats s;
-  s.products = docs_.live_count();
   s.schema_version = storage::kSchemaVersion;
   auto count = [&](const char* sql) -> Result<int64_t> {
     SAIKI_ASSIGN_OR_RETURN(storage::Statement * st, conn_->Prepare(sql));
@@ -256,7 +319,7 @@ Result<uint64_t> DatabaseImpl::LoadSynonyms(const std::string& path) {
     if (!group.empty()) groups.push_back(std::move(group));
   }
   if (in.bad()) return Status::IoError(path + ": read failed");
-  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   SAIKI_RETURN_IF_ERROR(conn_->Exec("DELETE FROM synonyms"));
   SAIKI_ASSIGN_OR_RETURN(
       storage::Statement * ins,
@@ -269,8 +332,9 @@ Result<uint64_t> DatabaseImpl::LoadSynonyms(const std::string& path) {
       SAIKI_RETURN_IF_ERROR(ins->Run());
     }
   }
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(kConfigPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
-  SAIKI_RETURN_IF_ERROR(Reload());
+  SAIKI_RETURN_IF_ERROR(Reload(kConfigPart));
   return static_cast<uint64_t>(groups.size());
 }
 

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/engine_state.h"
 #include "engine/settings.h"
 #include "index/analyzer.h"
 #include "index/doc_table.h"
@@ -152,13 +153,22 @@ class DatabaseImpl final : public Database {
 
   double Now() const;
 
-  // State derived from the file.
-  Status EnsureFresh();  // reloads when another connection committed
-  Status Reload();
+  // The state (engine_state.h). EnsureFresh reloads the parts another
+  // connection changed; Reload(parts) reads `parts` (and whatever else
+  // another connection changed) from the file and installs them: called
+  // after this connection's own commit, never before.
+  Status EnsureFresh();
+  Status Reload(unsigned parts);
+  Result<Generations> ReadGenerations();
+  // Inside the caller's write transaction: marks `parts` changed, so that
+  // other connections reload them.
+  Status BumpGenerations(unsigned parts);
+  Result<std::shared_ptr<const CatalogState>> LoadCatalogState();
+  Result<std::shared_ptr<const ConfigState>> LoadConfigState();
+  Result<std::shared_ptr<const ModelState>> LoadModelState(const EngineSettings& settings);
   // The largest docid the products table ever handed out (sqlite_sequence),
   // capped at index::kMaxDocid: what stored docids are checked against.
   Result<uint32_t> MaxAssignedDocid();
-  Status LoadSettings();
 
   // index_writer.cc: all run inside the caller's transaction.
   Status WriteSegment(index::SegmentBuilder* builder);
@@ -171,17 +181,17 @@ class DatabaseImpl final : public Database {
   Result<int64_t> NextSegmentId();
 
   // search.cc
-  Result<index::CompiledQuery> Compile(const std::string& query, size_t k, bool explain,
-                                       bool title_phrase, std::string* notice,
-                                       CompiledRequest* req);
+  Result<index::CompiledQuery> Compile(const ConfigState& config, const std::string& query,
+                                       size_t k, bool explain, bool title_phrase,
+                                       std::string* notice, CompiledRequest* req);
 
   // learning.cc
-  Result<LearnerState> LoadLearner(const std::string& user);
+  Result<LearnerState> LoadLearner(const std::string& user, const EngineSettings& settings);
   Status SaveLearner(const LearnerState& state);
   Result<std::string> LoadModelParams(int64_t version, const char* expect_scope);
-  Status LoadGlobalModel();
-  Result<Eigen::VectorXd> PersonalWeights(int64_t version);  // 0: zeros
-  Result<std::vector<double>> LoadPropensities();
+  // The personal weights of `version` (0: zeros) at the global model's scale.
+  Result<Eigen::VectorXd> PersonalWeights(int64_t version, const Eigen::VectorXd& scale);
+  Result<std::vector<double>> LoadPropensities(const EngineSettings& settings);
   Status MaybeEstimatePropensities();  // inside the caller's transaction
   Result<std::vector<ranker::ClickRecord>> LoadUserClicks(const std::string& user);
   Result<double> QueryGate(const std::string& query_norm);
@@ -209,31 +219,23 @@ class DatabaseImpl final : public Database {
   Result<std::optional<ModelVersion>> GetVersion(int64_t version);
 
   // trees_model.cc: when `version` (the active global one) is a tree model,
-  // loads it into trees_ (unless it is already there) and returns the
-  // version of the linear global model under it, whose normalisation the
-  // personal part uses (its nearest linear ancestor; 0: the initial model);
-  // otherwise clears trees_ and returns `version`.
-  Result<int64_t> LoadGlobalTrees(int64_t version);
+  // sets *trees to it (reusing the current state's parsed model when it is
+  // the same version) and returns the version of the linear global model
+  // under it, whose normalisation the personal part uses (its nearest
+  // linear ancestor; 0: the initial model); otherwise resets *trees and
+  // returns `version`.
+  Result<int64_t> LoadGlobalTrees(int64_t version,
+                                  std::shared_ptr<const ranker::TreeEnsemble>* trees);
 
   std::unique_ptr<storage::Connection> conn_;
   std::unique_ptr<index::Analyzer> analyzer_;
   bool read_only_ = false;
-  int64_t data_version_ = -1;
-  index::DocTable docs_;
-  std::unique_ptr<PostingCache> cache_;
-  EngineSettings settings_;
   std::function<double()> clock_;
-  // The active global linear model (initial until something is learned).
-  ranker::GlobalLinearModel global_model_ = ranker::GlobalLinearModel::Initial();
-  int64_t global_version_ = 0;
-  // The active global tree model, when the active global version is one
-  // (kind "trees"); global_model_ is then the linear model under it.
-  std::shared_ptr<const ranker::TreeEnsemble> trees_;
-  int64_t trees_version_ = 0;
-  ranker::CategoryMedians medians_;  // computed on first re-rank after a reload
-  bool medians_ready_ = false;
+  // The current snapshot: replaced whole, never modified (engine_state.h).
+  std::shared_ptr<const EngineState> state_;
+  // Posting lists of the current catalogue (cleared when it is reloaded).
+  std::unique_ptr<PostingCache> cache_;
   ranker::FeatureMatrix features_scratch_;  // reused by every re-rank
-  std::unordered_map<std::string, std::vector<std::string>> synonyms_;  // term -> its group
 };
 
 }  // namespace saiki::engine

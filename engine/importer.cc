@@ -332,7 +332,7 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
   SAIKI_ASSIGN_OR_RETURN(ColumnMap map, MapHeader(record.fields, options.field_map, name));
 
   ImportReport report;
-  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   if (options.replace) {
     SAIKI_RETURN_IF_ERROR(conn_->Exec(
         "CREATE TEMP TABLE IF NOT EXISTS import_seen(id TEXT PRIMARY KEY) WITHOUT ROWID;"
@@ -516,23 +516,25 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
   }
   SAIKI_RETURN_IF_ERROR(WriteSegment(&builder));
   SAIKI_RETURN_IF_ERROR(MaybeMerge());
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(kCatalogPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   report.committed = true;
-  SAIKI_RETURN_IF_ERROR(Reload());
+  SAIKI_RETURN_IF_ERROR(Reload(kCatalogPart));
   return report;
 }
 
 Result<uint64_t> DatabaseImpl::DeleteProducts(const std::vector<std::string>& ids) {
   if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
-  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   uint64_t deleted = 0;
   for (const std::string& id : ids) {
     SAIKI_ASSIGN_OR_RETURN(bool existed, RemoveById(conn_.get(), id));
     deleted += existed;
   }
   SAIKI_RETURN_IF_ERROR(MaybeMerge());
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(kCatalogPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
-  SAIKI_RETURN_IF_ERROR(Reload());
+  SAIKI_RETURN_IF_ERROR(Reload(kCatalogPart));
   return deleted;
 }
 

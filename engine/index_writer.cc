@@ -233,7 +233,7 @@ Status DatabaseImpl::UpgradePostingsFormat() {
     return Status::NotSupported(conn_->path() + ": the index needs an upgrade (posting format " +
                                 std::to_string(format) + "), which a read-only open cannot do");
   }
-  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   SAIKI_ASSIGN_OR_RETURN(format, read_format());  // another process may have upgraded first
   if (format == index::kPostingsFormat) return Status::Ok();
   // Row ids first: updating rows of the table a statement is scanning could
@@ -274,14 +274,16 @@ Status DatabaseImpl::UpgradePostingsFormat() {
       conn_->Prepare("UPDATE meta SET value = ?1 WHERE key = 'postings_format'"));
   bump->Bind(1, static_cast<int64_t>(index::kPostingsFormat));
   SAIKI_RETURN_IF_ERROR(bump->Run());
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(kCatalogPart));
   return txn->Commit();
 }
 
 Status DatabaseImpl::Optimize() {
-  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   SAIKI_RETURN_IF_ERROR(MergeAllSegments());
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(kCatalogPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
-  return Reload();
+  return Reload(kCatalogPart);
 }
 
 }  // namespace saiki::engine

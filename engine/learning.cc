@@ -171,10 +171,11 @@ double DatabaseImpl::Now() const {
 
 // ------------------------------------------------------------ learner state
 
-Result<DatabaseImpl::LearnerState> DatabaseImpl::LoadLearner(const std::string& user) {
+Result<DatabaseImpl::LearnerState> DatabaseImpl::LoadLearner(const std::string& user,
+                                                             const EngineSettings& settings) {
   LearnerState s;
   s.user = user;
-  s.learning_rate = user.empty() ? settings_.learn.lr_global : settings_.learn.lr_user;
+  s.learning_rate = user.empty() ? settings.learn.lr_global : settings.learn.lr_user;
   SAIKI_ASSIGN_OR_RETURN(
       storage::Statement * st,
       conn_->Prepare("SELECT version, champion, learning_rate, interleave_left, wins_new, "
@@ -237,37 +238,39 @@ Result<std::string> DatabaseImpl::LoadModelParams(int64_t version, const char* e
   return params;
 }
 
-Status DatabaseImpl::LoadGlobalModel() {
-  SAIKI_ASSIGN_OR_RETURN(LearnerState g, LoadLearner(""));
-  global_version_ = g.version;
-  // A tree model (trees_model.cc) is loaded into trees_; the linear model
+Result<std::shared_ptr<const ModelState>> DatabaseImpl::LoadModelState(
+    const EngineSettings& settings) {
+  auto m = std::make_shared<ModelState>();
+  SAIKI_ASSIGN_OR_RETURN(LearnerState g, LoadLearner("", settings));
+  m->global_version = g.version;
+  // A tree model (trees_model.cc) is loaded into m->trees; the linear model
   // under it still normalises the personal part.
-  SAIKI_ASSIGN_OR_RETURN(int64_t linear_version, LoadGlobalTrees(g.version));
-  if (linear_version == 0) {
-    global_model_ = ranker::GlobalLinearModel::Initial();
-    return Status::Ok();
+  SAIKI_ASSIGN_OR_RETURN(m->linear_version, LoadGlobalTrees(g.version, &m->trees));
+  if (m->linear_version != 0) {
+    SAIKI_ASSIGN_OR_RETURN(std::string params, LoadModelParams(m->linear_version, "global"));
+    auto model = ranker::GlobalLinearModel::FromJson(params);
+    if (!model.ok()) {
+      return model.status().WithContext(conn_->path() + ": global model version " +
+                                        std::to_string(m->linear_version));
+    }
+    m->global = std::move(model).value();
   }
-  SAIKI_ASSIGN_OR_RETURN(std::string params, LoadModelParams(linear_version, "global"));
-  auto model = ranker::GlobalLinearModel::FromJson(params);
-  if (!model.ok()) {
-    return model.status().WithContext(conn_->path() + ": global model version " +
-                                      std::to_string(linear_version));
-  }
-  global_model_ = std::move(model).value();
-  return Status::Ok();
+  SAIKI_ASSIGN_OR_RETURN(m->propensities, LoadPropensities(settings));
+  return std::shared_ptr<const ModelState>(std::move(m));
 }
 
-Result<Eigen::VectorXd> DatabaseImpl::PersonalWeights(int64_t version) {
+Result<Eigen::VectorXd> DatabaseImpl::PersonalWeights(int64_t version,
+                                                      const Eigen::VectorXd& scale) {
   if (version == 0) return Eigen::VectorXd(Eigen::VectorXd::Zero(ranker::kNumFeatures));
   SAIKI_ASSIGN_OR_RETURN(std::string params, LoadModelParams(version, "user"));
   auto model = ranker::PersonalLinearModel::FromJson(params);
   if (!model.ok()) {
     return model.status().WithContext(conn_->path() + ": model version " + std::to_string(version));
   }
-  return model->DeltaFor(global_model_.scale);
+  return model->DeltaFor(scale);
 }
 
-Result<std::vector<double>> DatabaseImpl::LoadPropensities() {
+Result<std::vector<double>> DatabaseImpl::LoadPropensities(const EngineSettings& settings) {
   std::vector<double> p;
   SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
                          conn_->Prepare("SELECT position, value FROM propensities ORDER BY position"));
@@ -278,7 +281,7 @@ Result<std::vector<double>> DatabaseImpl::LoadPropensities() {
     if (!(v > 0 && v <= 1)) return Status::Corruption(conn_->path() + ": bad propensity");
     p.push_back(v);
   }
-  if (p.empty()) p = ranker::PowerLawPropensity(kMaxPositionsLogged, settings_.learn.propensity_eta);
+  if (p.empty()) p = ranker::PowerLawPropensity(kMaxPositionsLogged, settings.learn.propensity_eta);
   return p;
 }
 
@@ -313,14 +316,15 @@ Status DatabaseImpl::MaybeEstimatePropensities() {
       const float* x = imp.features.row(pos);
       uint32_t row_index = static_cast<uint32_t>(rows.size() / ranker::kNumFeatures);
       for (int f = 0; f < ranker::kNumFeatures; ++f) {
-        rows.push_back(static_cast<float>((x[f] - global_model_.mean[f]) / global_model_.scale[f]));
+        rows.push_back(static_cast<float>((x[f] - state_->models->global.mean[f]) /
+                                          state_->models->global.scale[f]));
       }
       obs.push_back({static_cast<uint32_t>(pos), row_index, imp.signal[pos] > 0});
     }
   }
   ranker::PropensityOptions opt;
   opt.max_positions = max_positions;
-  opt.prior_eta = settings_.learn.propensity_eta;
+  opt.prior_eta = state_->settings().learn.propensity_eta;
   ranker::PropensityFeatures features{rows, ranker::kNumFeatures};
   auto theta = obs.empty() ? Result<std::vector<double>>(Status::InvalidArgument("no impressions"))
                            : ranker::EstimatePositionBiasWithFeatures(obs, features, opt);
@@ -386,7 +390,7 @@ Result<double> DatabaseImpl::QueryGate(const std::string& query_norm) {
     counts.push_back(static_cast<double>(st->ColumnInt(1)));
   }
   ranker::ClickEntropy e = ranker::QueryClickEntropy(counts);
-  if (e.total_clicks < settings_.learn.gate_min_clicks) return 1.0;
+  if (e.total_clicks < state_->settings().learn.gate_min_clicks) return 1.0;
   // Full weight from ln(4) nats (clicks spread over four or more products
   // evenly); a single-product query keeps a quarter.
   return std::clamp(0.25 + 0.75 * e.nats / std::log(4.0), 0.25, 1.0);
@@ -406,7 +410,7 @@ Result<DatabaseImpl::SessionRef> DatabaseImpl::CurrentSession(const std::string&
     ref.last_at = st->ColumnDouble(1);
   }
   st->Reset();
-  if (ref.id != 0 && now - ref.last_at > settings_.learn.session_timeout_minutes * 60) {
+  if (ref.id != 0 && now - ref.last_at > state_->settings().learn.session_timeout_minutes * 60) {
     // Noticed at the user's next request: the idle session closes (and is
     // learned from) before the new one starts.
     SAIKI_ASSIGN_OR_RETURN(SessionReport report, CloseAndLearn(ref.id));
@@ -430,36 +434,35 @@ Status DatabaseImpl::Rerank(const CompiledRequest& req, index::SearchOutcome* ou
                             SearchResponse* response, std::vector<RankedHit>* ranked,
                             int64_t* champion) {
   *champion = -1;
-  const ranker::Ranker* rk = ranker::FindRanker(settings_.ranker);
+  const ranker::Ranker* rk = ranker::FindRanker(state_->settings().ranker);
   if (rk == nullptr) {
-    return Status::InvalidArgument("setting ranker: unknown ranker '" + settings_.ranker + "'");
+    return Status::InvalidArgument("setting ranker: unknown ranker '" + state_->settings().ranker + "'");
   }
   // `trees` with no tree model active (none imported, or rolled back to a
   // linear version) ranks with the linear model.
-  if (rk->name() == "trees" && !trees_) rk = ranker::FindRanker("linear");
+  const std::shared_ptr<const EngineState> state = state_;
+  const ModelState& models = *state->models;
+  if (rk->name() == "trees" && !models.trees) rk = ranker::FindRanker("linear");
   response->ranker = std::string(rk->name());
   const double now = Now();
   ranker::UserProfile profile;
   ranker::RankingContext ctx;
-  ctx.global = &global_model_;
-  ctx.trees = trees_.get();
+  ctx.global = &models.global;
+  ctx.trees = models.trees.get();
   LearnerState learner;
   if (!req.user.empty()) {
     SAIKI_ASSIGN_OR_RETURN(auto clicks, LoadUserClicks(req.user));
-    profile = ranker::UserProfile(clicks, now, settings_.learn.half_life_days * 86400.0);
-    SAIKI_ASSIGN_OR_RETURN(learner, LoadLearner(req.user));
-    SAIKI_ASSIGN_OR_RETURN(ctx.personal, PersonalWeights(learner.version));
+    profile = ranker::UserProfile(clicks, now, state_->settings().learn.half_life_days * 86400.0);
+    SAIKI_ASSIGN_OR_RETURN(learner, LoadLearner(req.user, state_->settings()));
+    SAIKI_ASSIGN_OR_RETURN(ctx.personal, PersonalWeights(learner.version, models.global.scale));
     SAIKI_ASSIGN_OR_RETURN(ctx.gate, QueryGate(req.query_norm));
     response->user_version = learner.version;
     response->gate = ctx.gate;
   }
-  response->global_version = global_version_;
-  if (!medians_ready_) {
-    medians_ = ranker::ComputeCategoryMedians(docs_);
-    medians_ready_ = true;
-  }
+  response->global_version = models.global_version;
   ranker::FeatureMatrix& x = features_scratch_;
-  ranker::ExtractFeatures(outcome->hits, req.num_clauses, docs_, medians_, profile, &x);
+  ranker::ExtractFeatures(outcome->hits, req.num_clauses, state->docs(),
+                          state->catalog->Medians(), profile, &x);
   std::vector<double> scores;
   rk->Score(x, ctx, &scores);
   std::vector<uint32_t> order(x.rows);
@@ -475,7 +478,8 @@ Status DatabaseImpl::Rerank(const CompiledRequest& req, index::SearchOutcome* ou
     // Team-draft interleaving of the new personal model (team 0) with the
     // champion it must beat (team 1) (Radlinski et al., CIKM 2008).
     ranker::RankingContext old_ctx = ctx;
-    SAIKI_ASSIGN_OR_RETURN(old_ctx.personal, PersonalWeights(learner.champion));
+    SAIKI_ASSIGN_OR_RETURN(old_ctx.personal,
+                           PersonalWeights(learner.champion, models.global.scale));
     std::vector<double> old_scores;
     rk->Score(x, old_ctx, &old_scores);
     std::vector<uint32_t> old_order = order;
@@ -527,7 +531,7 @@ Result<std::string> DatabaseImpl::LogImpression(const CompiledRequest& req,
   // that another process cannot close the session in between.
   SAIKI_ASSIGN_OR_RETURN(SessionRef idle_checked, CurrentSession(req.user, now, false));
   (void)idle_checked;
-  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   SAIKI_ASSIGN_OR_RETURN(SessionRef session, CurrentSession(req.user, now, true));
   std::vector<size_t> rows;
   for (const auto& r : ranked) rows.push_back(r.row);
@@ -585,7 +589,7 @@ Status DatabaseImpl::RecordClick(const std::string& query_id, const std::string&
   }
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
   const double now = Now();
-  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   SAIKI_ASSIGN_OR_RETURN(
       storage::Statement * imp,
       conn_->Prepare("SELECT i.user, i.session_id, s.closed_at FROM impressions i "
@@ -618,8 +622,8 @@ Status DatabaseImpl::RecordClick(const std::string& query_id, const std::string&
   SAIKI_ASSIGN_OR_RETURN(bool exists, doc->Step());
   if (exists) {
     uint32_t docid = static_cast<uint32_t>(doc->ColumnInt(0));
-    if (docs_.live(docid)) {
-      const index::DocInfo& d = docs_.info(docid);
+    if (state_->docs().live(docid)) {
+      const index::DocInfo& d = state_->docs().info(docid);
       snap.brand = d.brand;
       snap.category = d.category;
       snap.price = d.price;
@@ -676,7 +680,7 @@ Result<std::optional<SessionReport>> DatabaseImpl::EndSession(const std::string&
 Result<std::vector<SessionReport>> DatabaseImpl::SweepSessions() {
   if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
-  double cutoff = Now() - settings_.learn.session_timeout_minutes * 60;
+  double cutoff = Now() - state_->settings().learn.session_timeout_minutes * 60;
   SAIKI_ASSIGN_OR_RETURN(
       storage::Statement * st,
       conn_->Prepare("SELECT session_id FROM sessions WHERE closed_at IS NULL AND last_at < ?1 "
@@ -825,7 +829,7 @@ std::string Fixed(double v) {
 }  // namespace
 
 Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
-  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   // Re-read under the write lock: another process may have closed it.
   SAIKI_ASSIGN_OR_RETURN(
       storage::Statement * sst,
@@ -842,7 +846,10 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
     report.global_outcome = report.user_outcome = "no update: session already closed";
     return report;
   }
-  SAIKI_RETURN_IF_ERROR(LoadGlobalModel());  // the freshest, under the lock
+  SAIKI_RETURN_IF_ERROR(EnsureFresh());  // the freshest models, under the lock
+  ranker::GlobalLinearModel global_model = state_->models->global;
+  int64_t global_version = state_->models->global_version;
+  const std::shared_ptr<const ranker::TreeEnsemble> trees = state_->models->trees;
 
   std::vector<ranker::LoggedImpression> session;
   std::vector<LoggedMeta> meta;
@@ -853,7 +860,7 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
     for (uint8_t s : imp.signal) report.clicks += s > 0;
   }
 
-  SAIKI_ASSIGN_OR_RETURN(LearnerState user_learner, LoadLearner(report.user));
+  SAIKI_ASSIGN_OR_RETURN(LearnerState user_learner, LoadLearner(report.user, state_->settings()));
   user_learner.user = report.user;
 
   // 1. Interleaving verdict on what this session's clicks said about the
@@ -888,7 +895,7 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
       report.interleaving = "rolled back to version " + std::to_string(user_learner.champion);
       user_learner.version = user_learner.champion;
       user_learner.learning_rate =
-          AdaptRate(user_learner.learning_rate, false, settings_.learn.lr_user);
+          AdaptRate(user_learner.learning_rate, false, state_->settings().learn.lr_user);
       user_learner.interleave_left = 0;
     } else if (d.verdict == ranker::InterleavingVerdict::kAWins ||
                user_learner.interleave_left <= 0) {
@@ -911,17 +918,18 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
     close->Bind(1, session_id).BindDouble(2, Now()).BindText(3, outcome);
     SAIKI_RETURN_IF_ERROR(close->Run());
     SAIKI_RETURN_IF_ERROR(SaveLearner(user_learner));
+    SAIKI_RETURN_IF_ERROR(BumpGenerations(kModelsPart));
     SAIKI_RETURN_IF_ERROR(txn->Commit());
-    report.global_version = global_version_;
+    report.global_version = global_version;
     report.user_version = user_learner.version;
-    SAIKI_RETURN_IF_ERROR(Reload());
+    SAIKI_RETURN_IF_ERROR(Reload(kModelsPart));
     return report;
   };
 
   SAIKI_RETURN_IF_ERROR(MaybeEstimatePropensities());
-  SAIKI_ASSIGN_OR_RETURN(std::vector<double> propensity, LoadPropensities());
+  SAIKI_ASSIGN_OR_RETURN(std::vector<double> propensity, LoadPropensities(state_->settings()));
   std::vector<ranker::Preference> prefs =
-      ranker::DerivePreferences(session, propensity, settings_.learn.ips_clip);
+      ranker::DerivePreferences(session, propensity, state_->settings().learn.ips_clip);
   report.pairs = prefs.size();
   if (prefs.empty()) {
     report.global_outcome = report.user_outcome =
@@ -932,8 +940,8 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
   // 2. The global model: normalisation follows the logged features, then a
   //    few steps on this session's pairs, guarded by replay on the recent
   //    sessions of all users.
-  SAIKI_ASSIGN_OR_RETURN(LearnerState global_learner, LoadLearner(""));
-  ranker::GlobalLinearModel candidate = global_model_;
+  SAIKI_ASSIGN_OR_RETURN(LearnerState global_learner, LoadLearner("", state_->settings()));
+  ranker::GlobalLinearModel candidate = global_model;
   for (const auto& m : meta) {
     candidate.ObserveMoments(m.candidates, m.candidate_mean.data(), m.candidate_m2.data());
   }
@@ -941,38 +949,38 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
   for (const auto& imp : session) z.push_back(ranker::Normalize(imp.features, candidate));
   ranker::UpdateOptions gopt;
   gopt.learning_rate = global_learner.learning_rate;
-  gopt.l2 = settings_.learn.l2_global;
-  gopt.steps = settings_.learn.steps;
+  gopt.l2 = state_->settings().learn.l2_global;
+  gopt.steps = state_->settings().learn.steps;
   const Eigen::VectorXd zero = Eigen::VectorXd::Zero(ranker::kNumFeatures);
   auto gupdate = ranker::PairwiseUpdate(z, session, prefs, zero, candidate.weights, false, gopt);
 
   std::vector<ranker::LoggedImpression> recent;
   std::vector<LoggedMeta> recent_meta;
-  if (!trees_) SAIKI_RETURN_IF_ERROR(LoadSessionImpressions(
+  if (!trees) SAIKI_RETURN_IF_ERROR(LoadSessionImpressions(
       "i.session_id IN (SELECT session_id FROM sessions WHERE closed_at IS NOT NULL AND "
       "session_id <> ?1 ORDER BY session_id DESC LIMIT " +
           std::to_string(kGlobalGuardSessions) + ")",
       session_id, 5000, &recent, &recent_meta));
   std::vector<ranker::Matrix> zr;
   for (const auto& imp : recent) zr.push_back(ranker::Normalize(imp.features, candidate));
-  if (trees_) {
+  if (trees) {
     // The global model is an imported tree ensemble, trained offline: the
-    // session learner does not overwrite it (trees_model.cc).
+    // session learner does not overwrite it (treesmodel.cc).
     report.global_outcome = "no update: the global model is tree model version " +
-                            std::to_string(global_version_) + ", trained offline";
+                            std::to_string(global_version) + ", trained offline";
   } else if (!gupdate.ok()) {
     report.global_outcome = "rejected: " + gupdate.status().message();
-    SAIKI_RETURN_IF_ERROR(InsertModel("global", "", global_version_, session_id,
-                                      global_model_.ToJson(), 0, 0, 0, 0, "rejected",
+    SAIKI_RETURN_IF_ERROR(InsertModel("global", "", global_version, session_id,
+                                      global_model.ToJson(), 0, 0, 0, 0, "rejected",
                                       gupdate.status().message())
                               .status());
     global_learner.learning_rate =
-        AdaptRate(global_learner.learning_rate, false, settings_.learn.lr_global);
+        AdaptRate(global_learner.learning_rate, false, state_->settings().learn.lr_global);
   } else {
     double before = ranker::ReplayMetric(zr, recent, propensity, candidate.weights, zero,
-                                         settings_.learn.ips_clip);
+                                         state_->settings().learn.ips_clip);
     double after = ranker::ReplayMetric(zr, recent, propensity, gupdate->theta, zero,
-                                        settings_.learn.ips_clip);
+                                        state_->settings().learn.ips_clip);
     ranker::GlobalLinearModel updated = candidate;
     updated.weights = gupdate->theta;
     bool accept = GuardAccepts(before, after);
@@ -980,21 +988,21 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
                                            Fixed(after) + " over " +
                                            std::to_string(recent.size()) + " impressions";
     SAIKI_ASSIGN_OR_RETURN(
-        int64_t v, InsertModel("global", "", global_version_, session_id, updated.ToJson(),
+        int64_t v, InsertModel("global", "", global_version, session_id, updated.ToJson(),
                                gupdate->loss_before, gupdate->loss_after, before, after,
                                accept ? "active" : "rejected", reason));
     if (accept) {
-      SAIKI_RETURN_IF_ERROR(SetModelStatus(global_version_, "accepted", ""));
+      SAIKI_RETURN_IF_ERROR(SetModelStatus(global_version, "accepted", ""));
       global_learner.version = v;
       global_learner.champion = v;
-      global_model_ = updated;
-      global_version_ = v;
+      global_model = updated;
+      global_version = v;
       report.global_outcome = "accepted";
     } else {
       report.global_outcome = "rejected: " + reason;
     }
     global_learner.learning_rate =
-        AdaptRate(global_learner.learning_rate, accept, settings_.learn.lr_global);
+        AdaptRate(global_learner.learning_rate, accept, state_->settings().learn.lr_global);
   }
   SAIKI_RETURN_IF_ERROR(SaveLearner(global_learner));
 
@@ -1004,8 +1012,8 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
   //    session's few clicks say little about a user's taste, and a fit to
   //    them alone swings with every session), warm-started from the current
   //    weights, and guarded by replay on the user's own recent sessions.
-  for (auto& m : z) m = ranker::Normalize(session[&m - &z[0]].features, global_model_);
-  SAIKI_ASSIGN_OR_RETURN(Eigen::VectorXd delta, PersonalWeights(user_learner.version));
+  for (auto& m : z) m = ranker::Normalize(session[&m - &z[0]].features, global_model);
+  SAIKI_ASSIGN_OR_RETURN(Eigen::VectorXd delta, PersonalWeights(user_learner.version, global_model.scale));
   const std::string user_sessions =
       "i.session_id IN (SELECT session_id FROM sessions WHERE user = (SELECT user FROM sessions "
       "WHERE session_id = ?1) AND closed_at IS NOT NULL AND session_id <> ?1 "
@@ -1013,23 +1021,23 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
   std::vector<ranker::LoggedImpression> mine;
   std::vector<LoggedMeta> mine_meta;
   SAIKI_RETURN_IF_ERROR(LoadSessionImpressions(
-      user_sessions + std::to_string(settings_.learn.guard_sessions) + ")", session_id, 5000, &mine,
+      user_sessions + std::to_string(state_->settings().learn.guard_sessions) + ")", session_id, 5000, &mine,
       &mine_meta));
   std::vector<ranker::LoggedImpression> window = session;
   std::vector<ranker::Matrix> zw = z;
-  if (settings_.learn.user_window > 1) {
+  if (state_->settings().learn.user_window > 1) {
     std::vector<ranker::LoggedImpression> earlier;
     std::vector<LoggedMeta> earlier_meta;
     SAIKI_RETURN_IF_ERROR(LoadSessionImpressions(
-        user_sessions + std::to_string(settings_.learn.user_window - 1) + ")", session_id, 5000,
+        user_sessions + std::to_string(state_->settings().learn.user_window - 1) + ")", session_id, 5000,
         &earlier, &earlier_meta));
     for (auto& imp : earlier) {
-      zw.push_back(ranker::Normalize(imp.features, global_model_));
+      zw.push_back(ranker::Normalize(imp.features, global_model));
       window.push_back(std::move(imp));
     }
   }
   std::vector<ranker::Preference> window_prefs =
-      ranker::DerivePreferences(window, propensity, settings_.learn.ips_clip);
+      ranker::DerivePreferences(window, propensity, state_->settings().learn.ips_clip);
   double evidence = 0;
   for (const auto& p : window_prefs) evidence += p.weight;
   ranker::UpdateOptions uopt;
@@ -1039,16 +1047,16 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
   // of one or two clicks it is up to kEvidencePairs times more (a prior
   // worth kEvidencePairs pairs, in the per-pair-averaged loss), so that a
   // new user's first click barely moves their ranking.
-  uopt.l2 = settings_.learn.l2_user * std::max(1.0, kEvidencePairs / std::max(evidence, 1.0));
-  uopt.steps = settings_.learn.steps;
+  uopt.l2 = state_->settings().learn.l2_user * std::max(1.0, kEvidencePairs / std::max(evidence, 1.0));
+  uopt.steps = state_->settings().learn.steps;
   // The global part the personal weights sit on: the linear weights, or the
   // tree score as a fixed extra column (ranker/trees.h).
-  Eigen::VectorXd base = global_model_.weights, delta0 = delta;
+  Eigen::VectorXd base = global_model.weights, delta0 = delta;
   std::vector<ranker::Matrix> zm;
-  for (const auto& imp : mine) zm.push_back(ranker::Normalize(imp.features, global_model_));
-  if (trees_) {
-    ranker::AppendTreeOffsetColumn(*trees_, window, &zw);
-    ranker::AppendTreeOffsetColumn(*trees_, mine, &zm);
+  for (const auto& imp : mine) zm.push_back(ranker::Normalize(imp.features, global_model));
+  if (trees) {
+    ranker::AppendTreeOffsetColumn(*trees, window, &zw);
+    ranker::AppendTreeOffsetColumn(*trees, mine, &zm);
     base = ranker::TreeOffsetBase();
     delta0 = ranker::WithTreeOffsetColumn(delta);
   }
@@ -1057,25 +1065,25 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
   int64_t parent = user_learner.version;
   if (!uupdate.ok()) {
     report.user_outcome = "rejected: " + uupdate.status().message();
-    ranker::PersonalLinearModel keep{delta, global_model_.scale};
+    ranker::PersonalLinearModel keep{delta, global_model.scale};
     SAIKI_RETURN_IF_ERROR(InsertModel("user", report.user, parent, session_id, keep.ToJson(), 0,
                                       0, 0, 0, "rejected", uupdate.status().message())
                               .status());
     user_learner.learning_rate =
-        AdaptRate(user_learner.learning_rate, false, settings_.learn.lr_user);
+        AdaptRate(user_learner.learning_rate, false, state_->settings().learn.lr_user);
   } else {
     report.loss_before = uupdate->loss_before;
     report.loss_after = uupdate->loss_after;
     double before = ranker::ReplayMetric(zm, mine, propensity, base, delta0,
-                                         settings_.learn.ips_clip);
+                                         state_->settings().learn.ips_clip);
     double after = ranker::ReplayMetric(
         zm, mine, propensity, base,
-        trees_ ? ranker::WithTreeOffsetColumn(uupdate->theta) : uupdate->theta,
-        settings_.learn.ips_clip);
+        trees ? ranker::WithTreeOffsetColumn(uupdate->theta) : uupdate->theta,
+        state_->settings().learn.ips_clip);
     bool accept = GuardAccepts(before, after);
     std::string reason = accept ? "" : "replay IPS-RR on the user's last sessions would fall from " +
                                            Fixed(before) + " to " + Fixed(after);
-    ranker::PersonalLinearModel updated{uupdate->theta, global_model_.scale};
+    ranker::PersonalLinearModel updated{uupdate->theta, global_model.scale};
     SAIKI_ASSIGN_OR_RETURN(
         int64_t v, InsertModel("user", report.user, parent, session_id, updated.ToJson(),
                                uupdate->loss_before, uupdate->loss_after, before, after,
@@ -1086,7 +1094,7 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
         // Start an interleaving test of the new model against the one it
         // replaces (0 = the global model alone).
         user_learner.champion = parent;
-        user_learner.interleave_left = settings_.learn.interleave_sessions;
+        user_learner.interleave_left = state_->settings().learn.interleave_sessions;
         user_learner.wins_new = user_learner.wins_old = user_learner.ties = 0;
       }
       user_learner.version = v;
@@ -1096,7 +1104,7 @@ Result<SessionReport> DatabaseImpl::CloseAndLearn(int64_t session_id) {
       report.user_outcome = "rejected: " + reason;
     }
     user_learner.learning_rate =
-        AdaptRate(user_learner.learning_rate, accept, settings_.learn.lr_user);
+        AdaptRate(user_learner.learning_rate, accept, state_->settings().learn.lr_user);
   }
   return finish("global " + report.global_outcome + "; user " + report.user_outcome);
 }
@@ -1145,9 +1153,10 @@ Result<std::optional<ModelVersion>> DatabaseImpl::GetVersion(int64_t version) {
 Result<ModelInfo> DatabaseImpl::GetModel(const std::string& user) {
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
   ModelInfo info;
-  SAIKI_ASSIGN_OR_RETURN(LearnerState g, LoadLearner(""));
+  SAIKI_ASSIGN_OR_RETURN(LearnerState g, LoadLearner("", state_->settings()));
   info.global_learning_rate = g.learning_rate;
-  SAIKI_ASSIGN_OR_RETURN(auto gv, GetVersion(global_version_));
+  const ModelState& models = *state_->models;
+  SAIKI_ASSIGN_OR_RETURN(auto gv, GetVersion(models.global_version));
   if (gv) {
     info.global = *gv;
   } else {
@@ -1158,7 +1167,7 @@ Result<ModelInfo> DatabaseImpl::GetModel(const std::string& user) {
   }
   Eigen::VectorXd personal = Eigen::VectorXd::Zero(ranker::kNumFeatures);
   if (!user.empty()) {
-    SAIKI_ASSIGN_OR_RETURN(LearnerState u, LoadLearner(user));
+    SAIKI_ASSIGN_OR_RETURN(LearnerState u, LoadLearner(user, state_->settings()));
     info.user_learning_rate = u.learning_rate;
     info.champion_version = u.champion;
     info.interleave_sessions_left = u.interleave_left;
@@ -1166,13 +1175,13 @@ Result<ModelInfo> DatabaseImpl::GetModel(const std::string& user) {
     info.wins_old = u.wins_old;
     info.ties = u.ties;
     SAIKI_ASSIGN_OR_RETURN(info.personal, GetVersion(u.version));
-    SAIKI_ASSIGN_OR_RETURN(personal, PersonalWeights(u.version));
+    SAIKI_ASSIGN_OR_RETURN(personal, PersonalWeights(u.version, models.global.scale));
   }
   for (int i = 0; i < ranker::kNumFeatures; ++i) {
-    info.weights.push_back({ranker::kFeatureNames[i], global_model_.weights[i], personal[i],
-                            global_model_.mean[i], global_model_.scale[i]});
+    info.weights.push_back({ranker::kFeatureNames[i], models.global.weights[i], personal[i],
+                            models.global.mean[i], models.global.scale[i]});
   }
-  SAIKI_ASSIGN_OR_RETURN(info.propensities, LoadPropensities());
+  SAIKI_ASSIGN_OR_RETURN(info.propensities, LoadPropensities(state_->settings()));
   info.propensities.resize(std::min<size_t>(info.propensities.size(), 10));
   return info;
 }
@@ -1196,7 +1205,7 @@ Result<std::vector<ModelVersion>> DatabaseImpl::ModelHistory(const std::string& 
 Status DatabaseImpl::RollbackModel(int64_t version) {
   if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
-  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   SAIKI_ASSIGN_OR_RETURN(auto v, GetVersion(version));
   if (!v) return Status::NotFound("no model version " + std::to_string(version));
   if (v->status == "rejected") {
@@ -1205,7 +1214,7 @@ Status DatabaseImpl::RollbackModel(int64_t version) {
                                    "); roll back to an accepted version");
   }
   std::string user = v->scope == "global" ? "" : v->user;
-  SAIKI_ASSIGN_OR_RETURN(LearnerState s, LoadLearner(user));
+  SAIKI_ASSIGN_OR_RETURN(LearnerState s, LoadLearner(user, state_->settings()));
   s.user = user;
   if (s.version != version) {
     SAIKI_RETURN_IF_ERROR(SetModelStatus(s.version, "rolled_back",
@@ -1218,14 +1227,15 @@ Status DatabaseImpl::RollbackModel(int64_t version) {
   s.interleave_left = 0;
   s.wins_new = s.wins_old = s.ties = 0;
   SAIKI_RETURN_IF_ERROR(SaveLearner(s));
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(kModelsPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
-  return Reload();
+  return Reload(kModelsPart);
 }
 
 Result<uint64_t> DatabaseImpl::ForgetUser(const std::string& user) {
   if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
   if (user.empty()) return Status::InvalidArgument("give a user to forget");
-  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   uint64_t deleted = 0;
   const char* statements[] = {
       "DELETE FROM impression_items WHERE query_id IN "
@@ -1242,11 +1252,12 @@ Result<uint64_t> DatabaseImpl::ForgetUser(const std::string& user) {
     SAIKI_RETURN_IF_ERROR(st->Run());
     deleted += static_cast<uint64_t>(conn_->Changes());
   }
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(kModelsPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   // Old copies of the deleted pages can remain in the WAL until it is
   // checkpointed: truncate it now (best effort: a reader may hold it).
   (void)conn_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  SAIKI_RETURN_IF_ERROR(Reload());
+  SAIKI_RETURN_IF_ERROR(Reload(kModelsPart));
   return deleted;
 }
 

@@ -18,7 +18,8 @@ index::Phrase ToPhrase(const index::TermPlan& plan) {
 
 }  // namespace
 
-Result<index::CompiledQuery> DatabaseImpl::Compile(const std::string& query, size_t k,
+Result<index::CompiledQuery> DatabaseImpl::Compile(const ConfigState& config,
+                                                   const std::string& query, size_t k,
                                                    bool explain, bool title_phrase,
                                                    std::string* notice, CompiledRequest* req) {
   if (query.size() > QueryLimits().max_query_bytes) {
@@ -54,8 +55,8 @@ Result<index::CompiledQuery> DatabaseImpl::Compile(const std::string& query, siz
     clause.alternatives.push_back(ToPhrase(plan));
     if (bonus) bonus->insert(bonus->end(), plan.bonus.begin(), plan.bonus.end());
     if (with_synonyms && !part.phrase) {
-      auto it = synonyms_.find(part.text);
-      if (it != synonyms_.end()) {
+      auto it = config.synonyms.find(part.text);
+      if (it != config.synonyms.end()) {
         for (const std::string& alt : it->second) {
           if (alt == part.text) continue;
           index::TermPlan alt_plan = analyzer_->AnalyzeQueryTerm(alt);
@@ -139,6 +140,8 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
   storage::ReadTransaction snapshot(conn_.get());
   SAIKI_RETURN_IF_ERROR(snapshot.Begin());
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
+  const std::shared_ptr<const EngineState> state = state_;
+  const EngineSettings& settings = state->settings();
   cache_->Trim();
   SearchResponse response;
   CompiledRequest req;
@@ -147,16 +150,16 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
   req.offset = static_cast<size_t>(request.offset);
   req.explain = request.explain;
   // Re-ranking needs the top candidates with their per-field scores.
-  const bool rerank = !request.user.empty() || settings_.ranker != "bm25";
+  const bool rerank = !request.user.empty() || settings.ranker != "bm25";
   const size_t wanted = req.offset + req.k;
   const size_t candidates =
-      rerank ? std::max(wanted, static_cast<size_t>(settings_.candidates)) : wanted;
+      rerank ? std::max(wanted, static_cast<size_t>(settings.candidates)) : wanted;
   SAIKI_ASSIGN_OR_RETURN(index::CompiledQuery cq,
-                         Compile(request.query, candidates, request.explain || rerank, rerank,
+                         Compile(*state->config, request.query, candidates, request.explain || rerank, rerank,
                                  &response.notice, &req));
   index::SearchOutcome outcome;
   if (!cq.required.empty() || !cq.filters.empty()) {
-    SAIKI_ASSIGN_OR_RETURN(outcome, index::Search(cq, cache_.get(), docs_, settings_.bm25));
+    SAIKI_ASSIGN_OR_RETURN(outcome, index::Search(cq, cache_.get(), state->docs(), settings.bm25));
   }
   response.total = outcome.total;
   response.partial = outcome.partial;

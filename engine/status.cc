@@ -1,6 +1,9 @@
 // Status names and formatting (the one place a code becomes words).
 #include "saiki/status.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace saiki {
 
 const char* StatusCodeName(StatusCode code) {
@@ -23,4 +26,13 @@ std::string Status::ToString() const {
   return std::string(StatusCodeName(code_)) + ": " + message_;
 }
 
+namespace internal {
+
+void DieOnBadResultAccess(const Status& status) {
+  std::fprintf(stderr, "saiki: Result::value() on an error: %s\n", status.ToString().c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace internal
 }  // namespace saiki

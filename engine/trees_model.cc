@@ -41,8 +41,8 @@ Result<int64_t> DatabaseImpl::ImportModel(const std::string& path) {
   if (!model.ok()) return model.status().WithContext(path);
 
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
-  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::Transaction::Begin(conn_.get()));
-  SAIKI_ASSIGN_OR_RETURN(LearnerState global, LoadLearner(""));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
+  SAIKI_ASSIGN_OR_RETURN(LearnerState global, LoadLearner("", state_->settings()));
   global.user = "";
   std::string name =
       path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
@@ -72,15 +72,14 @@ Result<int64_t> DatabaseImpl::ImportModel(const std::string& path) {
       conn_->Prepare("INSERT INTO settings(key, value) VALUES ('ranker', 'trees') "
                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
   SAIKI_RETURN_IF_ERROR(setting->Run());
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(kModelsPart | kConfigPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
-  // The parsed model is kept: Reload finds it already loaded.
-  trees_ = std::make_shared<const ranker::TreeEnsemble>(std::move(model).value());
-  trees_version_ = version;
-  SAIKI_RETURN_IF_ERROR(Reload());
+  SAIKI_RETURN_IF_ERROR(Reload(kModelsPart | kConfigPart));
   return version;
 }
 
-Result<int64_t> DatabaseImpl::LoadGlobalTrees(int64_t version) {
+Result<int64_t> DatabaseImpl::LoadGlobalTrees(
+    int64_t version, std::shared_ptr<const ranker::TreeEnsemble>* trees) {
   SAIKI_ASSIGN_OR_RETURN(
       storage::Statement * st,
       conn_->Prepare("SELECT kind, parent, scope FROM models WHERE version = ?1"));
@@ -101,27 +100,26 @@ Result<int64_t> DatabaseImpl::LoadGlobalTrees(int64_t version) {
   };
   std::string kind;
   int64_t parent = 0;
-  if (version == 0) {
-    trees_.reset();
-    trees_version_ = 0;
-    return int64_t{0};
-  }
+  trees->reset();
+  if (version == 0) return int64_t{0};
   SAIKI_ASSIGN_OR_RETURN(bool found, lookup(version, &kind, &parent));
   if (!found || kind != "trees") {
     // Not a tree model (a missing version is reported by the linear loader).
-    trees_.reset();
-    trees_version_ = 0;
     return version;
   }
-  if (!trees_ || trees_version_ != version) {
+  // The parsed model of the current state is reused when it is this version
+  // (parsing a large ensemble is the slow part).
+  if (state_ && state_->models && state_->models->trees &&
+      state_->models->global_version == version) {
+    *trees = state_->models->trees;
+  } else {
     SAIKI_ASSIGN_OR_RETURN(std::string params, LoadModelParams(version, "global"));
     auto model = ranker::TreeEnsemble::FromXgboostJson(params);
     if (!model.ok()) {
       return model.status().WithContext(conn_->path() + ": global model version " +
                                         std::to_string(version));
     }
-    trees_ = std::make_shared<const ranker::TreeEnsemble>(std::move(model).value());
-    trees_version_ = version;
+    *trees = std::make_shared<const ranker::TreeEnsemble>(std::move(model).value());
   }
   // The linear model under the trees: the nearest linear ancestor. Parents
   // are older versions, so the walk ends; the bound guards a corrupt file.

@@ -189,7 +189,7 @@ Status PrepareSchema(Connection* conn, bool read_only) {
   SAIKI_RETURN_IF_ERROR(conn->Exec("PRAGMA secure_delete=ON"));
   if (version == kSchemaVersion) return Status::Ok();
 
-  SAIKI_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(conn));
+  SAIKI_ASSIGN_OR_RETURN(auto txn, WriteTransaction::Begin(conn));
   // Re-read under the write lock: another process may have migrated first.
   SAIKI_ASSIGN_OR_RETURN(version, PragmaInt(conn, "PRAGMA user_version"));
   for (int64_t v = version; v < kSchemaVersion; ++v) {

@@ -204,16 +204,21 @@ Status ReadTransaction::End() {
 }
 int Connection::Changes() const { return sqlite3_changes(db_); }
 
-Result<std::unique_ptr<Transaction>> Transaction::Begin(Connection* conn) {
+Result<std::unique_ptr<WriteTransaction>> WriteTransaction::Begin(Connection* conn) {
+  if (conn->InTransaction()) {
+    return Status::Internal(conn->path() +
+                            ": a write transaction was begun inside another transaction "
+                            "(only a top-level call may begin one)");
+  }
   SAIKI_RETURN_IF_ERROR(conn->Exec("BEGIN IMMEDIATE"));
-  return std::unique_ptr<Transaction>(new Transaction(conn));
+  return std::unique_ptr<WriteTransaction>(new WriteTransaction(conn));
 }
 
-Transaction::~Transaction() {
-  if (!done_) (void)conn_->Exec("ROLLBACK");
+WriteTransaction::~WriteTransaction() {
+  if (!done_ && conn_->InTransaction()) (void)conn_->Exec("ROLLBACK");
 }
 
-Status Transaction::Commit() {
+Status WriteTransaction::Commit() {
   Status s = conn_->Exec("COMMIT");
   if (s.ok()) done_ = true;
   return s;

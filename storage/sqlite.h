@@ -101,18 +101,47 @@ class Connection {
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 
-// BEGIN IMMEDIATE on construction (taking the write lock up front, so a busy
-// database fails at the start, not halfway), ROLLBACK on destruction unless
-// Commit() succeeded.
-class Transaction {
+class WriteTransaction;
+
+// Proof that a write transaction is open on a connection. Only a
+// WriteTransaction makes one, and only a top-level call of the public API
+// begins a WriteTransaction; everything below it that writes (the stores'
+// writing methods) takes the token by const reference. So an inner function
+// cannot write outside a transaction, and cannot open one of its own inside
+// another: the shape that once gave "cannot start a transaction within a
+// transaction" cannot be written. Valid while its transaction is.
+class WriteToken {
  public:
-  static Result<std::unique_ptr<Transaction>> Begin(Connection* conn);
-  ~Transaction();
+  WriteToken(const WriteToken&) = delete;
+  WriteToken& operator=(const WriteToken&) = delete;
+  Connection* conn() const { return conn_; }
+
+ private:
+  friend class WriteTransaction;
+  explicit WriteToken(Connection* conn) : conn_(conn) {}
+  Connection* conn_;
+};
+
+// BEGIN IMMEDIATE on Begin (taking the write lock up front, so a busy
+// database fails at the start, not halfway), ROLLBACK on destruction unless
+// Commit() succeeded. Begin on a connection already inside a transaction is
+// a bug in saiki and fails with kInternal, naming it.
+class WriteTransaction {
+ public:
+  static Result<std::unique_ptr<WriteTransaction>> Begin(Connection* conn);
+  ~WriteTransaction();
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+
+  const WriteToken& token() const { return token_; }
+  // COMMIT. On failure the transaction is rolled back (by the destructor)
+  // and nothing it wrote is in the file.
   Status Commit();
 
  private:
-  explicit Transaction(Connection* conn) : conn_(conn) {}
+  explicit WriteTransaction(Connection* conn) : conn_(conn), token_(conn) {}
   Connection* conn_;
+  WriteToken token_;
   bool done_ = false;
 };
 

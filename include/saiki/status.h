@@ -62,7 +62,16 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-// Either a T or a non-OK Status. Accessing value() of an error is a bug.
+namespace internal {
+// Prints "saiki: Result::value() on an error: <status>" to stderr and aborts.
+// Reaching it is a bug in the caller (a Result read without checking ok()):
+// the failure is loud and defined in every build, never a read of garbage.
+[[noreturn]] void DieOnBadResultAccess(const Status& status);
+}  // namespace internal
+
+// Either a T or a non-OK Status. value() (and * and ->) of an error is a bug
+// in the caller: it aborts the process with the status on stderr
+// (internal::DieOnBadResultAccess), in release builds as in debug builds.
 template <typename T>
 class [[nodiscard]] Result {
  public:
@@ -74,9 +83,18 @@ class [[nodiscard]] Result {
 
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
-  T& value() & { assert(ok()); return *value_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  T& value() & {
+    if (!ok()) internal::DieOnBadResultAccess(status_);
+    return *value_;
+  }
+  const T& value() const& {
+    if (!ok()) internal::DieOnBadResultAccess(status_);
+    return *value_;
+  }
+  T&& value() && {
+    if (!ok()) internal::DieOnBadResultAccess(status_);
+    return std::move(*value_);
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }

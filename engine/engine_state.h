@@ -1,0 +1,94 @@
+// The engine's in-memory state: what a call reads from memory rather than
+// from the file (the docs table, settings, synonyms, the active global
+// model), as an immutable snapshot of three parts.
+//
+// Contract: a part is built whole, aside, from one read of the file, and
+// installed by replacing the pointer; nothing changes a part in place. A
+// write installs the parts it changed only after its transaction committed,
+// by reading them back, so the handle never serves (or logs) a model
+// version, setting or product the file does not hold, even when the commit
+// fails.
+//
+// Each part has a generation counter in table `meta` (gen_catalog,
+// gen_config, gen_models), bumped in the transaction of every write that
+// changes it. When another connection commits (PRAGMA data_version moves),
+// only the parts whose generation moved are reloaded: a click or a session
+// logged by another process does not reload the docs table.
+#ifndef SAIKI_ENGINE_ENGINE_STATE_H_
+#define SAIKI_ENGINE_ENGINE_STATE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/settings.h"
+#include "index/doc_table.h"
+#include "ranker/features.h"
+#include "ranker/linear_model.h"
+#include "ranker/trees.h"
+
+namespace saiki::engine {
+
+// The parts of the state, as bits (a write names the parts it changed).
+enum StatePart : unsigned {
+  kCatalogPart = 1,  // products' docs table (segments, tombstones)
+  kConfigPart = 2,   // settings and synonyms
+  kModelsPart = 4,   // the active global model, position-bias estimates
+  kAllParts = 7,
+};
+
+struct CatalogState {
+  index::DocTable docs;
+  // Median price per leaf category, computed on first use (a cold CLI
+  // search without re-ranking never needs it). Logically part of the
+  // immutable snapshot: derived from `docs` only.
+  const ranker::CategoryMedians& Medians() const {
+    if (!medians_) medians_ = ranker::ComputeCategoryMedians(docs);
+    return *medians_;
+  }
+
+ private:
+  mutable std::optional<ranker::CategoryMedians> medians_;
+};
+
+struct ConfigState {
+  EngineSettings settings;
+  // Normalized term -> every term of its synonym group.
+  std::unordered_map<std::string, std::vector<std::string>> synonyms;
+};
+
+struct ModelState {
+  // The active global version (0: the factory model, BM25F order).
+  int64_t global_version = 0;
+  // The linear global model: the active version, or, when that is a tree
+  // model, its nearest linear ancestor (whose normalisation the personal
+  // part uses).
+  ranker::GlobalLinearModel global = ranker::GlobalLinearModel::Initial();
+  int64_t linear_version = 0;
+  // The active tree model when the active global version is one.
+  std::shared_ptr<const ranker::TreeEnsemble> trees;
+  // Examination probability by position (the prior until estimated).
+  std::vector<double> propensities;
+};
+
+struct Generations {
+  int64_t catalog = 0, config = 0, models = 0;
+};
+
+struct EngineState {
+  std::shared_ptr<const CatalogState> catalog;
+  std::shared_ptr<const ConfigState> config;
+  std::shared_ptr<const ModelState> models;
+  Generations generations;
+  int64_t data_version = -1;
+
+  const index::DocTable& docs() const { return catalog->docs; }
+  const EngineSettings& settings() const { return config->settings; }
+};
+
+}  // namespace saiki::engine
+
+#endif  // SAIKI_ENGINE_ENGINE_STATE_H_
