@@ -42,6 +42,8 @@ int DisplayWidth(std::string_view s, size_t* cut_at = nullptr, int max_width = -
 // Pads or truncates (with …) to exactly `width` columns.
 std::string Fit(std::string_view s, int width);
 std::string Price(const std::optional<double>& p);
+// The pooled evidence of a global candidate or a checked import, as JSON.
+Json EvidenceJson(const PooledEvidence& e);
 
 // Global options, shared by every command.
 struct Globals {

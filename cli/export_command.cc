@@ -72,27 +72,45 @@ void AddModelImportCommand(CLI::App& app, Globals& g, int& rc) {
   auto* cmd = model->add_subcommand(
       "import",
       "load an XGBoost JSON model (Booster.save_model(\"m.json\"), rank:pairwise or rank:ndcg,\n"
-      "trained on export-features) as the active global model; sets ranker to trees");
+      "trained on export-features); it becomes the active global model (and the ranker\n"
+      "trees) only when the off-policy check on the logged sessions says it beats the\n"
+      "active model, or with --force; otherwise it is stored as rejected (exit 3)");
   static std::string file;
+  static bool force = false;
   cmd->add_option("FILE", file, "the model file")->required();
+  cmd->add_flag("--force", force, "make it active without the check (recorded as forced)");
   cmd->callback([&] {
     auto db = OpenDb(g, false);
     if (!db.ok()) {
       rc = Fail(db.status());
       return;
     }
-    auto v = (*db)->ImportModel(file);
-    if (!v.ok()) {
-      rc = Fail(v.status());
+    saiki::ModelImportOptions options;
+    options.force = force;
+    auto r = (*db)->ImportModel(file, options);
+    if (!r.ok()) {
+      rc = Fail(r.status());
       return;
     }
     Json j;
-    j["version"] = *v;
+    j["version"] = r->version;
     j["kind"] = "trees";
-    j["ranker"] = "trees";
+    j["status"] = saiki::ModelStatusName(r->status);
+    j["forced"] = r->forced;
+    j["reason"] = r->reason;
+    if (r->evidence) j["evidence"] = EvidenceJson(*r->evidence);
     std::cout << Dump(j) << "\n";
-    std::cerr << "saiki: " << file << " is global model version " << *v
-              << "; the ranker is now trees\n";
+    if (r->status == saiki::ModelStatus::kActive) {
+      std::cerr << "saiki: " << file << " is global model version " << r->version
+                << (r->forced ? " (forced)" : "") << "; the ranker is now trees\n";
+    } else if (r->status == saiki::ModelStatus::kShadow) {
+      std::cerr << "saiki: " << file << " is shadow model version " << r->version
+                << " (learn.mode shadow): not served\n";
+    } else {
+      std::cerr << "saiki: " << file << " is stored as model version " << r->version
+                << " but rejected: " << r->reason << "\n";
+      rc = kExitBadInput;
+    }
   });
 }
 

@@ -28,19 +28,33 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
   auto* session = app.add_subcommand("session", "end sessions (learning happens then)");
   session->require_subcommand(1);
   static auto print_report = [](const saiki::SessionReport& r) {
+    auto update = [](const saiki::UpdateReport& u) {
+      Json j;
+      j["outcome"] = saiki::UpdateOutcomeName(u.outcome);
+      if (!u.reason.empty()) j["reason"] = u.reason;
+      if (u.version) j["version"] = u.version;
+      return j;
+    };
     Json j;
     j["session_id"] = r.session_id;
     j["user"] = r.user;
     j["impressions"] = r.impressions;
     j["clicks"] = r.clicks;
     j["pairs"] = r.pairs;
-    j["global"] = r.global_outcome;
-    j["personal"] = r.user_outcome;
+    j["pooled"] = r.pooled;
+    if (!r.not_pooled_reason.empty()) j["not_pooled_reason"] = r.not_pooled_reason;
+    j["personal"] = update(r.personal);
+    j["global"] = update(r.global);
+    if (r.global_evidence) j["global"]["evidence"] = EvidenceJson(*r.global_evidence);
     j["global_version"] = r.global_version;
     j["user_version"] = r.user_version;
     j["loss_before"] = r.loss_before;
     j["loss_after"] = r.loss_after;
-    j["interleaving"] = r.interleaving;
+    std::string interleaving = saiki::InterleavingOutcomeName(r.interleaving);
+    if (r.interleaving == saiki::InterleavingOutcome::kRolledBack) {
+      interleaving += " to version " + std::to_string(r.rolled_back_to);
+    }
+    j["interleaving"] = interleaving;
     std::cout << Dump(j) << "\n";
   };
   auto* session_end = session->add_subcommand("end", "close USER's session and learn from it");
@@ -79,18 +93,25 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
   static auto version_json = [](const saiki::ModelVersion& v) {
     Json j;
     j["version"] = v.version;
-    j["scope"] = v.scope;
+    j["scope"] = saiki::ModelScopeName(v.scope);
     if (!v.user.empty()) j["user"] = v.user;
-    j["kind"] = v.kind;
+    j["kind"] = saiki::ModelKindName(v.kind);
     j["parent"] = v.parent;
     j["session_id"] = v.session_id;
     j["created_at"] = v.created_at;
-    j["loss_before"] = v.loss_before;
-    j["loss_after"] = v.loss_after;
-    j["replay_before"] = v.metric_before;
-    j["replay_after"] = v.metric_after;
-    j["status"] = v.status;
+    if (v.scope == saiki::ModelScope::kUser) {
+      j["loss_before"] = v.loss_before;
+      j["loss_after"] = v.loss_after;
+      j["replay_before"] = v.metric_before;
+      j["replay_after"] = v.metric_after;
+    } else if (v.evidence) {
+      j["estimate_active"] = v.metric_before;
+      j["estimate_candidate"] = v.metric_after;
+    }
+    j["status"] = saiki::ModelStatusName(v.status);
+    if (v.forced) j["forced"] = true;
     if (!v.reason.empty()) j["reason"] = v.reason;
+    if (v.evidence) j["evidence"] = EvidenceJson(*v.evidence);
     return j;
   };
   auto* model_show = model->add_subcommand("show", "the active models and their weights");
@@ -105,8 +126,13 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
       return;
     }
     Json j;
+    j["learn_mode"] = m->learn_mode;
     j["global"] = version_json(m->global);
     j["global_learning_rate"] = m->global_learning_rate;
+    j["pooled_evidence"] = {{"sessions", m->pending_sessions},
+                            {"users", m->pending_users},
+                            {"needed_sessions", m->needed_sessions},
+                            {"needed_users", m->needed_users}};
     if (!model_user.empty()) {
       j["user"] = model_user;
       j["personal"] = m->personal ? version_json(*m->personal) : Json(nullptr);
@@ -141,14 +167,32 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
     }
     for (const auto& v : *h) std::cout << Dump(version_json(v)) << "\n";
   });
-  auto* model_rollback = model->add_subcommand("rollback", "make an earlier version active");
+  auto* model_rollback = model->add_subcommand(
+      "rollback",
+      "make an earlier version active; --to 0 is the factory model (BM25F order), or with\n"
+      "--user the user's personal part removed");
   static int64_t rollback_to = 0;
-  model_rollback->add_option("--to", rollback_to, "the version")->required();
+  static std::string rollback_user;
+  model_rollback->add_option("--to", rollback_to, "the version (0: factory)")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+  model_rollback->add_option("--user", rollback_user, "roll back this user's personal model");
   model_rollback->callback([&] {
     auto db = OpenOrFail(g, false, rc);
     if (!db) return;
-    saiki::Status s = db->RollbackModel(rollback_to);
-    if (!s.ok()) rc = Fail(s);
+    saiki::Status s = db->RollbackModel(rollback_to, rollback_user);
+    if (!s.ok()) {
+      rc = Fail(s);
+      return;
+    }
+    std::cerr << "saiki: "
+              << (rollback_user.empty() ? std::string("global model")
+                                        : "user '" + rollback_user + "''s personal model")
+              << " rolled back to "
+              << (rollback_to == 0 ? std::string(rollback_user.empty() ? "the factory model"
+                                                                        : "none (global only)")
+                                   : "version " + std::to_string(rollback_to))
+              << "\n";
   });
 
   // user
@@ -160,12 +204,15 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
   forget->callback([&] {
     auto db = OpenOrFail(g, false, rc);
     if (!db) return;
-    auto n = db->ForgetUser(forget_user);
-    if (!n.ok()) {
-      rc = Fail(n.status());
+    auto r = db->ForgetUser(forget_user);
+    if (!r.ok()) {
+      rc = Fail(r.status());
       return;
     }
-    std::cerr << "saiki: forgot user '" << forget_user << "' (" << *n << " rows deleted)\n";
+    std::cerr << "saiki: forgot user '" << forget_user << "' (" << r->rows_deleted
+              << " rows deleted; " << r->entries_replayed << " later learning events replayed, "
+              << r->versions_rederived << " model versions re-derived without them)\n";
+    for (const auto& note : r->notes) std::cerr << "saiki: note: " << note << "\n";
   });
 
 }

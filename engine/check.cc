@@ -173,29 +173,20 @@ Result<CheckReport> DatabaseImpl::Check() {
 
   // 5. Models and learners.
   {
-    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
-                           conn_->Prepare("SELECT version, scope, kind, params FROM models"));
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      ++report.model_versions;
-      std::string scope(st->ColumnText(1)), kind(st->ColumnText(2));
-      if (kind != "linear") continue;  // other kinds validate on import
-      std::string params(st->ColumnText(3));
-      Status s = scope == "global" ? ranker::GlobalLinearModel::FromJson(params).status()
-                                   : ranker::PersonalLinearModel::FromJson(params).status();
-      if (!s.ok()) problem("model version " + std::to_string(st->ColumnInt(0)) + ": " + s.message());
-    }
-    SAIKI_ASSIGN_OR_RETURN(
-        storage::Statement * ls,
-        conn_->Prepare("SELECT l.user, l.version FROM learners l WHERE l.version <> 0 AND "
-                       "NOT EXISTS (SELECT 1 FROM models m WHERE m.version = l.version)"));
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool row, ls->Step());
-      if (!row) break;
-      std::string user(ls->ColumnText(0));
+    SAIKI_RETURN_IF_ERROR(models_->ForEachVersion(
+        [&](int64_t version, std::string_view scope, std::string_view kind,
+            std::string_view params) {
+          ++report.model_versions;
+          if (kind != "linear") return;  // other kinds validate on import
+          const std::string text(params);
+          Status s = scope == "global" ? ranker::GlobalLinearModel::FromJson(text).status()
+                                       : ranker::PersonalLinearModel::FromJson(text).status();
+          if (!s.ok()) problem("model version " + std::to_string(version) + ": " + s.message());
+        }));
+    SAIKI_ASSIGN_OR_RETURN(auto missing, models_->LearnersWithMissingVersions());
+    for (const auto& [user, version] : missing) {
       problem("learner '" + (user.empty() ? std::string("global") : user) +
-              "': active version " + std::to_string(ls->ColumnInt(1)) + " does not exist");
+              "': active version " + std::to_string(version) + " does not exist");
     }
   }
   report.ok = report.problem_count == 0;

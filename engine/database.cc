@@ -37,6 +37,8 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& path,
   db->read_only_ = options.read_only;
   db->clock_ = options.clock;
   db->cache_ = std::make_unique<PostingCache>(db->conn_.get());
+  db->logs_ = std::make_unique<storage::LogStore>(db->conn_.get());
+  db->models_ = std::make_unique<storage::ModelStore>(db->conn_.get());
   SAIKI_RETURN_IF_ERROR(db->UpgradePostingsFormat());
   SAIKI_RETURN_IF_ERROR(db->Reload(kAllParts));
   return std::unique_ptr<Database>(std::move(db));
@@ -60,6 +62,26 @@ Result<uint32_t> DatabaseImpl::MaxAssignedDocid() {
   seq->Reset();
   return static_cast<uint32_t>(
       std::clamp<int64_t>(max_assigned, 0, static_cast<int64_t>(index::kMaxDocid)));
+}
+
+Result<std::optional<uint32_t>> DatabaseImpl::DocidOf(const std::string& product_id) {
+  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
+                         conn_->Prepare("SELECT docid FROM products WHERE id = ?1"));
+  st->BindText(1, product_id);
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return std::optional<uint32_t>();
+  const int64_t docid = st->ColumnInt(0);
+  st->Reset();
+  return std::optional<uint32_t>(static_cast<uint32_t>(docid));
+}
+
+Status DatabaseImpl::SetRankerSetting(const storage::WriteToken& t, const std::string& ranker) {
+  SAIKI_ASSIGN_OR_RETURN(
+      storage::Statement * st,
+      t.conn()->Prepare("INSERT INTO settings(key, value) VALUES ('ranker', ?1) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  st->BindText(1, ranker);
+  return st->Run();
 }
 
 Result<Generations> DatabaseImpl::ReadGenerations() {

@@ -29,9 +29,12 @@
 #include "index/segment_builder.h"
 #include "ranker/features.h"
 #include "ranker/learner.h"
+#include "ranker/learning_plan.h"
 #include "ranker/linear_model.h"
 #include "ranker/trees.h"
 #include "saiki/saiki.h"
+#include "storage/log_store.h"
+#include "storage/model_store.h"
 #include "storage/sqlite.h"
 
 namespace saiki::engine {
@@ -105,10 +108,11 @@ class DatabaseImpl final : public Database {
   Result<std::vector<SessionReport>> SweepSessions() override;
   Result<ModelInfo> GetModel(const std::string& user) override;
   Result<std::vector<ModelVersion>> ModelHistory(const std::string& user) override;
-  Status RollbackModel(int64_t version) override;
-  Result<uint64_t> ForgetUser(const std::string& user) override;
+  Status RollbackModel(int64_t version, const std::string& user) override;
+  Result<ForgetReport> ForgetUser(const std::string& user) override;
   Result<uint64_t> ExportFeatures(std::ostream& out, std::ostream* names_out) override;
-  Result<int64_t> ImportModel(const std::string& path) override;
+  Result<ModelImportReport> ImportModel(const std::string& path,
+                                        const ModelImportOptions& options) override;
 
  private:
   DatabaseImpl() = default;
@@ -128,29 +132,6 @@ class DatabaseImpl final : public Database {
     uint8_t team = 0;
     std::vector<FeatureScore> features;
   };
-  // A learner's row of the `learners` table ('' is the global model).
-  struct LearnerState {
-    std::string user;
-    bool exists = false;
-    int64_t version = 0;   // active model version, 0 = none (global: initial)
-    int64_t champion = 0;  // interleaving baseline
-    double learning_rate = 0;
-    int interleave_left = 0;
-    int wins_new = 0, wins_old = 0, ties = 0;
-  };
-  struct SessionRef {
-    int64_t id = 0;
-    double last_at = 0;
-  };
-  struct LoggedMeta {
-    int64_t query_id = 0;
-    int64_t champion = -1;       // -1: not interleaved
-    std::vector<uint8_t> teams;  // when interleaved
-    // Feature statistics over all the impression's candidates.
-    double candidates = 0;
-    std::vector<double> candidate_mean, candidate_m2;
-  };
-
   double Now() const;
 
   // The state (engine_state.h). EnsureFresh reloads the parts another
@@ -165,7 +146,17 @@ class DatabaseImpl final : public Database {
   Status BumpGenerations(unsigned parts);
   Result<std::shared_ptr<const CatalogState>> LoadCatalogState();
   Result<std::shared_ptr<const ConfigState>> LoadConfigState();
-  Result<std::shared_ptr<const ModelState>> LoadModelState(const EngineSettings& settings);
+  // The learned models as of journal position `before_seq` (exclusive;
+  // INT64_MAX: now): the global learner's active version (and its trees),
+  // the position-bias estimate (or the prior).
+  Result<std::shared_ptr<const ModelState>> LoadModelState(const EngineSettings& settings,
+                                                          int64_t before_seq = INT64_MAX);
+  // Sets m's global model (and trees) to `version` (0: the factory model).
+  Status LoadGlobalVersion(int64_t version, ModelState* m);
+  // The docid of a product (nullopt: no such product).
+  Result<std::optional<uint32_t>> DocidOf(const std::string& product_id);
+  // Sets the setting `ranker` inside the caller's transaction.
+  Status SetRankerSetting(const storage::WriteToken& t, const std::string& ranker);
   // The largest docid the products table ever handed out (sqlite_sequence),
   // capped at index::kMaxDocid: what stored docids are checked against.
   Result<uint32_t> MaxAssignedDocid();
@@ -185,38 +176,45 @@ class DatabaseImpl final : public Database {
                                        size_t k, bool explain, bool title_phrase,
                                        std::string* notice, CompiledRequest* req);
 
-  // learning.cc
-  Result<LearnerState> LoadLearner(const std::string& user, const EngineSettings& settings);
-  Status SaveLearner(const LearnerState& state);
-  Result<std::string> LoadModelParams(int64_t version, const char* expect_scope);
-  // The personal weights of `version` (0: zeros) at the global model's scale.
+  // rerank.cc: orders the candidates with the active ranker (interleaving
+  // old and new personal models when a test runs); *champion is the
+  // baseline version interleaved against, or -1.
+  Status Rerank(const EngineState& state, const CompiledRequest& req,
+                index::SearchOutcome* outcome, SearchResponse* response,
+                std::vector<RankedHit>* ranked, int64_t* champion);
+  // The personal offsets of `version` (0: zeros) at the global model's scale.
   Result<Eigen::VectorXd> PersonalWeights(int64_t version, const Eigen::VectorXd& scale);
-  Result<std::vector<double>> LoadPropensities(const EngineSettings& settings);
-  Status MaybeEstimatePropensities();  // inside the caller's transaction
-  Result<std::vector<ranker::ClickRecord>> LoadUserClicks(const std::string& user);
-  Result<double> QueryGate(const std::string& query_norm);
-  // The user's open session; closes (and learns from) an idle one first; opens
-  // a new one when there is none and open_new.
-  Result<SessionRef> CurrentSession(const std::string& user, double now, bool open_new);
-  // Orders the candidates with the active ranker (interleaving old and new
-  // personal models when a test runs); *champion is the baseline version
-  // interleaved against, or -1.
-  Status Rerank(const CompiledRequest& req, index::SearchOutcome* outcome,
-                SearchResponse* response, std::vector<RankedHit>* ranked, int64_t* champion);
-  Result<std::string> LogImpression(const CompiledRequest& req, const SearchResponse& response,
-                                    const std::vector<RankedHit>& ranked,
-                                    const std::vector<std::string>& product_ids,
-                                    int64_t champion);
-  Result<SessionReport> CloseAndLearn(int64_t session_id);
-  Status LoadSessionImpressions(const std::string& where, int64_t arg, int64_t limit,
-                                std::vector<ranker::LoggedImpression>* out,
-                                std::vector<LoggedMeta>* meta);
-  Result<int64_t> InsertModel(const std::string& scope, const std::string& user, int64_t parent,
-                              int64_t session_id, const std::string& params, double loss_before,
-                              double loss_after, double metric_before, double metric_after,
-                              const std::string& status, const std::string& reason);
-  Status SetModelStatus(int64_t version, const std::string& status, const std::string& reason);
-  Result<std::optional<ModelVersion>> GetVersion(int64_t version);
+  Result<double> QueryGate(const EngineSettings& settings, const std::string& query_norm);
+
+  // sessions.cc: logging a personalised search into the user's session
+  // (closing and learning from the user's idle sessions first, in the same
+  // transaction). Returns the query id.
+  Result<std::string> LogSearch(const CompiledRequest& req, const SearchResponse& response,
+                                const std::vector<RankedHit>& ranked,
+                                const std::vector<std::string>& product_ids, int64_t champion);
+
+  // learning.cc: inside the caller's write transaction, with `models` the
+  // learned state the close starts from (updated in place: the next close,
+  // in a sweep or a replay, starts from what this one learned).
+  // Journals a session's close and learns from it.
+  Result<SessionReport> CloseSession(const storage::WriteToken& t, int64_t session_id,
+                                     ModelState* models);
+  // Learns from a journaled session close (the online loop and the replay).
+  // `preloaded` is the session's log when the caller has it.
+  Result<SessionReport> LearnFromSession(const storage::WriteToken& t,
+                                         const storage::JournalEntry& entry, ModelState* models,
+                                         const ranker::SessionLog* preloaded);
+  // The learner state of `user` ('' global) before journal position
+  // `before_seq`, or a new learner's.
+  Result<ranker::LearnerState> LearnerBefore(const std::string& user, int64_t before_seq);
+
+  // models.cc: rollbacks and imports as journal entries (the online call
+  // and the replay apply them alike). `created` maps the versions a replay
+  // re-created; an entry whose target is gone is skipped with a note.
+  Status ApplyRollback(const storage::WriteToken& t, const storage::JournalEntry& entry,
+                       ModelState* models);
+  Result<ModelImportReport> ApplyImport(const storage::WriteToken& t,
+                                        const storage::JournalEntry& entry, ModelState* models);
 
   // trees_model.cc: when `version` (the active global one) is a tree model,
   // sets *trees to it (reusing the current state's parsed model when it is
@@ -236,6 +234,8 @@ class DatabaseImpl final : public Database {
   // Posting lists of the current catalogue (cleared when it is reloaded).
   std::unique_ptr<PostingCache> cache_;
   ranker::FeatureMatrix features_scratch_;  // reused by every re-rank
+  std::unique_ptr<storage::LogStore> logs_;
+  std::unique_ptr<storage::ModelStore> models_;
 };
 
 }  // namespace saiki::engine

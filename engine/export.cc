@@ -17,22 +17,11 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 
 #include "engine/database_impl.h"
 
 namespace saiki::engine {
 namespace {
-
-// Reads the little-endian float i of a logged feature blob.
-float LoggedFloat(std::string_view blob, size_t i) {
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(blob.data()) + 4 * i;
-  uint32_t bits =
-      uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
 
 // Shortest decimal that reads back as the same float (so XGBoost, reading
 // it as float32, splits on exactly the value saiki scores).
@@ -58,29 +47,6 @@ void AppendId(std::string* out, std::string_view id) {
   }
 }
 
-// BEGIN (deferred: the first read takes the snapshot) ... COMMIT, or
-// ROLLBACK when left early.
-class ReadSnapshot {
- public:
-  explicit ReadSnapshot(storage::Connection* conn) : conn_(conn) {}
-  Status Begin() {
-    SAIKI_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
-    open_ = true;
-    return Status::Ok();
-  }
-  Status End() {
-    open_ = false;
-    return conn_->Exec("COMMIT");
-  }
-  ~ReadSnapshot() {
-    if (open_) (void)conn_->Exec("ROLLBACK");
-  }
-
- private:
-  storage::Connection* conn_;
-  bool open_ = false;
-};
-
 }  // namespace
 
 Result<uint64_t> DatabaseImpl::ExportFeatures(std::ostream& out, std::ostream* names_out) {
@@ -90,102 +56,37 @@ Result<uint64_t> DatabaseImpl::ExportFeatures(std::ostream& out, std::ostream* n
     names_out->flush();
     if (!*names_out) return Status::IoError("export: writing the feature names failed");
   }
-  ReadSnapshot snapshot(conn_.get());
+  storage::ReadTransaction snapshot(conn_.get());
   SAIKI_RETURN_IF_ERROR(snapshot.Begin());
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * imp,
-      conn_->Prepare("SELECT query_id, nfeatures, features FROM impressions ORDER BY query_id"));
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * items,
-      conn_->Prepare("SELECT position, product_id FROM impression_items WHERE query_id = ?1 "
-                     "ORDER BY position"));
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * clicks,
-      conn_->Prepare(
-          "SELECT position, max(kind) FROM clicks WHERE query_id = ?1 GROUP BY position"));
-  imp->Reset();
   uint64_t lines = 0;
-  std::vector<int> label;
-  std::vector<std::string> product;
   std::string line;
-  for (;;) {
-    SAIKI_ASSIGN_OR_RETURN(bool row, imp->Step());
-    if (!row) break;
-    const int64_t qid = imp->ColumnInt(0);
-    const std::string where = conn_->path() + ": query id " + std::to_string(qid);
-    auto corrupt = [&](const std::string& what) {
-      imp->Reset();
-      return Status::Corruption(where + ": " + what);
-    };
-    if (imp->ColumnInt(1) != ranker::kNumFeatures) {
-      return corrupt("logged " + std::to_string(imp->ColumnInt(1)) +
-                     " features; this saiki computes " + std::to_string(ranker::kNumFeatures));
-    }
-    std::string_view blob = imp->ColumnBlob(2);
-    const size_t row_bytes = 4 * ranker::kNumFeatures;
-    if (blob.size() % row_bytes != 0) return corrupt("logged features truncated");
-    const size_t shown = blob.size() / row_bytes;
-
-    product.assign(shown, std::string());
-    items->Reset();
-    items->Bind(1, qid);
-    size_t found = 0;
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool more, items->Step());
-      if (!more) break;
-      int64_t pos = items->ColumnInt(0);
-      if (pos < 0 || static_cast<size_t>(pos) >= shown) {
-        items->Reset();
-        return corrupt("a shown product at position " + std::to_string(pos) + " of " +
-                       std::to_string(shown));
-      }
-      product[static_cast<size_t>(pos)] = std::string(items->ColumnText(1));
-      ++found;
-    }
-    if (found != shown) {
-      return corrupt(std::to_string(shown) + " feature rows but " + std::to_string(found) +
-                     " shown products");
-    }
-    label.assign(shown, 0);
-    clicks->Reset();
-    clicks->Bind(1, qid);
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool more, clicks->Step());
-      if (!more) break;
-      int64_t pos = clicks->ColumnInt(0);
-      if (pos >= 0 && static_cast<size_t>(pos) < shown) {
-        label[static_cast<size_t>(pos)] =
-            static_cast<int>(std::clamp<int64_t>(clicks->ColumnInt(1), 1, 3));
-      }
-    }
-
-    for (size_t r = 0; r < shown; ++r) {
+  SAIKI_RETURN_IF_ERROR(logs_->ForEachExported([&](const storage::ExportedImpression& imp) {
+    for (size_t r = 0; r < imp.features.rows; ++r) {
       line.clear();
-      line += std::to_string(label[r]);
+      line += std::to_string(imp.labels[r]);
       line += " qid:";
-      line += std::to_string(qid);
+      line += std::to_string(imp.query_id);
+      const float* v = imp.features.row(r);
       for (int f = 0; f < ranker::kNumFeatures; ++f) {
-        float v = LoggedFloat(blob, r * ranker::kNumFeatures + f);
-        if (!std::isfinite(v)) return corrupt("logged features hold NaN or infinity");
         line += ' ';
         line += std::to_string(f + 1);
         line += ':';
-        AppendFloat(&line, v);
+        AppendFloat(&line, v[f]);
       }
       line += " # ";
-      line += std::to_string(qid);
+      line += std::to_string(imp.query_id);
       line += ' ';
-      AppendId(&line, product[r]);
+      AppendId(&line, imp.product_ids[r]);
       line += '\n';
       out.write(line.data(), static_cast<std::streamsize>(line.size()));
       ++lines;
     }
     if (!out) {
-      imp->Reset();
-      return Status::IoError("export: writing the features failed after " + std::to_string(lines) +
-                             " lines");
+      return Status::IoError("export: writing the features failed after " +
+                             std::to_string(lines) + " lines");
     }
-  }
+    return Status::Ok();
+  }));
   out.flush();
   if (!out) return Status::IoError("export: writing the features failed");
   SAIKI_RETURN_IF_ERROR(snapshot.End());

@@ -173,7 +173,7 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
   std::vector<RankedHit> ranked;
   int64_t champion = -1;
   if (rerank && !outcome.hits.empty()) {
-    SAIKI_RETURN_IF_ERROR(Rerank(req, &outcome, &response, &ranked, &champion));
+    SAIKI_RETURN_IF_ERROR(Rerank(*state, req, &outcome, &response, &ranked, &champion));
   } else {
     for (size_t i = req.offset; i < std::min(wanted, outcome.hits.size()); ++i) {
       ranked.push_back({i, outcome.hits[i].score, 0, {}});
@@ -218,7 +218,7 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
   if (!request.user.empty() && !ranked.empty()) {
     if (read_only_) return Status::IoError(conn_->path() + ": a search for a user is logged, "
                                            "and the database is opened read-only");
-    SAIKI_ASSIGN_OR_RETURN(std::string qid, LogImpression(req, response, ranked, ids, champion));
+    SAIKI_ASSIGN_OR_RETURN(std::string qid, LogSearch(req, response, ranked, ids, champion));
     response.query_id = qid;
   }
   response.took_ms =

@@ -20,6 +20,10 @@ struct Spec {
   std::function<double*(EngineSettings*)> number;
   std::function<std::string*(EngineSettings*)> text;
   std::function<int*(EngineSettings*)> whole;
+  // A closed set of words, stored as the index of the word.
+  std::vector<std::string> choices;
+  std::function<int(const EngineSettings&)> choice;
+  std::function<void(EngineSettings*, int)> set_choice;
 };
 
 std::string Format(double v) {
@@ -78,6 +82,28 @@ const std::vector<Spec>& Specs() {
     num("learn.propensity_eta", 0, 3, [](EngineSettings* e) { return &e->learn.propensity_eta; });
     num("learn.ips_clip", 1, 1000, [](EngineSettings* e) { return &e->learn.ips_clip; });
     num("learn.gate_min_clicks", 1, 1e6, [](EngineSettings* e) { return &e->learn.gate_min_clicks; });
+    {
+      Spec spec;
+      spec.key = "learn.mode";
+      spec.choices = {"on", "shadow", "off"};  // ranker::LearnMode order
+      spec.choice = [](const EngineSettings& e) { return static_cast<int>(e.learn.mode); };
+      spec.set_choice = [](EngineSettings* e, int i) {
+        e->learn.mode = static_cast<ranker::LearnMode>(i);
+      };
+      s.push_back(std::move(spec));
+    }
+    whole("learn.global_min_users", 1, 1000000,
+          [](EngineSettings* e) { return &e->learn.global_min_users; });
+    whole("learn.global_min_sessions", 1, 1000000,
+          [](EngineSettings* e) { return &e->learn.global_min_sessions; });
+    whole("learn.global_window", 10, 100000,
+          [](EngineSettings* e) { return &e->learn.global_window; });
+    num("learn.user_clip", 0, 100, [](EngineSettings* e) { return &e->learn.user_clip; });
+    whole("learn.global_steps", 1, 1000, [](EngineSettings* e) { return &e->learn.global_steps; });
+    whole("learn.max_clicks_per_search", 1, 100,
+          [](EngineSettings* e) { return &e->learn.max_clicks_per_search; });
+    whole("learn.max_clicks_per_session", 1, 10000,
+          [](EngineSettings* e) { return &e->learn.max_clicks_per_session; });
     return s;
   }();
   return specs;
@@ -108,6 +134,15 @@ Result<double> ParseNumber(const Spec& spec, const std::string& value) {
 }
 
 Result<std::string> Canonical(const Spec& spec, const std::string& value) {
+  if (spec.choice) {
+    std::string known;
+    for (const auto& c : spec.choices) {
+      if (c == value) return value;
+      known += (known.empty() ? "" : ", ") + c;
+    }
+    return Status::InvalidArgument("setting " + spec.key + ": '" + value + "' is not one of " +
+                                   known);
+  }
   if (spec.text) {
     if (!ranker::IsRankerName(value)) {
       return Status::InvalidArgument("setting " + spec.key + ": unknown ranker '" + value +
@@ -131,7 +166,11 @@ Status ApplySetting(EngineSettings* settings, const std::string& key, const std:
   const Spec* spec = Find(key);
   if (!spec) return Status::NotFound("unknown setting '" + key + "' (saiki settings list)");
   SAIKI_ASSIGN_OR_RETURN(std::string canonical, Canonical(*spec, value));
-  if (spec->text) {
+  if (spec->choice) {
+    int index = 0;
+    while (spec->choices[index] != canonical) ++index;
+    spec->set_choice(settings, index);
+  } else if (spec->text) {
     *spec->text(settings) = canonical;
   } else if (spec->whole) {
     *spec->whole(settings) = static_cast<int>(std::strtod(canonical.c_str(), nullptr));
@@ -145,6 +184,11 @@ Result<std::string> GetSettingValue(const EngineSettings& settings, const std::s
   const Spec* spec = Find(key);
   if (!spec) return Status::NotFound("unknown setting '" + key + "' (saiki settings list)");
   EngineSettings copy = settings;
+  if (spec->choice) {
+    int index = spec->choice(copy);
+    if (index < 0 || index >= static_cast<int>(spec->choices.size())) index = 0;
+    return spec->choices[index];
+  }
   if (spec->text) return *spec->text(&copy);
   if (spec->whole) return Format(*spec->whole(&copy));
   return Format(*spec->number(&copy));

@@ -9,25 +9,13 @@
 #include <vector>
 
 #include "index/searcher.h"
+#include "ranker/learning_plan.h"
 #include "saiki/status.h"
 
 namespace saiki::engine {
 
-struct LearnSettings {
-  double session_timeout_minutes = 30;  // a session closes after this idle time
-  double lr_global = 0.05;              // initial step size, global model
-  double lr_user = 0.2;                 // initial step size, personal models
-  double l2_global = 0.001;             // L2 pull of global weights towards 0
-  double l2_user = 0.05;                // shrinkage of personal weights to the global ones
-  int steps = 5;                        // gradient steps per update
-  double half_life_days = 30;           // decay of a click's weight in user features
-  int guard_sessions = 5;               // recent sessions the replay guard checks
-  int user_window = 10;                 // sessions a personal update is fit to
-  int interleave_sessions = 3;          // sessions of interleaving after an accepted update
-  double propensity_eta = 1.0;          // prior position bias 1/(rank)^eta
-  double ips_clip = 10;                 // largest inverse-propensity weight
-  double gate_min_clicks = 10;          // clicks on a query before its entropy gates
-};
+// The learn.* settings live with the learner (ranker/learning_plan.h).
+using LearnSettings = ranker::LearnSettings;
 
 struct EngineSettings {
   index::Bm25fParams bm25;

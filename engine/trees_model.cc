@@ -1,28 +1,47 @@
 // Tree-ensemble models (ranker/trees.h) in the database: importing an
-// XGBoost JSON model as a global model version of kind "trees", and loading
-// the active one.
+// XGBoost JSON model as a global model version of kind "trees", checked like
+// a learned candidate before it serves, and loading the active one.
 //
 // Storage: a row of `models` with scope 'global', kind 'trees', params = the
 // model's JSON as XGBoost wrote it (validated), parent = the global version
-// active before the import. The `learners` row of '' (the global model)
-// points at it like at any global version, so `model history` lists it and
-// `model rollback` goes back from it or to it.
+// active before the import, and a journal entry (kind import) that makes it
+// replayable after a user is forgotten. The global learner's state points
+// at it like at any global version, so `model history` lists it and `model
+// rollback` goes back from it or to it.
+//
+// The check: the off-policy comparison of the tree model against the active
+// global model on the pooled sessions logged before the import
+// (ranker/global_learner.h CompareOnPooledSessions). It becomes active only
+// when the lower confidence bound of its gain is above 0, or with --force
+// (recorded). A model trained offline on the very sessions it is checked on
+// looks better than it is: train on an export, check on what comes after.
 //
 // The trees are the global part of the score; the personal linear weights of
 // each user stay on top of them, with z normalised by the linear global
 // model under the trees (the nearest linear ancestor of the tree version).
-// While a tree version is the active global model, closing a session updates
-// the personal weights only (the global tree model is learned offline and
-// never overwritten by the session learner): see CloseAndLearn in
-// learning.cc.
+// While a tree version is the active global model, the pooled learner
+// proposes no linear candidates (it would overwrite a model trained
+// offline); personal updates go on.
+#include <climits>
+#include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include "engine/database_impl.h"
+#include "ranker/global_learner.h"
 
 namespace saiki::engine {
+namespace {
 
-Result<int64_t> DatabaseImpl::ImportModel(const std::string& path) {
+std::string Fixed(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.4f", v);
+  return buf;
+}
+
+}  // namespace
+
+Result<ModelImportReport> DatabaseImpl::ImportModel(const std::string& path,
+                                                    const ModelImportOptions& options) {
   if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(path + ": no such file (or not readable)");
@@ -40,72 +59,136 @@ Result<int64_t> DatabaseImpl::ImportModel(const std::string& path) {
   auto model = ranker::TreeEnsemble::FromXgboostJson(text);
   if (!model.ok()) return model.status().WithContext(path);
 
-  SAIKI_RETURN_IF_ERROR(EnsureFresh());
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
-  SAIKI_ASSIGN_OR_RETURN(LearnerState global, LoadLearner("", state_->settings()));
-  global.user = "";
-  std::string name =
+  const storage::WriteToken& t = txn->token();
+  SAIKI_RETURN_IF_ERROR(EnsureFresh());
+  storage::JournalEntry entry;
+  entry.kind = storage::JournalKind::kImport;
+  entry.forced = options.force;
+  entry.mode = static_cast<int>(state_->settings().learn.mode);
+  entry.at = Now();
+  SAIKI_ASSIGN_OR_RETURN(entry.seq, logs_->AppendJournal(t, entry));
+  const std::string name =
       path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
-  std::string note = "imported " + name + ": " + std::to_string(model->num_trees()) +
-                     " trees, depth <= " + std::to_string(model->max_depth()) + ", " +
-                     model->objective() +
-                     (model->named_features() ? "" : ", features matched by count and order");
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * ins,
-      conn_->Prepare("INSERT INTO models(scope, user, kind, parent, session_id, created_at, "
-                     "params, status, reason) VALUES ('global', '', 'trees', ?1, NULL, ?2, ?3, "
-                     "'active', ?4)"));
-  if (global.version > 0)
-    ins->Bind(1, global.version);
-  else
-    ins->BindNull(1);
-  ins->BindDouble(2, Now()).BindText(3, text).BindText(4, note);
-  SAIKI_RETURN_IF_ERROR(ins->Run());
-  const int64_t version = conn_->LastInsertRowid();
-  SAIKI_RETURN_IF_ERROR(SetModelStatus(global.version, "accepted", ""));
-  global.version = version;
-  global.champion = version;
-  global.interleave_left = 0;
-  SAIKI_RETURN_IF_ERROR(SaveLearner(global));
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * setting,
-      conn_->Prepare("INSERT INTO settings(key, value) VALUES ('ranker', 'trees') "
-                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
-  SAIKI_RETURN_IF_ERROR(setting->Run());
-  SAIKI_RETURN_IF_ERROR(BumpGenerations(kModelsPart | kConfigPart));
+  storage::NewVersion v;
+  v.scope = ModelScope::kGlobal;
+  v.kind = ModelKind::kTrees;
+  v.parent = state_->models->global_version;
+  v.seq = entry.seq;
+  v.created_at = entry.at;
+  v.params = text;
+  v.forced = options.force;
+  v.status = ModelStatus::kRejected;  // until ApplyImport decides
+  v.reason = "imported " + name + ": " + std::to_string(model->num_trees()) +
+             " trees, depth <= " + std::to_string(model->max_depth()) + ", " + model->objective() +
+             (model->named_features() ? "" : ", features matched by count and order");
+  SAIKI_ASSIGN_OR_RETURN(entry.version, models_->InsertVersion(t, v));
+  SAIKI_RETURN_IF_ERROR(logs_->SetJournalVersion(t, entry.seq, entry.version));
+  ModelState models = *state_->models;
+  SAIKI_ASSIGN_OR_RETURN(ModelImportReport report, ApplyImport(t, entry, &models));
+  unsigned parts = kModelsPart;
+  if (report.status == ModelStatus::kActive) {
+    SAIKI_RETURN_IF_ERROR(SetRankerSetting(t, "trees"));
+    parts |= kConfigPart;
+  }
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(parts));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
-  SAIKI_RETURN_IF_ERROR(Reload(kModelsPart | kConfigPart));
-  return version;
+  SAIKI_RETURN_IF_ERROR(Reload(parts));
+  return report;
+}
+
+Result<ModelImportReport> DatabaseImpl::ApplyImport(const storage::WriteToken& t,
+                                                    const storage::JournalEntry& entry,
+                                                    ModelState* models) {
+  SAIKI_ASSIGN_OR_RETURN(auto stored, models_->GetVersion(entry.version));
+  if (!stored || stored->kind != ModelKind::kTrees) {
+    return Status::Corruption(conn_->path() + ": journal entry " + std::to_string(entry.seq) +
+                              " imports model version " + std::to_string(entry.version) +
+                              ", which is not a stored tree model");
+  }
+  // The global version active before the import (a replay after a forget
+  // may have re-derived it).
+  SAIKI_RETURN_IF_ERROR(models_->SetParent(t, entry.version, models->global_version));
+  // The note written on import, before any verdict.
+  const std::string note = stored->reason.substr(0, stored->reason.find(" | "));
+  ModelImportReport report;
+  report.version = entry.version;
+  report.forced = entry.forced;
+  LearnSettings settings = state_->settings().learn;
+  settings.mode = static_cast<ranker::LearnMode>(std::clamp(entry.mode, 0, 2));
+  std::string verdict;
+  if (entry.forced) {
+    report.status = ModelStatus::kActive;
+    verdict = "forced: made active without the check";
+  } else {
+    SAIKI_ASSIGN_OR_RETURN(std::string params,
+                           models_->Params(entry.version, ModelScope::kGlobal));
+    auto trees = ranker::TreeEnsemble::FromXgboostJson(params);
+    if (!trees.ok()) {
+      return trees.status().WithContext(conn_->path() + ": model version " +
+                                        std::to_string(entry.version));
+    }
+    SAIKI_ASSIGN_OR_RETURN(std::vector<ranker::SessionLog> sessions,
+                           logs_->LoadPooledSessions(entry.seq, settings.global_window));
+    ranker::PageScorer active = models->trees ? ranker::TreePageScorer(*models->trees)
+                                              : ranker::LinearPageScorer(models->global);
+    bool by_user = false;
+    ranker::OffPolicyComparison cmp = ranker::CompareOnPooledSessions(
+        sessions, active, ranker::TreePageScorer(*trees), models->propensities, settings,
+        &by_user);
+    PooledEvidence ev;
+    ev.sessions = sessions.size();
+    ev.heldout_units = cmp.units;
+    ev.heldout_impressions = cmp.impressions;
+    ev.active_estimate = cmp.baseline;
+    ev.candidate_estimate = cmp.candidate;
+    ev.lower_bound = cmp.lower_bound;
+    report.evidence = ev;
+    const bool better = cmp.units >= 2 && cmp.lower_bound > 0;
+    const std::string figures =
+        "off-policy IPS-RR " + Fixed(cmp.candidate) + " vs " + Fixed(cmp.baseline) + " on " +
+        std::to_string(cmp.units) + (by_user ? " users" : " sessions") +
+        ", lower bound of the gain " + Fixed(cmp.lower_bound);
+    if (cmp.units < 2) {
+      verdict = "fewer than 2 users or sessions with clicks to check it on (" + figures +
+                "); import with --force to make it active anyway";
+    } else {
+      verdict = better ? "better: " + figures
+                       : "not better: " + figures + "; import with --force to make it active anyway";
+    }
+    if (settings.mode == ranker::LearnMode::kShadow) {
+      report.status = ModelStatus::kShadow;
+      verdict = std::string(better ? "would be promoted: " : "would be rejected: ") + verdict;
+    } else {
+      report.status = better ? ModelStatus::kActive : ModelStatus::kRejected;
+    }
+  }
+  report.reason = note + " | " + verdict;
+  SAIKI_RETURN_IF_ERROR(models_->SetStatus(t, entry.version, report.status, report.reason));
+  if (report.status == ModelStatus::kActive) {
+    SAIKI_ASSIGN_OR_RETURN(ranker::LearnerState g, LearnerBefore("", entry.seq));
+    SAIKI_RETURN_IF_ERROR(models_->SetStatus(t, g.version, ModelStatus::kAccepted, ""));
+    g.version = g.champion = entry.version;
+    g.interleave_left = 0;
+    g.candidate_seq = entry.seq;
+    SAIKI_RETURN_IF_ERROR(models_->PutLearner(t, "", entry.seq, g));
+    SAIKI_RETURN_IF_ERROR(LoadGlobalVersion(entry.version, models));
+  }
+  return report;
 }
 
 Result<int64_t> DatabaseImpl::LoadGlobalTrees(
     int64_t version, std::shared_ptr<const ranker::TreeEnsemble>* trees) {
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * st,
-      conn_->Prepare("SELECT kind, parent, scope FROM models WHERE version = ?1"));
-  auto lookup = [&](int64_t v, std::string* kind, int64_t* parent) -> Result<bool> {
-    st->Reset();
-    st->Bind(1, v);
-    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) return false;
-    *kind = std::string(st->ColumnText(0));
-    *parent = st->ColumnIsNull(1) ? 0 : st->ColumnInt(1);
-    bool global = st->ColumnText(2) == "global";
-    st->Reset();
-    if (!global) {
-      return Status::Corruption(conn_->path() + ": model version " + std::to_string(v) +
-                                " is not a global model");
-    }
-    return true;
-  };
-  std::string kind;
-  int64_t parent = 0;
   trees->reset();
   if (version == 0) return int64_t{0};
-  SAIKI_ASSIGN_OR_RETURN(bool found, lookup(version, &kind, &parent));
-  if (!found || kind != "trees") {
+  SAIKI_ASSIGN_OR_RETURN(auto lineage, models_->GetLineage(version));
+  if (!lineage || lineage->kind != ModelKind::kTrees) {
     // Not a tree model (a missing version is reported by the linear loader).
     return version;
+  }
+  if (lineage->scope != ModelScope::kGlobal) {
+    return Status::Corruption(conn_->path() + ": model version " + std::to_string(version) +
+                              " is not a global model");
   }
   // The parsed model of the current state is reused when it is this version
   // (parsing a large ensemble is the slow part).
@@ -113,7 +196,7 @@ Result<int64_t> DatabaseImpl::LoadGlobalTrees(
       state_->models->global_version == version) {
     *trees = state_->models->trees;
   } else {
-    SAIKI_ASSIGN_OR_RETURN(std::string params, LoadModelParams(version, "global"));
+    SAIKI_ASSIGN_OR_RETURN(std::string params, models_->Params(version, ModelScope::kGlobal));
     auto model = ranker::TreeEnsemble::FromXgboostJson(params);
     if (!model.ok()) {
       return model.status().WithContext(conn_->path() + ": global model version " +
@@ -123,18 +206,18 @@ Result<int64_t> DatabaseImpl::LoadGlobalTrees(
   }
   // The linear model under the trees: the nearest linear ancestor. Parents
   // are older versions, so the walk ends; the bound guards a corrupt file.
-  int64_t v = parent;
+  int64_t v = lineage->parent;
   for (int steps = 0; v != 0; ++steps) {
     if (steps > 1000000) {
       return Status::Corruption(conn_->path() + ": model versions' parents form a cycle");
     }
-    SAIKI_ASSIGN_OR_RETURN(bool ok, lookup(v, &kind, &parent));
-    if (!ok) {
+    SAIKI_ASSIGN_OR_RETURN(auto up, models_->GetLineage(v));
+    if (!up) {
       return Status::Corruption(conn_->path() + ": model version " + std::to_string(v) +
-                                ", the parent of a tree model, is missing");
+                                ", an ancestor of a tree model, is missing");
     }
-    if (kind == "linear") return v;
-    v = parent;
+    if (up->kind == ModelKind::kLinear) return v;
+    v = up->parent;
   }
   return int64_t{0};
 }

@@ -808,15 +808,12 @@ Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o
       if (!report.ok()) return report.status().WithContext("simulate: end session");
       if (*report) {
         const SessionReport& r = **report;
-        auto starts = [](const std::string& s, const char* prefix) {
-          return s.rfind(prefix, 0) == 0;
-        };
-        arm->global_accepted += r.global_outcome == "accepted";
-        arm->global_rejected += starts(r.global_outcome, "rejected");
-        arm->user_accepted += r.user_outcome == "accepted";
-        arm->user_rejected += starts(r.user_outcome, "rejected");
-        arm->no_update += starts(r.user_outcome, "no update");
-        if (r.interleaving.rfind("rolled back", 0) == 0) arm->rolled_back++;
+        arm->global_accepted += r.global.outcome == UpdateOutcome::kAccepted;
+        arm->global_rejected += r.global.outcome == UpdateOutcome::kRejected;
+        arm->user_accepted += r.personal.outcome == UpdateOutcome::kAccepted;
+        arm->user_rejected += r.personal.outcome == UpdateOutcome::kRejected;
+        arm->no_update += r.personal.outcome == UpdateOutcome::kNone;
+        arm->rolled_back += r.interleaving == InterleavingOutcome::kRolledBack;
       }
     }
     if (o.progress && ((s + 1) % 5 == 0 || s + 1 == o.sessions)) {

@@ -30,7 +30,7 @@ std::vector<Preference> DerivePreferences(std::span<const LoggedImpression> impr
     const uint32_t n = static_cast<uint32_t>(signal.size());
     for (uint32_t c = 0; c < n; ++c) {
       if (signal[c] == 0) continue;
-      double p = PropensityAt(propensity, c);
+      double p = PropensityAt(propensity, impressions[i].first_rank + c);
       double w = p > 0 ? std::min(clip, 1.0 / p) : clip;
       for (uint32_t o = 0; o < n; ++o) {
         if (signal[o] == 0) prefs.push_back({i, c, o, w});
@@ -101,7 +101,7 @@ double ReplayMetric(std::span<const Matrix> z, std::span<const LoggedImpression>
     Eigen::VectorXd s = z[i] * (w + imp.gate * delta);
     scores.assign(s.data(), s.data() + n);
     props.resize(n);
-    for (size_t p = 0; p < n; ++p) props[p] = PropensityAt(propensity, p);
+    for (size_t p = 0; p < n; ++p) props[p] = PropensityAt(propensity, imp.first_rank + p);
     total += IpsReciprocalRankTerms(scores, imp.signal, props, clip);
   }
   return total.Value();

@@ -34,17 +34,10 @@
 
 #include "ranker/features.h"
 #include "ranker/linear_model.h"
+#include "ranker/session_log.h"
 #include "saiki/status.h"
 
 namespace saiki::ranker {
-
-// One logged impression as learning sees it: the feature vectors logged
-// when it was shown (shown order) and the strongest signal per position.
-struct LoggedImpression {
-  FeatureMatrix features;
-  std::vector<uint8_t> signal;  // per position: 0 none, 1 click, 2 cart, 3 purchase
-  double gate = 1.0;            // personalisation gate it was served with
-};
 
 struct Preference {
   uint32_t impression;
@@ -52,9 +45,10 @@ struct Preference {
   double weight;
 };
 
-// Pairs of all impressions, with IPS weights min(clip, 1/propensity[pos])
-// of the clicked position.
-// Positions beyond the propensity vector use its last value.
+// Pairs of all impressions, with IPS weights min(clip, 1/propensity[rank])
+// of the clicked result's rank (first_rank + position: a click on a second
+// page is a click at rank 11 and up, not at rank 1). Ranks beyond the
+// propensity vector use its last value.
 std::vector<Preference> DerivePreferences(std::span<const LoggedImpression> impressions,
                                           std::span<const double> propensity, double clip);
 

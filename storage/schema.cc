@@ -127,10 +127,84 @@ CREATE TABLE learners(
 ) WITHOUT ROWID;
 CREATE TABLE propensities(position INTEGER PRIMARY KEY, value REAL NOT NULL);
 )sql",
+    // 2 -> 3: learning you can trust. The learning journal orders every
+    // event that changes learned state (session closes, rollbacks by hand,
+    // imports); learner states and position-bias estimates are kept per
+    // journal position, so that forgetting a user can replay the journal
+    // from the user's first session. Sessions closed before, and imported
+    // tree models, become journal entries in the order they happened.
+    R"sql(
+CREATE TABLE journal(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind INTEGER NOT NULL,
+  user TEXT NOT NULL DEFAULT '',
+  session_id INTEGER,
+  version INTEGER,
+  mode INTEGER NOT NULL DEFAULT 0,
+  pooled INTEGER NOT NULL DEFAULT 0,
+  clicks INTEGER NOT NULL DEFAULT 0,
+  forced INTEGER NOT NULL DEFAULT 0,
+  note TEXT NOT NULL DEFAULT '',
+  at REAL NOT NULL
+);
+CREATE INDEX journal_user ON journal(kind, user, seq);
+CREATE INDEX journal_pooled ON journal(kind, pooled, seq);
+CREATE UNIQUE INDEX journal_session ON journal(session_id);
+INSERT INTO journal(kind, user, session_id, version, pooled, forced, at)
+  SELECT kind, user, session_id, version, pooled, forced, t FROM (
+    SELECT closed_at AS t, 1 AS kind, user, session_id, NULL AS version, 1 AS pooled,
+           0 AS forced, session_id AS tie
+      FROM sessions WHERE closed_at IS NOT NULL
+    UNION ALL
+    SELECT created_at, 3, '', NULL, version, 0, 1, version
+      FROM models WHERE kind = 'trees' AND scope = 'global')
+  ORDER BY t, tie;
+UPDATE journal SET clicks = (SELECT count(DISTINCT c.query_id || ':' || c.position)
+  FROM clicks c JOIN impressions i ON i.query_id = c.query_id
+  WHERE i.session_id = journal.session_id) WHERE kind = 1;
+INSERT INTO meta(key, value) VALUES ('journal_floor', (SELECT coalesce(max(seq), 0) FROM journal));
+CREATE TABLE learner_states(
+  user TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 0,
+  champion INTEGER NOT NULL DEFAULT 0,
+  learning_rate REAL NOT NULL,
+  interleave_left INTEGER NOT NULL DEFAULT 0,
+  wins_new INTEGER NOT NULL DEFAULT 0,
+  wins_old INTEGER NOT NULL DEFAULT 0,
+  ties INTEGER NOT NULL DEFAULT 0,
+  candidate_seq INTEGER NOT NULL DEFAULT 0,
+  candidates INTEGER NOT NULL DEFAULT 0,
+  propensity_seq INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(user, seq)
+) WITHOUT ROWID;
+INSERT INTO learner_states(user, seq, version, champion, learning_rate, interleave_left,
+                           wins_new, wins_old, ties)
+  SELECT user, (SELECT value FROM meta WHERE key = 'journal_floor'), coalesce(version, 0),
+         coalesce(champion, 0), learning_rate, interleave_left, wins_new, wins_old, ties
+    FROM learners;
+DROP TABLE learners;
+UPDATE learner_states SET candidate_seq = seq, propensity_seq = seq WHERE user = '';
+CREATE TABLE propensity_sets(seq INTEGER PRIMARY KEY, vals TEXT NOT NULL);
+INSERT INTO propensity_sets(seq, vals)
+  SELECT (SELECT value FROM meta WHERE key = 'journal_floor'), json_group_array(value)
+    FROM (SELECT value FROM propensities ORDER BY position) HAVING count(*) > 0;
+DROP TABLE propensities;
+ALTER TABLE models ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE models ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE models ADD COLUMN evidence TEXT NOT NULL DEFAULT '';
+UPDATE models SET seq = coalesce((SELECT j.seq FROM journal j WHERE j.session_id = models.session_id),
+                                 (SELECT j.seq FROM journal j WHERE j.kind = 3 AND j.version = models.version),
+                                 0);
+UPDATE models SET forced = 1 WHERE kind = 'trees';
+CREATE INDEX models_seq ON models(seq);
+ALTER TABLE impressions ADD COLUMN first_rank INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 constexpr int kNumMigrations = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kNumMigrations == kSchemaVersion, "one migration per schema version");
-// Version 1 files are upgraded in place; version 2 adds only new tables.
+// Version 1 files are upgraded in place; version 2 adds only new tables;
+// version 3 adds the journal and re-keys learner state by journal position.
 
 Result<int64_t> PragmaInt(Connection* conn, const char* sql) {
   SAIKI_ASSIGN_OR_RETURN(Statement * st, conn->Prepare(sql));

@@ -17,6 +17,11 @@
 // logged feature vectors), impression_items, clicks, models (every version
 // of every model), learners (each model's active version and guard state),
 // propensities (position-bias estimates).
+// Version 3 makes learning replayable: journal (every event that changed
+// learned state, in order), learner_states and propensity_sets keyed by
+// journal position (replacing learners and propensities), models gain the
+// journal position that made them, forced, and evidence; impressions gain
+// first_rank (a page's offset).
 // The full description, with the blob formats, is in docs/FORMAT.md.
 #ifndef SAIKI_STORAGE_SCHEMA_H_
 #define SAIKI_STORAGE_SCHEMA_H_
@@ -27,7 +32,7 @@
 namespace saiki::storage {
 
 inline constexpr int kApplicationId = 0x5341494B;  // "SAIK"
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Sets the connection's pragmas (WAL, synchronous=NORMAL, foreign keys) and
 // makes sure the file is a saiki database of the current schema: creates the

@@ -87,6 +87,11 @@ class Connection {
   // Converts an SQLite result code into a Status with `context`.
   Status FromSqlite(int rc, std::string_view context) const;
 
+  // Copies the WAL into the file and truncates it (PRAGMA
+  // wal_checkpoint(TRUNCATE)), so that old copies of overwritten pages leave
+  // the disk. Best effort: a reader holding an old snapshot makes it stop
+  // short, and that is not an error.
+  void CheckpointTruncate();
   // True inside BEGIN ... COMMIT (SQLite is not in autocommit mode).
   bool InTransaction() const;
   int64_t LastInsertRowid() const;

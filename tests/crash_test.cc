@@ -84,12 +84,18 @@ FileCheck CheckFile(const std::string& path) {
   }
   sqlite3_finalize(st);
   r.digest = ContentDigest(db);
-  // Each learner's active version exists and is of its scope and user.
+  // Each learner's current version exists and is of its scope and user
+  // (the global learner may point at any global version), and every
+  // closed session is journaled once.
   REQUIRE(sqlite3_prepare_v2(
               db,
-              "SELECT count(*) FROM learners l WHERE l.version > 0 AND NOT EXISTS (SELECT 1 FROM "
-              "models m WHERE m.version = l.version AND m.user = l.user AND m.scope = CASE WHEN "
-              "l.user = '' THEN 'global' ELSE 'user' END)",
+              "SELECT (SELECT count(*) FROM learner_states l WHERE l.version > 0 AND "
+              "l.seq = (SELECT max(seq) FROM learner_states k WHERE k.user = l.user) AND "
+              "NOT EXISTS (SELECT 1 FROM models m WHERE m.version = l.version AND "
+              "(m.user = l.user OR l.user = '') AND m.scope = CASE WHEN "
+              "l.user = '' THEN 'global' ELSE 'user' END)) + "
+              "(SELECT count(*) FROM sessions s WHERE s.closed_at IS NOT NULL AND "
+              "(SELECT count(*) FROM journal j WHERE j.session_id = s.session_id) <> 1)",
               -1, &st, nullptr) == SQLITE_OK);
   REQUIRE(sqlite3_step(st) == SQLITE_ROW);
   CHECK(sqlite3_column_int64(st, 0) == 0);

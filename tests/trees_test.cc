@@ -408,8 +408,7 @@ TEST_CASE("an imported XGBoost model becomes the active trees ranker and orders 
   REQUIRE(f.db->SetSetting("learn.interleave_sessions", "0").ok());  // rankings in score order
   auto model = TreeEnsemble::FromXgboostJson(Fixture());
   REQUIRE(model.ok());
-  // Some learning first, so that the linear global model under the trees
-  // has its own normalisation.
+  // Some sessions first: the import is checked on them.
   const std::string user = "u1";
   for (int s = 0; s < 3; ++s) {
     SearchResponse r = f.Search(user, "犬");
@@ -426,16 +425,31 @@ TEST_CASE("an imported XGBoost model becomes the active trees ranker and orders 
   CHECK(f.db->ImportModel(f.dir.File("missing.json")).status().code() == StatusCode::kNotFound);
   CHECK(*f.db->GetSetting("ranker") == "linear");
 
-  auto v = f.db->ImportModel(SourcePath("tests/data/xgb_small.json"));
-  INFO(v.status().ToString());
-  REQUIRE(v.ok());
+  // One user's three sessions are too little evidence to check it on: it is
+  // stored, rejected, and nothing serves it.
+  auto unchecked = f.db->ImportModel(SourcePath("tests/data/xgb_small.json"));
+  REQUIRE(unchecked.ok());
+  CHECK(unchecked->status == ModelStatus::kRejected);
+  CHECK_THAT(unchecked->reason, Catch::Contains("--force"));
+  CHECK(*f.db->GetSetting("ranker") == "linear");
+  CHECK(f.db->GetModel("")->global.version == linear_version);
+
+  ModelImportOptions force;
+  force.force = true;
+  auto imported = f.db->ImportModel(SourcePath("tests/data/xgb_small.json"), force);
+  INFO(imported.status().ToString());
+  REQUIRE(imported.ok());
+  CHECK(imported->status == ModelStatus::kActive);
+  CHECK(imported->forced);
+  const int64_t* v = &imported->version;
   CHECK(*f.db->GetSetting("ranker") == "trees");
   auto info = f.db->GetModel("");
   REQUIRE(info.ok());
   CHECK(info->global.version == *v);
-  CHECK(info->global.kind == "trees");
+  CHECK(info->global.kind == ModelKind::kTrees);
   CHECK(info->global.parent == linear_version);
-  CHECK(info->global.status == "active");
+  CHECK(info->global.status == ModelStatus::kActive);
+  CHECK(info->global.forced);
 
   // Anonymous: the tree score alone, results in its order.
   auto check_order = [&](const SearchResponse& r, bool personal) {
@@ -475,15 +489,15 @@ TEST_CASE("an imported XGBoost model becomes the active trees ranker and orders 
   auto report = f.db->EndSession(user);
   REQUIRE(report.ok());
   REQUIRE(report->has_value());
-  CHECK_THAT((*report)->global_outcome, Catch::StartsWith("no update"));
+  CHECK((*report)->global.outcome == UpdateOutcome::kNone);
   CHECK((*report)->global_version == *v);
-  CHECK((*report)->user_outcome.rfind("rejected: update", 0) != 0);  // no numeric failure
+  CHECK((*report)->personal.reason.rfind("update", 0) != 0);  // no numeric failure
   check_order(f.Search(user, "犬", true), true);
   auto history = f.db->ModelHistory("");
   REQUIRE(history.ok());
   int trees = 0;
-  for (const auto& h : *history) trees += h.kind == "trees";
-  CHECK(trees == 1);
+  for (const auto& h : *history) trees += h.kind == ModelKind::kTrees;
+  CHECK(trees == 2);
 
   // Rolling back to the linear version: `trees` falls back to linear.
   REQUIRE(f.db->RollbackModel(linear_version).ok());
@@ -492,14 +506,21 @@ TEST_CASE("an imported XGBoost model becomes the active trees ranker and orders 
   CHECK(back->ranker == "linear");
   CHECK(back->global_version == linear_version);
 
-  // The CLI: `model import` prints the version, refuses a bad file with 3.
+  // The CLI: `model import` prints the version and the verdict: rejected
+  // without evidence (exit 3), active with --force; a bad file is refused
+  // with 3.
   const std::string db = Quote(f.dir.File("shop.saiki"));
   f.db.reset();
-  auto cli =
-      RunCli("--db " + db + " model import " + Quote(SourcePath("tests/data/xgb_small.json")));
+  const std::string import = "--db " + db + " model import " +
+                             Quote(SourcePath("tests/data/xgb_small.json"));
+  auto rejected_cli = RunCli(import);
+  CHECK(rejected_cli.exit_code == 3);
+  CHECK(Json::parse(rejected_cli.out)["status"] == "rejected");
+  auto cli = RunCli(import + " --force");
   INFO(cli.err);
   CHECK(cli.exit_code == 0);
   CHECK(Json::parse(cli.out)["kind"] == "trees");
+  CHECK(Json::parse(cli.out)["forced"] == true);
   auto bad = RunCli("--db " + db + " model import " + Quote(f.dir.File("bad.json")));
   CHECK(bad.exit_code == 3);
   CHECK_THAT(bad.err, Catch::Contains("bad.json"));

@@ -145,38 +145,105 @@ struct SearchResponse {
 
 enum class ClickKind { kClick = 1, kCart = 2, kPurchase = 3 };
 
+// --- The learning loop's vocabulary (README "How it learns"). Enums in the
+// --- API; their names (the ...Name functions) only at the edges (JSON, CLI).
+
+enum class ModelScope { kGlobal, kUser };
+enum class ModelKind { kLinear, kTrees };
+// What became of a model version.
+enum class ModelStatus {
+  kActive,      // serving now
+  kAccepted,    // was active; a later version replaced it
+  kRejected,    // a candidate that failed its check (the reason says which)
+  kRolledBack,  // was active; rolled back (by interleaving or by hand)
+  kShadow,      // trained and evaluated with learn.mode shadow; never served
+};
+// What one learner did when a session closed.
+enum class UpdateOutcome {
+  kNone,      // no candidate; the reason says why
+  kAccepted,  // the candidate became active
+  kRejected,  // the candidate failed its check; the old model stays
+  kShadow,    // learn.mode shadow: the candidate is stored, not served
+};
+enum class InterleavingOutcome { kNone, kRunning, kKeptNew, kRolledBack };
+
+const char* ModelScopeName(ModelScope scope);          // "global", "user"
+const char* ModelKindName(ModelKind kind);             // "linear", "trees"
+const char* ModelStatusName(ModelStatus status);       // "active", "rolled_back", ...
+const char* UpdateOutcomeName(UpdateOutcome outcome);  // "none", "accepted", ...
+const char* InterleavingOutcomeName(InterleavingOutcome outcome);  // "", "running", ...
+
+struct UpdateReport {
+  UpdateOutcome outcome = UpdateOutcome::kNone;
+  std::string reason;   // set for kNone and kRejected; for kShadow the verdict it would have had
+  int64_t version = 0;  // the version stored for the candidate (0: none stored)
+};
+
+// The evidence behind a global candidate (or a checked import): what fed it
+// and what the off-policy check said (README "Global learning").
+struct PooledEvidence {
+  uint64_t sessions = 0;           // pooled sessions in the training window
+  uint64_t users = 0;              // distinct users who fed the candidate
+  uint64_t clipped_users = 0;      // users whose update was clipped to learn.user_clip
+  uint64_t capped_clicks = 0;      // clicks over the per-search and per-session caps, left out
+  uint64_t screened_sessions = 0;  // sessions of the window's span left out as inhuman
+  uint64_t heldout_units = 0;      // users (or sessions) the check compared on
+  uint64_t heldout_impressions = 0;
+  double active_estimate = 0;     // off-policy estimate (IPS reciprocal rank) of the active model
+  double candidate_estimate = 0;  // ... of the candidate
+  double lower_bound = 0;         // lower confidence bound of candidate - active
+  double influence_bound = 0;     // no one user moved the weights more than this (L2 norm)
+};
+
 // What closing a session did (the learning loop's record of it).
 struct SessionReport {
   int64_t session_id = 0;
   std::string user;
   uint64_t impressions = 0, clicks = 0, pairs = 0;
-  // "accepted", "rejected: <reason>", or "no update: <reason>".
-  std::string global_outcome, user_outcome;
+  // Whether the session feeds the pooled learners (the global model and
+  // the position-bias estimate); when not, the reason (a screening
+  // heuristic, README "Bounded influence", or learn.mode off).
+  bool pooled = false;
+  std::string not_pooled_reason;
+  UpdateReport personal;  // the user's personal update
+  // The pooled global learner: kNone unless this session completed the
+  // evidence for a candidate (learn.global_min_users / _min_sessions).
+  UpdateReport global;
+  std::optional<PooledEvidence> global_evidence;  // when a candidate was trained
+  InterleavingOutcome interleaving = InterleavingOutcome::kNone;
+  int64_t rolled_back_to = 0;  // the version restored, with kRolledBack
   int64_t global_version = 0, user_version = 0;  // active after the session
   double loss_before = 0, loss_after = 0;        // the personal update's loss
-  // Interleaving of the user's old and new models: "", "running", "kept
-  // new model", or "rolled back to version N".
-  std::string interleaving;
 };
 
 struct ModelVersion {
   int64_t version = 0;
-  std::string scope;   // "global" or "user"
-  std::string user;
-  std::string kind;    // "linear" or "trees"
-  int64_t parent = 0;  // the version it was learned from
-  int64_t session_id = 0;
+  ModelScope scope = ModelScope::kGlobal;
+  std::string user;  // for kUser
+  ModelKind kind = ModelKind::kLinear;
+  int64_t parent = 0;      // the version it was learned from (0: the factory model)
+  int64_t session_id = 0;  // the session whose close produced it (0: none)
   double created_at = 0;
-  double loss_before = 0, loss_after = 0;
-  double metric_before = 0, metric_after = 0;  // the guard's replay metric
-  std::string status;  // active, accepted, rejected, rolled_back
+  double loss_before = 0, loss_after = 0;  // personal: training loss
+  // Personal: the guard's replay metric on the user's last sessions before
+  // and after. Global: the off-policy estimates of the active model and of
+  // the candidate.
+  double metric_before = 0, metric_after = 0;
+  ModelStatus status = ModelStatus::kActive;
+  bool forced = false;  // made active by `model import --force`, without the check
   std::string reason;
+  std::optional<PooledEvidence> evidence;  // global candidates and checked imports
 };
 
 struct ModelInfo {
-  ModelVersion global;
+  ModelVersion global;  // version 0: the factory model (BM25F order)
   std::optional<ModelVersion> personal;  // with a user that has one
+  std::string learn_mode;                // "on", "shadow" or "off"
   double global_learning_rate = 0, user_learning_rate = 0;
+  // Pooled evidence gathered since the last global candidate, and what the
+  // next one needs (learn.global_min_sessions, learn.global_min_users).
+  uint64_t pending_sessions = 0, pending_users = 0;
+  uint64_t needed_sessions = 0, needed_users = 0;
   int64_t champion_version = 0;   // interleaving baseline (0: global only)
   int interleave_sessions_left = 0;
   int wins_new = 0, wins_old = 0, ties = 0;
@@ -188,6 +255,31 @@ struct ModelInfo {
   };
   std::vector<Weight> weights;
   std::vector<double> propensities;  // examination probability by position
+};
+
+struct ModelImportOptions {
+  // Make the model active even when the off-policy check does not show it
+  // beating the active model (recorded as forced). Default false.
+  bool force = false;
+};
+
+struct ModelImportReport {
+  int64_t version = 0;
+  ModelStatus status = ModelStatus::kRejected;  // kActive, kRejected or kShadow
+  bool forced = false;
+  std::string reason;
+  std::optional<PooledEvidence> evidence;  // the check, when logged sessions allowed one
+};
+
+// What forgetting a user did.
+struct ForgetReport {
+  uint64_t rows_deleted = 0;       // impressions, clicks, sessions, models, states
+  // Learned state since the user's first session, re-derived from the
+  // remaining logs: journal entries replayed and model versions
+  // re-created in place of those the user had fed.
+  uint64_t entries_replayed = 0;
+  uint64_t versions_rederived = 0;
+  std::vector<std::string> notes;  // what could not be re-derived exactly, and why
 };
 
 struct Stats {
@@ -275,11 +367,20 @@ class Database {
   // Every model version, newest first; with a user, only that user's and
   // the global ones.
   virtual Result<std::vector<ModelVersion>> ModelHistory(const std::string& user = "") = 0;
-  // Makes `version` (global or a user's) the active one again.
-  virtual Status RollbackModel(int64_t version) = 0;
-  // Deletes everything saiki holds about the user: impressions, clicks,
-  // sessions, personal model versions. Returns the number of rows deleted.
-  virtual Result<uint64_t> ForgetUser(const std::string& user) = 0;
+  // Makes `version` the active one again: a global version, a user's
+  // personal version, or 0 — with `user` empty the factory global model
+  // (BM25F order exactly), with a user that user's personal part removed
+  // (the global model alone). kNotFound for an unknown version,
+  // kInvalidArgument for a rejected or shadow version or a version of
+  // another user than `user`.
+  virtual Status RollbackModel(int64_t version, const std::string& user = "") = 0;
+  // Deletes everything saiki holds about the user (impressions, clicks,
+  // sessions, personal model versions) and removes the user's influence on
+  // every other model: the learned state since the user's first session is
+  // re-derived from the remaining logs, as if the user's sessions had never
+  // happened (README "Forgetting a user"). One transaction; it holds the
+  // write lock while it replays (about 1 ms per later session).
+  virtual Result<ForgetReport> ForgetUser(const std::string& user) = 0;
 
   // --- Offline learning to rank (README "Training offline with XGBoost").
 
@@ -300,12 +401,17 @@ class Database {
   // Imports a tree-ensemble model saved by XGBoost (Booster.save_model of a
   // gbtree model with a rank: objective, as JSON) trained on exported
   // features: validates it (feature names, structure, limits: see
-  // README), stores it as a new global model version of kind "trees", makes
-  // it the active global model and sets the setting `ranker` to "trees".
-  // Personal linear weights keep applying on top of it. Returns the new
-  // version. Errors: kNotFound (no file), kInvalidArgument (not a valid
-  // model, with the reason), kResourceExhausted (over the size limit).
-  virtual Result<int64_t> ImportModel(const std::string& path) = 0;
+  // README) and stores it as a new global model version of kind "trees".
+  // It becomes the active global model (and the setting `ranker` becomes
+  // "trees") only when the off-policy check on the logged sessions says it
+  // beats the active model, as for a learned candidate, or with
+  // options.force (recorded as forced); otherwise it is kept as a rejected
+  // version with the figures (with learn.mode shadow: a shadow version).
+  // Personal linear weights keep applying on top of it. Errors: kNotFound
+  // (no file), kInvalidArgument (not a valid model, with the reason),
+  // kResourceExhausted (over the size limit).
+  virtual Result<ModelImportReport> ImportModel(const std::string& path,
+                                                const ModelImportOptions& options = {}) = 0;
 };
 
 }  // namespace saiki

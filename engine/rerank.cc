@@ -1,0 +1,148 @@
+// Re-ranking a search's candidates for the user who asked: the user's
+// profile (their own clicks), their personal offsets and the query's
+// personalisation gate, the features of every candidate (ranker/features.h,
+// logged with the impression), the active ranker's scores, and — while a
+// personal update is on trial — team-draft interleaving of the new and the
+// previous personal model.
+#include <algorithm>
+#include <cmath>
+
+#include "engine/database_impl.h"
+#include "ranker/interleaving.h"
+#include "ranker/metrics.h"
+#include "ranker/ranker.h"
+
+namespace saiki::engine {
+namespace {
+
+// Personal updates use the last this many of the user's clicks as profile.
+constexpr int kProfileClicks = 500;
+// The gate reads the clicks of a query's last this many impressions.
+constexpr int kGateImpressions = 2000;
+
+uint64_t Mix64(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+Result<Eigen::VectorXd> DatabaseImpl::PersonalWeights(int64_t version,
+                                                      const Eigen::VectorXd& scale) {
+  if (version <= 0) return Eigen::VectorXd(Eigen::VectorXd::Zero(ranker::kNumFeatures));
+  SAIKI_ASSIGN_OR_RETURN(std::string params, models_->Params(version, ModelScope::kUser));
+  auto model = ranker::PersonalLinearModel::FromJson(params);
+  if (!model.ok()) {
+    return model.status().WithContext(conn_->path() + ": model version " + std::to_string(version));
+  }
+  return model->DeltaFor(scale);
+}
+
+Result<double> DatabaseImpl::QueryGate(const EngineSettings& settings,
+                                       const std::string& query_norm) {
+  // Click entropy of the query over all users, on its last 2,000 logged
+  // impressions (a bounded cost, and the recent behaviour): concentrated
+  // clicks (a navigational query) leave little for personalisation to
+  // improve.
+  SAIKI_ASSIGN_OR_RETURN(std::vector<double> counts,
+                         logs_->QueryClickCounts(query_norm, kGateImpressions));
+  ranker::ClickEntropy e = ranker::QueryClickEntropy(counts);
+  if (e.total_clicks < settings.learn.gate_min_clicks) return 1.0;
+  // Full weight from ln(4) nats (clicks spread over four or more products
+  // evenly); a single-product query keeps a quarter.
+  return std::clamp(0.25 + 0.75 * e.nats / std::log(4.0), 0.25, 1.0);
+}
+
+Status DatabaseImpl::Rerank(const EngineState& state, const CompiledRequest& req,
+                            index::SearchOutcome* outcome, SearchResponse* response,
+                            std::vector<RankedHit>* ranked, int64_t* champion) {
+  *champion = -1;
+  const EngineSettings& settings = state.settings();
+  const ModelState& models = *state.models;
+  const ranker::Ranker* rk = ranker::FindRanker(settings.ranker);
+  if (rk == nullptr) {
+    return Status::InvalidArgument("setting ranker: unknown ranker '" + settings.ranker + "'");
+  }
+  // `trees` with no tree model active (none imported, or rolled back to a
+  // linear version) ranks with the linear model.
+  if (rk->name() == "trees" && !models.trees) rk = ranker::FindRanker("linear");
+  response->ranker = std::string(rk->name());
+  const double now = Now();
+  ranker::UserProfile profile;
+  ranker::RankingContext ctx;
+  ctx.global = &models.global;
+  ctx.trees = models.trees.get();
+  ranker::LearnerState learner;
+  if (!req.user.empty()) {
+    SAIKI_ASSIGN_OR_RETURN(auto clicks, logs_->RecentClicks(req.user, kProfileClicks));
+    profile = ranker::UserProfile(clicks, now, settings.learn.half_life_days * 86400.0);
+    SAIKI_ASSIGN_OR_RETURN(auto stored, models_->LatestLearner(req.user, INT64_MAX));
+    if (stored) learner = *stored;
+    SAIKI_ASSIGN_OR_RETURN(ctx.personal, PersonalWeights(learner.version, models.global.scale));
+    SAIKI_ASSIGN_OR_RETURN(ctx.gate, QueryGate(settings, req.query_norm));
+    response->user_version = learner.version;
+    response->gate = ctx.gate;
+  }
+  response->global_version = models.global_version;
+  ranker::FeatureMatrix& x = features_scratch_;
+  ranker::ExtractFeatures(outcome->hits, req.num_clauses, state.docs(), state.catalog->Medians(),
+                          profile, &x);
+  std::vector<double> scores;
+  rk->Score(x, ctx, &scores);
+  std::vector<uint32_t> order(x.rows);
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Stable: equal scores keep the BM25F order.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return scores[a] > scores[b]; });
+
+  std::vector<uint8_t> teams;
+  const size_t page_end = std::min(order.size(), req.offset + req.k);
+  if (!req.user.empty() && rk->name() != "bm25" && learner.interleave_left > 0 &&
+      learner.champion != learner.version) {
+    // Team-draft interleaving of the new personal model (team 0) with the
+    // champion it must beat (team 1) (Radlinski et al., CIKM 2008).
+    ranker::RankingContext old_ctx = ctx;
+    SAIKI_ASSIGN_OR_RETURN(old_ctx.personal,
+                           PersonalWeights(learner.champion, models.global.scale));
+    std::vector<double> old_scores;
+    rk->Score(x, old_ctx, &old_scores);
+    std::vector<uint32_t> old_order = order;
+    std::stable_sort(old_order.begin(), old_order.end(),
+                     [&](uint32_t a, uint32_t b) { return old_scores[a] > old_scores[b]; });
+    uint64_t seed = Mix64(std::hash<std::string>()(req.user) ^
+                          Mix64(static_cast<uint64_t>(now * 1000.0)));
+    ranker::InterleavedList mixed = ranker::TeamDraftInterleave(order, old_order, page_end, seed);
+    std::vector<uint8_t> placed(order.size(), 0);
+    std::vector<uint32_t> merged = mixed.items;
+    for (uint32_t i : merged) placed[i] = 1;
+    for (uint32_t i : order) {
+      if (!placed[i]) merged.push_back(i);
+    }
+    order = std::move(merged);
+    teams = mixed.team;
+    response->interleaved = true;
+    *champion = learner.champion;
+  }
+
+  ranked->clear();
+  std::vector<ranker::Contribution> contrib;
+  for (size_t pos = req.offset; pos < page_end; ++pos) {
+    RankedHit rh;
+    rh.row = order[pos];
+    rh.score = scores[order[pos]];
+    rh.team = pos < teams.size() ? teams[pos] : 0;
+    if (req.explain) {
+      rk->Explain(x, rh.row, ctx, &contrib);
+      const float* v = x.row(rh.row);
+      for (int i = 0; i < ranker::kNumFeatures; ++i) {
+        rh.features.push_back({ranker::kFeatureNames[i], v[i], contrib[i].global,
+                               contrib[i].personal});
+      }
+    }
+    ranked->push_back(std::move(rh));
+  }
+  return Status::Ok();
+}
+
+}  // namespace saiki::engine

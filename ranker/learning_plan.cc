@@ -1,0 +1,128 @@
+// The session-close planner: the three learners in order. See
+// learning_plan.h.
+#include "ranker/learning_plan.h"
+
+#include <algorithm>
+
+#include "ranker/global_learner.h"
+#include "ranker/personal_learner.h"
+#include "ranker/propensity.h"
+
+namespace saiki::ranker {
+namespace {
+
+// Ranks a position-bias estimate covers (and that impressions are counted at).
+constexpr int kPropensityPositions = 10;
+
+// Regression-EM (Wang et al., WSDM 2018) over the sample's first ten ranks,
+// features normalised by the active global model. nullopt when the data do
+// not support an estimate (too few clicks at rank 1): the old one stays.
+std::optional<std::vector<double>> EstimatePropensities(std::span<const LoggedImpression> sample,
+                                                        const GlobalLinearModel& model,
+                                                        const LearnSettings& settings) {
+  std::vector<float> rows;
+  std::vector<FeatureClickObservation> obs;
+  for (const auto& imp : sample) {
+    for (size_t pos = 0; pos < imp.features.rows && pos < imp.signal.size(); ++pos) {
+      const size_t rank = imp.first_rank + pos;
+      if (rank >= static_cast<size_t>(kPropensityPositions)) break;
+      const float* x = imp.features.row(pos);
+      const uint32_t row_index = static_cast<uint32_t>(rows.size() / kNumFeatures);
+      for (int f = 0; f < kNumFeatures; ++f) {
+        rows.push_back(static_cast<float>((x[f] - model.mean[f]) / model.scale[f]));
+      }
+      obs.push_back({static_cast<uint32_t>(rank), row_index, imp.signal[pos] > 0});
+    }
+  }
+  if (obs.empty()) return std::nullopt;
+  PropensityOptions opt;
+  opt.max_positions = kPropensityPositions;
+  opt.prior_eta = settings.propensity_eta;
+  PropensityFeatures features{rows, kNumFeatures};
+  auto theta = EstimatePositionBiasWithFeatures(obs, features, opt);
+  if (!theta.ok()) return std::nullopt;
+  return std::move(theta).value();
+}
+
+}  // namespace
+
+const char* LearnModeName(LearnMode mode) {
+  switch (mode) {
+    case LearnMode::kOn: return "on";
+    case LearnMode::kShadow: return "shadow";
+    case LearnMode::kOff: return "off";
+  }
+  return "on";
+}
+
+double AdaptRate(double rate, bool accepted, double setting) {
+  double next = accepted ? rate * 1.1 : rate * 0.5;
+  return std::clamp(next, setting / 64.0, setting * 4.0);
+}
+
+bool GlobalCandidateDue(const LearnSettings& s, const PoolCounts& since, const GlobalModelView& active) {
+  if (s.mode == LearnMode::kOff || active.trees != nullptr) return false;
+  return since.sessions >= static_cast<uint64_t>(s.global_min_sessions) &&
+         since.users >= static_cast<uint64_t>(s.global_min_users);
+}
+
+bool PropensityEstimateDue(const LearnSettings& s, uint64_t pooled_clicks_since_estimate) {
+  return s.mode != LearnMode::kOff && pooled_clicks_since_estimate >= kPropensityEveryClicks;
+}
+
+SessionPlan PlanSessionClose(const SessionCloseInput& in) {
+  SessionPlan plan;
+  const SessionLog& session = *in.session;
+  plan.impressions = session.impressions.size();
+  for (const auto& imp : session.impressions) {
+    for (uint8_t s : imp.signal) plan.clicks += s > 0;
+  }
+  plan.personal.after = in.user_learner;
+  plan.global.after = in.global_learner;
+  if (in.settings.mode == LearnMode::kOff) {
+    plan.personal.report.reason = plan.global.report.reason = "learning is off (learn.mode off)";
+    plan.outcome = "learning off";
+    return plan;
+  }
+
+  // 1. Position bias, from the pooled sample (before the updates, which
+  //    weigh clicks by it).
+  std::vector<double> propensity = in.propensities;
+  if (in.propensity_sample) {
+    plan.global.after.propensity_seq = in.seq;
+    plan.global.changed = true;
+    if (auto theta = EstimatePropensities(*in.propensity_sample, *in.global.linear, in.settings)) {
+      propensity = *theta;
+      plan.propensities = std::move(theta);
+    }
+  }
+
+  // 2. The global model, when pooled evidence completed a candidate.
+  GlobalModelView global = in.global;
+  if (in.pooled_window) {
+    LearnerState learner = plan.global.after;
+    GlobalPlanResult g = PlanGlobalCandidate(*in.pooled_window, in.global, learner, propensity,
+                                             in.settings, in.seq, in.screened_in_span);
+    plan.global = std::move(g.plan);
+    plan.global_evidence = g.evidence;
+    if (g.promoted) plan.promoted_global = std::move(g.promoted);
+  } else {
+    plan.global.report.reason = "pooled evidence still gathering";
+  }
+  if (plan.promoted_global) global.linear = &*plan.promoted_global;
+
+  // 3. The user's own offsets, on top of the (new) global model.
+  PersonalPlanResult p = PlanPersonalUpdate(session, in.earlier, in.user_learner, in.personal,
+                                            global, propensity, in.settings);
+  plan.personal = std::move(p.plan);
+  plan.interleaving = p.interleaving;
+  plan.rolled_back_to = p.rolled_back_to;
+  plan.pairs = p.pairs;
+  plan.loss_before = p.loss_before;
+  plan.loss_after = p.loss_after;
+  plan.outcome = std::string("global ") + UpdateOutcomeName(plan.global.report.outcome) +
+                 "; user " + UpdateOutcomeName(plan.personal.report.outcome);
+  return plan;
+}
+
+}  // namespace saiki::ranker
