@@ -211,17 +211,34 @@ Result<std::unique_ptr<WriteTransaction>> WriteTransaction::Begin(Connection* co
                             "(only a top-level call may begin one)");
   }
   SAIKI_RETURN_IF_ERROR(conn->Exec("BEGIN IMMEDIATE"));
-  return std::unique_ptr<WriteTransaction>(new WriteTransaction(conn));
+  std::unique_ptr<WriteTransaction> txn(new WriteTransaction(conn));
+  conn->open_write_ = txn.get();
+  return txn;
 }
 
 WriteTransaction::~WriteTransaction() {
   if (!done_ && conn_->InTransaction()) (void)conn_->Exec("ROLLBACK");
+  if (conn_->open_write_ == this) conn_->open_write_ = nullptr;
 }
 
 Status WriteTransaction::Commit() {
   Status s = conn_->Exec("COMMIT");
-  if (s.ok()) done_ = true;
+  if (s.ok()) {
+    done_ = true;
+    conn_->open_write_ = nullptr;  // the token no longer proves anything
+  }
   return s;
+}
+
+Status WriteToken::CheckFor(const Connection* conn) const {
+  if (conn_ == conn) return Status::Ok();
+  return Status::Internal(conn->path() + ": a write was given the token of a transaction on " +
+                          (conn_ ? conn_->path() : std::string("no connection")) +
+                          ", not on this connection");
+}
+
+const WriteToken* Connection::open_write_token() const {
+  return open_write_ ? &open_write_->token() : nullptr;
 }
 
 }  // namespace saiki::storage

@@ -23,6 +23,8 @@ struct sqlite3_stmt;
 namespace saiki::storage {
 
 class Connection;
+class WriteToken;
+class WriteTransaction;
 
 // A prepared statement. Obtained from Connection::Prepare (cached, owned by
 // the connection) and reset automatically by the next Bind* after a Step.
@@ -94,14 +96,37 @@ class Connection {
   const std::string& path() const { return path_; }
   sqlite3* raw() { return db_; }
 
+  // The token of the WriteTransaction open on this connection, or nullptr.
+  // Transitional: only for the engine code that predates tokens
+  // (DatabaseImpl::BumpGenerations(unsigned), called by learning.cc and
+  // trees_model.cc) to reach the token of the transaction its caller began.
+  // New code takes the token as a parameter; remove this once those callers
+  // pass theirs.
+  const WriteToken* open_write_token() const;
+
  private:
+  friend class WriteTransaction;
   Connection() = default;
   sqlite3* db_ = nullptr;
   std::string path_;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+  WriteTransaction* open_write_ = nullptr;  // set while one is open
 };
 
-class WriteTransaction;
+// Resets `st` when the scope ends, so that a read leaves no statement
+// mid-scan (holding its read snapshot and its column buffers) on whatever
+// path it returns. Column views die with the reset: copy what outlives the
+// scope before it ends (a `return` expression is evaluated before).
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(Statement* st) : st_(st) {}
+  ~ResetOnExit() { st_->Reset(); }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  Statement* st_;
+};
 
 // Proof that a write transaction is open on a connection. Only a
 // WriteTransaction makes one, and only a top-level call of the public API
@@ -115,6 +140,10 @@ class WriteToken {
   WriteToken(const WriteToken&) = delete;
   WriteToken& operator=(const WriteToken&) = delete;
   Connection* conn() const { return conn_; }
+  // OK when this token's transaction is on `conn`; kInternal otherwise (a
+  // store handed another connection's token would write outside any
+  // transaction of its own). Every store's writing method checks it.
+  Status CheckFor(const Connection* conn) const;
 
  private:
   friend class WriteTransaction;
