@@ -91,6 +91,7 @@ Result<CheckReport> DatabaseImpl::Check() {
           problem("product '" + std::string(id) + "' (docid " + std::to_string(docid) +
                   ") is not in the index");
         }
+        return Status::Ok();
       }));
   for (const auto& [docid, seg] : doc_segment) {
     if (!tombstones.count(docid) && !products.count(docid)) {

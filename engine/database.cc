@@ -80,8 +80,7 @@ Status DatabaseImpl::BumpGenerations(const storage::WriteToken& token, unsigned 
 Status DatabaseImpl::BumpGenerations(unsigned parts) {
   const storage::WriteToken* token = conn_->open_write_token();
   if (token == nullptr) {
-    return Status::Internal(conn_->path() +
-                            ": generations bumped outside a write transaction");
+    return Status::Internal(conn_->path() + ": generations bumped outside a write transaction");
   }
   return BumpGenerations(*token, parts);
 }

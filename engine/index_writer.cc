@@ -57,10 +57,10 @@ Status DatabaseImpl::MergeAllSegments(const storage::WriteToken& token) {
     SAIKI_RETURN_IF_ERROR(index_store_->ForEachSegment([&](const storage::SegmentView& seg) {
       ++old_segments;
       index::SegmentDocsRow docs_row{seg.first_docid, seg.last_docid, seg.ndocs};
-      Status s = index::DecodeSegmentDocs(seg.docs, docs_row, max_docid,
-                                          [&](const index::DocInfo& d) {
-                                            if (!dead.count(d.docid)) live.push_back(d);
-                                          });
+      Status s =
+          index::DecodeSegmentDocs(seg.docs, docs_row, max_docid, [&](const index::DocInfo& d) {
+            if (!dead.count(d.docid)) live.push_back(d);
+          });
       return s.WithContext(conn_->path() + ": segment " + std::to_string(seg.seg));
     }));
   }
@@ -82,7 +82,7 @@ Status DatabaseImpl::MergeAllSegments(const storage::WriteToken& token) {
           auto list = index::PostingList::Parse(std::string(data));
           if (!list.ok()) {
             return list.status().WithContext(conn_->path() + ": merging the posting list of '" +
-                                              term + "' in segment " + std::to_string(list_seg));
+                                             term + "' in segment " + std::to_string(list_seg));
           }
           tp.lists.push_back(std::move(list).value());
           return Status::Ok();
@@ -133,9 +133,9 @@ Status DatabaseImpl::MergeAllSegments(const storage::WriteToken& token) {
   SAIKI_RETURN_IF_ERROR(index_store_->DeleteAllTombstones(token));
   if (!live.empty()) {
     const std::string docs_blob = index::EncodeDocs(live);
-    SAIKI_RETURN_IF_ERROR(index_store_->InsertSegment(
-        token, {seg, live.front().docid, live.back().docid, static_cast<int64_t>(live.size()),
-                docs_blob}));
+    SAIKI_RETURN_IF_ERROR(
+        index_store_->InsertSegment(token, {seg, live.front().docid, live.back().docid,
+                                            static_cast<int64_t>(live.size()), docs_blob}));
   }
   // The joined lists take fewer pages than the segments' did (one row and
   // one partly filled overflow page per term instead of one per segment):
@@ -170,8 +170,7 @@ Status DatabaseImpl::UpgradePostingsFormat() {
     auto upgraded = index::UpgradePostingList(row->data, index::TermHasPositions(row->term));
     if (!upgraded.ok()) {
       return upgraded.status().WithContext(conn_->path() + ": upgrading the posting list of '" +
-                                           row->term + "' in segment " +
-                                           std::to_string(row->seg));
+                                           row->term + "' in segment " + std::to_string(row->seg));
     }
     SAIKI_RETURN_IF_ERROR(index_store_->UpdateListData(token, rowid, *upgraded));
   }

@@ -50,8 +50,7 @@ Result<std::optional<int64_t>> CatalogStore::DeleteById(const WriteToken& token,
   // SQLite 3.35 the oldest saiki runs on.
   SAIKI_ASSIGN_OR_RETURN(std::optional<int64_t> docid, FindDocid(id));
   if (!docid) return docid;
-  SAIKI_ASSIGN_OR_RETURN(Statement * st,
-                         conn_->Prepare("DELETE FROM products WHERE docid = ?1"));
+  SAIKI_ASSIGN_OR_RETURN(Statement * st, conn_->Prepare("DELETE FROM products WHERE docid = ?1"));
   st->Bind(1, *docid);
   SAIKI_RETURN_IF_ERROR(st->Run());
   return docid;
@@ -109,14 +108,14 @@ Result<std::optional<HitRow>> CatalogStore::GetHitRow(int64_t docid) {
 }
 
 Status CatalogStore::ForEachProductId(
-    const std::function<void(int64_t docid, std::string_view id)>& visit) {
+    const std::function<Status(int64_t docid, std::string_view id)>& visit) {
   SAIKI_ASSIGN_OR_RETURN(Statement * st,
                          conn_->Prepare("SELECT docid, id FROM products ORDER BY docid"));
   ResetOnExit reset(st);
   for (;;) {
     SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) return Status::Ok();
-    visit(st->ColumnInt(0), st->ColumnText(1));
+    SAIKI_RETURN_IF_ERROR(visit(st->ColumnInt(0), st->ColumnText(1)));
   }
 }
 
@@ -128,8 +127,8 @@ Result<int64_t> CatalogStore::CountProducts() {
 }
 
 Result<int64_t> CatalogStore::MaxAssignedDocid() {
-  SAIKI_ASSIGN_OR_RETURN(
-      Statement * st, conn_->Prepare("SELECT seq FROM sqlite_sequence WHERE name = 'products'"));
+  SAIKI_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Prepare("SELECT seq FROM sqlite_sequence WHERE name = 'products'"));
   ResetOnExit reset(st);
   SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
   return row ? st->ColumnInt(0) : 0;
@@ -144,8 +143,8 @@ Status CatalogStore::BeginSeenIds(const WriteToken& token) {
 
 Status CatalogStore::MarkSeen(const WriteToken& token, std::string_view id) {
   SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
-  SAIKI_ASSIGN_OR_RETURN(
-      Statement * st, conn_->Prepare("INSERT OR IGNORE INTO temp.import_seen(id) VALUES (?1)"));
+  SAIKI_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Prepare("INSERT OR IGNORE INTO temp.import_seen(id) VALUES (?1)"));
   st->BindText(1, id);
   return st->Run();
 }
@@ -165,9 +164,9 @@ Result<std::vector<int64_t>> CatalogStore::DeleteUnseen(const WriteToken& token)
       docids.push_back(st->ColumnInt(0));
     }
   }
-  SAIKI_RETURN_IF_ERROR(conn_->Exec(
-      "DELETE FROM products WHERE id NOT IN (SELECT id FROM temp.import_seen);"
-      "DELETE FROM temp.import_seen"));
+  SAIKI_RETURN_IF_ERROR(
+      conn_->Exec("DELETE FROM products WHERE id NOT IN (SELECT id FROM temp.import_seen);"
+                  "DELETE FROM temp.import_seen"));
   return docids;
 }
 
@@ -186,10 +185,9 @@ Result<std::vector<std::pair<std::string, std::string>>> CatalogStore::ListSetti
 Status CatalogStore::PutSetting(const WriteToken& token, std::string_view key,
                                 std::string_view value) {
   SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
-  SAIKI_ASSIGN_OR_RETURN(
-      Statement * st,
-      conn_->Prepare("INSERT INTO settings(key, value) VALUES (?1, ?2) "
-                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  SAIKI_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Prepare("INSERT INTO settings(key, value) VALUES (?1, ?2) "
+                                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
   st->BindText(1, key).BindText(2, value);
   return st->Run();
 }

@@ -85,9 +85,10 @@ class CatalogStore {
   // What a hit shows of the product with `docid`, or nullopt when no product
   // has it (a deleted one, or an index out of step with the table).
   Result<std::optional<HitRow>> GetHitRow(int64_t docid);
-  // Calls `visit(docid, id)` for every product, in docid order. `id` views
-  // the row and is valid only during the call.
-  Status ForEachProductId(const std::function<void(int64_t docid, std::string_view id)>& visit);
+  // Calls `visit(docid, id)` for every product, in docid order, until it
+  // returns an error, which is returned as it is. `id` views the row and is
+  // valid only during the call.
+  Status ForEachProductId(const std::function<Status(int64_t docid, std::string_view id)>& visit);
   Result<int64_t> CountProducts();
   // The largest docid ever handed out (products' AUTOINCREMENT counter in
   // sqlite_sequence), deleted products included; 0 before the first insert.

@@ -16,9 +16,8 @@ Result<int64_t> IndexStore::Count(const char* sql) {
 }
 
 Result<int64_t> IndexStore::PostingsFormat() {
-  SAIKI_ASSIGN_OR_RETURN(int64_t format,
-                         Count("SELECT coalesce((SELECT value FROM meta "
-                               "WHERE key = 'postings_format'), -1)"));
+  SAIKI_ASSIGN_OR_RETURN(int64_t format, Count("SELECT coalesce((SELECT value FROM meta "
+                                               "WHERE key = 'postings_format'), -1)"));
   if (format < 1) return Status::Corruption(path() + ": meta.postings_format is missing");
   return format;
 }
@@ -26,18 +25,16 @@ Result<int64_t> IndexStore::PostingsFormat() {
 Status IndexStore::SetPostingsFormat(const WriteToken& token, int64_t format) {
   SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
   SAIKI_ASSIGN_OR_RETURN(
-      Statement * st,
-      conn_->Prepare("INSERT INTO meta(key, value) VALUES ('postings_format', ?1) "
-                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+      Statement * st, conn_->Prepare("INSERT INTO meta(key, value) VALUES ('postings_format', ?1) "
+                                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
   st->Bind(1, format);
   return st->Run();
 }
 
 Result<int64_t> IndexStore::NextSegmentId(const WriteToken& token) {
   SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
-  SAIKI_ASSIGN_OR_RETURN(int64_t seg,
-                         Count("SELECT coalesce((SELECT value FROM meta "
-                               "WHERE key = 'next_seg'), -1)"));
+  SAIKI_ASSIGN_OR_RETURN(int64_t seg, Count("SELECT coalesce((SELECT value FROM meta "
+                                            "WHERE key = 'next_seg'), -1)"));
   if (seg < 0) return Status::Corruption(path() + ": meta.next_seg is missing");
   SAIKI_ASSIGN_OR_RETURN(Statement * st,
                          conn_->Prepare("UPDATE meta SET value = ?1 WHERE key = 'next_seg'"));
@@ -49,7 +46,8 @@ Result<int64_t> IndexStore::NextSegmentId(const WriteToken& token) {
 Status IndexStore::ForEachSegment(const std::function<Status(const SegmentView&)>& visit) {
   SAIKI_ASSIGN_OR_RETURN(
       Statement * st,
-      conn_->Prepare("SELECT seg, first_docid, last_docid, ndocs, docs FROM segments ORDER BY seg"));
+      conn_->Prepare(
+          "SELECT seg, first_docid, last_docid, ndocs, docs FROM segments ORDER BY seg"));
   ResetOnExit reset(st);
   for (;;) {
     SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
@@ -114,7 +112,8 @@ Status IndexStore::DeleteAllTombstones(const WriteToken& token) {
 Status IndexStore::ForEachListOfTerm(
     std::string_view term, const std::function<Status(int64_t seg, std::string_view data)>& visit) {
   SAIKI_ASSIGN_OR_RETURN(
-      Statement * st, conn_->Prepare("SELECT seg, data FROM postings WHERE term = ?1 ORDER BY seg"));
+      Statement * st,
+      conn_->Prepare("SELECT seg, data FROM postings WHERE term = ?1 ORDER BY seg"));
   ResetOnExit reset(st);
   st->BindBlob(1, term);
   for (;;) {

@@ -1,9 +1,10 @@
 // The catalogue store (storage/catalog_store.h) on a fresh database:
 // products, the --replace import's set of seen ids, settings and synonyms,
 // their missing rows, and writes refused when given the wrong token.
+#include "storage/catalog_store.h"
+
 #include <catch2/catch.hpp>
 
-#include "storage/catalog_store.h"
 #include "tests/store_fixture.h"
 
 namespace saiki::storage {
@@ -132,8 +133,10 @@ TEST_CASE("every product is visited with its id, in docid order", "[storage]") {
   Must(store.DeleteById(txn->token(), "a"));
   Must(txn->Commit());
   std::vector<std::pair<int64_t, std::string>> seen;
-  Must(store.ForEachProductId(
-      [&](int64_t docid, std::string_view id) { seen.emplace_back(docid, std::string(id)); }));
+  Must(store.ForEachProductId([&](int64_t docid, std::string_view id) {
+    seen.emplace_back(docid, std::string(id));
+    return Status::Ok();
+  }));
   CHECK(seen == std::vector<std::pair<int64_t, std::string>>{{1, "c"}, {3, "b"}});
 }
 

@@ -2,9 +2,10 @@
 // numbers and the posting format in meta, segments, posting lists and
 // tombstones as bytes in and out, iteration order, callbacks' errors, the
 // upgrade's row-by-row rewrite, missing rows and refused tokens.
+#include "storage/index_store.h"
+
 #include <catch2/catch.hpp>
 
-#include "storage/index_store.h"
 #include "tests/store_fixture.h"
 
 namespace saiki::storage {
@@ -30,9 +31,18 @@ TEST_CASE("a fresh index is posting format 1 and holds nothing", "[storage]") {
   CHECK(Must(store.Tombstones()).empty());
   CHECK(Must(store.ListRowids()).empty());
   int visits = 0;
-  Must(store.ForEachSegment([&](const SegmentView&) { ++visits; return Status::Ok(); }));
-  Must(store.ForEachList([&](const PostingListView&) { ++visits; return Status::Ok(); }));
-  Must(store.ForEachListOfTerm("x", [&](int64_t, std::string_view) { ++visits; return Status::Ok(); }));
+  Must(store.ForEachSegment([&](const SegmentView&) {
+    ++visits;
+    return Status::Ok();
+  }));
+  Must(store.ForEachList([&](const PostingListView&) {
+    ++visits;
+    return Status::Ok();
+  }));
+  Must(store.ForEachListOfTerm("x", [&](int64_t, std::string_view) {
+    ++visits;
+    return Status::Ok();
+  }));
   CHECK(visits == 0);
 }
 
@@ -66,8 +76,7 @@ TEST_CASE("a missing meta key of the index is corruption naming the key and the 
   CHECK_THAT(seg.status().message(), Catch::Contains("meta.next_seg is missing"));
 }
 
-TEST_CASE("segments come back in segment order with their docs blobs byte for byte",
-          "[storage]") {
+TEST_CASE("segments come back in segment order with their docs blobs byte for byte", "[storage]") {
   StoreDb db;
   IndexStore store(db.conn.get());
   auto txn = db.Begin();
@@ -121,7 +130,10 @@ TEST_CASE("an error from a visit stops the scan and comes back unchanged", "[sto
   CHECK(t.message() == "list 1");
   // The statements were reset: a new scan starts from the first row.
   visits = 0;
-  Must(store.ForEachSegment([&](const SegmentView&) { ++visits; return Status::Ok(); }));
+  Must(store.ForEachSegment([&](const SegmentView&) {
+    ++visits;
+    return Status::Ok();
+  }));
   CHECK(visits == 3);
 }
 
@@ -233,8 +245,7 @@ TEST_CASE("index writes are undone when their transaction does not commit", "[st
   CHECK(Must(store.NextSegmentId(txn->token())) == 1);
 }
 
-TEST_CASE("an index write given another connection's token is refused as internal",
-          "[storage]") {
+TEST_CASE("an index write given another connection's token is refused as internal", "[storage]") {
   StoreDb db;
   StoreDb other;
   IndexStore store(db.conn.get());

@@ -1,9 +1,10 @@
 // The file-wide store (storage/meta_store.h) and the transaction rules the
 // stores rely on (storage/sqlite.h): generation counters, data_version,
 // integrity check, and a write transaction refused inside another.
+#include "storage/meta_store.h"
+
 #include <catch2/catch.hpp>
 
-#include "storage/meta_store.h"
 #include "tests/store_fixture.h"
 
 namespace saiki::storage {
@@ -95,8 +96,7 @@ TEST_CASE("a write transaction begun inside another is refused as internal, sayi
   CHECK_FALSE(db.conn->InTransaction());
 }
 
-TEST_CASE("a write transaction begun inside a read snapshot is refused as internal",
-          "[storage]") {
+TEST_CASE("a write transaction begun inside a read snapshot is refused as internal", "[storage]") {
   StoreDb db;
   ReadTransaction snapshot(db.conn.get());
   Must(snapshot.Begin());

@@ -5,7 +5,6 @@
 #define SAIKI_TESTS_STORE_FIXTURE_H_
 
 #include <catch2/catch.hpp>
-
 #include <memory>
 #include <string>
 #include <utility>
