@@ -1,6 +1,7 @@
 // Database::Check: a full integrity check of the file and of the index
 // against the product table. Read-only; safe to run while others write
-// (it reads one snapshot).
+// (it reads one snapshot). Sections 1-4 read through the stores
+// (storage/meta_store.h, index_store.h, catalog_store.h).
 //
 // Checks, in order:
 //   1. SQLite's own PRAGMA integrity_check;
@@ -27,21 +28,14 @@ Result<CheckReport> DatabaseImpl::Check() {
     if (report.problems.size() < 100) report.problems.push_back(std::move(what));
     ++report.problem_count;
   };
-  SAIKI_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
-  struct End {
-    storage::Connection* c;
-    ~End() { (void)c->Exec("COMMIT"); }
-  } end{conn_.get()};
+  // One snapshot for every section, whatever others commit meanwhile.
+  storage::ReadTransaction snapshot(conn_.get());
+  SAIKI_RETURN_IF_ERROR(snapshot.Begin());
 
   // 1. SQLite.
   {
-    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st, conn_->Prepare("PRAGMA integrity_check"));
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      std::string line(st->ColumnText(0));
-      if (line != "ok") problem("sqlite: " + line);
-    }
+    SAIKI_ASSIGN_OR_RETURN(std::vector<std::string> lines, meta_store_->IntegrityProblems());
+    for (const std::string& line : lines) problem("sqlite: " + line);
   }
 
   // 2. Segments and their docs.
@@ -51,20 +45,14 @@ Result<CheckReport> DatabaseImpl::Check() {
   std::vector<Segment> segments;
   std::unordered_map<uint32_t, int64_t> doc_segment;  // docid -> seg
   {
-    SAIKI_ASSIGN_OR_RETURN(
-        storage::Statement * st,
-        conn_->Prepare("SELECT seg, first_docid, last_docid, ndocs, docs FROM segments ORDER BY seg"));
     int64_t prev_last = -1;
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      Segment s{st->ColumnInt(0), st->ColumnInt(1), st->ColumnInt(2)};
-      int64_t ndocs = st->ColumnInt(3);
+    SAIKI_RETURN_IF_ERROR(index_store_->ForEachSegment([&](const storage::SegmentView& row) {
+      Segment s{row.seg, row.first_docid, row.last_docid};
       std::string where = "segment " + std::to_string(s.seg);
       if (s.first <= prev_last) problem(where + ": docids overlap an earlier segment");
       prev_last = s.last;
       int64_t n = 0;
-      Status decoded = index::DecodeDocs(st->ColumnBlob(4), [&](const index::DocInfo& d) {
+      Status decoded = index::DecodeDocs(row.docs, [&](const index::DocInfo& d) {
         ++n;
         if (d.docid < s.first || d.docid > s.last) {
           problem(where + ": docid " + std::to_string(d.docid) + " outside its range");
@@ -74,44 +62,37 @@ Result<CheckReport> DatabaseImpl::Check() {
         }
       });
       if (!decoded.ok()) problem(where + ": " + decoded.message());
-      if (decoded.ok() && n != ndocs) {
+      if (decoded.ok() && n != row.ndocs) {
         problem(where + ": holds " + std::to_string(n) + " docs, header says " +
-                std::to_string(ndocs));
+                std::to_string(row.ndocs));
       }
       segments.push_back(s);
       ++report.segments;
-    }
+      return Status::Ok();
+    }));
   }
 
   // 3. Products against the docs tables and tombstones.
   std::unordered_set<uint32_t> tombstones;
   {
-    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st, conn_->Prepare("SELECT docid FROM tombstones"));
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      tombstones.insert(static_cast<uint32_t>(st->ColumnInt(0)));
-    }
+    SAIKI_ASSIGN_OR_RETURN(std::vector<int64_t> docids, index_store_->Tombstones());
+    for (int64_t docid : docids) tombstones.insert(static_cast<uint32_t>(docid));
   }
   std::unordered_set<uint32_t> products;
-  {
-    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
-                           conn_->Prepare("SELECT docid, id FROM products"));
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      uint32_t docid = static_cast<uint32_t>(st->ColumnInt(0));
-      products.insert(docid);
-      ++report.products;
-      if (tombstones.count(docid)) {
-        problem("product '" + std::string(st->ColumnText(1)) + "' (docid " +
-                std::to_string(docid) + ") is marked deleted");
-      } else if (!doc_segment.count(docid)) {
-        problem("product '" + std::string(st->ColumnText(1)) + "' (docid " +
-                std::to_string(docid) + ") is not in the index");
-      }
-    }
-  }
+  SAIKI_RETURN_IF_ERROR(
+      catalog_store_->ForEachProductId([&](int64_t stored_docid, std::string_view id) {
+        uint32_t docid = static_cast<uint32_t>(stored_docid);
+        products.insert(docid);
+        ++report.products;
+        if (tombstones.count(docid)) {
+          problem("product '" + std::string(id) + "' (docid " + std::to_string(docid) +
+                  ") is marked deleted");
+        } else if (!doc_segment.count(docid)) {
+          problem("product '" + std::string(id) + "' (docid " + std::to_string(docid) +
+                  ") is not in the index");
+        }
+        return Status::Ok();
+      }));
   for (const auto& [docid, seg] : doc_segment) {
     if (!tombstones.count(docid) && !products.count(docid)) {
       problem("segment " + std::to_string(seg) + ": docid " + std::to_string(docid) +
@@ -121,26 +102,22 @@ Result<CheckReport> DatabaseImpl::Check() {
 
   // 4. Posting lists.
   {
-    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
-                           conn_->Prepare("SELECT term, seg, df, data FROM postings"));
     std::set<int64_t> known;
     for (const auto& s : segments) known.insert(s.seg);
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
+    SAIKI_RETURN_IF_ERROR(index_store_->ForEachList([&](const storage::PostingListView& row) {
       ++report.posting_lists;
-      int64_t seg = st->ColumnInt(1);
-      int64_t df = st->ColumnInt(2);
-      std::string term(st->ColumnBlob(0));
+      const int64_t seg = row.seg;
+      const int64_t df = row.df;
+      const std::string term(row.term);
       std::string where = "posting list of term '" + term + "' in segment " + std::to_string(seg);
       if (!known.count(seg)) {
         problem(where + ": no such segment");
-        continue;
+        return Status::Ok();
       }
-      auto list = index::PostingList::Parse(std::string(st->ColumnBlob(3)));
+      auto list = index::PostingList::Parse(std::string(row.data));
       if (!list.ok()) {
         problem(where + ": " + list.status().message());
-        continue;
+        return Status::Ok();
       }
       if (list->has_positions != index::TermHasPositions(term)) {
         problem(where + (list->has_positions ? ": stores positions its term never needs"
@@ -168,7 +145,8 @@ Result<CheckReport> DatabaseImpl::Check() {
         problem(where + ": holds " + std::to_string(n) + " docs, header " +
                 std::to_string(list->ndocs) + ", df " + std::to_string(df));
       }
-    }
+      return Status::Ok();
+    }));
   }
 
   // 5. Models and learners.

@@ -36,84 +36,45 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& path,
   SAIKI_ASSIGN_OR_RETURN(db->analyzer_, index::Analyzer::Create());
   db->read_only_ = options.read_only;
   db->clock_ = options.clock;
-  db->cache_ = std::make_unique<PostingCache>(db->conn_.get());
+  db->meta_store_ = std::make_unique<storage::MetaStore>(db->conn_.get());
+  db->catalog_store_ = std::make_unique<storage::CatalogStore>(db->conn_.get());
+  db->index_store_ = std::make_unique<storage::IndexStore>(db->conn_.get());
   db->logs_ = std::make_unique<storage::LogStore>(db->conn_.get());
   db->models_ = std::make_unique<storage::ModelStore>(db->conn_.get());
+  db->cache_ = std::make_unique<PostingCache>(db->index_store_.get());
   SAIKI_RETURN_IF_ERROR(db->UpgradePostingsFormat());
   SAIKI_RETURN_IF_ERROR(db->Reload(kAllParts));
   return std::unique_ptr<Database>(std::move(db));
 }
 
 Status DatabaseImpl::EnsureFresh() {
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st, conn_->Prepare("PRAGMA data_version"));
-  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-  int64_t version = row ? st->ColumnInt(0) : 0;
-  st->Reset();
+  SAIKI_ASSIGN_OR_RETURN(int64_t version, meta_store_->DataVersion());
   if (state_ && version == state_->data_version) return Status::Ok();
   return Reload(0);
 }
 
 Result<uint32_t> DatabaseImpl::MaxAssignedDocid() {
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * seq,
-      conn_->Prepare("SELECT seq FROM sqlite_sequence WHERE name = 'products'"));
-  SAIKI_ASSIGN_OR_RETURN(bool row, seq->Step());
-  const int64_t max_assigned = row ? seq->ColumnInt(0) : 0;
-  seq->Reset();
+  SAIKI_ASSIGN_OR_RETURN(int64_t max_assigned, catalog_store_->MaxAssignedDocid());
   return static_cast<uint32_t>(
       std::clamp<int64_t>(max_assigned, 0, static_cast<int64_t>(index::kMaxDocid)));
 }
 
-Result<std::optional<uint32_t>> DatabaseImpl::DocidOf(const std::string& product_id) {
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
-                         conn_->Prepare("SELECT docid FROM products WHERE id = ?1"));
-  st->BindText(1, product_id);
-  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-  if (!row) return std::optional<uint32_t>();
-  const int64_t docid = st->ColumnInt(0);
-  st->Reset();
-  return std::optional<uint32_t>(static_cast<uint32_t>(docid));
-}
-
-Status DatabaseImpl::SetRankerSetting(const storage::WriteToken& t, const std::string& ranker) {
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * st,
-      t.conn()->Prepare("INSERT INTO settings(key, value) VALUES ('ranker', ?1) "
-                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
-  st->BindText(1, ranker);
-  return st->Run();
-}
-
 Result<Generations> DatabaseImpl::ReadGenerations() {
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * st,
-      conn_->Prepare("SELECT key, value FROM meta WHERE key IN "
-                     "('gen_catalog', 'gen_config', 'gen_models')"));
+  SAIKI_ASSIGN_OR_RETURN(storage::GenerationCounters c, meta_store_->ReadGenerations());
   Generations g;
-  for (;;) {
-    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    std::string_view key = st->ColumnText(0);
-    int64_t v = st->ColumnInt(1);
-    if (key == "gen_catalog") g.catalog = v;
-    if (key == "gen_config") g.config = v;
-    if (key == "gen_models") g.models = v;
-  }
+  g.catalog = c.catalog;
+  g.config = c.config;
+  g.models = c.models;
   return g;
 }
 
-Status DatabaseImpl::BumpGenerations(unsigned parts) {
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * st,
-      conn_->Prepare("INSERT INTO meta(key, value) VALUES (?1, 1) "
-                     "ON CONFLICT(key) DO UPDATE SET value = value + 1"));
-  const std::pair<unsigned, const char*> keys[] = {
-      {kCatalogPart, "gen_catalog"}, {kConfigPart, "gen_config"}, {kModelsPart, "gen_models"}};
-  for (const auto& [part, key] : keys) {
-    if (!(parts & part)) continue;
-    st->Reset();
-    st->BindText(1, key);
-    SAIKI_RETURN_IF_ERROR(st->Run());
+Status DatabaseImpl::BumpGenerations(const storage::WriteToken& token, unsigned parts) {
+  const std::pair<unsigned, storage::GenerationCounter> counters[] = {
+      {kCatalogPart, storage::GenerationCounter::kCatalog},
+      {kConfigPart, storage::GenerationCounter::kConfig},
+      {kModelsPart, storage::GenerationCounter::kModels}};
+  for (const auto& [part, counter] : counters) {
+    if (parts & part) SAIKI_RETURN_IF_ERROR(meta_store_->BumpGeneration(token, counter));
   }
   return Status::Ok();
 }
@@ -124,10 +85,7 @@ Status DatabaseImpl::Reload(unsigned parts) {
   storage::ReadTransaction snapshot(conn_.get());
   SAIKI_RETURN_IF_ERROR(snapshot.Begin());
 
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * dv, conn_->Prepare("PRAGMA data_version"));
-  SAIKI_ASSIGN_OR_RETURN(bool row, dv->Step());
-  const int64_t data_version = row ? dv->ColumnInt(0) : 0;
-  dv->Reset();
+  SAIKI_ASSIGN_OR_RETURN(const int64_t data_version, meta_store_->DataVersion());
   SAIKI_ASSIGN_OR_RETURN(Generations gens, ReadGenerations());
   if (!state_) {
     parts = kAllParts;
@@ -165,11 +123,7 @@ Result<std::shared_ptr<const CatalogState>> DatabaseImpl::LoadCatalogState() {
   // out (AUTOINCREMENT keeps it in sqlite_sequence). A corrupt blob or row
   // is then kCorruption, not an allocation of gigabytes.
   SAIKI_ASSIGN_OR_RETURN(const uint32_t max_docid, MaxAssignedDocid());
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * seq,
-                         conn_->Prepare("SELECT max(last_docid) FROM segments"));
-  SAIKI_ASSIGN_OR_RETURN(bool seq_row, seq->Step());
-  const int64_t max_last = seq_row ? seq->ColumnInt(0) : 0;  // NULL reads as 0
-  seq->Reset();
+  SAIKI_ASSIGN_OR_RETURN(const int64_t max_last, index_store_->MaxLastDocid());
   if (max_last >= 1 && max_last <= max_docid) {
     try {
       docs.Reserve(static_cast<uint32_t>(max_last) + 1);
@@ -178,54 +132,28 @@ Result<std::shared_ptr<const CatalogState>> DatabaseImpl::LoadCatalogState() {
                                        std::to_string(max_last) + " docids");
     }
   }
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * st,
-      conn_->Prepare("SELECT seg, first_docid, last_docid, ndocs, docs FROM segments ORDER BY seg"));
-  for (;;) {
-    SAIKI_ASSIGN_OR_RETURN(bool more, st->Step());
-    if (!more) break;
-    int64_t seg = st->ColumnInt(0);
-    index::SegmentDocsRow row{st->ColumnInt(1), st->ColumnInt(2), st->ColumnInt(3)};
-    Status s = index::DecodeSegmentDocs(st->ColumnBlob(4), row, max_docid,
+  SAIKI_RETURN_IF_ERROR(index_store_->ForEachSegment([&](const storage::SegmentView& seg) {
+    index::SegmentDocsRow row{seg.first_docid, seg.last_docid, seg.ndocs};
+    Status s = index::DecodeSegmentDocs(seg.docs, row, max_docid,
                                         [&docs](const index::DocInfo& d) { docs.Add(d); });
-    if (!s.ok()) {
-      st->Reset();
-      return s.WithContext(conn_->path() + ": segment " + std::to_string(seg));
-    }
-  }
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * tomb,
-                         conn_->Prepare("SELECT docid FROM tombstones"));
-  for (;;) {
-    SAIKI_ASSIGN_OR_RETURN(bool more, tomb->Step());
-    if (!more) break;
-    docs.Remove(static_cast<uint32_t>(tomb->ColumnInt(0)));
-  }
+    return s.WithContext(conn_->path() + ": segment " + std::to_string(seg.seg));
+  }));
+  SAIKI_ASSIGN_OR_RETURN(std::vector<int64_t> tombstones, index_store_->Tombstones());
+  for (int64_t docid : tombstones) docs.Remove(static_cast<uint32_t>(docid));
   return std::shared_ptr<const CatalogState>(std::move(catalog));
 }
 
 Result<std::shared_ptr<const ConfigState>> DatabaseImpl::LoadConfigState() {
   auto config = std::make_shared<ConfigState>();
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
-                         conn_->Prepare("SELECT key, value FROM settings"));
-  for (;;) {
-    SAIKI_ASSIGN_OR_RETURN(bool more, st->Step());
-    if (!more) break;
-    std::string key(st->ColumnText(0));
-    Status s = ApplySetting(&config->settings, key, std::string(st->ColumnText(1)));
+  SAIKI_ASSIGN_OR_RETURN(auto settings, catalog_store_->ListSettings());
+  for (const auto& [key, value] : settings) {
+    Status s = ApplySetting(&config->settings, key, value);
     if (s.code() == StatusCode::kNotFound) continue;  // a key of a newer saiki: ignore
-    if (!s.ok()) {
-      st->Reset();
-      return s.WithContext(conn_->path() + ": stored settings");
-    }
+    if (!s.ok()) return s.WithContext(conn_->path() + ": stored settings");
   }
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * syn,
-                         conn_->Prepare("SELECT term, grp FROM synonyms ORDER BY grp, term"));
+  SAIKI_ASSIGN_OR_RETURN(auto synonyms, catalog_store_->ListSynonyms());
   std::unordered_map<int64_t, std::vector<std::string>> groups;
-  for (;;) {
-    SAIKI_ASSIGN_OR_RETURN(bool more, syn->Step());
-    if (!more) break;
-    groups[syn->ColumnInt(1)].emplace_back(syn->ColumnText(0));
-  }
+  for (auto& [grp, term] : synonyms) groups[grp].push_back(std::move(term));
   for (auto& [grp, terms] : groups) {
     for (const auto& t : terms) config->synonyms[t] = terms;
   }
@@ -241,13 +169,8 @@ Status DatabaseImpl::SetSetting(const std::string& key, const std::string& value
   if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
   SAIKI_ASSIGN_OR_RETURN(std::string canonical, CanonicalSettingValue(key, value));
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * st,
-      conn_->Prepare("INSERT INTO settings(key, value) VALUES (?1, ?2) "
-                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
-  st->BindText(1, key).BindText(2, canonical);
-  SAIKI_RETURN_IF_ERROR(st->Run());
-  SAIKI_RETURN_IF_ERROR(BumpGenerations(kConfigPart));
+  SAIKI_RETURN_IF_ERROR(catalog_store_->PutSetting(txn->token(), key, canonical));
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(txn->token(), kConfigPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   return Reload(kConfigPart);
 }
@@ -258,28 +181,21 @@ Result<std::vector<std::pair<std::string, std::string>>> DatabaseImpl::ListSetti
 }
 
 Result<std::optional<Product>> DatabaseImpl::GetProduct(const std::string& id) {
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * st,
-      conn_->Prepare("SELECT id, title, description, brand, category, price, rating, "
-                     "review_count, tags, attrs FROM products WHERE id = ?1"));
-  st->BindText(1, id);
-  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  SAIKI_ASSIGN_OR_RETURN(std::optional<storage::ProductRow> row, catalog_store_->GetProduct(id));
   if (!row) return std::optional<Product>();
   Product p;
-  p.id = st->ColumnText(0);
-  p.title = st->ColumnText(1);
-  p.description = st->ColumnText(2);
-  p.brand = st->ColumnText(3);
-  p.category = st->ColumnText(4);
-  if (!st->ColumnIsNull(5)) p.price = st->ColumnDouble(5);
-  if (!st->ColumnIsNull(6)) p.rating = st->ColumnDouble(6);
-  if (!st->ColumnIsNull(7)) p.review_count = st->ColumnInt(7);
-  p.tags = st->ColumnText(8);
-  std::string attrs(st->ColumnText(9));
-  st->Reset();
+  p.id = std::move(row->id);
+  p.title = std::move(row->title);
+  p.description = std::move(row->description);
+  p.brand = std::move(row->brand);
+  p.category = std::move(row->category);
+  p.price = row->price;
+  p.rating = row->rating;
+  p.review_count = row->review_count;
+  p.tags = std::move(row->tags);
   // attrs is a flat JSON object written by the importer; decode it with the
   // same library.
-  SAIKI_RETURN_IF_ERROR(DecodeAttributes(attrs, &p.attributes));
+  SAIKI_RETURN_IF_ERROR(DecodeAttributes(row->attrs_json, &p.attributes));
   return std::optional<Product>(std::move(p));
 }
 
@@ -287,23 +203,15 @@ Result<Stats> DatabaseImpl::GetStats() {
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
   Stats s;
   s.schema_version = storage::kSchemaVersion;
-  auto count = [&](const char* sql) -> Result<int64_t> {
-    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st, conn_->Prepare(sql));
-    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-    int64_t v = row ? st->ColumnInt(0) : 0;
-    st->Reset();
-    return v;
-  };
-  SAIKI_ASSIGN_OR_RETURN(int64_t products, count("SELECT count(*) FROM products"));
+  SAIKI_ASSIGN_OR_RETURN(int64_t products, catalog_store_->CountProducts());
   s.products = static_cast<uint64_t>(products);
-  SAIKI_ASSIGN_OR_RETURN(int64_t segs, count("SELECT count(*) FROM segments"));
+  SAIKI_ASSIGN_OR_RETURN(int64_t segs, index_store_->CountSegments());
   s.segments = static_cast<uint64_t>(segs);
-  SAIKI_ASSIGN_OR_RETURN(int64_t terms, count("SELECT count(*) FROM postings"));
+  SAIKI_ASSIGN_OR_RETURN(int64_t terms, index_store_->CountLists());
   s.terms = static_cast<uint64_t>(terms);
-  SAIKI_ASSIGN_OR_RETURN(int64_t tombs, count("SELECT count(*) FROM tombstones"));
+  SAIKI_ASSIGN_OR_RETURN(int64_t tombs, index_store_->CountTombstones());
   s.deleted_pending = static_cast<uint64_t>(tombs);
-  SAIKI_ASSIGN_OR_RETURN(int64_t bytes,
-                         count("SELECT coalesce(sum(length(data)), 0) FROM postings"));
+  SAIKI_ASSIGN_OR_RETURN(int64_t bytes, index_store_->ListBytes());
   s.postings_bytes = static_cast<uint64_t>(bytes);
   struct stat st;
   if (::stat(conn_->path().c_str(), &st) == 0) s.file_bytes = static_cast<uint64_t>(st.st_size);
@@ -342,19 +250,8 @@ Result<uint64_t> DatabaseImpl::LoadSynonyms(const std::string& path) {
   }
   if (in.bad()) return Status::IoError(path + ": read failed");
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
-  SAIKI_RETURN_IF_ERROR(conn_->Exec("DELETE FROM synonyms"));
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * ins,
-      conn_->Prepare("INSERT INTO synonyms(term, grp) VALUES (?1, ?2) "
-                     "ON CONFLICT(term) DO UPDATE SET grp = excluded.grp"));
-  for (size_t g = 0; g < groups.size(); ++g) {
-    for (const auto& term : groups[g]) {
-      ins->Reset();
-      ins->BindText(1, term).Bind(2, static_cast<int64_t>(g));
-      SAIKI_RETURN_IF_ERROR(ins->Run());
-    }
-  }
-  SAIKI_RETURN_IF_ERROR(BumpGenerations(kConfigPart));
+  SAIKI_RETURN_IF_ERROR(catalog_store_->ReplaceSynonyms(txn->token(), groups));
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(txn->token(), kConfigPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   SAIKI_RETURN_IF_ERROR(Reload(kConfigPart));
   return static_cast<uint64_t>(groups.size());
@@ -363,27 +260,21 @@ Result<uint64_t> DatabaseImpl::LoadSynonyms(const std::string& path) {
 Result<const index::TermPostings*> PostingCache::Lookup(std::string_view term) {
   auto it = entries_.find(term);
   if (it != entries_.end()) return it->second.get();
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * st,
-      conn_->Prepare("SELECT seg, data FROM postings WHERE term = ?1 ORDER BY seg"));
-  st->BindBlob(1, term);
   std::unique_ptr<index::TermPostings> tp;
-  for (;;) {
-    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    if (!tp) tp = std::make_unique<index::TermPostings>();
-    std::string_view blob = st->ColumnBlob(1);
-    auto list = index::PostingList::Parse(std::string(blob));
-    if (!list.ok()) {
-      int64_t seg = st->ColumnInt(0);
-      st->Reset();
-      return list.status().WithContext(conn_->path() + ": segment " + std::to_string(seg));
-    }
-    bytes_ += blob.size();
-    tp->df += list->ndocs;
-    tp->lists.push_back(std::move(list).value());
-  }
-  st->Reset();
+  size_t bytes = 0;
+  SAIKI_RETURN_IF_ERROR(
+      store_->ForEachListOfTerm(term, [&](int64_t seg, std::string_view blob) -> Status {
+        auto list = index::PostingList::Parse(std::string(blob));
+        if (!list.ok()) {
+          return list.status().WithContext(store_->path() + ": segment " + std::to_string(seg));
+        }
+        if (!tp) tp = std::make_unique<index::TermPostings>();
+        bytes += blob.size();
+        tp->df += list->ndocs;
+        tp->lists.push_back(std::move(list).value());
+        return Status::Ok();
+      }));
+  bytes_ += bytes;
   auto [pos, _] = entries_.emplace(std::string(term), std::move(tp));
   return pos->second.get();
 }

@@ -1,7 +1,12 @@
-// The implementation behind saiki::Database: one SQLite connection, the
-// analyzer, and the in-memory state derived from the file (docs table,
-// posting cache, settings, synonyms), reloaded whenever another connection
-// commits (PRAGMA data_version) or this one writes.
+// The implementation behind saiki::Database: one SQLite connection with the
+// stores over it (storage/: the catalogue, the index, the file's
+// bookkeeping; they own the SQL), the analyzer, and the in-memory state
+// derived from the file (docs table, posting cache, settings, synonyms),
+// reloaded whenever another connection commits (PRAGMA data_version) or
+// this one writes.
+//
+// Transactions: only a public API method begins a storage::WriteTransaction;
+// the functions below it that write take its `const storage::WriteToken&`.
 //
 // Split by concern over several .cc files of this folder:
 //   database.cc  open, state loading, settings, stats, synonyms
@@ -33,7 +38,10 @@
 #include "ranker/linear_model.h"
 #include "ranker/trees.h"
 #include "saiki/saiki.h"
+#include "storage/catalog_store.h"
+#include "storage/index_store.h"
 #include "storage/log_store.h"
+#include "storage/meta_store.h"
 #include "storage/model_store.h"
 #include "storage/sqlite.h"
 
@@ -60,10 +68,11 @@ Status DecodeAttributes(const std::string& json,
 
 class DatabaseImpl;
 
-// Posting lists read from SQLite, cached by term until the next reload.
+// Posting lists read from the index store, cached by term until the next
+// reload.
 class PostingCache : public index::PostingSource {
  public:
-  explicit PostingCache(storage::Connection* conn) : conn_(conn) {}
+  explicit PostingCache(storage::IndexStore* store) : store_(store) {}
   Result<const index::TermPostings*> Lookup(std::string_view term) override;
   void Clear() {
     entries_.clear();
@@ -77,7 +86,7 @@ class PostingCache : public index::PostingSource {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
-  storage::Connection* conn_;
+  storage::IndexStore* store_;
   // nullptr entries remember terms that are not in the index.
   std::unordered_map<std::string, std::unique_ptr<index::TermPostings>, Hash, std::equal_to<>>
       entries_;
@@ -141,9 +150,9 @@ class DatabaseImpl final : public Database {
   Status EnsureFresh();
   Status Reload(unsigned parts);
   Result<Generations> ReadGenerations();
-  // Inside the caller's write transaction: marks `parts` changed, so that
+  // Inside the token's write transaction: marks `parts` changed, so that
   // other connections reload them.
-  Status BumpGenerations(unsigned parts);
+  Status BumpGenerations(const storage::WriteToken& token, unsigned parts);
   Result<std::shared_ptr<const CatalogState>> LoadCatalogState();
   Result<std::shared_ptr<const ConfigState>> LoadConfigState();
   // The learned models as of journal position `before_seq` (exclusive;
@@ -153,23 +162,25 @@ class DatabaseImpl final : public Database {
                                                           int64_t before_seq = INT64_MAX);
   // Sets m's global model (and trees) to `version` (0: the factory model).
   Status LoadGlobalVersion(int64_t version, ModelState* m);
-  // The docid of a product (nullopt: no such product).
-  Result<std::optional<uint32_t>> DocidOf(const std::string& product_id);
-  // Sets the setting `ranker` inside the caller's transaction.
-  Status SetRankerSetting(const storage::WriteToken& t, const std::string& ranker);
   // The largest docid the products table ever handed out (sqlite_sequence),
   // capped at index::kMaxDocid: what stored docids are checked against.
   Result<uint32_t> MaxAssignedDocid();
 
-  // index_writer.cc: all run inside the caller's transaction.
-  Status WriteSegment(index::SegmentBuilder* builder);
-  Status MergeAllSegments();
-  // Brings the posting lists to index::kPostingsFormat in one transaction
-  // (meta.postings_format says which they are); a read-only open of an
-  // older format is refused, a newer one always.
+  // importer.cc: deletes the product with `id`, if any, leaving its docid as
+  // a tombstone for the postings that still hold it. Returns whether it
+  // existed.
+  Result<bool> RemoveById(const storage::WriteToken& token, const std::string& id);
+
+  // index_writer.cc: all write inside the token's transaction.
+  Status WriteSegment(const storage::WriteToken& token, index::SegmentBuilder* builder);
+  Status MergeAllSegments(const storage::WriteToken& token);
+  // Merges all segments when there are too many, or too many deletions.
+  Status MaybeMerge(const storage::WriteToken& token);
+  // Brings the posting lists to index::kPostingsFormat in one transaction of
+  // its own (meta.postings_format says which they are): called by Open
+  // only. A read-only open of an older format is refused, a newer one
+  // always.
   Status UpgradePostingsFormat();
-  Status MaybeMerge();
-  Result<int64_t> NextSegmentId();
 
   // search.cc
   Result<index::CompiledQuery> Compile(const ConfigState& config, const std::string& query,
@@ -226,6 +237,12 @@ class DatabaseImpl final : public Database {
                                   std::shared_ptr<const ranker::TreeEnsemble>* trees);
 
   std::unique_ptr<storage::Connection> conn_;
+  // The stores own every SQL string of the catalogue, the index and the
+  // file's bookkeeping (storage/*_store.h); declared after conn_, so they
+  // go first.
+  std::unique_ptr<storage::MetaStore> meta_store_;
+  std::unique_ptr<storage::CatalogStore> catalog_store_;
+  std::unique_ptr<storage::IndexStore> index_store_;
   std::unique_ptr<index::Analyzer> analyzer_;
   bool read_only_ = false;
   std::function<double()> clock_;

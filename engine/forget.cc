@@ -108,7 +108,7 @@ Result<ForgetReport> DatabaseImpl::ForgetUser(const std::string& user) {
       ++report.entries_replayed;
     }
   }
-  SAIKI_RETURN_IF_ERROR(BumpGenerations(kModelsPart));
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(t, kModelsPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   // Old copies of the deleted pages can remain in the WAL until it is
   // checkpointed: truncate it now.

@@ -179,28 +179,6 @@ Result<ColumnMap> MapHeader(const std::vector<std::string>& header, const std::s
   return map;
 }
 
-// Deletes the product with `id`, if any, leaving its docid as a tombstone
-// for the postings that still hold it. Returns whether it existed. Runs in
-// the caller's transaction.
-Result<bool> RemoveById(storage::Connection* conn, const std::string& id) {
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * find,
-                         conn->Prepare("SELECT docid FROM products WHERE id = ?1"));
-  find->BindText(1, id);
-  SAIKI_ASSIGN_OR_RETURN(bool exists, find->Step());
-  if (!exists) return false;
-  int64_t docid = find->ColumnInt(0);
-  find->Reset();
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * tomb,
-                         conn->Prepare("INSERT OR IGNORE INTO tombstones(docid) VALUES (?1)"));
-  tomb->Bind(1, docid);
-  SAIKI_RETURN_IF_ERROR(tomb->Run());
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * del,
-                         conn->Prepare("DELETE FROM products WHERE docid = ?1"));
-  del->Bind(1, docid);
-  SAIKI_RETURN_IF_ERROR(del->Run());
-  return true;
-}
-
 // A validated row waiting to be stored and indexed. `doc` views the texts
 // held by `record`.
 struct PendingRow {
@@ -288,6 +266,13 @@ class AnalysisWorker {
 
 }  // namespace
 
+Result<bool> DatabaseImpl::RemoveById(const storage::WriteToken& token, const std::string& id) {
+  SAIKI_ASSIGN_OR_RETURN(std::optional<int64_t> docid, catalog_store_->DeleteById(token, id));
+  if (!docid) return false;
+  SAIKI_RETURN_IF_ERROR(index_store_->AddTombstone(token, *docid));
+  return true;
+}
+
 Result<ImportReport> DatabaseImpl::ImportCsv(const std::string& path,
                                              const ImportOptions& options) {
   struct stat st;
@@ -333,21 +318,8 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
 
   ImportReport report;
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
-  if (options.replace) {
-    SAIKI_RETURN_IF_ERROR(conn_->Exec(
-        "CREATE TEMP TABLE IF NOT EXISTS import_seen(id TEXT PRIMARY KEY) WITHOUT ROWID;"
-        "DELETE FROM temp.import_seen"));
-  }
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * ins,
-      conn_->Prepare("INSERT INTO products(id, title, description, brand, category, price, "
-                     "rating, review_count, tags, attrs) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
-  storage::Statement* seen = nullptr;
-  if (options.replace) {
-    SAIKI_ASSIGN_OR_RETURN(seen,
-                           conn_->Prepare("INSERT OR IGNORE INTO temp.import_seen(id) VALUES (?1)"));
-  }
+  const storage::WriteToken& token = txn->token();
+  if (options.replace) SAIKI_RETURN_IF_ERROR(catalog_store_->BeginSeenIds(token));
 
   index::SegmentBuilder builder(analyzer_.get());
   auto reject = [&](uint64_t line, std::string message) {
@@ -436,7 +408,7 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
   // Stores one row in `products` and sets its docid.
   auto store = [&](PendingRow* row) -> Status {
     // Upsert: the old version (if any) becomes a tombstone.
-    SAIKI_ASSIGN_OR_RETURN(bool existed, RemoveById(conn_.get(), row->id));
+    SAIKI_ASSIGN_OR_RETURN(bool existed, RemoveById(token, row->id));
     ++(existed ? report.updated : report.inserted);
     auto field = [&](KnownField f) -> std::string_view {
       return map.known[f] < 0 ? std::string_view()
@@ -444,30 +416,28 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
     };
     attrs.clear();
     for (const auto& [col, header] : map.extra) attrs.emplace_back(header, row->record.fields[col]);
-    ins->Reset();
-    ins->BindText(1, row->id)
-        .BindText(2, field(kTitleCol))
-        .BindText(3, field(kDescriptionCol))
-        .BindText(4, Trimmed(field(kBrandCol)))
-        .BindText(5, Trimmed(field(kCategoryCol)))
-        .BindText(9, field(kTagsCol))
-        .BindText(10, EncodeAttributes(attrs));
-    if (row->price) ins->BindDouble(6, *row->price); else ins->BindNull(6);
-    if (row->rating) ins->BindDouble(7, *row->rating); else ins->BindNull(7);
-    if (row->reviews) ins->Bind(8, *row->reviews); else ins->BindNull(8);
-    SAIKI_RETURN_IF_ERROR(ins->Run());
-    int64_t rowid = conn_->LastInsertRowid();
+    const std::string brand = Trimmed(field(kBrandCol));
+    const std::string category = Trimmed(field(kCategoryCol));
+    const std::string attrs_json = EncodeAttributes(attrs);
+    storage::ProductFields product;
+    product.id = row->id;
+    product.title = field(kTitleCol);
+    product.description = field(kDescriptionCol);
+    product.brand = brand;
+    product.category = category;
+    product.tags = field(kTagsCol);
+    product.price = row->price;
+    product.rating = row->rating;
+    product.review_count = row->reviews;
+    product.attrs_json = attrs_json;
+    SAIKI_ASSIGN_OR_RETURN(int64_t rowid, catalog_store_->Insert(token, product));
     if (rowid > static_cast<int64_t>(index::kMaxDocid)) {
       return Status::ResourceExhausted(conn_->path() + ": more than " +
                                        std::to_string(index::kMaxDocid) +
                                        " products have ever been inserted (docid limit)");
     }
     row->docid = static_cast<uint32_t>(rowid);
-    if (seen) {
-      seen->Reset();
-      seen->BindText(1, row->id);
-      SAIKI_RETURN_IF_ERROR(seen->Run());
-    }
+    if (options.replace) SAIKI_RETURN_IF_ERROR(catalog_store_->MarkSeen(token, row->id));
     return Status::Ok();
   };
 
@@ -488,7 +458,7 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
       for (size_t i = 0; i < previous->size; ++i) {
         builder.Add(previous->rows[i].docid, previous->rows[i].analyzed);
         if (builder.memory_bytes() > kSegmentMemoryBudget) {
-          SAIKI_RETURN_IF_ERROR(WriteSegment(&builder));
+          SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder));
         }
       }
     }
@@ -506,17 +476,14 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
     return report;  // the transaction rolls back: nothing stored
   }
   if (options.replace) {
-    SAIKI_RETURN_IF_ERROR(conn_->Exec(
-        "INSERT OR IGNORE INTO tombstones(docid) SELECT docid FROM products "
-        "WHERE id NOT IN (SELECT id FROM temp.import_seen)"));
-    SAIKI_RETURN_IF_ERROR(
-        conn_->Exec("DELETE FROM products WHERE id NOT IN (SELECT id FROM temp.import_seen)"));
-    report.deleted = static_cast<uint64_t>(conn_->Changes());
-    SAIKI_RETURN_IF_ERROR(conn_->Exec("DELETE FROM temp.import_seen"));
+    // Products the file no longer lists: deleted, their docids tombstoned.
+    SAIKI_ASSIGN_OR_RETURN(std::vector<int64_t> gone, catalog_store_->DeleteUnseen(token));
+    for (int64_t docid : gone) SAIKI_RETURN_IF_ERROR(index_store_->AddTombstone(token, docid));
+    report.deleted = gone.size();
   }
-  SAIKI_RETURN_IF_ERROR(WriteSegment(&builder));
-  SAIKI_RETURN_IF_ERROR(MaybeMerge());
-  SAIKI_RETURN_IF_ERROR(BumpGenerations(kCatalogPart));
+  SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder));
+  SAIKI_RETURN_IF_ERROR(MaybeMerge(token));
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(token, kCatalogPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   report.committed = true;
   SAIKI_RETURN_IF_ERROR(Reload(kCatalogPart));
@@ -526,13 +493,14 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
 Result<uint64_t> DatabaseImpl::DeleteProducts(const std::vector<std::string>& ids) {
   if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
+  const storage::WriteToken& token = txn->token();
   uint64_t deleted = 0;
   for (const std::string& id : ids) {
-    SAIKI_ASSIGN_OR_RETURN(bool existed, RemoveById(conn_.get(), id));
+    SAIKI_ASSIGN_OR_RETURN(bool existed, RemoveById(token, id));
     deleted += existed;
   }
-  SAIKI_RETURN_IF_ERROR(MaybeMerge());
-  SAIKI_RETURN_IF_ERROR(BumpGenerations(kCatalogPart));
+  SAIKI_RETURN_IF_ERROR(MaybeMerge(token));
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(token, kCatalogPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   SAIKI_RETURN_IF_ERROR(Reload(kCatalogPart));
   return deleted;

@@ -1,6 +1,8 @@
-// Writing the index: a built segment into SQLite, and merging all segments
-// into one (purging deleted documents). Every function here runs inside the
-// caller's transaction, so a crash at any point leaves the previous index.
+// Writing the index: a built segment into the index store, and merging all
+// segments into one (purging deleted documents). Every function here but
+// the public Optimize and Open's UpgradePostingsFormat writes with the token
+// of the caller's transaction, so a crash at any point leaves the previous
+// index.
 //
 // Segment order is docid order: a new segment only ever holds docids larger
 // than every older one (docids come from AUTOINCREMENT), and a merge always
@@ -12,32 +14,14 @@
 
 namespace saiki::engine {
 
-Result<int64_t> DatabaseImpl::NextSegmentId() {
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
-                         conn_->Prepare("SELECT value FROM meta WHERE key = 'next_seg'"));
-  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-  if (!row) return Status::Corruption(conn_->path() + ": meta.next_seg is missing");
-  int64_t seg = st->ColumnInt(0);
-  st->Reset();
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * up,
-                         conn_->Prepare("UPDATE meta SET value = ?1 WHERE key = 'next_seg'"));
-  up->Bind(1, seg + 1);
-  SAIKI_RETURN_IF_ERROR(up->Run());
-  return seg;
-}
-
-Status DatabaseImpl::WriteSegment(index::SegmentBuilder* builder) {
+Status DatabaseImpl::WriteSegment(const storage::WriteToken& token,
+                                  index::SegmentBuilder* builder) {
   if (builder->empty()) return Status::Ok();
-  SAIKI_ASSIGN_OR_RETURN(int64_t seg, NextSegmentId());
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * ins,
-      conn_->Prepare("INSERT INTO postings(term, seg, df, data) VALUES (?1, ?2, ?3, ?4)"));
+  SAIKI_ASSIGN_OR_RETURN(int64_t seg, index_store_->NextSegmentId(token));
   std::string docs_blob;
   SAIKI_RETURN_IF_ERROR(builder->Finish(
       [&](std::string_view term, uint32_t df, std::string_view list) {
-        ins->Reset();
-        ins->BindBlob(1, term).Bind(2, seg).Bind(3, df).BindBlob(4, list);
-        return ins->Run();
+        return index_store_->InsertList(token, term, seg, df, list);
       },
       &docs_blob));
   // The segment's docid range, read back from its docs blob.
@@ -47,108 +31,65 @@ Status DatabaseImpl::WriteSegment(index::SegmentBuilder* builder) {
     last = std::max(last, d.docid);
     ++n;
   }));
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * seg_ins,
-      conn_->Prepare("INSERT INTO segments(seg, first_docid, last_docid, ndocs, docs) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5)"));
-  seg_ins->Bind(1, seg).Bind(2, first).Bind(3, last).Bind(4, n).BindBlob(5, docs_blob);
-  return seg_ins->Run();
+  return index_store_->InsertSegment(token, {seg, first, last, n, docs_blob});
 }
 
-Status DatabaseImpl::MaybeMerge() {
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
-                         conn_->Prepare("SELECT (SELECT count(*) FROM segments), "
-                                        "(SELECT count(*) FROM tombstones), "
-                                        "(SELECT count(*) FROM products)"));
-  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-  int64_t segments = row ? st->ColumnInt(0) : 0;
-  int64_t tombstones = row ? st->ColumnInt(1) : 0;
-  int64_t products = row ? st->ColumnInt(2) : 0;
-  st->Reset();
-  if (segments > kMaxSegments || tombstones * 5 > products) return MergeAllSegments();
+Status DatabaseImpl::MaybeMerge(const storage::WriteToken& token) {
+  SAIKI_ASSIGN_OR_RETURN(int64_t segments, index_store_->CountSegments());
+  SAIKI_ASSIGN_OR_RETURN(int64_t tombstones, index_store_->CountTombstones());
+  SAIKI_ASSIGN_OR_RETURN(int64_t products, catalog_store_->CountProducts());
+  if (segments > kMaxSegments || tombstones * 5 > products) return MergeAllSegments(token);
   return Status::Ok();
 }
 
-Status DatabaseImpl::MergeAllSegments() {
+Status DatabaseImpl::MergeAllSegments(const storage::WriteToken& token) {
   // The docs of every segment, less the deleted.
   std::unordered_set<uint32_t> dead;
   {
-    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st, conn_->Prepare("SELECT docid FROM tombstones"));
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      dead.insert(static_cast<uint32_t>(st->ColumnInt(0)));
-    }
+    SAIKI_ASSIGN_OR_RETURN(std::vector<int64_t> tombstones, index_store_->Tombstones());
+    for (int64_t docid : tombstones) dead.insert(static_cast<uint32_t>(docid));
   }
   std::vector<index::DocInfo> live;
   int64_t old_segments = 0;
   {
     // Checked as Reload checks them: `lengths` below is sized by docid.
     SAIKI_ASSIGN_OR_RETURN(uint32_t max_docid, MaxAssignedDocid());
-    SAIKI_ASSIGN_OR_RETURN(
-        storage::Statement * st,
-        conn_->Prepare("SELECT seg, first_docid, last_docid, ndocs, docs FROM segments "
-                       "ORDER BY seg"));
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
+    SAIKI_RETURN_IF_ERROR(index_store_->ForEachSegment([&](const storage::SegmentView& seg) {
       ++old_segments;
-      index::SegmentDocsRow docs_row{st->ColumnInt(1), st->ColumnInt(2), st->ColumnInt(3)};
-      Status s = index::DecodeSegmentDocs(st->ColumnBlob(4), docs_row, max_docid,
-                                          [&](const index::DocInfo& d) {
-                                            if (!dead.count(d.docid)) live.push_back(d);
-                                          });
-      if (!s.ok()) {
-        int64_t seg = st->ColumnInt(0);
-        st->Reset();
-        return s.WithContext(conn_->path() + ": segment " + std::to_string(seg));
-      }
-    }
+      index::SegmentDocsRow docs_row{seg.first_docid, seg.last_docid, seg.ndocs};
+      Status s =
+          index::DecodeSegmentDocs(seg.docs, docs_row, max_docid, [&](const index::DocInfo& d) {
+            if (!dead.count(d.docid)) live.push_back(d);
+          });
+      return s.WithContext(conn_->path() + ": segment " + std::to_string(seg.seg));
+    }));
   }
   if (old_segments <= 1 && dead.empty()) return Status::Ok();
   index::DocTable lengths;  // field lengths by docid, for the block bounds
   for (const auto& d : live) lengths.Add(d);
 
-  SAIKI_ASSIGN_OR_RETURN(int64_t seg, NextSegmentId());
+  SAIKI_ASSIGN_OR_RETURN(int64_t seg, index_store_->NextSegmentId(token));
   // Terms first, then one term at a time: reading and rewriting the same
   // table in one scan would revisit the rows it writes.
-  std::vector<std::string> terms;
-  {
-    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
-                           conn_->Prepare("SELECT DISTINCT term FROM postings ORDER BY term"));
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      terms.emplace_back(st->ColumnBlob(0));
-    }
-  }
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * read,
-                         conn_->Prepare("SELECT data FROM postings WHERE term = ?1 ORDER BY seg"));
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * del,
-                         conn_->Prepare("DELETE FROM postings WHERE term = ?1"));
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * ins,
-      conn_->Prepare("INSERT INTO postings(term, seg, df, data) VALUES (?1, ?2, ?3, ?4)"));
+  SAIKI_ASSIGN_OR_RETURN(std::vector<std::string> terms, index_store_->DistinctTerms());
   index::PostingListWriter writer;
   std::array<std::vector<uint32_t>, index::kNumFields> positions;
   std::array<std::span<const uint32_t>, index::kNumFields> spans;
   for (const std::string& term : terms) {
     index::TermPostings tp;
-    read->Reset();
-    read->BindBlob(1, term);
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool row, read->Step());
-      if (!row) break;
-      SAIKI_ASSIGN_OR_RETURN(index::PostingList list,
-                             index::PostingList::Parse(std::string(read->ColumnBlob(0))));
-      tp.lists.push_back(std::move(list));
-    }
-    read->Reset();
+    SAIKI_RETURN_IF_ERROR(
+        index_store_->ForEachListOfTerm(term, [&](int64_t list_seg, std::string_view data) {
+          auto list = index::PostingList::Parse(std::string(data));
+          if (!list.ok()) {
+            return list.status().WithContext(conn_->path() + ": merging the posting list of '" +
+                                             term + "' in segment " + std::to_string(list_seg));
+          }
+          tp.lists.push_back(std::move(list).value());
+          return Status::Ok();
+        }));
     std::vector<const index::PostingList*> ptrs;
     for (const auto& l : tp.lists) ptrs.push_back(&l);
-    del->Reset();
-    del->BindBlob(1, term);
-    SAIKI_RETURN_IF_ERROR(del->Run());
+    SAIKI_RETURN_IF_ERROR(index_store_->DeleteListsOfTerm(token, term));
     if (dead.empty()) {
       // Nothing to purge (the merge after a large import): the lists are
       // joined block by block, without decoding a posting. Merging the two
@@ -159,9 +100,7 @@ Status DatabaseImpl::MergeAllSegments() {
       auto joined = index::ConcatPostingLists(ptrs);
       if (!joined.ok()) return joined.status().WithContext(conn_->path() + ": merging postings");
       if (df == 0) continue;
-      ins->Reset();
-      ins->BindBlob(1, term).Bind(2, seg).Bind(3, df).BindBlob(4, *joined);
-      SAIKI_RETURN_IF_ERROR(ins->Run());
+      SAIKI_RETURN_IF_ERROR(index_store_->InsertList(token, term, seg, df, *joined));
       continue;
     }
     // The lists of one term agree on positions (TermHasPositions).
@@ -188,41 +127,25 @@ Status DatabaseImpl::MergeAllSegments() {
     uint32_t df = writer.doc_count();
     std::string list = writer.Finish();
     if (df == 0) continue;  // every document with the term was deleted
-    ins->Reset();
-    ins->BindBlob(1, term).Bind(2, seg).Bind(3, df).BindBlob(4, list);
-    SAIKI_RETURN_IF_ERROR(ins->Run());
+    SAIKI_RETURN_IF_ERROR(index_store_->InsertList(token, term, seg, df, list));
   }
-  SAIKI_RETURN_IF_ERROR(conn_->Exec("DELETE FROM segments; DELETE FROM tombstones"));
+  SAIKI_RETURN_IF_ERROR(index_store_->DeleteAllSegments(token));
+  SAIKI_RETURN_IF_ERROR(index_store_->DeleteAllTombstones(token));
   if (!live.empty()) {
-    SAIKI_ASSIGN_OR_RETURN(
-        storage::Statement * seg_ins,
-        conn_->Prepare("INSERT INTO segments(seg, first_docid, last_docid, ndocs, docs) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5)"));
-    seg_ins->Bind(1, seg)
-        .Bind(2, live.front().docid)
-        .Bind(3, live.back().docid)
-        .Bind(4, static_cast<int64_t>(live.size()))
-        .BindBlob(5, index::EncodeDocs(live));
-    SAIKI_RETURN_IF_ERROR(seg_ins->Run());
+    const std::string docs_blob = index::EncodeDocs(live);
+    SAIKI_RETURN_IF_ERROR(
+        index_store_->InsertSegment(token, {seg, live.front().docid, live.back().docid,
+                                            static_cast<int64_t>(live.size()), docs_blob}));
   }
   // The joined lists take fewer pages than the segments' did (one row and
   // one partly filled overflow page per term instead of one per segment):
   // give the difference back to the file system, in this transaction. A
   // no-op in files created without auto_vacuum (before format 2).
-  return conn_->Exec("PRAGMA incremental_vacuum");
+  return index_store_->IncrementalVacuum(token);
 }
 
 Status DatabaseImpl::UpgradePostingsFormat() {
-  auto read_format = [&]() -> Result<int64_t> {
-    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st,
-                           conn_->Prepare("SELECT value FROM meta WHERE key = 'postings_format'"));
-    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-    int64_t format = row ? st->ColumnInt(0) : -1;
-    st->Reset();
-    if (format < 1) return Status::Corruption(conn_->path() + ": meta.postings_format is missing");
-    return format;
-  };
-  SAIKI_ASSIGN_OR_RETURN(int64_t format, read_format());
+  SAIKI_ASSIGN_OR_RETURN(int64_t format, index_store_->PostingsFormat());
   if (format == index::kPostingsFormat) return Status::Ok();
   if (format > index::kPostingsFormat) {
     return Status::NotSupported(conn_->path() + ": posting format " + std::to_string(format) +
@@ -234,54 +157,32 @@ Status DatabaseImpl::UpgradePostingsFormat() {
                                 std::to_string(format) + "), which a read-only open cannot do");
   }
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
-  SAIKI_ASSIGN_OR_RETURN(format, read_format());  // another process may have upgraded first
+  const storage::WriteToken& token = txn->token();
+  // Another process may have upgraded first.
+  SAIKI_ASSIGN_OR_RETURN(format, index_store_->PostingsFormat());
   if (format == index::kPostingsFormat) return Status::Ok();
-  // Row ids first: updating rows of the table a statement is scanning could
-  // revisit them.
-  std::vector<int64_t> rowids;
-  {
-    SAIKI_ASSIGN_OR_RETURN(storage::Statement * st, conn_->Prepare("SELECT rowid FROM postings"));
-    for (;;) {
-      SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      rowids.push_back(st->ColumnInt(0));
-    }
-  }
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * read,
-                         conn_->Prepare("SELECT term, seg, data FROM postings WHERE rowid = ?1"));
-  SAIKI_ASSIGN_OR_RETURN(storage::Statement * write,
-                         conn_->Prepare("UPDATE postings SET data = ?2 WHERE rowid = ?1"));
+  // Row ids first, then one list at a time (IndexStore::ListRowids).
+  SAIKI_ASSIGN_OR_RETURN(std::vector<int64_t> rowids, index_store_->ListRowids());
   for (int64_t rowid : rowids) {
-    read->Reset();
-    read->Bind(1, rowid);
-    SAIKI_ASSIGN_OR_RETURN(bool row, read->Step());
+    SAIKI_ASSIGN_OR_RETURN(std::optional<storage::PostingListRow> row,
+                           index_store_->GetListByRowid(rowid));
     if (!row) continue;
-    const std::string term(read->ColumnBlob(0));
-    auto upgraded = index::UpgradePostingList(read->ColumnBlob(2), index::TermHasPositions(term));
+    auto upgraded = index::UpgradePostingList(row->data, index::TermHasPositions(row->term));
     if (!upgraded.ok()) {
-      int64_t seg = read->ColumnInt(1);
-      read->Reset();
       return upgraded.status().WithContext(conn_->path() + ": upgrading the posting list of '" +
-                                           term + "' in segment " + std::to_string(seg));
+                                           row->term + "' in segment " + std::to_string(row->seg));
     }
-    read->Reset();
-    write->Reset();
-    write->Bind(1, rowid).BindBlob(2, *upgraded);
-    SAIKI_RETURN_IF_ERROR(write->Run());
+    SAIKI_RETURN_IF_ERROR(index_store_->UpdateListData(token, rowid, *upgraded));
   }
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * bump,
-      conn_->Prepare("UPDATE meta SET value = ?1 WHERE key = 'postings_format'"));
-  bump->Bind(1, static_cast<int64_t>(index::kPostingsFormat));
-  SAIKI_RETURN_IF_ERROR(bump->Run());
-  SAIKI_RETURN_IF_ERROR(BumpGenerations(kCatalogPart));
+  SAIKI_RETURN_IF_ERROR(index_store_->SetPostingsFormat(token, index::kPostingsFormat));
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(token, kCatalogPart));
   return txn->Commit();
 }
 
 Status DatabaseImpl::Optimize() {
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
-  SAIKI_RETURN_IF_ERROR(MergeAllSegments());
-  SAIKI_RETURN_IF_ERROR(BumpGenerations(kCatalogPart));
+  SAIKI_RETURN_IF_ERROR(MergeAllSegments(txn->token()));
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(txn->token(), kCatalogPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   return Reload(kCatalogPart);
 }

@@ -133,7 +133,7 @@ Status DatabaseImpl::RollbackModel(int64_t version, const std::string& user) {
   SAIKI_ASSIGN_OR_RETURN(entry.seq, logs_->AppendJournal(txn->token(), entry));
   ModelState models = *state_->models;
   SAIKI_RETURN_IF_ERROR(ApplyRollback(txn->token(), entry, &models));
-  SAIKI_RETURN_IF_ERROR(BumpGenerations(kModelsPart));
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(txn->token(), kModelsPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   return Reload(kModelsPart);
 }

@@ -180,27 +180,21 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
     }
   }
 
-  SAIKI_ASSIGN_OR_RETURN(
-      storage::Statement * st,
-      conn_->Prepare("SELECT id, title, brand, category, price FROM products WHERE docid = ?1"));
   std::vector<std::string> ids;
   for (size_t i = 0; i < ranked.size(); ++i) {
     const index::Hit& h = outcome.hits[ranked[i].row];
-    st->Reset();
-    st->Bind(1, h.docid);
-    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    SAIKI_ASSIGN_OR_RETURN(std::optional<storage::HitRow> row, catalog_store_->GetHitRow(h.docid));
     if (!row) {
-      st->Reset();
       return Status::Corruption(conn_->path() + ": docid " + std::to_string(h.docid) +
                                 " is in the index but not in products (run saiki check)");
     }
     SearchHit hit;
     hit.rank = static_cast<int>(req.offset + i) + 1;
-    hit.id = st->ColumnText(0);
-    hit.title = st->ColumnText(1);
-    hit.brand = st->ColumnText(2);
-    hit.category = st->ColumnText(3);
-    if (!st->ColumnIsNull(4)) hit.price = st->ColumnDouble(4);
+    hit.id = std::move(row->id);
+    hit.title = std::move(row->title);
+    hit.brand = std::move(row->brand);
+    hit.category = std::move(row->category);
+    hit.price = row->price;
     hit.score = ranked[i].score;
     hit.bm25f = h.score;
     if (request.explain) {
@@ -213,7 +207,6 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
     ids.push_back(hit.id);
     response.hits.push_back(std::move(hit));
   }
-  st->Reset();
   SAIKI_RETURN_IF_ERROR(snapshot.End());
   if (!request.user.empty() && !ranked.empty()) {
     if (read_only_) return Status::IoError(conn_->path() + ": a search for a user is logged, "

@@ -62,7 +62,7 @@ Result<std::string> DatabaseImpl::LogSearch(const CompiledRequest& req,
   imp.product_ids = product_ids;
   SAIKI_ASSIGN_OR_RETURN(int64_t query_id, logs_->InsertImpression(t, imp));
   SAIKI_RETURN_IF_ERROR(logs_->TouchSession(t, session_id, now));
-  if (learned) SAIKI_RETURN_IF_ERROR(BumpGenerations(kModelsPart));
+  if (learned) SAIKI_RETURN_IF_ERROR(BumpGenerations(t, kModelsPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   if (learned) SAIKI_RETURN_IF_ERROR(Reload(kModelsPart));
   return std::to_string(query_id);
@@ -100,10 +100,10 @@ Status DatabaseImpl::RecordClick(const std::string& query_id, const std::string&
   click.at = now;
   click.snapshot.id_hash = index::StableHash(product_id);
   click.snapshot.price = std::nanf("");
-  SAIKI_ASSIGN_OR_RETURN(std::optional<uint32_t> docid, DocidOf(product_id));
+  SAIKI_ASSIGN_OR_RETURN(std::optional<int64_t> docid, catalog_store_->FindDocid(product_id));
   const index::DocTable& docs = state_->docs();
-  if (docid && docs.live(*docid)) {
-    const index::DocInfo& d = docs.info(*docid);
+  if (docid && *docid >= 0 && docs.live(static_cast<uint32_t>(*docid))) {
+    const index::DocInfo& d = docs.info(static_cast<uint32_t>(*docid));
     click.snapshot.brand = d.brand;
     click.snapshot.category = d.category;
     click.snapshot.price = d.price;
@@ -125,7 +125,7 @@ Result<std::optional<SessionReport>> DatabaseImpl::EndSession(const std::string&
   for (const auto& s : open) {
     SAIKI_ASSIGN_OR_RETURN(last, CloseSession(txn->token(), s.session_id, &models));
   }
-  SAIKI_RETURN_IF_ERROR(BumpGenerations(kModelsPart));
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(txn->token(), kModelsPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   SAIKI_RETURN_IF_ERROR(Reload(kModelsPart));
   return std::optional<SessionReport>(std::move(last));
@@ -144,7 +144,7 @@ Result<std::vector<SessionReport>> DatabaseImpl::SweepSessions() {
     SAIKI_ASSIGN_OR_RETURN(SessionReport r, CloseSession(txn->token(), id, &models));
     reports.push_back(std::move(r));
   }
-  SAIKI_RETURN_IF_ERROR(BumpGenerations(kModelsPart));
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(txn->token(), kModelsPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   SAIKI_RETURN_IF_ERROR(Reload(kModelsPart));
   return reports;

@@ -88,10 +88,10 @@ Result<ModelImportReport> DatabaseImpl::ImportModel(const std::string& path,
   SAIKI_ASSIGN_OR_RETURN(ModelImportReport report, ApplyImport(t, entry, &models));
   unsigned parts = kModelsPart;
   if (report.status == ModelStatus::kActive) {
-    SAIKI_RETURN_IF_ERROR(SetRankerSetting(t, "trees"));
+    SAIKI_RETURN_IF_ERROR(catalog_store_->PutSetting(t, "ranker", "trees"));
     parts |= kConfigPart;
   }
-  SAIKI_RETURN_IF_ERROR(BumpGenerations(parts));
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(t, parts));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   SAIKI_RETURN_IF_ERROR(Reload(parts));
   return report;

@@ -226,4 +226,11 @@ Status WriteTransaction::Commit() {
   return s;
 }
 
+Status WriteToken::CheckFor(const Connection* conn) const {
+  if (conn_ == conn) return Status::Ok();
+  return Status::Internal(conn->path() + ": a write was given the token of a transaction on " +
+                          (conn_ ? conn_->path() : std::string("no connection")) +
+                          ", not on this connection");
+}
+
 }  // namespace saiki::storage

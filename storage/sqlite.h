@@ -23,6 +23,8 @@ struct sqlite3_stmt;
 namespace saiki::storage {
 
 class Connection;
+class WriteToken;
+class WriteTransaction;
 
 // A prepared statement. Obtained from Connection::Prepare (cached, owned by
 // the connection) and reset automatically by the next Bind* after a Step.
@@ -99,14 +101,29 @@ class Connection {
   const std::string& path() const { return path_; }
   sqlite3* raw() { return db_; }
 
+
  private:
+  friend class WriteTransaction;
   Connection() = default;
   sqlite3* db_ = nullptr;
   std::string path_;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 
-class WriteTransaction;
+// Resets `st` when the scope ends, so that a read leaves no statement
+// mid-scan (holding its read snapshot and its column buffers) on whatever
+// path it returns. Column views die with the reset: copy what outlives the
+// scope before it ends (a `return` expression is evaluated before).
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(Statement* st) : st_(st) {}
+  ~ResetOnExit() { st_->Reset(); }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  Statement* st_;
+};
 
 // Proof that a write transaction is open on a connection. Only a
 // WriteTransaction makes one, and only a top-level call of the public API
@@ -120,6 +137,10 @@ class WriteToken {
   WriteToken(const WriteToken&) = delete;
   WriteToken& operator=(const WriteToken&) = delete;
   Connection* conn() const { return conn_; }
+  // OK when this token's transaction is on `conn`; kInternal otherwise (a
+  // store handed another connection's token would write outside any
+  // transaction of its own). Every store's writing method checks it.
+  Status CheckFor(const Connection* conn) const;
 
  private:
   friend class WriteTransaction;

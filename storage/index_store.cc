@@ -1,0 +1,216 @@
+// IndexStore's SQL. See index_store.h for the contracts.
+//
+// Every method that steps a statement holds a ResetOnExit, and copies the
+// columns it returns before the scope ends; callbacks get views only while
+// the row is current: a column view is dead after the statement's Reset or
+// next Step.
+#include "storage/index_store.h"
+
+namespace saiki::storage {
+
+Result<int64_t> IndexStore::Count(const char* sql) {
+  SAIKI_ASSIGN_OR_RETURN(Statement * st, conn_->Prepare(sql));
+  ResetOnExit reset(st);
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  return row ? st->ColumnInt(0) : 0;  // NULL (max of nothing) reads as 0
+}
+
+Result<int64_t> IndexStore::PostingsFormat() {
+  SAIKI_ASSIGN_OR_RETURN(int64_t format, Count("SELECT coalesce((SELECT value FROM meta "
+                                               "WHERE key = 'postings_format'), -1)"));
+  if (format < 1) return Status::Corruption(path() + ": meta.postings_format is missing");
+  return format;
+}
+
+Status IndexStore::SetPostingsFormat(const WriteToken& token, int64_t format) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st, conn_->Prepare("INSERT INTO meta(key, value) VALUES ('postings_format', ?1) "
+                                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  st->Bind(1, format);
+  return st->Run();
+}
+
+Result<int64_t> IndexStore::NextSegmentId(const WriteToken& token) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  SAIKI_ASSIGN_OR_RETURN(int64_t seg, Count("SELECT coalesce((SELECT value FROM meta "
+                                            "WHERE key = 'next_seg'), -1)"));
+  if (seg < 0) return Status::Corruption(path() + ": meta.next_seg is missing");
+  SAIKI_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Prepare("UPDATE meta SET value = ?1 WHERE key = 'next_seg'"));
+  st->Bind(1, seg + 1);
+  SAIKI_RETURN_IF_ERROR(st->Run());
+  return seg;
+}
+
+Status IndexStore::ForEachSegment(const std::function<Status(const SegmentView&)>& visit) {
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare(
+          "SELECT seg, first_docid, last_docid, ndocs, docs FROM segments ORDER BY seg"));
+  ResetOnExit reset(st);
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return Status::Ok();
+    SegmentView v;
+    v.seg = st->ColumnInt(0);
+    v.first_docid = st->ColumnInt(1);
+    v.last_docid = st->ColumnInt(2);
+    v.ndocs = st->ColumnInt(3);
+    v.docs = st->ColumnBlob(4);
+    SAIKI_RETURN_IF_ERROR(visit(v));
+  }
+}
+
+Result<int64_t> IndexStore::MaxLastDocid() { return Count("SELECT max(last_docid) FROM segments"); }
+
+Result<int64_t> IndexStore::CountSegments() { return Count("SELECT count(*) FROM segments"); }
+
+Status IndexStore::InsertSegment(const WriteToken& token, const SegmentView& s) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("INSERT INTO segments(seg, first_docid, last_docid, ndocs, docs) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)"));
+  st->Bind(1, s.seg).Bind(2, s.first_docid).Bind(3, s.last_docid).Bind(4, s.ndocs);
+  st->BindBlob(5, s.docs);
+  return st->Run();
+}
+
+Status IndexStore::DeleteAllSegments(const WriteToken& token) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  return conn_->Exec("DELETE FROM segments");
+}
+
+Result<std::vector<int64_t>> IndexStore::Tombstones() {
+  SAIKI_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Prepare("SELECT docid FROM tombstones ORDER BY docid"));
+  ResetOnExit reset(st);
+  std::vector<int64_t> out;
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return out;
+    out.push_back(st->ColumnInt(0));
+  }
+}
+
+Result<int64_t> IndexStore::CountTombstones() { return Count("SELECT count(*) FROM tombstones"); }
+
+Status IndexStore::AddTombstone(const WriteToken& token, int64_t docid) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  SAIKI_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Prepare("INSERT OR IGNORE INTO tombstones(docid) VALUES (?1)"));
+  st->Bind(1, docid);
+  return st->Run();
+}
+
+Status IndexStore::DeleteAllTombstones(const WriteToken& token) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  return conn_->Exec("DELETE FROM tombstones");
+}
+
+Status IndexStore::ForEachListOfTerm(
+    std::string_view term, const std::function<Status(int64_t seg, std::string_view data)>& visit) {
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("SELECT seg, data FROM postings WHERE term = ?1 ORDER BY seg"));
+  ResetOnExit reset(st);
+  st->BindBlob(1, term);
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return Status::Ok();
+    SAIKI_RETURN_IF_ERROR(visit(st->ColumnInt(0), st->ColumnBlob(1)));
+  }
+}
+
+Status IndexStore::ForEachList(const std::function<Status(const PostingListView&)>& visit) {
+  SAIKI_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Prepare("SELECT term, seg, df, data FROM postings"));
+  ResetOnExit reset(st);
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return Status::Ok();
+    PostingListView v;
+    v.term = st->ColumnBlob(0);
+    v.seg = st->ColumnInt(1);
+    v.df = st->ColumnInt(2);
+    v.data = st->ColumnBlob(3);
+    SAIKI_RETURN_IF_ERROR(visit(v));
+  }
+}
+
+Result<std::vector<std::string>> IndexStore::DistinctTerms() {
+  SAIKI_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Prepare("SELECT DISTINCT term FROM postings ORDER BY term"));
+  ResetOnExit reset(st);
+  std::vector<std::string> terms;
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return terms;
+    terms.emplace_back(st->ColumnBlob(0));
+  }
+}
+
+Result<int64_t> IndexStore::CountLists() { return Count("SELECT count(*) FROM postings"); }
+
+Result<int64_t> IndexStore::ListBytes() {
+  return Count("SELECT coalesce(sum(length(data)), 0) FROM postings");
+}
+
+Status IndexStore::InsertList(const WriteToken& token, std::string_view term, int64_t seg,
+                              int64_t df, std::string_view data) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("INSERT INTO postings(term, seg, df, data) VALUES (?1, ?2, ?3, ?4)"));
+  st->BindBlob(1, term).Bind(2, seg).Bind(3, df).BindBlob(4, data);
+  return st->Run();
+}
+
+Status IndexStore::DeleteListsOfTerm(const WriteToken& token, std::string_view term) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  SAIKI_ASSIGN_OR_RETURN(Statement * st, conn_->Prepare("DELETE FROM postings WHERE term = ?1"));
+  st->BindBlob(1, term);
+  return st->Run();
+}
+
+Result<std::vector<int64_t>> IndexStore::ListRowids() {
+  SAIKI_ASSIGN_OR_RETURN(Statement * st, conn_->Prepare("SELECT rowid FROM postings"));
+  ResetOnExit reset(st);
+  std::vector<int64_t> rowids;
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return rowids;
+    rowids.push_back(st->ColumnInt(0));
+  }
+}
+
+Result<std::optional<PostingListRow>> IndexStore::GetListByRowid(int64_t rowid) {
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st, conn_->Prepare("SELECT term, seg, df, data FROM postings WHERE rowid = ?1"));
+  ResetOnExit reset(st);
+  st->Bind(1, rowid);
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return std::optional<PostingListRow>();
+  PostingListRow r;
+  r.term = st->ColumnBlob(0);
+  r.seg = st->ColumnInt(1);
+  r.df = st->ColumnInt(2);
+  r.data = st->ColumnBlob(3);
+  return std::optional<PostingListRow>(std::move(r));
+}
+
+Status IndexStore::UpdateListData(const WriteToken& token, int64_t rowid, std::string_view data) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  SAIKI_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Prepare("UPDATE postings SET data = ?2 WHERE rowid = ?1"));
+  st->Bind(1, rowid).BindBlob(2, data);
+  return st->Run();
+}
+
+Status IndexStore::IncrementalVacuum(const WriteToken& token) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  return conn_->Exec("PRAGMA incremental_vacuum");
+}
+
+}  // namespace saiki::storage

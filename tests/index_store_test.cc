@@ -1,0 +1,263 @@
+// The index store (storage/index_store.h) on a fresh database: segment
+// numbers and the posting format in meta, segments, posting lists and
+// tombstones as bytes in and out, iteration order, callbacks' errors, the
+// upgrade's row-by-row rewrite, missing rows and refused tokens.
+#include "storage/index_store.h"
+
+#include <catch2/catch.hpp>
+
+#include "tests/store_fixture.h"
+
+namespace saiki::storage {
+namespace {
+
+using testing::Must;
+using testing::StoreDb;
+
+// Blobs are bytes, NULs included.
+const std::string kDocsA("docs\0a", 6);
+const std::string kDocsB("docs\0bb", 7);
+
+TEST_CASE("a fresh index is posting format 1 and holds nothing", "[storage]") {
+  StoreDb db;
+  IndexStore store(db.conn.get());
+  CHECK(Must(store.PostingsFormat()) == 1);  // Open upgrades it; the schema starts at 1
+  CHECK(Must(store.CountSegments()) == 0);
+  CHECK(Must(store.CountLists()) == 0);
+  CHECK(Must(store.ListBytes()) == 0);
+  CHECK(Must(store.CountTombstones()) == 0);
+  CHECK(Must(store.MaxLastDocid()) == 0);
+  CHECK(Must(store.DistinctTerms()).empty());
+  CHECK(Must(store.Tombstones()).empty());
+  CHECK(Must(store.ListRowids()).empty());
+  int visits = 0;
+  Must(store.ForEachSegment([&](const SegmentView&) {
+    ++visits;
+    return Status::Ok();
+  }));
+  Must(store.ForEachList([&](const PostingListView&) {
+    ++visits;
+    return Status::Ok();
+  }));
+  Must(store.ForEachListOfTerm("x", [&](int64_t, std::string_view) {
+    ++visits;
+    return Status::Ok();
+  }));
+  CHECK(visits == 0);
+}
+
+TEST_CASE("segment numbers are taken from meta one by one and the format is set", "[storage]") {
+  StoreDb db;
+  IndexStore store(db.conn.get());
+  auto txn = db.Begin();
+  CHECK(Must(store.NextSegmentId(txn->token())) == 1);
+  CHECK(Must(store.NextSegmentId(txn->token())) == 2);
+  Must(store.SetPostingsFormat(txn->token(), 2));
+  Must(txn->Commit());
+  auto txn2 = db.Begin();
+  CHECK(Must(store.NextSegmentId(txn2->token())) == 3);
+  CHECK(Must(store.PostingsFormat()) == 2);
+}
+
+TEST_CASE("a missing meta key of the index is corruption naming the key and the file",
+          "[storage]") {
+  StoreDb db;
+  IndexStore store(db.conn.get());
+  Must(db.conn->Exec("DELETE FROM meta WHERE key IN ('next_seg', 'postings_format')"));
+  auto format = store.PostingsFormat();
+  REQUIRE_FALSE(format.ok());
+  CHECK(format.status().code() == StatusCode::kCorruption);
+  CHECK_THAT(format.status().message(),
+             Catch::Contains("store.saiki") && Catch::Contains("meta.postings_format"));
+  auto txn = db.Begin();
+  auto seg = store.NextSegmentId(txn->token());
+  REQUIRE_FALSE(seg.ok());
+  CHECK(seg.status().code() == StatusCode::kCorruption);
+  CHECK_THAT(seg.status().message(), Catch::Contains("meta.next_seg is missing"));
+}
+
+TEST_CASE("segments come back in segment order with their docs blobs byte for byte", "[storage]") {
+  StoreDb db;
+  IndexStore store(db.conn.get());
+  auto txn = db.Begin();
+  Must(store.InsertSegment(txn->token(), {5, 10, 19, 3, kDocsB}));
+  Must(store.InsertSegment(txn->token(), {2, 1, 9, 9, kDocsA}));
+  Must(txn->Commit());
+  std::vector<int64_t> order;
+  Must(store.ForEachSegment([&](const SegmentView& s) {
+    order.push_back(s.seg);
+    if (s.seg == 2) {
+      CHECK(s.first_docid == 1);
+      CHECK(s.last_docid == 9);
+      CHECK(s.ndocs == 9);
+      CHECK(s.docs == kDocsA);
+    } else {
+      CHECK(s.docs == kDocsB);
+    }
+    return Status::Ok();
+  }));
+  CHECK(order == std::vector<int64_t>{2, 5});
+  CHECK(Must(store.CountSegments()) == 2);
+  CHECK(Must(store.MaxLastDocid()) == 19);
+
+  auto txn2 = db.Begin();
+  Status dup = store.InsertSegment(txn2->token(), {5, 30, 31, 1, kDocsA});
+  CHECK(dup.code() == StatusCode::kInvalidArgument);
+  Must(store.DeleteAllSegments(txn2->token()));
+  Must(txn2->Commit());
+  CHECK(Must(store.CountSegments()) == 0);
+}
+
+TEST_CASE("an error from a visit stops the scan and comes back unchanged", "[storage]") {
+  StoreDb db;
+  IndexStore store(db.conn.get());
+  auto txn = db.Begin();
+  for (int64_t seg : {1, 2, 3}) Must(store.InsertSegment(txn->token(), {seg, seg, seg, 1, kDocsA}));
+  Must(store.InsertList(txn->token(), "t", 1, 1, "x"));
+  Must(store.InsertList(txn->token(), "t", 2, 1, "y"));
+  Must(txn->Commit());
+  int visits = 0;
+  Status s = store.ForEachSegment([&](const SegmentView& v) {
+    ++visits;
+    return Status::Corruption("segment " + std::to_string(v.seg) + ": bad");
+  });
+  CHECK(visits == 1);
+  CHECK(s.code() == StatusCode::kCorruption);
+  CHECK(s.message() == "segment 1: bad");
+  Status t = store.ForEachListOfTerm("t", [&](int64_t seg, std::string_view) {
+    return Status::NotFound("list " + std::to_string(seg));
+  });
+  CHECK(t.message() == "list 1");
+  // The statements were reset: a new scan starts from the first row.
+  visits = 0;
+  Must(store.ForEachSegment([&](const SegmentView&) {
+    ++visits;
+    return Status::Ok();
+  }));
+  CHECK(visits == 3);
+}
+
+TEST_CASE("a term's lists come back in segment order, and terms in byte order", "[storage]") {
+  StoreDb db;
+  IndexStore store(db.conn.get());
+  const std::string binary_term("\x01w\0rd", 5);
+  auto txn = db.Begin();
+  Must(store.InsertList(txn->token(), "猫", 3, 2, "cat3"));
+  Must(store.InsertList(txn->token(), "猫", 1, 1, "cat1"));
+  Must(store.InsertList(txn->token(), "dog", 1, 4, std::string("do\0g", 4)));
+  Must(store.InsertList(txn->token(), binary_term, 2, 1, "b"));
+  Must(txn->Commit());
+  std::vector<std::pair<int64_t, std::string>> lists;
+  Must(store.ForEachListOfTerm("猫", [&](int64_t seg, std::string_view data) {
+    lists.emplace_back(seg, std::string(data));
+    return Status::Ok();
+  }));
+  CHECK(lists == std::vector<std::pair<int64_t, std::string>>{{1, "cat1"}, {3, "cat3"}});
+  CHECK(Must(store.DistinctTerms()) == std::vector<std::string>{binary_term, "dog", "猫"});
+  CHECK(Must(store.CountLists()) == 4);
+  CHECK(Must(store.ListBytes()) == 4 + 4 + 4 + 1);
+
+  int64_t df_sum = 0;
+  std::string dog_data;
+  Must(store.ForEachList([&](const PostingListView& v) {
+    df_sum += v.df;
+    if (v.term == "dog") dog_data = v.data;
+    return Status::Ok();
+  }));
+  CHECK(df_sum == 2 + 1 + 4 + 1);
+  CHECK(dog_data == std::string("do\0g", 4));
+
+  auto txn2 = db.Begin();
+  Status dup = store.InsertList(txn2->token(), "猫", 1, 1, "again");
+  CHECK(dup.code() == StatusCode::kInvalidArgument);
+  Must(store.DeleteListsOfTerm(txn2->token(), "猫"));
+  Must(store.DeleteListsOfTerm(txn2->token(), "no such term"));
+  Must(txn2->Commit());
+  CHECK(Must(store.DistinctTerms()) == std::vector<std::string>{binary_term, "dog"});
+}
+
+TEST_CASE("the upgrade rewrites lists one row at a time, by row id", "[storage]") {
+  StoreDb db;
+  IndexStore store(db.conn.get());
+  auto txn = db.Begin();
+  Must(store.InsertList(txn->token(), "a", 1, 1, "old-a"));
+  Must(store.InsertList(txn->token(), "b", 1, 2, "old-b"));
+  const std::vector<int64_t> rowids = Must(store.ListRowids());
+  REQUIRE(rowids.size() == 2);
+  for (int64_t rowid : rowids) {
+    auto row = Must(store.GetListByRowid(rowid));
+    REQUIRE(row.has_value());
+    Must(store.UpdateListData(txn->token(), rowid, "new-" + row->term));
+  }
+  CHECK_FALSE(Must(store.GetListByRowid(rowids.back() + 100)).has_value());
+  Must(txn->Commit());
+  auto a = Must(store.GetListByRowid(rowids[0]));
+  REQUIRE(a.has_value());
+  CHECK(a->term == "a");
+  CHECK(a->seg == 1);
+  CHECK(a->df == 1);
+  CHECK(a->data == "new-a");
+}
+
+TEST_CASE("tombstones are a set of docids, listed in order", "[storage]") {
+  StoreDb db;
+  IndexStore store(db.conn.get());
+  auto txn = db.Begin();
+  Must(store.AddTombstone(txn->token(), 7));
+  Must(store.AddTombstone(txn->token(), 3));
+  Must(store.AddTombstone(txn->token(), 7));
+  Must(txn->Commit());
+  CHECK(Must(store.Tombstones()) == std::vector<int64_t>{3, 7});
+  CHECK(Must(store.CountTombstones()) == 2);
+  auto txn2 = db.Begin();
+  Must(store.DeleteAllTombstones(txn2->token()));
+  Must(txn2->Commit());
+  CHECK(Must(store.Tombstones()).empty());
+}
+
+TEST_CASE("giving free pages back runs inside the write transaction", "[storage]") {
+  StoreDb db;
+  IndexStore store(db.conn.get());
+  auto txn = db.Begin();
+  Must(store.InsertList(txn->token(), "big", 1, 1, std::string(64 * 1024, 'x')));
+  Must(txn->Commit());
+  auto txn2 = db.Begin();
+  Must(store.DeleteListsOfTerm(txn2->token(), "big"));
+  Must(store.IncrementalVacuum(txn2->token()));
+  Must(txn2->Commit());
+  CHECK(Must(store.CountLists()) == 0);
+}
+
+TEST_CASE("index writes are undone when their transaction does not commit", "[storage]") {
+  StoreDb db;
+  IndexStore store(db.conn.get());
+  {
+    auto txn = db.Begin();
+    CHECK(Must(store.NextSegmentId(txn->token())) == 1);
+    Must(store.InsertSegment(txn->token(), {1, 1, 1, 1, kDocsA}));
+    Must(store.InsertList(txn->token(), "t", 1, 1, "x"));
+    Must(store.AddTombstone(txn->token(), 1));
+  }  // rolled back
+  CHECK(Must(store.CountSegments()) == 0);
+  CHECK(Must(store.CountLists()) == 0);
+  CHECK(Must(store.CountTombstones()) == 0);
+  auto txn = db.Begin();
+  CHECK(Must(store.NextSegmentId(txn->token())) == 1);
+}
+
+TEST_CASE("an index write given another connection's token is refused as internal", "[storage]") {
+  StoreDb db;
+  StoreDb other;
+  IndexStore store(db.conn.get());
+  auto txn = other.Begin();
+  CHECK(store.InsertList(txn->token(), "t", 1, 1, "x").code() == StatusCode::kInternal);
+  CHECK(store.AddTombstone(txn->token(), 1).code() == StatusCode::kInternal);
+  CHECK(store.NextSegmentId(txn->token()).status().code() == StatusCode::kInternal);
+  CHECK(store.InsertSegment(txn->token(), {1, 1, 1, 1, kDocsA}).code() == StatusCode::kInternal);
+  CHECK(Must(store.CountLists()) == 0);
+  CHECK(Must(store.CountTombstones()) == 0);
+  CHECK(Must(store.CountSegments()) == 0);
+}
+
+}  // namespace
+}  // namespace saiki::storage
