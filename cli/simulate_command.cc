@@ -1,11 +1,14 @@
 // `saiki simulate`: simulated users search, click and buy through the
 // engine's public API in temporary databases, and the learning curves of
-// the bm25, global, global+history, personalised and oracle rankings are compared
-// (eval/simulator.h). Prints a table (or JSON) and optionally writes an SVG
+// the bm25, global, global+history, personalised and oracle rankings are compared,
+// with a bot arm measuring how far one account can steer the others' results
+// (eval/simulator.h, eval/bot.h). Prints a table (or JSON) and optionally writes an SVG
 // plot of the curves.
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -80,7 +83,8 @@ void AddSimulateCommand(CLI::App& app, Globals& g, int& rc) {
       "simulate",
       "simulated users search, click and buy through the engine; compare bm25, the global "
       "model (anonymous visitors), the global model with the user-history features, the "
-      "personalised model and the oracle (NDCG@10, MRR of purchases, CTR per session). Runs "
+      "personalised model and the oracle (NDCG@10, MRR of purchases, CTR per session), and "
+      "how far a bot buying one product can move it for everyone (--bot-sessions). Runs "
       "in temporary databases; --db is not used.");
   static eval::SimulationOptions opt;
   static std::string click_model = "pbm", examination, plot_path, keep_db;
@@ -125,6 +129,21 @@ void AddSimulateCommand(CLI::App& app, Globals& g, int& rc) {
   sim->add_option("--set", settings,
                   "KEY=VALUE: an engine setting for the learning arms (repeatable), e.g. "
                   "--set learn.l2_user=0.01");
+  // Checked before conversion, so that "abc" and "-1" get the same message.
+  sim->add_option("--bot-sessions", opt.bot_sessions,
+                  "sessions of the bot in the 'personalised+bot' arm, per seed, spread over the "
+                  "rounds (default 200; 0: no bot arm)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            char* end = nullptr;
+            errno = 0;
+            long v = std::strtol(text.c_str(), &end, 10);
+            if (text.empty() || *end != '\0' || errno != 0 || v < 0 || v > 100000) {
+              return "'" + text + "' is not a number of bot sessions 0..100000 (0: no bot arm)";
+            }
+            return "";
+          },
+          "0..100000"));
   sim->add_flag("--quiet", quiet, "no progress lines on stderr");
   sim->callback([&] {
     auto parsed = eval::ParseClickModel(click_model);

@@ -646,8 +646,9 @@ Outcome Interact(const Catalog& cat, const SimulationOptions& o, const SeedPlan&
 
 // ------------------------------------------------------------ arms
 
-// kArmOffline runs only with SimulationOptions::offline_model, after the
-// oracle, so that the first five arms keep their places.
+// kArmOffline runs only with SimulationOptions::offline_model and
+// kArmPersonalisedBot only with bot_sessions > 0, after the oracle, so that
+// the first five arms keep their places in SimulationResult::arms.
 enum ArmKind {
   kArmBm25 = 0,
   kArmGlobal,
@@ -655,12 +656,38 @@ enum ArmKind {
   kArmPersonalised,
   kArmOracle,
   kArmOffline,
+  kArmPersonalisedBot,
   kNumArms
 };
-constexpr const char* kArmNames[kNumArms] = {"bm25",         "global", "global+history",
-                                             "personalised", "oracle", "xgboost offline"};
-constexpr const char* kArmFiles[kNumArms] = {"bm25",         "global", "global-history",
-                                             "personalised", "oracle", "xgboost-offline"};
+constexpr const char* kArmNames[kNumArms] = {
+    "bm25", "global", "global+history", "personalised", "oracle", "xgboost offline", kBotArmName};
+constexpr const char* kArmFiles[kNumArms] = {
+    "bm25",   "global",          "global-history",  "personalised",
+    "oracle", "xgboost-offline", "personalised-bot"};
+
+// The simulated calendar of the engine arms: user u's session of round s
+// starts at kEpoch + s * day + u * slot; the bot's sessions of round s start
+// after the last user's slot, kBotSessionSeconds apart. The day grows in
+// whole days when a round does not fit in one.
+struct Calendar {
+  double slot = 0, day = 0;
+};
+
+Calendar MakeCalendar(const SimulationOptions& o) {
+  Calendar c;
+  c.slot = (o.queries_per_session + 2) * kQueryGap + 8 * o.k * kClickGap;
+  const double busy =
+      o.users * c.slot + MaxBotSessionsPerRound(o.bot_sessions, o.sessions) * kBotSessionSeconds;
+  c.day = std::max(86400.0, std::ceil(busy / 86400.0) * 86400.0);
+  return c;
+}
+
+// The bot of the personalised+bot arm in one seed: what it does and where
+// its sessions are counted.
+struct BotRun {
+  BotPlan plan;
+  BotSeedResult* tally = nullptr;
+};
 
 // Per session, per user: sums of the metrics and the impression count.
 struct Cells {
@@ -735,10 +762,12 @@ Status RunStaticArms(const Catalog& cat, const SimulationOptions& o, const SeedP
   return Status::Ok();
 }
 
-// global and personalised: the engine, with logging and learning.
+// global and personalised: the engine, with logging and learning. With
+// `bot` (the personalised+bot arm), the bot's share of sessions follows each
+// round of the users' sessions.
 Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o,
                     const SeedPlan& plan, Pools* pools, const std::string& db_path, Cells* cells,
-                    ArmResult* arm) {
+                    ArmResult* arm, const BotRun* bot) {
   auto now = std::make_shared<double>(kEpoch);
   OpenOptions open;
   open.clock = [now] { return *now; };
@@ -747,7 +776,9 @@ Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o
     Status st = db->SetSetting(key, value);
     if (!st.ok()) return st.WithContext("simulate: setting " + key);
   }
-  if (kind != kArmPersonalised) SAIKI_RETURN_IF_ERROR(db->SetSetting("learn.lr_user", "0"));
+  if (kind != kArmPersonalised && kind != kArmPersonalisedBot) {
+    SAIKI_RETURN_IF_ERROR(db->SetSetting("learn.lr_user", "0"));
+  }
   if (kind == kArmOffline) {
     // The tree model becomes the global ranker and stays fixed (the session
     // learner does not retrain an imported tree model); lr_user 0 keeps the
@@ -755,8 +786,8 @@ Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o
     auto v = db->ImportModel(o.offline_model);
     if (!v.ok()) return v.status().WithContext("simulate: --offline-model");
   }
-  const double slot = (o.queries_per_session + 2) * kQueryGap + 8 * o.k * kClickGap;
-  const double day = std::max(86400.0, std::ceil(o.users * slot / 86400.0) * 86400.0);
+  const Calendar calendar = MakeCalendar(o);
+  const double slot = calendar.slot, day = calendar.day;
   auto started = Clock::now();
   for (int s = 0; s < o.sessions; ++s) {
     for (int u = 0; u < o.users; ++u) {
@@ -815,6 +846,11 @@ Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o
         arm->no_update += r.personal.outcome == UpdateOutcome::kNone;
         arm->rolled_back += r.interleaving == InterleavingOutcome::kRolledBack;
       }
+    }
+    if (bot != nullptr) {
+      const int n = BotSessionsInRound(o.bot_sessions, o.sessions, s);
+      SAIKI_RETURN_IF_ERROR(RunBotSessions(
+          db.get(), bot->plan, n, kEpoch + s * day + o.users * slot, now.get(), bot->tally));
     }
     if (o.progress && ((s + 1) % 5 == 0 || s + 1 == o.sessions)) {
       o.progress(fmt::format("simulate: seed {} {}: session {}/{} ({:.1f} s)", plan.seed,
@@ -929,6 +965,9 @@ Status CheckOptions(const SimulationOptions& o) {
     scale_sum += a;
   }
   if (!(scale_sum > 0)) return Status::InvalidArgument("attribute scales must not all be 0");
+  if (o.bot_sessions < 0 || o.bot_sessions > 100000) {
+    return Status::InvalidArgument("bot sessions must be 0..100000 (0: no bot arm)");
+  }
   for (double t : o.click.examination) {
     if (!(t >= 0 && t <= 1)) {
       return Status::InvalidArgument("examination probabilities must be 0..1");
@@ -937,7 +976,80 @@ Status CheckOptions(const SimulationOptions& o) {
   return Status::Ok();
 }
 
+// ------------------------------------------------------------ the bot arm
+
+// The bot's query and target for a seed (eval/bot.h): the plan's most
+// frequent query text, and the product at BM25F rank kBotTargetRank among
+// its candidates. `out` gets the seed, query, candidates and, when there is
+// a target, the target and its BM25F rank; nullopt when there is none.
+Result<std::optional<BotPlan>> PlanBot(const Catalog& cat, const SimulationOptions& o,
+                                       const SeedPlan& plan, Pools* pools, BotSeedResult* out) {
+  std::vector<std::string> texts;
+  for (const auto& user : plan.queries) {
+    for (const auto& session : user) {
+      for (const QueryInstance& q : session) texts.push_back(q.text);
+    }
+  }
+  out->seed = plan.seed;
+  out->query = MostFrequentQuery(texts);
+  SAIKI_ASSIGN_OR_RETURN(const std::vector<int>* pool, pools->Get(out->query));
+  out->candidates = static_cast<int>(pool->size());
+  std::optional<int> rank = BotTargetRank(out->candidates);
+  if (!rank) return std::optional<BotPlan>();
+  out->bm25_rank = *rank;
+  out->target = cat.products[(*pool)[*rank - 1]].id;
+  BotPlan bot;
+  bot.user = fmt::format("sim-s{}-bot", plan.seed);
+  bot.query = out->query;
+  bot.target = out->target;
+  bot.page_size = o.k;
+  return std::optional<BotPlan>(std::move(bot));
+}
+
+// Where the bot's target ranks at the end of an arm.
+struct TargetRanks {
+  int anonymous = 0;
+  std::vector<int> users;  // per real user
+  int bot = 0;             // with `ask_bot` only
+};
+
+// Probes a copy of the arm's database at `probe_path` (the searches with a
+// user are logged, and must not reach the arm's own file), with the clock
+// stopped at `at`, after the last round, so that every arm is asked at the
+// same simulated moment.
+Result<TargetRanks> ProbeTarget(const std::string& arm_path, const std::string& probe_path,
+                                const SeedPlan& plan, const BotPlan& bot, const BotSeedResult& seed,
+                                double at, bool ask_bot) {
+  SAIKI_RETURN_IF_ERROR(CopyDb(arm_path, probe_path));
+  TargetRanks ranks;
+  {
+    OpenOptions open;
+    open.clock = [at] { return at; };
+    SAIKI_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(probe_path, open));
+    auto probe = [&](const std::string& user) {
+      return ProbeRank(db.get(), bot.query, user, bot.target, seed.candidates);
+    };
+    SAIKI_ASSIGN_OR_RETURN(ranks.anonymous, probe(""));
+    for (const User& u : plan.users) {
+      SAIKI_ASSIGN_OR_RETURN(int rank, probe(u.name));
+      ranks.users.push_back(rank);
+    }
+    if (ask_bot) {
+      SAIKI_ASSIGN_OR_RETURN(ranks.bot, probe(bot.user));
+    }
+  }
+  RemoveDb(probe_path);
+  return ranks;
+}
+
 }  // namespace
+
+const ArmResult* FindArm(const SimulationResult& result, std::string_view name) {
+  for (const ArmResult& a : result.arms) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
 
 Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
   SAIKI_RETURN_IF_ERROR(CheckOptions(options));
@@ -979,13 +1091,22 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
   result.options.progress = nullptr;
   result.products = cat.products.size();
   result.work_dir = dir.path();
-  const int arms = o.offline_model.empty() ? kArmOffline : kNumArms;
-  result.arms.resize(arms);
-  for (int a = 0; a < arms; ++a) {
-    result.arms[a].name = kArmNames[a];
-    result.arms[a].learns = a != kArmBm25 && a != kArmOracle;
+  // The arms that run, in result order; at[kind] is the kind's place in
+  // result.arms, -1 when it does not run.
+  std::vector<ArmKind> kinds = {kArmBm25, kArmGlobal, kArmHistory, kArmPersonalised, kArmOracle};
+  if (!o.offline_model.empty()) kinds.push_back(kArmOffline);
+  if (o.bot_sessions > 0) kinds.push_back(kArmPersonalisedBot);
+  std::array<int, kNumArms> at;
+  at.fill(-1);
+  result.arms.resize(kinds.size());
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    at[kinds[i]] = static_cast<int>(i);
+    result.arms[i].name = kArmNames[kinds[i]];
+    result.arms[i].learns = kinds[i] != kArmBm25 && kinds[i] != kArmOracle;
   }
   std::array<std::array<std::vector<std::vector<double>>, 3>, kNumArms> per_seed;
+  // The probes ask every arm on the day after the last round.
+  const double probe_time = kEpoch + o.sessions * MakeCalendar(o).day;
   std::set<std::string> texts;
 
   for (int si = 0; si < o.seeds; ++si) {
@@ -996,32 +1117,63 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
         for (const auto& q : session) texts.insert(q.text);
       }
     }
+    std::optional<BotRun> bot;
+    if (o.bot_sessions > 0) {
+      result.bot.emplace_back();
+      SAIKI_ASSIGN_OR_RETURN(std::optional<BotPlan> bot_plan,
+                             PlanBot(cat, o, plan, &pools, &result.bot.back()));
+      if (bot_plan) {
+        bot = BotRun{std::move(*bot_plan), &result.bot.back()};
+        say(fmt::format("simulate: seed {} bot: query '{}', target {} (BM25F rank {} of {})", seed,
+                        bot->plan.query, bot->plan.target, result.bot.back().bm25_rank,
+                        result.bot.back().candidates));
+      } else {
+        say(
+            fmt::format("simulate: seed {} bot: query '{}' has {} candidates, none off the first "
+                        "page: no target, the bot does not run",
+                        seed, result.bot.back().query, result.bot.back().candidates));
+      }
+    }
     std::vector<Cells> cells(kNumArms, Cells(o.sessions, o.users));
     auto t0 = Clock::now();
     SAIKI_RETURN_IF_ERROR(RunStaticArms(cat, o, plan, &pools, &cells[kArmBm25], &cells[kArmOracle],
-                                        &result.arms[kArmBm25], &result.arms[kArmOracle]));
+                                        &result.arms[at[kArmBm25]], &result.arms[at[kArmOracle]]));
     double static_seconds = Seconds(t0);
-    result.arms[kArmBm25].seconds += static_seconds / 2;
-    result.arms[kArmOracle].seconds += static_seconds / 2;
-    for (ArmKind kind : {kArmGlobal, kArmHistory, kArmPersonalised, kArmOffline}) {
-      if (kind >= arms) continue;
+    result.arms[at[kArmBm25]].seconds += static_seconds / 2;
+    result.arms[at[kArmOracle]].seconds += static_seconds / 2;
+    for (ArmKind kind :
+         {kArmGlobal, kArmHistory, kArmPersonalised, kArmOffline, kArmPersonalisedBot}) {
+      if (at[kind] < 0) continue;
+      ArmResult* arm = &result.arms[at[kind]];
       const std::string path = dir.File(fmt::format("seed{}-{}.saiki", seed, kArmFiles[kind]));
       SAIKI_RETURN_IF_ERROR(CopyDb(base, path));
       auto t = Clock::now();
-      SAIKI_RETURN_IF_ERROR(
-          RunEngineArm(kind, cat, o, plan, &pools, path, &cells[kind], &result.arms[kind]));
-      result.arms[kind].seconds += Seconds(t);
+      const bool with_bot = kind == kArmPersonalisedBot && bot;
+      SAIKI_RETURN_IF_ERROR(RunEngineArm(kind, cat, o, plan, &pools, path, &cells[kind], arm,
+                                         with_bot ? &*bot : nullptr));
+      // The personalised arm is the bot arm's "without": both are probed.
+      if (bot && (kind == kArmPersonalised || kind == kArmPersonalisedBot)) {
+        SAIKI_ASSIGN_OR_RETURN(TargetRanks ranks,
+                               ProbeTarget(path, dir.File("probe.saiki"), plan, bot->plan,
+                                           *bot->tally, probe_time, with_bot));
+        BotSeedResult* r = bot->tally;
+        (with_bot ? r->anonymous_with : r->anonymous_without) = ranks.anonymous;
+        (with_bot ? r->users_with : r->users_without) = std::move(ranks.users);
+        if (with_bot) r->bot_rank = ranks.bot;
+      }
+      arm->seconds += Seconds(t);
       if (!dir.keep()) RemoveDb(path);
     }
-    for (int a = 0; a < arms; ++a) {
-      for (int m = 0; m < 3; ++m) per_seed[a][m].push_back(cells[a].Curve(m));
+    for (ArmKind kind : kinds) {
+      for (int m = 0; m < 3; ++m) per_seed[kind][m].push_back(cells[kind].Curve(m));
     }
     say(fmt::format("simulate: seed {} done ({:.1f} s so far)", seed, Seconds(started)));
   }
-  for (int a = 0; a < arms; ++a) {
-    result.arms[a].ndcg = MakeCurve(per_seed[a][0]);
-    result.arms[a].mrr_purchase = MakeCurve(per_seed[a][1]);
-    result.arms[a].ctr = MakeCurve(per_seed[a][2]);
+  for (ArmKind kind : kinds) {
+    ArmResult& arm = result.arms[at[kind]];
+    arm.ndcg = MakeCurve(per_seed[kind][0]);
+    arm.mrr_purchase = MakeCurve(per_seed[kind][1]);
+    arm.ctr = MakeCurve(per_seed[kind][2]);
   }
   result.query_texts = texts.size();
   result.seconds = Seconds(started);
@@ -1091,6 +1243,7 @@ std::string FormatTable(const SimulationResult& r) {
                        engine ? fmt::format("{}/{}", a.user_accepted, a.user_rejected) : "-",
                        engine ? std::to_string(a.rolled_back) : "-", a.seconds);
   }
+  if (!r.bot.empty()) out += FormatBotTable(r);
   return out;
 }
 
@@ -1115,6 +1268,7 @@ std::string FormatJson(const SimulationResult& r) {
   Json settings = Json::object();
   for (const auto& [key, value] : o.settings) settings[key] = value;
   opt["settings"] = settings;
+  if (o.bot_sessions > 0) opt["bot_sessions"] = o.bot_sessions;
   j["options"] = opt;
   j["products"] = r.products;
   j["query_texts"] = r.query_texts;
@@ -1140,6 +1294,7 @@ std::string FormatJson(const SimulationResult& r) {
     arms.push_back(aj);
   }
   j["arms"] = arms;
+  if (!r.bot.empty()) j["bot"] = BotJson(r);
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
@@ -1154,11 +1309,12 @@ std::string LearningCurvesSvg(const SimulationResult& r) {
       s.lo.push_back(a.ndcg.mean[i] - a.ndcg.ci[i]);
       s.hi.push_back(a.ndcg.mean[i] + a.ndcg.ci[i]);
     }
-    s.color = a.name == "bm25"             ? "#7f7f7f"
-              : a.name == "global"         ? "#1f77b4"
-              : a.name == "global+history" ? "#9467bd"
-              : a.name == "personalised"   ? "#d62728"
-                                           : "#2ca02c";
+    s.color = a.name == "bm25"               ? "#7f7f7f"
+              : a.name == "global"           ? "#1f77b4"
+              : a.name == "global+history"   ? "#9467bd"
+              : a.name == "personalised"     ? "#d62728"
+              : a.name == "personalised+bot" ? "#ff7f0e"
+                                             : "#2ca02c";
     s.dashed = a.name == "oracle";
     series.push_back(std::move(s));
   }

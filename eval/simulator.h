@@ -75,9 +75,21 @@
 //                 ordered by true utility: the ceiling.
 //   xgboost offline  (with SimulationOptions::offline_model) a tree model
 //                 trained offline, fixed, no personal weights.
-// The three engine arms each run in their own database file,
+//   personalised+bot  (with SimulationOptions::bot_sessions > 0, the
+//                 default) the personalised arm plus one more account, a
+//                 bot that searches one query and clicks, carts and buys one
+//                 product off BM25F's first page, again and again, between
+//                 the rounds of the real users' sessions (eval/bot.h). Its
+//                 NDCG@10, counts and learning outcomes are the real users'
+//                 only (the bot's sessions are not tallied); the report adds
+//                 where the target ends up for an anonymous visitor, for each
+//                 real user and for the bot, with and without the bot.
+// The engine arms each run in their own database file,
 // copied from one import of the catalogue, with a simulated clock
-// (OpenOptions::clock): sessions a day apart, queries a minute apart.
+// (OpenOptions::clock): sessions a day apart, queries a minute apart. The
+// bot's sessions, 3 minutes apart, follow the last user's session of a
+// round; should the users' and the bot's sessions not fit in a day, the day
+// is made longer (in whole days) for every engine arm alike.
 //
 // --- Metrics, per impression, averaged over a user's session, then over
 // users (a learning curve per seed), then over seeds with a 95% confidence
@@ -99,6 +111,7 @@
 #include <utility>
 #include <vector>
 
+#include "eval/bot.h"
 #include "eval/click_models.h"
 #include "saiki/saiki.h"
 
@@ -137,6 +150,12 @@ struct SimulationOptions {
   // ranker and no personal weights. Empty: no such arm. eval/run_sim_xgb.sh
   // trains one on the logs of another simulation.
   std::string offline_model;
+  // Sessions of the bot in the "personalised+bot" arm, per seed, spread
+  // evenly over the rounds of the users' sessions (eval/bot.h). Default 200
+  // (10 after each round of the default 20); 0..100000; 0: no such arm. The
+  // arm costs about as much as the personalised arm plus the bot's sessions
+  // (each up to 6 searches and one learning step).
+  int bot_sessions = 200;
   // Where the databases go. Empty: a new temporary directory, removed at the
   // end. Set: created if needed and kept.
   std::string work_dir;
@@ -153,7 +172,9 @@ struct Curve {
 };
 
 struct ArmResult {
-  std::string name;     // bm25, global, global+history, personalised, oracle
+  // bm25, global, global+history, personalised, oracle, xgboost offline,
+  // personalised+bot
+  std::string name;
   bool learns = false;  // an engine arm (logging and learning)
   Curve ndcg, mrr_purchase, ctr;
   // Totals over all seeds.
@@ -168,11 +189,18 @@ struct ArmResult {
 struct SimulationResult {
   SimulationOptions options;  // as run (progress dropped)
   uint64_t products = 0;
-  uint64_t query_texts = 0;     // distinct query texts used
-  std::vector<ArmResult> arms;  // bm25, global, global+history, personalised, oracle
+  uint64_t query_texts = 0;  // distinct query texts used
+  // bm25, global, global+history, personalised, oracle, then those that
+  // ran of xgboost offline and personalised+bot, in that order.
+  std::vector<ArmResult> arms;
+  // The bot arm's report, one per seed in seed order; empty without the arm.
+  std::vector<BotSeedResult> bot;
   double seconds = 0;
   std::string work_dir;  // where the databases were (removed unless kept)
 };
+
+// The arm called `name` in `result.arms`; nullptr when it did not run.
+const ArmResult* FindArm(const SimulationResult& result, std::string_view name);
 
 // Runs the whole simulation. Errors: a missing or malformed catalogue
 // (kNotFound, kInvalidArgument), engine errors.
@@ -180,9 +208,11 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options);
 
 // The table `saiki simulate` prints: NDCG@10 at sessions 1, 5, 10, 20 (those
 // that exist, and the last) and overall, per arm, with CIs; then MRR of
-// the first purchase, CTR and the learning loop's outcomes.
+// the first purchase, CTR and the learning loop's outcomes; with the bot
+// arm, a section "Bot: ..." (per seed and mean over seeds).
 std::string FormatTable(const SimulationResult& result);
-// Everything as one JSON object (options, curves, diagnostics).
+// Everything as one JSON object (options, curves, diagnostics; with the
+// bot arm, options.bot_sessions and a "bot" object).
 std::string FormatJson(const SimulationResult& result);
 // The learning curves (NDCG@10 by session, a CI band per arm) as SVG.
 std::string LearningCurvesSvg(const SimulationResult& result);

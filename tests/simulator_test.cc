@@ -4,9 +4,17 @@
 // (table, JSON, SVG, the `saiki simulate` command), and that a fixed-seed
 // simulation ranks personalised > global > bm25 in NDCG@10 by a clear
 // margin (the slow one: the engine's real logging and per-session learning).
+// The bot arm (eval/bot.h): its plan, that its sessions happen as specified
+// (read back from its kept database), determinism, and that without it the
+// other arms and the output are as before. The bot's effect on the others is
+// not asserted here: it is the learner's property, not the simulator's.
 #include "eval/simulator.h"
 
+#include <fmt/format.h>
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -27,8 +35,48 @@ SimulationOptions Small() {
   o.users = 5;
   o.sessions = 3;
   o.queries_per_session = 3;
+  // The tests that are not about the bot run without its arm (and its time).
+  o.bot_sessions = 0;
   return o;
 }
+
+// One value of an SQL query on a database file (first column, first row;
+// throws when there is none).
+class SqlFile {
+ public:
+  explicit SqlFile(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(path + ": " + sqlite3_errmsg(db_));
+    }
+  }
+  ~SqlFile() { sqlite3_close(db_); }
+  SqlFile(const SqlFile&) = delete;
+  SqlFile& operator=(const SqlFile&) = delete;
+
+  // Every row's first column as text.
+  std::vector<std::string> Column(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(sql + ": " + sqlite3_errmsg(db_));
+    }
+    std::vector<std::string> out;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      const unsigned char* t = sqlite3_column_text(st, 0);
+      out.push_back(t ? reinterpret_cast<const char*>(t) : "");
+    }
+    sqlite3_finalize(st);
+    return out;
+  }
+  std::string Text(const std::string& sql) {
+    std::vector<std::string> rows = Column(sql);
+    if (rows.empty()) throw std::runtime_error(sql + ": no row");
+    return rows[0];
+  }
+  double Number(const std::string& sql) { return std::stod(Text(sql)); }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
 
 size_t Count(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
@@ -220,14 +268,16 @@ TEST_CASE("An offline tree model runs as a sixth arm; a bad one fails the run", 
 TEST_CASE("saiki simulate prints the table, JSON and writes the plot", "[simulate][cli]") {
   TempDir dir;
   std::string svg = dir.File("curves.svg");
-  std::string common = "simulate --catalog " +
-                       saiki::testing::Quote(SourcePath("datasets/catalog.csv")) +
-                       " --seeds 1 --users 3 --sessions 2 --queries-per-session 2 --quiet";
+  std::string common =
+      "simulate --catalog " + saiki::testing::Quote(SourcePath("datasets/catalog.csv")) +
+      " --seeds 1 --users 3 --sessions 2 --queries-per-session 2 --quiet" + " --bot-sessions 4";
   auto table = RunCli(common + " --plot " + saiki::testing::Quote(svg));
   INFO(table.err);
   REQUIRE(table.exit_code == 0);
   CHECK(table.out.find("personalised") != std::string::npos);
   CHECK(table.out.find("NDCG@10") != std::string::npos);
+  CHECK(table.out.find("personalised+bot") != std::string::npos);
+  CHECK(table.out.find("\nBot: one account, 4 sessions per seed") != std::string::npos);
   CHECK(saiki::testing::ReadFile(svg).find("<polyline") != std::string::npos);
 
   auto json = RunCli(common + " --json --click-model noisy --noise 0.3");
@@ -235,11 +285,298 @@ TEST_CASE("saiki simulate prints the table, JSON and writes the plot", "[simulat
   auto j = nlohmann::json::parse(json.out);
   CHECK(j["options"]["click_model"] == "noisy");
   CHECK(j["options"]["noise"].get<double>() == Approx(0.3));
-  CHECK(j["arms"].size() == 5);
+  CHECK(j["arms"].size() == 6);
+  CHECK(j["options"]["bot_sessions"] == 4);
+  REQUIRE(j["bot"]["seeds"].size() == 1);
+  CHECK(j["bot"]["seeds"][0]["bot"]["sessions"] == 4);
 
   CHECK(RunCli(common + " --click-model dbn").exit_code == 2);
+  for (const char* bad : {"100001", "-1", "abc", "2.5", ""}) {
+    INFO("--bot-sessions '" << bad << "'");
+    auto refused = RunCli(common + " --bot-sessions " + saiki::testing::Quote(bad));
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.err, Catch::Contains("--bot-sessions"));
+  }
+  auto big = RunCli(common + " --bot-sessions 100001");
+  CHECK_THAT(big.err, Catch::Contains("0..100000"));
   CHECK(RunCli(common + " --examination 1,2").exit_code == 2);
   CHECK(RunCli("simulate --catalog /nonexistent.csv --quiet").exit_code == 4);
+}
+
+TEST_CASE("The bot arm of a simulation plans its query, target and sessions as documented",
+          "[simulate][bot]") {
+  CHECK(MostFrequentQuery({}) == "");
+  CHECK(MostFrequentQuery({"犬", "猫", "犬"}) == "犬");
+  // A tie goes to the first text in byte order, wherever it appears.
+  CHECK(MostFrequentQuery({"猫", "犬", "犬", "猫"}) == std::min<std::string>("猫", "犬"));
+  CHECK(MostFrequentQuery({"b", "a", "c"}) == "a");
+
+  // BM25F rank 21 when there is one; else the last candidate past the
+  // first page; else none.
+  CHECK(BotTargetRank(200) == 21);
+  CHECK(BotTargetRank(21) == 21);
+  CHECK(BotTargetRank(20) == 20);
+  CHECK(BotTargetRank(11) == 11);
+  CHECK_FALSE(BotTargetRank(10).has_value());
+  CHECK_FALSE(BotTargetRank(0).has_value());
+
+  // Spread evenly: 200 over 20 rounds is 10 a round; any split sums to the
+  // total, and rounds differ by at most one session.
+  for (int r = 0; r < 20; ++r) CHECK(BotSessionsInRound(200, 20, r) == 10);
+  CHECK(MaxBotSessionsPerRound(200, 20) == 10);
+  for (auto [total, rounds] : {std::pair{5, 3}, {7, 20}, {1, 1}, {100000, 1000}, {0, 4}}) {
+    INFO(total << " sessions over " << rounds << " rounds");
+    int sum = 0, lo = total, hi = 0;
+    for (int r = 0; r < rounds; ++r) {
+      const int n = BotSessionsInRound(total, rounds, r);
+      sum += n;
+      lo = std::min(lo, n);
+      hi = std::max(hi, n);
+    }
+    CHECK(sum == total);
+    CHECK(hi - lo <= 1);
+    CHECK(hi == MaxBotSessionsPerRound(total, rounds));
+  }
+  CHECK(BotSessionsInRound(10, 4, 4) == 0);  // no such round
+
+  // The summary of a seed: lifts are places gained, absent is
+  // candidates + 1, the top counts use kBotTopN.
+  BotSeedResult seed;
+  seed.target = "P1";
+  seed.candidates = 200;
+  seed.anonymous_without = 21;
+  seed.anonymous_with = 4;
+  seed.users_without = {21, 30, 201, 5};
+  seed.users_with = {3, 40, 12, 1};
+  BotSeedSummary m = SummariseBotSeed(seed);
+  CHECK(m.anonymous_lift == 17);
+  CHECK(m.users_top_without == 1);
+  CHECK(m.users_top_with == 2);
+  CHECK(m.mean_lift == Approx((18 - 10 + 189 + 4) / 4.0));
+  CHECK(m.max_lift == 189);
+  BotSeedResult none;  // a seed without a target does not count
+  none.query = "x";
+  BotSummary all = SummariseBot({seed, none});
+  CHECK(all.seeds == 1);
+  CHECK(all.anonymous_lift == Approx(17));
+}
+
+TEST_CASE("A simulation's bot searches, pages and buys its target like a person between rounds",
+          "[simulate][bot]") {
+  TempDir dir;
+  SimulationOptions o = Small();
+  o.seeds = 1;
+  o.bot_sessions = 8;  // over 3 rounds: 2, 3, 3
+  o.work_dir = dir.path();
+  auto r = RunSimulation(o);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  REQUIRE(r->arms.size() == 6);
+  const ArmResult& arm = r->arms[5];
+  CHECK(arm.name == "personalised+bot");
+  CHECK(FindArm(*r, "personalised+bot") == &arm);
+  CHECK(arm.learns);
+  // Its NDCG and counts are the real users' only.
+  CHECK(arm.searches == uint64_t(o.users * o.sessions * o.queries_per_session));
+  // The first round comes before any bot session: the same users, queries
+  // and clicks as the personalised arm, so the same first session.
+  CHECK(arm.ndcg.per_seed[0][0] == r->arms[3].ndcg.per_seed[0][0]);
+
+  REQUIRE(r->bot.size() == 1);
+  const BotSeedResult& b = r->bot[0];
+  INFO(FormatTable(*r));
+  CHECK(b.seed == o.seed);
+  REQUIRE_FALSE(b.target.empty());
+  CHECK(b.bm25_rank == *BotTargetRank(b.candidates));
+  CHECK(b.sessions == o.bot_sessions);
+  CHECK(b.searches >= b.sessions);
+  CHECK(b.sessions_seen <= b.sessions);
+  CHECK(b.sessions_first_page <= b.sessions_seen);
+  // Every viewer was probed; ranks are 1..candidates + 1.
+  CHECK(b.users_without.size() == size_t(o.users));
+  CHECK(b.users_with.size() == size_t(o.users));
+  for (int rank : b.users_without) CHECK((rank >= 1 && rank <= b.candidates + 1));
+  for (int rank : b.users_with) CHECK((rank >= 1 && rank <= b.candidates + 1));
+  for (int rank : {b.anonymous_without, b.anonymous_with, b.bot_rank}) {
+    CHECK((rank >= 1 && rank <= b.candidates + 1));
+  }
+  // The bot's own history and model put its target on its first page: the
+  // bot steering itself is what a personalised engine should do.
+  CHECK(b.sessions_seen >= 1);
+  CHECK(b.bot_rank <= kBotTopN);
+
+  // The target is what BM25F ranks at bm25_rank, off its first page (the
+  // pool database the simulator searched with ranker=bm25, kept here).
+  {
+    auto pool = Database::Open(dir.File("pool.saiki"));
+    REQUIRE(pool.ok());
+    SearchRequest req;
+    req.query = b.query;
+    req.k = b.candidates;
+    auto res = (*pool)->Search(req);
+    REQUIRE(res.ok());
+    REQUIRE(res->hits.size() == size_t(b.candidates));
+    CHECK(res->hits[b.bm25_rank - 1].id == b.target);
+    for (int i = 0; i < kBotTopN; ++i) CHECK(res->hits[i].id != b.target);
+  }
+
+  // The query is the real users' most frequent (ties: byte order), read
+  // back from the personalised arm's log, which no probe touched.
+  const std::string bot_user = "sim-s7-bot";
+  SqlFile without(dir.File("seed7-personalised.saiki"));
+  CHECK(without.Text("SELECT query FROM impressions GROUP BY query "
+                     "ORDER BY count(*) DESC, query ASC LIMIT 1") == b.query);
+  CHECK(without.Number("SELECT count(*) FROM sessions") == o.users * o.sessions);
+  CHECK(without.Number("SELECT count(*) FROM impressions") ==
+        o.users * o.sessions * o.queries_per_session);
+
+  // The bot's log in its arm: its sessions, its searches of the one query
+  // (pages of k from offset 0), and per session that saw the target a
+  // click, a cart and a purchase of it.
+  SqlFile with(dir.File("seed7-personalised-bot.saiki"));
+  const std::string bot = "user = '" + bot_user + "'";
+  CHECK(with.Number("SELECT count(*) FROM sessions WHERE " + bot) == o.bot_sessions);
+  CHECK(with.Number("SELECT count(*) FROM sessions WHERE " + bot + " AND closed_at IS NULL") == 0);
+  CHECK(with.Number("SELECT count(*) FROM impressions WHERE " + bot) == b.searches);
+  CHECK(with.Number("SELECT count(DISTINCT query) FROM impressions WHERE " + bot) == 1);
+  CHECK(with.Text("SELECT query FROM impressions WHERE " + bot + " LIMIT 1") == b.query);
+  CHECK(with.Number("SELECT count(*) FROM clicks WHERE " + bot) == 3 * b.sessions_seen);
+  CHECK(with.Number("SELECT count(*) FROM clicks WHERE " + bot + " AND product_id != '" + b.target +
+                    "'") == 0);
+  // Paced like a person: each action a few seconds after the search or the
+  // action before it, sessions minutes apart.
+  const std::string gaps =
+      "SELECT min(c.at - i.at) FROM clicks c JOIN impressions i USING (query_id) WHERE c." + bot;
+  CHECK(with.Number(gaps) >= kBotStepSeconds);
+  std::vector<std::string> starts =
+      with.Column("SELECT started_at FROM sessions WHERE " + bot + " ORDER BY started_at");
+  REQUIRE(starts.size() == size_t(o.bot_sessions));
+  // Spread over the rounds (2, 3, 3), each share after the round's real
+  // sessions and before the next round's.
+  const int expected_round[] = {0, 0, 1, 1, 1, 2, 2, 2};
+  for (size_t i = 0; i < starts.size(); ++i) {
+    INFO("bot session " << i);
+    if (i > 0) CHECK(std::stod(starts[i]) - std::stod(starts[i - 1]) >= kBotSessionSeconds - 1e-6);
+    const double users_before = with.Number("SELECT count(*) FROM sessions WHERE user != '" +
+                                            bot_user + "' AND started_at < " + starts[i]);
+    CHECK(users_before == o.users * (expected_round[i] + 1));
+  }
+}
+
+TEST_CASE(
+    "A simulation with a bot is deterministic, and without one leaves the other arms as "
+    "they were",
+    "[simulate][bot]") {
+  SimulationOptions o = Small();
+  o.seeds = 1;
+  o.users = 4;
+  o.sessions = 2;
+  o.bot_sessions = 5;
+  auto a = RunSimulation(o);
+  auto b = RunSimulation(o);
+  o.bot_sessions = 0;
+  auto off = RunSimulation(o);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(off.ok());
+  REQUIRE(a->arms.size() == 6);
+  REQUIRE(b->arms.size() == 6);
+  REQUIRE(off->arms.size() == 5);
+
+  // The same seed, the same bot, the same effect.
+  REQUIRE(a->bot.size() == 1);
+  REQUIRE(b->bot.size() == 1);
+  const BotSeedResult &x = a->bot[0], &y = b->bot[0];
+  CHECK(x.query == y.query);
+  CHECK(x.target == y.target);
+  CHECK(x.searches == y.searches);
+  CHECK(x.sessions_seen == y.sessions_seen);
+  CHECK(x.anonymous_without == y.anonymous_without);
+  CHECK(x.anonymous_with == y.anonymous_with);
+  CHECK(x.users_without == y.users_without);
+  CHECK(x.users_with == y.users_with);
+  CHECK(x.bot_rank == y.bot_rank);
+  CHECK(a->arms[5].ndcg.per_seed == b->arms[5].ndcg.per_seed);
+  CHECK(a->arms[5].clicks == b->arms[5].clicks);
+
+  // Turning the bot off removes its arm and report and changes nothing else.
+  for (size_t i = 0; i < 5; ++i) {
+    INFO(off->arms[i].name);
+    CHECK(off->arms[i].name == a->arms[i].name);
+    CHECK(off->arms[i].ndcg.per_seed == a->arms[i].ndcg.per_seed);
+    CHECK(off->arms[i].mrr_purchase.per_seed == a->arms[i].mrr_purchase.per_seed);
+    CHECK(off->arms[i].clicks == a->arms[i].clicks);
+    CHECK(off->arms[i].purchases == a->arms[i].purchases);
+    CHECK(off->arms[i].global_accepted == a->arms[i].global_accepted);
+    CHECK(off->arms[i].user_accepted == a->arms[i].user_accepted);
+  }
+  CHECK(off->bot.empty());
+  CHECK(FindArm(*off, "personalised+bot") == nullptr);
+  CHECK(FormatTable(*off).find("Bot:") == std::string::npos);
+  CHECK(FormatTable(*a).find("\nBot:") != std::string::npos);
+  auto j = nlohmann::json::parse(FormatJson(*off));
+  CHECK_FALSE(j.contains("bot"));
+  CHECK_FALSE(j["options"].contains("bot_sessions"));
+  CHECK(Count(LearningCurvesSvg(*off), "<polyline") == 5);
+  CHECK(Count(LearningCurvesSvg(*a), "<polyline") == 6);
+
+  auto ja = nlohmann::json::parse(FormatJson(*a));
+  REQUIRE(ja["bot"]["seeds"].size() == 1);
+  const auto& js = ja["bot"]["seeds"][0];
+  CHECK(js["target"] == x.target);
+  CHECK(js["anonymous"]["with"] == x.anonymous_with);
+  CHECK(js["users"]["with"].size() == size_t(o.users));
+  CHECK(ja["bot"]["mean"]["seeds_with_target"] == 1);
+
+  SimulationOptions bad = o;
+  bad.bot_sessions = 100001;
+  CHECK(RunSimulation(bad).status().code() == StatusCode::kInvalidArgument);
+  bad.bot_sessions = -1;
+  CHECK(RunSimulation(bad).status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("A simulation whose bot query has no product off the first page runs without the bot",
+          "[simulate][bot]") {
+  // Two categories of six products: no query has more than ten candidates,
+  // so no product is off BM25F's first page for the bot to push.
+  TempDir dir;
+  std::string csv = "id,title,brand,category,price,style,price_tier\n";
+  const char* styles[] = {"シンプル", "かわいい", "高級"};
+  const char* tiers[] = {"budget", "standard", "premium"};
+  for (int i = 0; i < 12; ++i) {
+    const bool dog = i < 6;
+    csv += fmt::format("Q{:02d},{} {},{},{},{},{},{}\n", i,
+                       dog ? "犬 ベッド ふわふわ" : "茶碗 和食器", i, i % 2 ? "BrandA" : "BrandB",
+                       dog ? "ペット用品>犬用品>ベッド" : "キッチン用品>食器>茶碗", 1000 + 100 * i,
+                       styles[i % 3], tiers[i % 3]);
+  }
+  saiki::testing::WriteFile(dir.File("tiny.csv"), csv);
+  SimulationOptions o = Small();
+  o.catalog_path = dir.File("tiny.csv");
+  o.seeds = 1;
+  o.users = 2;
+  o.sessions = 2;
+  o.queries_per_session = 2;
+  o.bot_sessions = 4;
+  auto r = RunSimulation(o);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  REQUIRE(r->bot.size() == 1);
+  const BotSeedResult& b = r->bot[0];
+  CHECK_FALSE(b.query.empty());
+  CHECK(b.candidates <= kBotTopN);
+  CHECK(b.target.empty());
+  CHECK(b.sessions == 0);
+  // The arm still runs, as the personalised arm without a bot.
+  const ArmResult* arm = FindArm(*r, kBotArmName);
+  REQUIRE(arm != nullptr);
+  CHECK(arm->ndcg.per_seed == r->arms[3].ndcg.per_seed);
+  CHECK(arm->clicks == r->arms[3].clicks);
+  CHECK(SummariseBot(r->bot).seeds == 0);
+  CHECK_THAT(FormatTable(*r), Catch::Contains("no target"));
+  auto j = nlohmann::json::parse(FormatJson(*r));
+  CHECK(j["bot"]["seeds"][0]["target"].is_null());
+  CHECK(j["bot"]["mean"]["seeds_with_target"] == 0);
 }
 
 // The claim `saiki simulate` exists to check. Sizes are picked so that it
@@ -255,6 +592,7 @@ TEST_CASE("A fixed-seed simulation ranks personalised > global > bm25 in NDCG@10
   o.users = 30;
   o.sessions = 16;
   o.queries_per_session = 4;
+  o.bot_sessions = 0;
   auto r = RunSimulation(o);
   REQUIRE(r.ok());
   auto late = [&](int arm) {

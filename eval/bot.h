@@ -1,0 +1,171 @@
+// The bot arm of `saiki simulate` (eval/simulator.h): how far one account
+// that searches one query and buys one product again and again can steer
+// what everyone else is shown for that query.
+//
+// The arm "personalised+bot" is the personalised arm (the same users,
+// queries, click draws and settings) plus one more account, the bot. Before
+// the run, per seed:
+//   query   the most frequent query text of the real users' plan (ties: the
+//           first in byte order), so the bot attacks the query that matters
+//           most to the simulated shoppers;
+//   target  a product among the query's engine candidates (ranker.candidates
+//           by BM25F) that BM25F does not put on the first page: the one at
+//           BM25F rank 21; with 11..20 candidates the last one; with 10 or
+//           fewer none ("no target": the arm then runs without the bot).
+// After each round of the real users' sessions (one session each) the bot
+// runs its share of SimulationOptions::bot_sessions, spread evenly over the
+// rounds (BotSessionsInRound). A bot session is paced like a person on the
+// simulated clock: it searches the query with the users' page size k; when
+// the target is not on the page it turns the page (offset k, 2k, ... up to
+// kBotMaxOffset) a few seconds later; when it sees the target it clicks,
+// carts and buys it, each a few seconds apart, and closes the session
+// (Database::EndSession). A session in which the target never shows ends
+// without a click: RecordClick refuses a product that was not shown.
+//
+// --- Measuring the steer
+//
+// At the end of the run the personalised arm's database and the bot arm's
+// are each copied, and the copies are probed (the probes are logged in the
+// copies only, so they never feed the learning they measure): the target's
+// rank for the query seen by an anonymous visitor (user ""), by every real
+// user and, in the bot arm, by the bot itself.
+//
+// Ranks are 1-based among the query's engine candidates (the whole
+// re-ranked candidate list is asked for). A target missing from that list is
+// given rank candidates + 1 ("absent"), so that ranks and their differences
+// stay numbers. A rank lift is rank without the bot minus rank with it:
+// positive when the bot pulled the target up for that viewer.
+#ifndef SAIKI_EVAL_BOT_H_
+#define SAIKI_EVAL_BOT_H_
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "saiki/saiki.h"
+
+namespace saiki::eval {
+
+struct SimulationResult;  // eval/simulator.h
+
+// The arm's name in SimulationResult::arms.
+inline constexpr const char* kBotArmName = "personalised+bot";
+
+// Pacing on the simulated clock: seconds between the bot's page turns and
+// between its click, cart and purchase; and between the starts of two of its
+// sessions (a session takes at most 6 pages + 3 actions = 45 s).
+inline constexpr double kBotStepSeconds = 5.0;
+inline constexpr double kBotSessionSeconds = 180.0;
+// The last page the bot looks at starts at this offset (with k = 10: six
+// pages, the top 60).
+inline constexpr int kBotMaxOffset = 50;
+// The BM25F rank (1-based) of the product the bot pushes, when the query has
+// that many candidates.
+inline constexpr int kBotTargetRank = 21;
+// "In the top N" in the report.
+inline constexpr int kBotTopN = 10;
+
+// What the bot does in one seed, fixed before the run.
+struct BotPlan {
+  std::string user;    // the bot's account (user id in the engine)
+  std::string query;   // the one query text it searches
+  std::string target;  // the product id it clicks, carts and buys
+  int page_size = 10;  // k of each of its searches
+};
+
+// The bot arm's record for one seed. Ranks as in the top comment.
+struct BotSeedResult {
+  uint64_t seed = 0;
+  std::string query;
+  std::string target;  // empty: no target; the bot did not run, nothing probed
+  int candidates = 0;  // the query's engine candidates; rank candidates + 1 = absent
+  int bm25_rank = 0;   // the target's BM25F rank: where it starts
+  // What the bot did, all its sessions together.
+  int sessions = 0;             // sessions run
+  int sessions_seen = 0;        // sessions in which the target was shown (and bought)
+  int sessions_first_page = 0;  // ... shown on the first page
+  int searches = 0;             // pages asked for
+  // The target's rank at the end of the run, in the personalised arm
+  // (without) and in the personalised+bot arm (with).
+  int anonymous_without = 0, anonymous_with = 0;
+  std::vector<int> users_without, users_with;  // per real user, in user order
+  int bot_rank = 0;                            // the bot's own view at the end of the bot arm
+};
+
+// Derived figures of one seed (only for a seed with a target).
+struct BotSeedSummary {
+  int anonymous_lift = 0;  // anonymous_without - anonymous_with
+  // Real users with the target in their top kBotTopN.
+  int users_top_without = 0, users_top_with = 0;
+  // The lift over the real users: its mean and its largest.
+  double mean_lift = 0;
+  int max_lift = 0;
+};
+BotSeedSummary SummariseBotSeed(const BotSeedResult& seed);
+
+// Means over the seeds that had a target (max_lift: the largest of any seed).
+struct BotSummary {
+  int seeds = 0;  // seeds with a target
+  double bm25_rank = 0;
+  double anonymous_without = 0, anonymous_with = 0, anonymous_lift = 0;
+  double users_top_without = 0, users_top_with = 0;
+  double mean_lift = 0;
+  int max_lift = 0;
+  double bot_rank = 0;
+  double sessions_seen = 0, sessions_first_page = 0;
+};
+BotSummary SummariseBot(const std::vector<BotSeedResult>& seeds);
+
+// --- The plan: pure functions.
+
+// The most frequent text of `texts` (ties: the smallest in byte order); ""
+// when `texts` is empty.
+std::string MostFrequentQuery(const std::vector<std::string>& texts);
+
+// The 1-based BM25F rank of the target among `candidates` results:
+// kBotTargetRank when there are that many, else the last one when there are
+// more than kBotTopN, else nullopt (no product off the first page).
+std::optional<int> BotTargetRank(int candidates);
+
+// How many of `total` bot sessions run after round `round` (0-based) of
+// `rounds`: floor((round+1) total / rounds) - floor(round total / rounds),
+// which sums to `total` and differs by at most one between rounds.
+int BotSessionsInRound(int total, int rounds, int round);
+
+// The most bot sessions any round gets (ceil(total / rounds)).
+int MaxBotSessionsPerRound(int total, int rounds);
+
+// --- Running and probing, through the public API.
+
+// Runs `sessions` bot sessions, the first starting at simulated time
+// `start`, the next kBotSessionSeconds later, and so on. `now` is the
+// database's clock (OpenOptions::clock reads it): the function advances it
+// as the bot acts. Adds what the bot did to `tally` (sessions, searches,
+// sessions_seen, sessions_first_page). Errors: the engine's, with context.
+Status RunBotSessions(Database* db, const BotPlan& plan, int sessions, double start, double* now,
+                      BotSeedResult* tally);
+
+// The 1-based rank of `target` in the results for `query` as `user` sees
+// them ("" = an anonymous visitor; a named user's search is logged, so call
+// it on a copy), asking for all `candidates` results; candidates + 1 when the
+// target is not among them.
+Result<int> ProbeRank(Database* db, const std::string& query, const std::string& user,
+                      const std::string& target, int candidates);
+
+// --- The report (the bot's part of FormatTable and FormatJson).
+
+// The section "Bot: ..." of the table: per seed and the mean over seeds of
+// the figures above, then the real users' NDCG@10 without and with the bot.
+// "" when `result.bot` is empty.
+std::string FormatBotTable(const SimulationResult& result);
+
+// The "bot" object of the JSON: the conventions (sessions, target rank, top
+// N, what "absent" is), per seed the plan, what the bot did, the ranks with
+// their lifts and the real users' NDCG@10, and the means over seeds.
+nlohmann::ordered_json BotJson(const SimulationResult& result);
+
+}  // namespace saiki::eval
+
+#endif  // SAIKI_EVAL_BOT_H_
