@@ -195,7 +195,8 @@ class DatabaseImpl final : public Database {
                 std::vector<RankedHit>* ranked, int64_t* champion);
   // The personal offsets of `version` (0: zeros) at the global model's scale.
   Result<Eigen::VectorXd> PersonalWeights(int64_t version, const Eigen::VectorXd& scale);
-  Result<double> QueryGate(const EngineSettings& settings, const std::string& query_norm);
+  // The personalisation gate of a query, 0.25..1 (rerank.cc).
+  Result<double> QueryGate(const EngineState& state, const std::string& query_norm);
 
   // sessions.cc: logging a personalised search into the user's session
   // (closing and learning from the user's idle sessions first, in the same

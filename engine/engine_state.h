@@ -72,6 +72,11 @@ struct ModelState {
   std::shared_ptr<const ranker::TreeEnsemble> trees;
   // Examination probability by position (the prior until estimated).
   std::vector<double> propensities;
+  bool propensities_estimated = false;
+  // The journal position of the last epoch of pooled evidence: the
+  // personalisation gates read the pooled clicks up to it, so that they
+  // too change only on evidence from many users.
+  int64_t gate_seq = 0;
 };
 
 struct Generations {

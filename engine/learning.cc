@@ -143,20 +143,24 @@ Result<SessionReport> DatabaseImpl::LearnFromSession(const storage::WriteToken& 
   in.global = {&models->global, models->trees.get(), models->global_version};
   in.propensities = models->propensities;
 
+  in.propensities_estimated = models->propensities_estimated;
+  SAIKI_ASSIGN_OR_RETURN(storage::PoolStats since_estimate,
+                         logs_->PooledBetween(in.global_learner.propensity_seq, entry.seq));
+  const bool estimate_due = ranker::PropensityEstimateDue(settings, since_estimate.clicks);
+
   std::vector<ranker::SessionLog> window;
-  SAIKI_ASSIGN_OR_RETURN(storage::PoolStats since_candidate,
-                         logs_->PooledBetween(in.global_learner.candidate_seq, entry.seq));
-  if (ranker::GlobalCandidateDue(settings, {since_candidate.sessions, since_candidate.users},
-                                 in.global)) {
+  SAIKI_ASSIGN_OR_RETURN(storage::PoolStats since_epoch,
+                         logs_->PooledBetween(in.global_learner.epoch_seq, entry.seq));
+  in.epoch_due = ranker::GlobalEpochDue(settings, {since_epoch.sessions, since_epoch.users});
+  if (in.epoch_due && ranker::GlobalCandidatePossible(
+                          in.global, in.propensities_estimated || estimate_due)) {
     SAIKI_ASSIGN_OR_RETURN(window, logs_->LoadPooledSessions(entry.seq, settings.global_window));
     SAIKI_ASSIGN_OR_RETURN(in.screened_in_span,
-                           logs_->ScreenedBetween(in.global_learner.candidate_seq + 1, entry.seq));
+                           logs_->ScreenedBetween(in.global_learner.epoch_seq + 1, entry.seq));
     in.pooled_window = std::span<const ranker::SessionLog>(window);
   }
   std::vector<ranker::LoggedImpression> sample;
-  SAIKI_ASSIGN_OR_RETURN(storage::PoolStats since_estimate,
-                         logs_->PooledBetween(in.global_learner.propensity_seq, entry.seq));
-  if (ranker::PropensityEstimateDue(settings, since_estimate.clicks)) {
+  if (estimate_due) {
     SAIKI_ASSIGN_OR_RETURN(std::vector<ranker::SessionLog> recent,
                            logs_->LoadPooledSessions(entry.seq, ranker::kPropensitySampleSessions));
     std::unordered_map<std::string, size_t> per_user;
@@ -186,7 +190,9 @@ Result<SessionReport> DatabaseImpl::LearnFromSession(const storage::WriteToken& 
   if (plan.propensities) {
     SAIKI_RETURN_IF_ERROR(models_->PutPropensities(t, entry.seq, *plan.propensities));
     models->propensities = *plan.propensities;
+    models->propensities_estimated = true;
   }
+  if (in.epoch_due) models->gate_seq = entry.seq;
   SAIKI_RETURN_IF_ERROR(logs_->CloseSession(t, entry.session_id, entry.at, plan.outcome));
   if (plan.promoted_global) {
     models->global = *plan.promoted_global;

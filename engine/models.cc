@@ -21,7 +21,9 @@ Result<std::shared_ptr<const ModelState>> DatabaseImpl::LoadModelState(
   auto m = std::make_shared<ModelState>();
   SAIKI_ASSIGN_OR_RETURN(auto global, models_->LatestLearner("", before_seq));
   SAIKI_RETURN_IF_ERROR(LoadGlobalVersion(global ? global->version : 0, m.get()));
+  m->gate_seq = global ? global->epoch_seq : 0;
   SAIKI_ASSIGN_OR_RETURN(auto propensities, models_->LatestPropensities(before_seq));
+  m->propensities_estimated = propensities.has_value();
   m->propensities = propensities
                         ? std::move(*propensities)
                         : ranker::PowerLawPropensity(kPriorPositions, settings.learn.propensity_eta);
@@ -65,7 +67,7 @@ Result<ModelInfo> DatabaseImpl::GetModel(const std::string& user) {
     info.global.reason = "the factory model (BM25F order)";
   }
   SAIKI_ASSIGN_OR_RETURN(storage::PoolStats pending,
-                         logs_->PooledBetween(g.candidate_seq, INT64_MAX));
+                         logs_->PooledBetween(g.epoch_seq, INT64_MAX));
   info.pending_sessions = pending.sessions;
   info.pending_users = pending.users;
   info.needed_sessions = static_cast<uint64_t>(learn.global_min_sessions);
@@ -151,7 +153,8 @@ Status DatabaseImpl::ApplyRollback(const storage::WriteToken& t,
   s.interleave_left = 0;
   s.wins_new = s.wins_old = s.ties = 0;
   if (entry.user.empty()) {
-    s.candidate_seq = entry.seq;  // pooled evidence starts again from here
+    s.epoch_seq = entry.seq;  // pooled evidence starts again from here
+    models->gate_seq = entry.seq;
     SAIKI_RETURN_IF_ERROR(LoadGlobalVersion(entry.version, models));
   }
   return models_->PutLearner(t, entry.user, entry.seq, s);

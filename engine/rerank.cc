@@ -6,6 +6,7 @@
 // previous personal model.
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "engine/database_impl.h"
 #include "ranker/interleaving.h"
@@ -39,14 +40,26 @@ Result<Eigen::VectorXd> DatabaseImpl::PersonalWeights(int64_t version,
   return model->DeltaFor(scale);
 }
 
-Result<double> DatabaseImpl::QueryGate(const EngineSettings& settings,
-                                       const std::string& query_norm) {
-  // Click entropy of the query over all users, on its last 2,000 logged
-  // impressions (a bounded cost, and the recent behaviour): concentrated
-  // clicks (a navigational query) leave little for personalisation to
-  // improve.
-  SAIKI_ASSIGN_OR_RETURN(std::vector<double> counts,
-                         logs_->QueryClickCounts(query_norm, kGateImpressions));
+Result<double> DatabaseImpl::QueryGate(const EngineState& state, const std::string& query_norm) {
+  // Click entropy of the query (Dou et al. 2007, Teevan et al. 2008): when
+  // everyone clicks the same product (a navigational query) personalisation
+  // has little to improve. Read from the pooled sessions up to the last
+  // epoch of pooled evidence (ModelState::gate_seq), each user's clicks
+  // weighing 1 in all (a user's distribution over the products they
+  // clicked), so that one user or bot cannot move the gate of a query for
+  // everyone; on the query's last 2,000 such impressions (a bounded cost,
+  // and the recent behaviour).
+  const EngineSettings& settings = state.settings();
+  SAIKI_ASSIGN_OR_RETURN(auto pairs,
+                         logs_->QueryClickPairs(query_norm, state.models->gate_seq,
+                                                kGateImpressions));
+  std::unordered_map<std::string, double> per_user;  // user -> products clicked
+  for (const auto& [user, product] : pairs) per_user[user] += 1;
+  std::unordered_map<std::string, double> weight;  // product -> summed user shares
+  for (const auto& [user, product] : pairs) weight[product] += 1.0 / per_user[user];
+  std::vector<double> counts;
+  counts.reserve(weight.size());
+  for (const auto& [product, w] : weight) counts.push_back(w);
   ranker::ClickEntropy e = ranker::QueryClickEntropy(counts);
   if (e.total_clicks < settings.learn.gate_min_clicks) return 1.0;
   // Full weight from ln(4) nats (clicks spread over four or more products
@@ -80,7 +93,7 @@ Status DatabaseImpl::Rerank(const EngineState& state, const CompiledRequest& req
     SAIKI_ASSIGN_OR_RETURN(auto stored, models_->LatestLearner(req.user, INT64_MAX));
     if (stored) learner = *stored;
     SAIKI_ASSIGN_OR_RETURN(ctx.personal, PersonalWeights(learner.version, models.global.scale));
-    SAIKI_ASSIGN_OR_RETURN(ctx.gate, QueryGate(settings, req.query_norm));
+    SAIKI_ASSIGN_OR_RETURN(ctx.gate, QueryGate(state, req.query_norm));
     response->user_version = learner.version;
     response->gate = ctx.gate;
   }

@@ -170,7 +170,8 @@ Result<ModelImportReport> DatabaseImpl::ApplyImport(const storage::WriteToken& t
     SAIKI_RETURN_IF_ERROR(models_->SetStatus(t, g.version, ModelStatus::kAccepted, ""));
     g.version = g.champion = entry.version;
     g.interleave_left = 0;
-    g.candidate_seq = entry.seq;
+    g.epoch_seq = entry.seq;
+    models->gate_seq = entry.seq;
     SAIKI_RETURN_IF_ERROR(models_->PutLearner(t, "", entry.seq, g));
     SAIKI_RETURN_IF_ERROR(LoadGlobalVersion(entry.version, models));
   }

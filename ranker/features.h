@@ -79,6 +79,10 @@ enum Feature : int {
   kNumFeatures
 };
 
+// The user-history features (kUserClicksProduct and after) are 0 for a
+// visitor without history: their weights do not reorder anonymous results.
+inline constexpr int kFirstUserFeature = kUserClicksProduct;
+
 inline constexpr const char* kFeatureNames[kNumFeatures] = {
     "bm25f",           "bm25f_title",        "bm25f_brand",         "bm25f_category",
     "bm25f_tags",      "bm25f_description",  "bm25f_word_bonus",    "title_term_share",

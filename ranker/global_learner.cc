@@ -88,13 +88,10 @@ Eigen::VectorXd FitPooled(const std::vector<const UnitPairs*>& units, const Eige
 GlobalPlanResult PlanGlobalCandidate(std::span<const SessionLog> window,
                                      const GlobalModelView& active, const LearnerState& learner,
                                      std::span<const double> propensity,
-                                     const LearnSettings& settings, int64_t seq,
-                                     uint64_t screened_in_span) {
+                                     const LearnSettings& settings, uint64_t screened_in_span) {
   GlobalPlanResult out;
   LearnerPlan& plan = out.plan;
   plan.after = learner;
-  // Evidence restarts from here whatever becomes of the candidate.
-  plan.after.candidate_seq = seq;
   plan.after.candidates = learner.candidates + 1;
   plan.changed = true;
   auto none = [&](std::string why) {
@@ -196,11 +193,23 @@ GlobalPlanResult PlanGlobalCandidate(std::span<const SessionLog> window,
                                " with preferences in the pooled window");
   }
 
-  // 4. One fit per fold, on the other folds' units; the candidate is their
-  //    mean. Each unit is then judged by the fold model that never saw it.
+  // 4. One fit per fold, on the other folds' units. Each fit comes in two
+  //    parts: the change of the user-history weights alone (features a
+  //    visitor without history has at 0: they do not reorder anonymous
+  //    results) and the whole change. Each unit is then judged by the fits
+  //    of the fold that never saw it.
   std::vector<uint8_t> clipped(units.size(), 0);
-  std::vector<GlobalLinearModel> fold_model(kFolds, candidate);
-  Eigen::VectorXd mean_weights = Eigen::VectorXd::Zero(kNumFeatures);
+  std::vector<GlobalLinearModel> fold_full(kFolds, candidate), fold_user(kFolds, candidate);
+  Eigen::VectorXd mean_full = Eigen::VectorXd::Zero(kNumFeatures);
+  Eigen::VectorXd mean_user = Eigen::VectorXd::Zero(kNumFeatures);
+  Eigen::VectorXd user_mask = Eigen::VectorXd::Zero(kNumFeatures);
+  for (int f = kFirstUserFeature; f < kNumFeatures; ++f) user_mask[f] = 1;
+  // A ranking is the same for w and c * w (c > 0); the logistic loss is
+  // not. The fits start from the active weights at unit norm, where the
+  // loss has slope, rather than at whatever scale the feature normalisation
+  // happened to give them (bm25f alone comes out near 5, which saturates the
+  // loss and leaves every other weight unlearnable).
+  const Eigen::VectorXd start = w0.norm() > 0 ? Eigen::VectorXd(w0 / w0.norm()) : w0;
   size_t smallest_fold = SIZE_MAX;
   for (int k = 0; k < kFolds; ++k) {
     std::vector<const UnitPairs*> train;
@@ -212,26 +221,15 @@ GlobalPlanResult PlanGlobalCandidate(std::span<const SessionLog> window,
       train_index.push_back(u);
     }
     train_clipped.assign(train.size(), 0);
-    // A ranking is the same for w and c * w (c > 0); the logistic loss is
-    // not. The fit starts from the active weights at unit norm, where the
-    // loss has slope, rather than at whatever scale the feature
-    // normalisation happened to give them (bm25f alone comes out near 5,
-    // which saturates the loss and leaves every other weight unlearnable).
-    const Eigen::VectorXd start = w0.norm() > 0 ? Eigen::VectorXd(w0 / w0.norm()) : w0;
     const Eigen::VectorXd theta = FitPooled(train, start, learner.learning_rate,
                                             settings.global_steps, settings.l2_global,
                                             settings.user_clip, &train_clipped);
     for (size_t i = 0; i < train.size(); ++i) clipped[train_index[i]] |= train_clipped[i];
-    fold_model[k].weights = start + theta;
-    mean_weights += fold_model[k].weights / kFolds;
+    fold_full[k].weights = start + theta;
+    fold_user[k].weights = start + theta.cwiseProduct(user_mask);
+    mean_full += fold_full[k].weights / kFolds;
+    mean_user += fold_user[k].weights / kFolds;
     smallest_fold = std::min(smallest_fold, train.size());
-  }
-  // Back to the active model's scale: the ranking is the same, and users'
-  // personal offsets, learned on top of the global weights at that scale,
-  // keep their proportion to them.
-  candidate.weights = mean_weights;
-  if (candidate.weights.norm() > 0 && w0.norm() > 0) {
-    candidate.weights *= w0.norm() / candidate.weights.norm();
   }
   for (uint8_t c : clipped) ev.clipped_users += c;
   // Per step, one unit's clipped gradient moves a fold fit by at most
@@ -253,12 +251,38 @@ GlobalPlanResult PlanGlobalCandidate(std::span<const SessionLog> window,
     }
     eval_index.push_back(u);
   }
-  UnitScorer cross_fitted = [&](size_t unit, const LoggedImpression& page,
-                                 std::vector<double>* s) {
-    LinearPageScorer(fold_model[fold[eval_index[unit]]])(page, s);
+  auto scorer = [&](const std::vector<GlobalLinearModel>& fits) -> UnitScorer {
+    return [&](size_t unit, const LoggedImpression& page, std::vector<double>* s) {
+      LinearPageScorer(fits[fold[eval_index[unit]]])(page, s);
+    };
   };
-  OffPolicyComparison cmp = CompareOffPolicy(eval_units, LinearPageScorer(base_model),
-                                             cross_fitted, propensity, settings.ips_clip);
+  const UnitScorer active_scorer = [&](size_t, const LoggedImpression& page,
+                                       std::vector<double>* s) {
+    LinearPageScorer(base_model)(page, s);
+  };
+  const double clip = settings.ips_clip;
+  const OffPolicyComparison user_vs_active =
+      CompareOffPolicy(eval_units, active_scorer, scorer(fold_user), propensity, clip);
+  const OffPolicyComparison full_vs_active =
+      CompareOffPolicy(eval_units, active_scorer, scorer(fold_full), propensity, clip);
+  const OffPolicyComparison full_vs_user =
+      CompareOffPolicy(eval_units, scorer(fold_user), scorer(fold_full), propensity, clip);
+  auto passes = [](const OffPolicyComparison& c) { return c.units >= 2 && c.lower_bound > 0; };
+  // The whole change when it beats the active model and the other weights'
+  // part of it helps on top of the user-history part; else the user-history
+  // part alone when it beats the active model. So what anonymous visitors
+  // see changes only on evidence that the change helps.
+  const bool promote_full = passes(full_vs_active) && passes(full_vs_user);
+  const bool promote_user = !promote_full && passes(user_vs_active);
+  const bool promote = promote_full || promote_user;
+  const OffPolicyComparison& cmp = promote_user ? user_vs_active : full_vs_active;
+  candidate.weights = promote_user ? mean_user : mean_full;
+  // Back to the active model's scale: the ranking is the same, and users'
+  // personal offsets, learned on top of the global weights at that scale,
+  // keep their proportion to them.
+  if (candidate.weights.norm() > 0 && w0.norm() > 0) {
+    candidate.weights *= w0.norm() / candidate.weights.norm();
+  }
   ev.heldout_units = cmp.units;
   ev.heldout_impressions = cmp.impressions;
   ev.active_estimate = cmp.baseline;
@@ -266,14 +290,21 @@ GlobalPlanResult PlanGlobalCandidate(std::span<const SessionLog> window,
   ev.lower_bound = cmp.lower_bound;
   out.evidence = ev;
 
-  const bool promote = cmp.units >= 2 && cmp.lower_bound > 0;
+  const std::string unit_name = by_user ? " users" : " sessions";
   std::string figures = "off-policy IPS-RR " + Fixed(cmp.candidate) + " vs " +
-                        Fixed(cmp.baseline) + " over " + std::to_string(cmp.units) +
-                        (by_user ? " users" : " sessions") +
+                        Fixed(cmp.baseline) + " over " + std::to_string(cmp.units) + unit_name +
                         " (each judged by a fit without it), lower bound of the gain " +
-                        Fixed(cmp.lower_bound) + "; " + std::to_string(fed) +
-                        (by_user ? " users" : " sessions") + " fed it, " +
-                        std::to_string(ev.clipped_users) + " clipped";
+                        Fixed(cmp.lower_bound);
+  if (promote_user) {
+    figures = "the user-history weights only (" + figures +
+              "; the other weights' change was not shown to help: lower bound " +
+              Fixed(full_vs_user.lower_bound) + ")";
+  } else if (!promote) {
+    figures += "; the user-history weights alone: lower bound " +
+               Fixed(user_vs_active.lower_bound);
+  }
+  figures += "; " + std::to_string(fed) + unit_name + " fed it, " +
+             std::to_string(ev.clipped_users) + " clipped";
   VersionToStore v;
   v.scope = ModelScope::kGlobal;
   v.parent = active.version;

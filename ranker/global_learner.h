@@ -66,8 +66,7 @@ struct GlobalPlanResult {
 GlobalPlanResult PlanGlobalCandidate(std::span<const SessionLog> window,
                                      const GlobalModelView& active, const LearnerState& learner,
                                      std::span<const double> propensity,
-                                     const LearnSettings& settings, int64_t seq,
-                                     uint64_t screened_in_span);
+                                     const LearnSettings& settings, uint64_t screened_in_span);
 
 // The off-policy check of a model trained elsewhere (an XGBoost import) on
 // pooled sessions, none held out (they did not train it here): units are

@@ -60,10 +60,14 @@ double AdaptRate(double rate, bool accepted, double setting) {
   return std::clamp(next, setting / 64.0, setting * 4.0);
 }
 
-bool GlobalCandidateDue(const LearnSettings& s, const PoolCounts& since, const GlobalModelView& active) {
-  if (s.mode == LearnMode::kOff || active.trees != nullptr) return false;
-  return since.sessions >= static_cast<uint64_t>(s.global_min_sessions) &&
+bool GlobalEpochDue(const LearnSettings& s, const PoolCounts& since) {
+  return s.mode != LearnMode::kOff &&
+         since.sessions >= static_cast<uint64_t>(s.global_min_sessions) &&
          since.users >= static_cast<uint64_t>(s.global_min_users);
+}
+
+bool GlobalCandidatePossible(const GlobalModelView& active, bool propensities_estimated) {
+  return active.trees == nullptr && propensities_estimated;
 }
 
 bool PropensityEstimateDue(const LearnSettings& s, uint64_t pooled_clicks_since_estimate) {
@@ -88,26 +92,39 @@ SessionPlan PlanSessionClose(const SessionCloseInput& in) {
   // 1. Position bias, from the pooled sample (before the updates, which
   //    weigh clicks by it).
   std::vector<double> propensity = in.propensities;
+  bool estimated = in.propensities_estimated;
   if (in.propensity_sample) {
     plan.global.after.propensity_seq = in.seq;
     plan.global.changed = true;
     if (auto theta = EstimatePropensities(*in.propensity_sample, *in.global.linear, in.settings)) {
       propensity = *theta;
       plan.propensities = std::move(theta);
+      estimated = true;
     }
   }
 
-  // 2. The global model, when pooled evidence completed a candidate.
+  // 2. The global model, at an epoch of pooled evidence.
   GlobalModelView global = in.global;
-  if (in.pooled_window) {
+  if (!in.epoch_due) {
+    plan.global.report.reason = "pooled evidence still gathering";
+  } else if (in.global.trees != nullptr) {
+    plan.global.report.reason =
+        "the global model is an imported tree model, trained offline; no candidate";
+  } else if (!estimated || !in.pooled_window) {
+    plan.global.report.reason =
+        "no candidate before position bias is estimated from the pooled clicks";
+  } else {
     LearnerState learner = plan.global.after;
     GlobalPlanResult g = PlanGlobalCandidate(*in.pooled_window, in.global, learner, propensity,
-                                             in.settings, in.seq, in.screened_in_span);
+                                             in.settings, in.screened_in_span);
     plan.global = std::move(g.plan);
     plan.global_evidence = g.evidence;
     if (g.promoted) plan.promoted_global = std::move(g.promoted);
-  } else {
-    plan.global.report.reason = "pooled evidence still gathering";
+  }
+  if (in.epoch_due) {
+    // Evidence restarts from here whatever became of a candidate.
+    plan.global.after.epoch_seq = in.seq;
+    plan.global.changed = true;
   }
   if (plan.promoted_global) global.linear = &*plan.promoted_global;
 

@@ -83,10 +83,14 @@ struct LearnerState {
   double learning_rate = 0;
   int interleave_left = 0;
   int wins_new = 0, wins_old = 0, ties = 0;
-  // Global learner: the journal position of the last candidate (pooled
-  // evidence is counted from there) and how many candidates there were
-  // (salts the held-out split, so that it rotates).
-  int64_t candidate_seq = 0;
+  // Global learner: the journal position where pooled evidence last
+  // completed an epoch (learn.global_min_sessions sessions from
+  // learn.global_min_users users; evidence is counted from there), and how
+  // many candidates there were (salts the folds, so that they rotate).
+  // What other users see changes only at an epoch: a global candidate may
+  // be promoted, and the queries' personalisation gates read the pooled
+  // clicks up to the epoch.
+  int64_t epoch_seq = 0;
   int64_t candidates = 0;
   // Global learner: the journal position of the last position-bias
   // estimate (clicks are counted from there).
@@ -139,9 +143,13 @@ struct PoolCounts {
   uint64_t sessions = 0, users = 0;
 };
 
-// Whether the pooled learners act on this session's close.
-bool GlobalCandidateDue(const LearnSettings& s, const PoolCounts& since_last_candidate,
-                        const GlobalModelView& active);
+// Whether this session's close completes an epoch of pooled evidence.
+bool GlobalEpochDue(const LearnSettings& s, const PoolCounts& since_last_epoch);
+// Whether a global candidate can be trained at an epoch: not while an
+// imported tree model is active (trained offline, not overwritten here),
+// and not before position bias has been estimated from the logs (the
+// off-policy check needs the estimate, not the prior).
+bool GlobalCandidatePossible(const GlobalModelView& active, bool propensities_estimated);
 // Clicks of pooled sessions since the last position-bias estimate: a new
 // estimate every kPropensityEveryClicks.
 inline constexpr uint64_t kPropensityEveryClicks = 200;
@@ -164,14 +172,19 @@ struct SessionCloseInput {
   LearnerState global_learner;
   GlobalModelView global;
   std::vector<double> propensities;  // the current estimate (or prior)
-  // Present when GlobalCandidateDue: the last global_window pooled sessions
-  // (this one included when pooled), newest first.
+  bool propensities_estimated = false;
+  // This close completes an epoch (GlobalEpochDue).
+  bool epoch_due = false;
+  // Present at an epoch when a candidate is possible (the caller loads it
+  // when GlobalCandidatePossible, or when an estimate is due in this close):
+  // the last global_window pooled sessions (this one included when pooled),
+  // newest first.
   std::optional<std::span<const SessionLog>> pooled_window;
   uint64_t screened_in_span = 0;  // sessions of the window's span screened out
   // Present when PropensityEstimateDue: the sample.
   std::optional<std::span<const LoggedImpression>> propensity_sample;
-  // The journal position of this close (the global learner's
-  // candidate_seq after a candidate; never used in arithmetic).
+  // The journal position of this close (the global learner's epoch_seq
+  // after an epoch; never used in arithmetic).
   int64_t seq = 0;
   LearnSettings settings;
 };

@@ -47,13 +47,14 @@ OffPolicyComparison CompareOffPolicy(std::span<const std::vector<const LoggedImp
                                      const PageScorer& baseline, const PageScorer& candidate,
                                      std::span<const double> propensity, double clip) {
   return CompareOffPolicy(
-      units, baseline,
+      units,
+      [&](size_t, const LoggedImpression& page, std::vector<double>* s) { baseline(page, s); },
       [&](size_t, const LoggedImpression& page, std::vector<double>* s) { candidate(page, s); },
       propensity, clip);
 }
 
 OffPolicyComparison CompareOffPolicy(std::span<const std::vector<const LoggedImpression*>> units,
-                                     const PageScorer& baseline, const UnitScorer& candidate,
+                                     const UnitScorer& baseline, const UnitScorer& candidate,
                                      std::span<const double> propensity, double clip) {
   OffPolicyComparison out;
   std::vector<double> diffs;
@@ -74,7 +75,7 @@ OffPolicyComparison CompareOffPolicy(std::span<const std::vector<const LoggedImp
         size_t rank = page->first_rank + p;
         props[p] = propensity.empty() ? 1.0 : propensity[std::min(rank, propensity.size() - 1)];
       }
-      baseline(*page, &scores);
+      baseline(u, *page, &scores);
       scores.resize(n);
       base_terms += IpsReciprocalRankTerms(scores, page->signal, props, clip);
       candidate(u, *page, &scores);

@@ -47,7 +47,7 @@ OffPolicyComparison CompareOffPolicy(std::span<const std::vector<const LoggedImp
 using UnitScorer =
     std::function<void(size_t unit, const LoggedImpression& page, std::vector<double>* scores)>;
 OffPolicyComparison CompareOffPolicy(std::span<const std::vector<const LoggedImpression*>> units,
-                                     const PageScorer& baseline, const UnitScorer& candidate,
+                                     const UnitScorer& baseline, const UnitScorer& candidate,
                                      std::span<const double> propensity, double clip);
 
 class TreeEnsemble;

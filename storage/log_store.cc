@@ -319,22 +319,23 @@ Result<std::vector<ranker::ClickRecord>> LogStore::RecentClicks(std::string_view
   return clicks;
 }
 
-Result<std::vector<double>> LogStore::QueryClickCounts(std::string_view query_norm,
-                                                       int impressions) {
+Result<std::vector<std::pair<std::string, std::string>>> LogStore::QueryClickPairs(
+    std::string_view query_norm, int64_t up_to_seq, int impressions) {
   SAIKI_ASSIGN_OR_RETURN(
       Statement * st,
-      conn_->Prepare("SELECT c.product_id, count(*) FROM clicks c "
-                     "JOIN (SELECT query_id FROM impressions WHERE query_norm = ?1 "
-                     "      ORDER BY query_id DESC LIMIT ?2) i ON i.query_id = c.query_id "
-                     "GROUP BY c.product_id"));
-  st->BindText(1, query_norm).Bind(2, impressions);
-  std::vector<double> counts;
+      conn_->Prepare("SELECT DISTINCT c.user, c.product_id FROM clicks c JOIN "
+                     "(SELECT i.query_id FROM impressions i "
+                     " JOIN journal j ON j.session_id = i.session_id "
+                     " WHERE i.query_norm = ?1 AND j.kind = 1 AND j.pooled = 1 AND j.seq <= ?2 "
+                     " ORDER BY i.query_id DESC LIMIT ?3) q ON q.query_id = c.query_id"));
+  st->BindText(1, query_norm).Bind(2, up_to_seq).Bind(3, impressions);
+  std::vector<std::pair<std::string, std::string>> out;
   for (;;) {
     SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    counts.push_back(static_cast<double>(st->ColumnInt(1)));
+    out.emplace_back(std::string(st->ColumnText(0)), std::string(st->ColumnText(1)));
   }
-  return counts;
+  return out;
 }
 
 // ------------------------------------------------------------ learning reads

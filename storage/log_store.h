@@ -128,9 +128,11 @@ class LogStore {
   Status InsertClick(const WriteToken& t, const ClickToLog& click);
   // The user's last `limit` clicks, newest first, with their snapshots.
   Result<std::vector<ranker::ClickRecord>> RecentClicks(std::string_view user, int limit);
-  // Clicks per product on the last `impressions` logged impressions of a
-  // normalized query (the personalisation gate's click entropy).
-  Result<std::vector<double>> QueryClickCounts(std::string_view query_norm, int impressions);
+  // The distinct (user, product) clicks on the last `impressions` logged
+  // impressions of a normalized query in pooled sessions journaled at or
+  // before `up_to_seq` (the personalisation gate's click entropy).
+  Result<std::vector<std::pair<std::string, std::string>>> QueryClickPairs(
+      std::string_view query_norm, int64_t up_to_seq, int impressions);
 
   // --- Learning reads. A session's log holds its impressions (signals,
   // teams, candidate statistics) and click events.

@@ -251,7 +251,7 @@ Result<std::optional<ranker::LearnerState>> ModelStore::LatestLearner(std::strin
   SAIKI_ASSIGN_OR_RETURN(
       Statement * st,
       conn_->Prepare("SELECT version, champion, learning_rate, interleave_left, wins_new, "
-                     "wins_old, ties, candidate_seq, candidates, propensity_seq "
+                     "wins_old, ties, epoch_seq, candidates, propensity_seq "
                      "FROM learner_states WHERE user = ?1 AND seq < ?2 "
                      "ORDER BY seq DESC LIMIT 1"));
   st->BindText(1, user).Bind(2, before_seq);
@@ -265,7 +265,7 @@ Result<std::optional<ranker::LearnerState>> ModelStore::LatestLearner(std::strin
   s.wins_new = static_cast<int>(st->ColumnInt(4));
   s.wins_old = static_cast<int>(st->ColumnInt(5));
   s.ties = static_cast<int>(st->ColumnInt(6));
-  s.candidate_seq = st->ColumnInt(7);
+  s.epoch_seq = st->ColumnInt(7);
   s.candidates = st->ColumnInt(8);
   s.propensity_seq = st->ColumnInt(9);
   st->Reset();
@@ -281,7 +281,7 @@ Status ModelStore::PutLearner(const WriteToken& t, std::string_view user, int64_
   SAIKI_ASSIGN_OR_RETURN(
       Statement * st,
       t.conn()->Prepare("INSERT OR REPLACE INTO learner_states(user, seq, version, champion, "
-                        "learning_rate, interleave_left, wins_new, wins_old, ties, candidate_seq, "
+                        "learning_rate, interleave_left, wins_new, wins_old, ties, epoch_seq, "
                         "candidates, propensity_seq) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"));
   st->BindText(1, user)
       .Bind(2, seq)
@@ -292,7 +292,7 @@ Status ModelStore::PutLearner(const WriteToken& t, std::string_view user, int64_
       .Bind(7, s.wins_new)
       .Bind(8, s.wins_old)
       .Bind(9, s.ties)
-      .Bind(10, s.candidate_seq)
+      .Bind(10, s.epoch_seq)
       .Bind(11, s.candidates)
       .Bind(12, s.propensity_seq);
   return st->Run();

@@ -173,7 +173,7 @@ CREATE TABLE learner_states(
   wins_new INTEGER NOT NULL DEFAULT 0,
   wins_old INTEGER NOT NULL DEFAULT 0,
   ties INTEGER NOT NULL DEFAULT 0,
-  candidate_seq INTEGER NOT NULL DEFAULT 0,
+  epoch_seq INTEGER NOT NULL DEFAULT 0,
   candidates INTEGER NOT NULL DEFAULT 0,
   propensity_seq INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY(user, seq)
@@ -184,7 +184,7 @@ INSERT INTO learner_states(user, seq, version, champion, learning_rate, interlea
          coalesce(champion, 0), learning_rate, interleave_left, wins_new, wins_old, ties
     FROM learners;
 DROP TABLE learners;
-UPDATE learner_states SET candidate_seq = seq, propensity_seq = seq WHERE user = '';
+UPDATE learner_states SET epoch_seq = seq, propensity_seq = seq WHERE user = '';
 CREATE TABLE propensity_sets(seq INTEGER PRIMARY KEY, vals TEXT NOT NULL);
 INSERT INTO propensity_sets(seq, vals)
   SELECT (SELECT value FROM meta WHERE key = 'journal_floor'), json_group_array(value)

@@ -431,29 +431,54 @@ namespace {
 TEST_CASE("personalisation weighs less on a query whose clicks all go to one product",
           "[learning]") {
   LearningFixture f;
+  // An epoch of pooled evidence every 12 sessions from 10 users.
+  REQUIRE(f.db->SetSetting("learn.global_min_users", "10").ok());
+  REQUIRE(f.db->SetSetting("learn.global_min_sessions", "12").ok());
   std::string target;
   for (int u = 0; u < 12; ++u) {
     std::string user = "nav" + std::to_string(u);
+    f.clock.now += 60;
     auto res = f.Search(user, "ドッグフード");
     if (target.empty()) target = res.hits[2].id;
     bool shown = false;
     for (const auto& h : res.hits) shown |= h.id == target;
     REQUIRE(shown);
     REQUIRE(f.db->RecordClick(*res.query_id, target).ok());
+    // Before the epoch the clicks are not yet pooled evidence: full weight.
+    if (u == 10) CHECK(f.Search("newcomer", "ドッグフード").gate == Approx(1.0));
+    REQUIRE(f.db->EndSession(user).ok());
   }
   auto navigational = f.Search("newcomer", "ドッグフード");
   CHECK(navigational.gate == Approx(0.25));
   // A query with clicks spread evenly over many products keeps full weight.
   for (int u = 0; u < 12; ++u) {
     std::string user = "broad" + std::to_string(u);
+    f.clock.now += 60;
     auto res = f.Search(user, "猫");
     REQUIRE(f.db->RecordClick(*res.query_id, res.hits[u % 6].id).ok());
+    REQUIRE(f.db->EndSession(user).ok());
   }
   auto broad = f.Search("newcomer", "猫");
   CHECK(broad.gate == Approx(1.0));
   // Too few clicks to judge: full weight.
   auto fresh = f.Search("newcomer", "ベッド");
   CHECK(fresh.gate == Approx(1.0));
+}
+
+TEST_CASE("one user clicking one product again and again counts once in a query's gate",
+          "[learning]") {
+  LearningFixture f;
+  REQUIRE(f.db->SetSetting("learn.global_min_users", "1").ok());
+  REQUIRE(f.db->SetSetting("learn.global_min_sessions", "12").ok());
+  for (int s = 0; s < 12; ++s) {
+    f.clock.now += 3600;
+    auto res = f.Search("mallory", "ドッグフード");
+    REQUIRE(f.db->RecordClick(*res.query_id, res.hits[0].id).ok());
+    REQUIRE(f.db->EndSession("mallory").ok());
+  }
+  // Twelve sessions of clicks on one product: one user, under the
+  // learn.gate_min_clicks (10) users a gate needs.
+  CHECK(f.Search("newcomer", "ドッグフード").gate == Approx(1.0));
 }
 
 TEST_CASE("one user's clicks never change another user's personal weights", "[learning]") {

@@ -19,7 +19,9 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <array>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -202,6 +204,116 @@ TEST_CASE("a full disk during a click or a session end gives a clear error and l
     if (r.ok() && !r->has_value()) return Status::Internal("no open session");
     return r.status();
   });
+}
+
+// A shop whose next EndSession(user) promotes a global candidate: rating
+// shoppers (each clicks the best-rated result) until a session end would
+// promote, tried on a copy; the session is left open with its clicks.
+std::string PreparePromotion(const std::string& base, const std::string& probe) {
+  auto db = OpenOrDie(base);
+  REQUIRE(db->ImportCsv(testing::SourcePath("datasets/catalog.csv"), ImportOptions()).ok());
+  REQUIRE(db->SetSetting("learn.global_min_users", "6").ok());
+  REQUIRE(db->SetSetting("learn.global_min_sessions", "16").ok());
+  std::map<std::string, double> rating;
+  auto rated = [&](const std::string& id) {
+    if (!rating.count(id)) rating[id] = (*db->GetProduct(id))->rating.value_or(0);
+    return rating[id];
+  };
+  const char* queries[] = {"犬", "猫", "ドッグフード", "ベッド"};
+  for (int s = 0; s < 400; ++s) {
+    const std::string user = "shopper" + std::to_string(s % 16);
+    for (int q = 0; q < 3; ++q) {
+      SearchRequest req;
+      req.query = queries[(s + q) % 4];
+      req.user = user;
+      auto r = db->Search(req);
+      REQUIRE(r.ok());
+      size_t best = 0;
+      for (size_t i = 1; i < r->hits.size(); ++i) {
+        if (rated(r->hits[i].id) > rated(r->hits[best].id)) best = i;
+      }
+      if (best != 0 && rated(r->hits[0].id) >= 4.0) {
+        REQUIRE(db->RecordClick(*r->query_id, r->hits[0].id).ok());
+      }
+      REQUIRE(db->RecordClick(*r->query_id, r->hits[best].id).ok());
+    }
+    CopyDb(base, probe);
+    bool promotes = false;
+    {
+      auto copy = OpenOrDie(probe);
+      auto end = copy->EndSession(user);
+      REQUIRE(end.ok());
+      promotes = (*end)->global.outcome == UpdateOutcome::kAccepted;
+    }
+    if (promotes) return user;
+    REQUIRE(db->EndSession(user).ok());
+  }
+  FAIL("no session end promoted a global candidate");
+  return "";
+}
+
+TEST_CASE("a session end whose commit fails leaves the handle serving the models the file holds",
+          "[limits][diskfull][regression]") {
+  // The bug: the global model was installed in memory before the commit,
+  // so a failed commit left the handle scoring and logging with a version
+  // the file does not have.
+  TempDir dir;
+  const std::string base = dir.File("base.saiki"), work = dir.File("work.saiki");
+  const std::string user = PreparePromotion(base, dir.File("probe.saiki"));
+  auto global_version = [](Database* db) {
+    SearchRequest req;
+    req.query = "犬";
+    auto r = db->Search(req);
+    return r.ok() ? r->global_version : -1;
+  };
+  int64_t before = 0;
+  {
+    auto db = OpenOrDie(base);
+    before = global_version(db.get());
+  }
+  // In a child, under a byte budget: the session end, then what the handle
+  // serves and what a fresh handle on the same file serves.
+  auto run = [&](long long budget) {
+    testing::ChildProcess child([&](int out) {
+      killvfs::Install(-1);
+      auto db = Database::Open(work, Options());
+      if (!db.ok()) return 2;
+      killvfs::g_full_after = budget;
+      killvfs::g_armed = true;
+      auto end = (*db)->EndSession(user);
+      killvfs::g_armed = false;
+      const int64_t handle = global_version(db->get());
+      auto fresh = Database::Open(work, Options());
+      const int64_t file = fresh.ok() ? global_version(fresh->get()) : -2;
+      std::ostringstream line;
+      line << (end.ok() ? 0 : static_cast<int>(end.status().code())) << " " << handle << " "
+           << file << " " << killvfs::g_bytes_written;
+      return testing::WriteAll(out, line.str()) ? 0 : 3;
+    });
+    std::istringstream in(child.ReadAll());
+    child.Wait();
+    REQUIRE(child.Describe() == "exit 0");
+    std::array<long long, 4> v{-9, -9, -9, -9};
+    in >> v[0] >> v[1] >> v[2] >> v[3];
+    return v;
+  };
+  CopyDb(base, work);
+  const auto calibration = run(-1);
+  REQUIRE(calibration[0] == 0);
+  REQUIRE(calibration[1] != before);  // the promotion
+  REQUIRE(calibration[1] == calibration[2]);
+  int failed = 0;
+  for (long long budget : Budgets(calibration[3], 12)) {
+    CopyDb(base, work);
+    const auto r = run(budget);
+    INFO("budget " << budget << ": code " << r[0] << ", handle " << r[1] << ", file " << r[2]);
+    CHECK(r[1] == r[2]);  // the handle serves what the file holds
+    if (r[0] != 0) {
+      ++failed;
+      CHECK(r[2] == before);
+    }
+  }
+  CHECK(failed > 0);
 }
 
 TEST_CASE("a database opened read-only refuses every write with kIoError and still searches",
