@@ -339,26 +339,51 @@ TEST_CASE("The bot arm of a simulation plans its query, target and sessions as d
   }
   CHECK(BotSessionsInRound(10, 4, 4) == 0);  // no such round
 
-  // The summary of a seed: lifts are places gained, absent is
-  // candidates + 1, the top counts use kBotTopN.
+  // The summary of a seed: steer (against the bot forgotten) and lift
+  // (against the separate run) are places gained, absent is candidates + 1,
+  // the top counts use kBotTopN.
   BotSeedResult seed;
   seed.target = "P1";
   seed.candidates = 200;
-  seed.anonymous_without = 21;
   seed.anonymous_with = 4;
-  seed.users_without = {21, 30, 201, 5};
+  seed.anonymous_forgotten = 9;
+  seed.anonymous_without = 21;
   seed.users_with = {3, 40, 12, 1};
+  seed.users_forgotten = {3, 41, 20, 11};
+  seed.users_without = {21, 30, 201, 5};
+  seed.forget.entries_replayed = 100;
+  seed.forget.versions_rederived = 60;
   BotSeedSummary m = SummariseBotSeed(seed);
-  CHECK(m.anonymous_lift == 17);
-  CHECK(m.users_top_without == 1);
-  CHECK(m.users_top_with == 2);
-  CHECK(m.mean_lift == Approx((18 - 10 + 189 + 4) / 4.0));
-  CHECK(m.max_lift == 189);
+  CHECK(m.steer.anonymous_reference == 9);
+  CHECK(m.steer.anonymous_with == 4);
+  CHECK(m.steer.anonymous == 5);
+  CHECK(m.steer.users_top_reference == 1);
+  CHECK(m.steer.users_top_with == 2);
+  CHECK(m.steer.mean == Approx((0 + 1 + 8 + 10) / 4.0));
+  CHECK(m.steer.max == 10);
+  CHECK(m.lift.anonymous == 17);
+  CHECK(m.lift.users_top_reference == 1);
+  CHECK(m.lift.users_top_with == 2);
+  CHECK(m.lift.mean == Approx((18 - 10 + 189 + 4) / 4.0));
+  CHECK(m.lift.max == 189);
+  // The largest gain can be a loss: max is the largest, not clamped at 0.
+  CHECK(CompareRanks(5, 9, {5, 6}, {9, 7}).max == -1);
   BotSeedResult none;  // a seed without a target does not count
   none.query = "x";
-  BotSummary all = SummariseBot({seed, none});
-  CHECK(all.seeds == 1);
-  CHECK(all.anonymous_lift == Approx(17));
+  BotSeedResult other = seed;
+  other.anonymous_forgotten = 6;
+  other.users_forgotten = {3, 40, 12, 1};
+  other.forget.entries_replayed = 50;
+  BotSummary all = SummariseBot({seed, none, other});
+  CHECK(all.seeds == 2);
+  CHECK(all.steer.anonymous == Approx((5 + 2) / 2.0));
+  CHECK(all.steer.anonymous_reference == Approx((9 + 6) / 2.0));
+  CHECK(all.steer.mean == Approx((19 / 4.0 + 0) / 2.0));
+  CHECK(all.steer.max == 10);
+  CHECK(all.lift.anonymous == Approx(17));
+  CHECK(all.lift.max == 189);
+  CHECK(all.entries_replayed == Approx(75));
+  CHECK(all.versions_rederived == Approx(60));
 }
 
 TEST_CASE("A simulation's bot searches, pages and buys its target like a person between rounds",
@@ -524,8 +549,12 @@ TEST_CASE(
   REQUIRE(ja["bot"]["seeds"].size() == 1);
   const auto& js = ja["bot"]["seeds"][0];
   CHECK(js["target"] == x.target);
-  CHECK(js["anonymous"]["with"] == x.anonymous_with);
-  CHECK(js["users"]["with"].size() == size_t(o.users));
+  CHECK(js["steer"]["anonymous"]["with"] == x.anonymous_with);
+  CHECK(js["steer"]["anonymous"]["forgotten"] == x.anonymous_forgotten);
+  CHECK(js["steer"]["users"]["forgotten"].size() == size_t(o.users));
+  CHECK(js["separate_run"]["anonymous"]["without"] == x.anonymous_without);
+  CHECK(js["separate_run"]["users"]["with"].size() == size_t(o.users));
+  CHECK(js["forget"]["entries_replayed"] == x.forget.entries_replayed);
   CHECK(ja["bot"]["mean"]["seeds_with_target"] == 1);
 
   SimulationOptions bad = o;
