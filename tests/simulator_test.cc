@@ -8,8 +8,11 @@
 // and per-session learning).
 // The bot arm (eval/bot.h): its plan, that its sessions happen as specified
 // (read back from its kept database), determinism, and that without it the
-// other arms and the output are as before. The bot's effect on the others is
-// not asserted here: it is the learner's property, not the simulator's.
+// other arms and the output are as before; that the "forgotten" probe runs
+// on a copy of the bot arm in which the bot was forgotten, deterministically,
+// and that global candidates are tallied once each (real users' or the
+// bot's). The bot's effect on the others is not asserted here: it is the
+// learner's property, not the simulator's.
 #include "eval/simulator.h"
 
 #include <fmt/format.h>
@@ -593,6 +596,99 @@ TEST_CASE(
   CHECK(RunSimulation(bad).status().code() == StatusCode::kInvalidArgument);
   bad.bot_sessions = -1;
   CHECK(RunSimulation(bad).status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE(
+    "A simulation's bot arm is probed again in a copy with the bot forgotten, "
+    "deterministically, and its global candidates are tallied",
+    "[simulate][bot]") {
+  // Low pooling thresholds, so that a small run has global candidates and
+  // some of them complete on a bot session.
+  SimulationOptions o = Small();
+  o.seeds = 1;
+  o.users = 5;
+  o.sessions = 3;
+  o.bot_sessions = 8;
+  o.settings = {{"learn.global_min_users", "2"}, {"learn.global_min_sessions", "3"}};
+  TempDir dir;
+  o.work_dir = dir.path();
+  auto r = RunSimulation(o);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  REQUIRE(r->bot.size() == 1);
+  const BotSeedResult& b = r->bot[0];
+  INFO(FormatTable(*r));
+  REQUIRE_FALSE(b.target.empty());
+
+  // The forgotten probe is filled: every real user, ranks in 1..candidates + 1.
+  REQUIRE(b.users_forgotten.size() == size_t(o.users));
+  for (int rank : b.users_forgotten) CHECK((rank >= 1 && rank <= b.candidates + 1));
+  CHECK((b.anonymous_forgotten >= 1 && b.anonymous_forgotten <= b.candidates + 1));
+
+  // ForgetUser ran on a copy: the arm's own database still holds every bot
+  // session, the forgotten copy (kept with the work directory) none of the
+  // bot's rows and all the real users' closed sessions.
+  const std::string bot = "user = 'sim-s7-bot'";
+  SqlFile arm(dir.File("seed7-personalised-bot.saiki"));
+  SqlFile forgotten(dir.File("seed7-personalised-bot-forgotten.saiki"));
+  CHECK(arm.Number("SELECT count(*) FROM sessions WHERE " + bot) == o.bot_sessions);
+  CHECK(arm.Number("SELECT count(*) FROM impressions WHERE " + bot) == b.searches);
+  for (const char* table : {"sessions", "impressions", "clicks", "models", "journal"}) {
+    INFO(table);
+    CHECK(forgotten.Number(std::string("SELECT count(*) FROM ") + table + " WHERE " + bot) == 0);
+  }
+  const std::string real_closed =
+      "SELECT count(*) FROM sessions WHERE closed_at IS NOT NULL AND NOT " + bot;
+  CHECK(forgotten.Number(real_closed) == arm.Number(real_closed));
+  CHECK(arm.Number(real_closed) == o.users * o.sessions);
+  // The report: the bot's rows deleted, and every later journal entry of
+  // the others replayed, from the bot's first session on.
+  CHECK(b.forget.rows_deleted > 0);
+  CHECK(b.forget.entries_replayed ==
+        arm.Number("SELECT count(*) FROM journal WHERE NOT " + bot +
+                   " AND seq > (SELECT min(seq) FROM journal WHERE " + bot + ")"));
+  CHECK(b.forget.versions_rederived > 0);
+  CHECK(b.forget.notes.empty());
+
+  // The tallies: each global candidate of an arm is counted once, under the
+  // real users' outcomes or, in the bot arm, under those the bot completed.
+  const ArmResult* with = FindArm(*r, kBotArmName);
+  const ArmResult* without = FindArm(*r, "personalised");
+  REQUIRE(with != nullptr);
+  REQUIRE(without != nullptr);
+  const std::string global_versions = "SELECT count(*) FROM models WHERE scope = 'global'";
+  CHECK(with->global_accepted + with->global_rejected + with->bot_global_candidates ==
+        arm.Number(global_versions));
+  CHECK(with->bot_global_candidates == uint64_t(b.global_candidates));
+  CHECK(with->bot_global_promoted == uint64_t(b.global_promoted));
+  CHECK(with->bot_global_candidates > 0);
+  CHECK(with->global_accepted + with->global_rejected > 0);
+  SqlFile separate(dir.File("seed7-personalised.saiki"));
+  CHECK(without->global_accepted + without->global_rejected == separate.Number(global_versions));
+  CHECK(without->bot_global_candidates == 0);
+  const std::string table = FormatTable(*r);
+  CHECK_THAT(table, Catch::Contains("steer: bot forgotten"));
+  CHECK_THAT(table, Catch::Contains("lift:  separate run"));
+  CHECK_THAT(table, Catch::Contains("by bot"));
+  auto j = nlohmann::json::parse(FormatJson(*r));
+  CHECK(j["arms"][5]["global_candidates_by_bot"]["candidates"] == with->bot_global_candidates);
+
+  // The same seed forgets the same way: the same re-derived models, ranks.
+  SimulationOptions again = o;
+  again.work_dir = "";
+  auto r2 = RunSimulation(again);
+  REQUIRE(r2.ok());
+  REQUIRE(r2->bot.size() == 1);
+  const BotSeedResult& c = r2->bot[0];
+  CHECK(c.anonymous_forgotten == b.anonymous_forgotten);
+  CHECK(c.users_forgotten == b.users_forgotten);
+  CHECK(c.anonymous_with == b.anonymous_with);
+  CHECK(c.users_with == b.users_with);
+  CHECK(c.forget.rows_deleted == b.forget.rows_deleted);
+  CHECK(c.forget.entries_replayed == b.forget.entries_replayed);
+  CHECK(c.forget.versions_rederived == b.forget.versions_rederived);
+  CHECK(c.global_candidates == b.global_candidates);
+  CHECK(FindArm(*r2, kBotArmName)->global_accepted == with->global_accepted);
 }
 
 TEST_CASE("A simulation whose bot query has no product off the first page runs without the bot",
