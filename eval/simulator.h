@@ -157,10 +157,15 @@ struct SimulationOptions {
   // evenly over the rounds of the users' sessions (eval/bot.h). Default 200
   // (10 after each round of the default 20); 0..100000; 0: no such arm. The
   // arm costs about as much as the personalised arm plus the bot's sessions
-  // (each up to 6 searches and one learning step).
+  // (each up to 6 searches and one learning step), plus forgetting the bot
+  // in a copy: one session close's learning per session after the bot's
+  // first (about 3 s per seed at the default sizes).
   int bot_sessions = 200;
   // Where the databases go. Empty: a new temporary directory, removed at the
-  // end. Set: created if needed and kept.
+  // end. Set: created if needed and kept: per seed each engine arm's file
+  // (seed<N>-<arm>.saiki), and with the bot its arm's copy with the bot
+  // forgotten (seed<N>-personalised-bot-forgotten.saiki, where the probes'
+  // searches are logged too).
   std::string work_dir;
   // Progress lines (stderr in the CLI); may be empty.
   std::function<void(const std::string&)> progress;
