@@ -85,9 +85,9 @@ BotSummary SummariseBot(const std::vector<BotSeedResult>& seeds) {
     const double n = m.seeds;
     DivideGain(n, &m.steer);
     DivideGain(n, &m.lift);
-    for (double* v : {&m.bm25_rank, &m.bot_rank, &m.sessions_seen, &m.sessions_first_page,
-                      &m.global_candidates, &m.global_promoted, &m.entries_replayed,
-                      &m.versions_rederived, &m.forget_seconds}) {
+    for (double* v :
+         {&m.bm25_rank, &m.bot_rank, &m.sessions_seen, &m.sessions_first_page, &m.global_candidates,
+          &m.global_promoted, &m.entries_replayed, &m.versions_rederived, &m.forget_seconds}) {
       *v /= n;
     }
   }
@@ -230,9 +230,8 @@ std::string FormatBotTable(const SimulationResult& r) {
     line.erase(line.find_last_not_of(' ') + 1);
     return line + "\n";
   };
-  out += row("seed", "bm25", "reference", "anonymous (gain)",
-                     fmt::format("top{} users", kBotTopN), "user gain mean/max", "bot's own",
-                     "seen (page 1)", "query -> target");
+  out += row("seed", "bm25", "reference", "anonymous (gain)", fmt::format("top{} users", kBotTopN),
+             "user gain mean/max", "bot's own", "seen (page 1)", "query -> target");
   // The comparison columns of one line; `digits` 0 for a seed, 1 for means.
   auto columns = [](const RankGain& g, int digits) {
     return std::array<std::string, 3>{
@@ -249,19 +248,19 @@ std::string FormatBotTable(const SimulationResult& r) {
     }
     const BotSeedSummary m = SummariseBotSeed(b);
     const auto steer = columns(m.steer, 0), lift = columns(m.lift, 0);
-    out += row(b.seed, b.bm25_rank, "steer: bot forgotten", steer[0], steer[1],
-                       steer[2], b.bot_rank,
-                       fmt::format("{}/{} ({})", b.sessions_seen, b.sessions, b.sessions_first_page),
-                       fmt::format("{} -> {}", b.query, b.target));
+    out +=
+        row(b.seed, b.bm25_rank, "steer: bot forgotten", steer[0], steer[1], steer[2], b.bot_rank,
+            fmt::format("{}/{} ({})", b.sessions_seen, b.sessions, b.sessions_first_page),
+            fmt::format("{} -> {}", b.query, b.target));
     out += row("", "", "lift:  separate run", lift[0], lift[1], lift[2], "", "", "");
   }
   const BotSummary m = SummariseBot(r.bot);
   if (m.seeds > 0) {
     const auto steer = columns(m.steer, 1), lift = columns(m.lift, 1);
-    out += row("mean", fmt::format("{:.1f}", m.bm25_rank), "steer: bot forgotten",
-                       steer[0], steer[1], steer[2], fmt::format("{:.1f}", m.bot_rank),
-                       fmt::format("{:.1f} ({:.1f})", m.sessions_seen, m.sessions_first_page),
-                       fmt::format("over {} seed{} with a target", m.seeds, m.seeds == 1 ? "" : "s"));
+    out += row("mean", fmt::format("{:.1f}", m.bm25_rank), "steer: bot forgotten", steer[0],
+               steer[1], steer[2], fmt::format("{:.1f}", m.bot_rank),
+               fmt::format("{:.1f} ({:.1f})", m.sessions_seen, m.sessions_first_page),
+               fmt::format("over {} seed{} with a target", m.seeds, m.seeds == 1 ? "" : "s"));
     out += row("", "", "lift:  separate run", lift[0], lift[1], lift[2], "", "", "");
     out += fmt::format(
         "Forgetting the bot (per seed, mean): {:.0f} journal entries replayed, {:.0f} model "
@@ -286,15 +285,20 @@ namespace {
 
 // The ranks against one reference and the gains, under the reference's
 // name (`ref`: "forgotten" or "without") and the gain's (`gain`: "steer" or
-// "lift").
+// "lift"). With the per-user ranks (one seed) the counts are whole numbers;
+// without them (means over seeds) fractions.
 Json GainJson(const RankGain& g, const std::vector<int>* users_reference,
               const std::vector<int>* users_with, const char* ref, const char* gain) {
-  Json anonymous = {{ref, g.anonymous_reference}, {"with", g.anonymous_with}, {gain, g.anonymous}};
+  const bool seed = users_reference != nullptr;
+  auto number = [seed](double v) { return seed ? Json(static_cast<int>(v)) : Json(v); };
+  Json anonymous = {{ref, number(g.anonymous_reference)},
+                    {"with", number(g.anonymous_with)},
+                    {gain, number(g.anonymous)}};
   Json users;
   if (users_reference) users[ref] = *users_reference;
   if (users_with) users["with"] = *users_with;
-  users[std::string("top_") + ref] = g.users_top_reference;
-  users["top_with"] = g.users_top_with;
+  users[std::string("top_") + ref] = number(g.users_top_reference);
+  users["top_with"] = number(g.users_top_with);
   users[std::string("mean_") + gain] = g.mean;
   users[std::string("max_") + gain] = g.max;
   return {{"anonymous", anonymous}, {"users", users}};
@@ -314,7 +318,8 @@ nlohmann::ordered_json BotJson(const SimulationResult& r) {
   b["steer"] =
       "rank with the bot forgotten (Database::ForgetUser on a copy of the bot arm: the same "
       "history without the bot) minus rank with the bot";
-  b["lift"] = "rank in a separate run without the bot (the personalised arm) minus rank with the bot";
+  b["lift"] =
+      "rank in a separate run without the bot (the personalised arm) minus rank with the bot";
   Json seeds = Json::array();
   for (size_t i = 0; i < r.bot.size(); ++i) {
     const BotSeedResult& s = r.bot[i];
@@ -365,9 +370,10 @@ nlohmann::ordered_json BotJson(const SimulationResult& r) {
                {"sessions_first_page", m.sessions_first_page},
                {"global_candidates", m.global_candidates},
                {"global_promoted", m.global_promoted},
-               {"forget", {{"entries_replayed", m.entries_replayed},
-                           {"versions_rederived", m.versions_rederived},
-                           {"seconds", m.forget_seconds}}}};
+               {"forget",
+                {{"entries_replayed", m.entries_replayed},
+                 {"versions_rederived", m.versions_rederived},
+                 {"seconds", m.forget_seconds}}}};
   if (without && with) {
     b["ndcg10"] = {{"without", without->ndcg.overall}, {"with", with->ndcg.overall}};
   }

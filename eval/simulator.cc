@@ -1287,13 +1287,12 @@ std::string FormatTable(const SimulationResult& r) {
                    ? fmt::format("{} ({})", a.bot_global_candidates, a.bot_global_promoted)
                    : "-";
     }
-    out += fmt::format(fmt::runtime(row), a.name,
-                       Cell(a.mrr_purchase.overall, a.mrr_purchase.overall_ci),
-                       Cell(a.ctr.overall, a.ctr.overall_ci), a.searches, a.clicks, a.purchases,
-                       engine ? fmt::format("{}/{}", a.global_accepted, a.global_rejected) : "-",
-                       by_bot, engine ? fmt::format("{}/{}", a.user_accepted, a.user_rejected) : "-",
-                       engine ? std::to_string(a.rolled_back) : "-",
-                       fmt::format("{:.1f}", a.seconds));
+    out += fmt::format(
+        fmt::runtime(row), a.name, Cell(a.mrr_purchase.overall, a.mrr_purchase.overall_ci),
+        Cell(a.ctr.overall, a.ctr.overall_ci), a.searches, a.clicks, a.purchases,
+        engine ? fmt::format("{}/{}", a.global_accepted, a.global_rejected) : "-", by_bot,
+        engine ? fmt::format("{}/{}", a.user_accepted, a.user_rejected) : "-",
+        engine ? std::to_string(a.rolled_back) : "-", fmt::format("{:.1f}", a.seconds));
   }
   if (!r.bot.empty()) out += FormatBotTable(r);
   return out;

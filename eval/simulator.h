@@ -198,7 +198,7 @@ struct ArmResult {
   // sessions instead (the bot's pooled sessions count like anyone's), and
   // how many of those were promoted. Not in the tallies above.
   uint64_t bot_global_candidates = 0, bot_global_promoted = 0;
-  double seconds = 0;        // wall time spent in this arm
+  double seconds = 0;  // wall time spent in this arm
 };
 
 struct SimulationResult {
