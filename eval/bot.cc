@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -13,45 +14,80 @@ namespace saiki::eval {
 
 using Json = nlohmann::ordered_json;
 
-BotSeedSummary SummariseBotSeed(const BotSeedResult& r) {
-  BotSeedSummary s;
-  s.anonymous_lift = r.anonymous_without - r.anonymous_with;
-  for (int rank : r.users_without) s.users_top_without += rank <= kBotTopN ? 1 : 0;
-  for (int rank : r.users_with) s.users_top_with += rank <= kBotTopN ? 1 : 0;
-  const size_t n = std::min(r.users_without.size(), r.users_with.size());
+RankGain CompareRanks(int anonymous_reference, int anonymous_with,
+                      const std::vector<int>& users_reference, const std::vector<int>& users_with) {
+  RankGain g;
+  g.anonymous_reference = anonymous_reference;
+  g.anonymous_with = anonymous_with;
+  g.anonymous = anonymous_reference - anonymous_with;
+  for (int rank : users_reference) g.users_top_reference += rank <= kBotTopN ? 1 : 0;
+  for (int rank : users_with) g.users_top_with += rank <= kBotTopN ? 1 : 0;
+  const size_t n = std::min(users_reference.size(), users_with.size());
   double sum = 0;
   for (size_t u = 0; u < n; ++u) {
-    const int lift = r.users_without[u] - r.users_with[u];
-    sum += lift;
-    s.max_lift = u == 0 ? lift : std::max(s.max_lift, lift);
+    const int gain = users_reference[u] - users_with[u];
+    sum += gain;
+    g.max = u == 0 ? gain : std::max(g.max, gain);
   }
-  s.mean_lift = n ? sum / static_cast<double>(n) : 0.0;
+  g.mean = n ? sum / static_cast<double>(n) : 0.0;
+  return g;
+}
+
+BotSeedSummary SummariseBotSeed(const BotSeedResult& r) {
+  BotSeedSummary s;
+  s.steer = CompareRanks(r.anonymous_forgotten, r.anonymous_with, r.users_forgotten, r.users_with);
+  s.lift = CompareRanks(r.anonymous_without, r.anonymous_with, r.users_without, r.users_with);
   return s;
 }
+
+namespace {
+
+// Adds `g` into the running sums `sum` (max: the largest; `first` when
+// `sum` holds nothing yet).
+void AddGain(const RankGain& g, bool first, RankGain* sum) {
+  sum->anonymous_reference += g.anonymous_reference;
+  sum->anonymous_with += g.anonymous_with;
+  sum->anonymous += g.anonymous;
+  sum->users_top_reference += g.users_top_reference;
+  sum->users_top_with += g.users_top_with;
+  sum->mean += g.mean;
+  sum->max = first ? g.max : std::max(sum->max, g.max);
+}
+// The sums of AddGain over n seeds become means (max stays the largest).
+void DivideGain(double n, RankGain* g) {
+  for (double* v : {&g->anonymous_reference, &g->anonymous_with, &g->anonymous,
+                    &g->users_top_reference, &g->users_top_with, &g->mean}) {
+    *v /= n;
+  }
+}
+
+}  // namespace
 
 BotSummary SummariseBot(const std::vector<BotSeedResult>& seeds) {
   BotSummary m;
   for (const BotSeedResult& r : seeds) {
     if (r.target.empty()) continue;
     const BotSeedSummary s = SummariseBotSeed(r);
-    m.max_lift = m.seeds == 0 ? s.max_lift : std::max(m.max_lift, s.max_lift);
+    AddGain(s.steer, m.seeds == 0, &m.steer);
+    AddGain(s.lift, m.seeds == 0, &m.lift);
     ++m.seeds;
     m.bm25_rank += r.bm25_rank;
-    m.anonymous_without += r.anonymous_without;
-    m.anonymous_with += r.anonymous_with;
-    m.anonymous_lift += s.anonymous_lift;
-    m.users_top_without += s.users_top_without;
-    m.users_top_with += s.users_top_with;
-    m.mean_lift += s.mean_lift;
     m.bot_rank += r.bot_rank;
     m.sessions_seen += r.sessions_seen;
     m.sessions_first_page += r.sessions_first_page;
+    m.global_candidates += r.global_candidates;
+    m.global_promoted += r.global_promoted;
+    m.entries_replayed += static_cast<double>(r.forget.entries_replayed);
+    m.versions_rederived += static_cast<double>(r.forget.versions_rederived);
+    m.forget_seconds += r.forget_seconds;
   }
   if (m.seeds > 0) {
     const double n = m.seeds;
-    for (double* v : {&m.bm25_rank, &m.anonymous_without, &m.anonymous_with, &m.anonymous_lift,
-                      &m.users_top_without, &m.users_top_with, &m.mean_lift, &m.bot_rank,
-                      &m.sessions_seen, &m.sessions_first_page}) {
+    DivideGain(n, &m.steer);
+    DivideGain(n, &m.lift);
+    for (double* v :
+         {&m.bm25_rank, &m.bot_rank, &m.sessions_seen, &m.sessions_first_page, &m.global_candidates,
+          &m.global_promoted, &m.entries_replayed, &m.versions_rederived, &m.forget_seconds}) {
       *v /= n;
     }
   }
@@ -127,6 +163,12 @@ Status RunBotSession(Database* db, const BotPlan& plan, double start, double* no
   }
   auto report = db->EndSession(plan.user);
   if (!report.ok()) return report.status().WithContext("simulate: bot end session");
+  // The bot's sessions count towards the pooled evidence like anyone's, so
+  // one of them can be the session that completes a global candidate.
+  if (*report && (*report)->global.outcome != UpdateOutcome::kNone) {
+    tally->global_candidates++;
+    if ((*report)->global.outcome == UpdateOutcome::kAccepted) tally->global_promoted++;
+  }
   return Status::Ok();
 }
 
@@ -163,21 +205,41 @@ std::string Cell(double mean, double ci) { return fmt::format("{:.3f} ±{:.3f}",
 
 }  // namespace
 
-// The bot's section of the table: per seed, then the mean over seeds, then
-// the real users' NDCG@10 without and with the bot.
+// The bot's section of the table: per seed, then the mean over seeds, each
+// with the steer on a first line and the lift on a second; what forgetting
+// the bot cost; then the real users' NDCG@10 without and with the bot.
 std::string FormatBotTable(const SimulationResult& r) {
   if (r.bot.empty()) return "";
   const SimulationOptions& o = r.options;
   std::string out = fmt::format(
       "\nBot: one account, {} sessions per seed, searches the seed's most frequent query and "
       "buys one product off BM25F's first page (rank {}, or the last of fewer candidates)\n"
-      "The product's rank at the end, without -> with the bot (1-based among the query's "
-      "candidates; candidates + 1 = absent);\nlift = places gained; top{} users = real users "
-      "with it in their top {}; seen = bot sessions that found it (on page 1)\n",
+      "The product's rank at the end, reference -> with the bot (1-based among the query's "
+      "candidates; candidates + 1 = absent), gain = places the bot gained it:\n"
+      "  steer: reference = the same history with the bot forgotten (ForgetUser on a copy of "
+      "the bot arm): the bot's own influence\n"
+      "  lift:  reference = a separate run without the bot (the personalised arm): the bot's "
+      "influence plus the runs' divergence\n"
+      "top{} users = real users with it in their top {}; seen = bot sessions that found it (on "
+      "page 1)\n",
       o.bot_sessions, kBotTargetRank, kBotTopN, kBotTopN);
-  out += fmt::format("{:<6}{:>6}  {:>22}  {:>12}  {:>18}  {:>9}  {:>14}  {}\n", "seed", "bm25",
-                     "anonymous (lift)", fmt::format("top{} users", kBotTopN), "user lift mean/max",
-                     "bot's own", "seen (page 1)", "query -> target");
+  // One row of the columns, without the padding of empty trailing columns.
+  auto row = [](auto&&... cells) {
+    std::string line = fmt::format("{:<6}{:>6}  {:<23}{:>20}  {:>12}  {:>18}  {:>9}  {:>14}  {}",
+                                   std::forward<decltype(cells)>(cells)...);
+    line.erase(line.find_last_not_of(' ') + 1);
+    return line + "\n";
+  };
+  out += row("seed", "bm25", "reference", "anonymous (gain)", fmt::format("top{} users", kBotTopN),
+             "user gain mean/max", "bot's own", "seen (page 1)", "query -> target");
+  // The comparison columns of one line; `digits` 0 for a seed, 1 for means.
+  auto columns = [](const RankGain& g, int digits) {
+    return std::array<std::string, 3>{
+        fmt::format("{:.{}f} -> {:.{}f} ({:+.{}f})", g.anonymous_reference, digits,
+                    g.anonymous_with, digits, g.anonymous, digits),
+        fmt::format("{:.{}f} -> {:.{}f}", g.users_top_reference, digits, g.users_top_with, digits),
+        fmt::format("{:+.1f} / {:+d}", g.mean, g.max)};
+  };
   for (const BotSeedResult& b : r.bot) {
     if (b.target.empty()) {
       out += fmt::format("{:<6}no target: '{}' has {} candidates, none off the first page\n",
@@ -185,25 +247,27 @@ std::string FormatBotTable(const SimulationResult& r) {
       continue;
     }
     const BotSeedSummary m = SummariseBotSeed(b);
-    out += fmt::format(
-        "{:<6}{:>6}  {:>22}  {:>12}  {:>18}  {:>9}  {:>14}  {} -> {}\n", b.seed, b.bm25_rank,
-        fmt::format("{} -> {} ({:+d})", b.anonymous_without, b.anonymous_with, m.anonymous_lift),
-        fmt::format("{} -> {}", m.users_top_without, m.users_top_with),
-        fmt::format("{:+.1f} / {:+d}", m.mean_lift, m.max_lift), b.bot_rank,
-        fmt::format("{}/{} ({})", b.sessions_seen, b.sessions, b.sessions_first_page), b.query,
-        b.target);
+    const auto steer = columns(m.steer, 0), lift = columns(m.lift, 0);
+    out +=
+        row(b.seed, b.bm25_rank, "steer: bot forgotten", steer[0], steer[1], steer[2], b.bot_rank,
+            fmt::format("{}/{} ({})", b.sessions_seen, b.sessions, b.sessions_first_page),
+            fmt::format("{} -> {}", b.query, b.target));
+    out += row("", "", "lift:  separate run", lift[0], lift[1], lift[2], "", "", "");
   }
   const BotSummary m = SummariseBot(r.bot);
   if (m.seeds > 0) {
+    const auto steer = columns(m.steer, 1), lift = columns(m.lift, 1);
+    out += row("mean", fmt::format("{:.1f}", m.bm25_rank), "steer: bot forgotten", steer[0],
+               steer[1], steer[2], fmt::format("{:.1f}", m.bot_rank),
+               fmt::format("{:.1f} ({:.1f})", m.sessions_seen, m.sessions_first_page),
+               fmt::format("over {} seed{} with a target", m.seeds, m.seeds == 1 ? "" : "s"));
+    out += row("", "", "lift:  separate run", lift[0], lift[1], lift[2], "", "", "");
     out += fmt::format(
-        "{:<6}{:>6.1f}  {:>22}  {:>12}  {:>18}  {:>9.1f}  {:>14}  over {} seed{} with a target\n",
-        "mean", m.bm25_rank,
-        fmt::format("{:.1f} -> {:.1f} ({:+.1f})", m.anonymous_without, m.anonymous_with,
-                    m.anonymous_lift),
-        fmt::format("{:.1f} -> {:.1f}", m.users_top_without, m.users_top_with),
-        fmt::format("{:+.1f} / {:+d}", m.mean_lift, m.max_lift), m.bot_rank,
-        fmt::format("{:.1f} ({:.1f})", m.sessions_seen, m.sessions_first_page), m.seeds,
-        m.seeds == 1 ? "" : "s");
+        "Forgetting the bot (per seed, mean): {:.0f} journal entries replayed, {:.0f} model "
+        "versions re-derived, {:.1f} s; the bot's sessions completed {:.1f} global candidates "
+        "({:.1f} promoted)\n",
+        m.entries_replayed, m.versions_rederived, m.forget_seconds, m.global_candidates,
+        m.global_promoted);
   }
   const ArmResult* without = FindArm(r, "personalised");
   const ArmResult* with = FindArm(r, kBotArmName);
@@ -217,6 +281,31 @@ std::string FormatBotTable(const SimulationResult& r) {
   return out;
 }
 
+namespace {
+
+// The ranks against one reference and the gains, under the reference's
+// name (`ref`: "forgotten" or "without") and the gain's (`gain`: "steer" or
+// "lift"). With the per-user ranks (one seed) the counts are whole numbers;
+// without them (means over seeds) fractions.
+Json GainJson(const RankGain& g, const std::vector<int>* users_reference,
+              const std::vector<int>* users_with, const char* ref, const char* gain) {
+  const bool seed = users_reference != nullptr;
+  auto number = [seed](double v) { return seed ? Json(static_cast<int>(v)) : Json(v); };
+  Json anonymous = {{ref, number(g.anonymous_reference)},
+                    {"with", number(g.anonymous_with)},
+                    {gain, number(g.anonymous)}};
+  Json users;
+  if (users_reference) users[ref] = *users_reference;
+  if (users_with) users["with"] = *users_with;
+  users[std::string("top_") + ref] = number(g.users_top_reference);
+  users["top_with"] = number(g.users_top_with);
+  users[std::string("mean_") + gain] = g.mean;
+  users[std::string("max_") + gain] = g.max;
+  return {{"anonymous", anonymous}, {"users", users}};
+}
+
+}  // namespace
+
 // The "bot" object: the conventions, per seed values and their means.
 nlohmann::ordered_json BotJson(const SimulationResult& r) {
   const ArmResult* without = FindArm(r, "personalised");
@@ -226,6 +315,11 @@ nlohmann::ordered_json BotJson(const SimulationResult& r) {
   b["target_bm25_rank"] = kBotTargetRank;
   b["top_n"] = kBotTopN;
   b["absent_rank"] = "candidates + 1";
+  b["steer"] =
+      "rank with the bot forgotten (Database::ForgetUser on a copy of the bot arm: the same "
+      "history without the bot) minus rank with the bot";
+  b["lift"] =
+      "rank in a separate run without the bot (the personalised arm) minus rank with the bot";
   Json seeds = Json::array();
   for (size_t i = 0; i < r.bot.size(); ++i) {
     const BotSeedResult& s = r.bot[i];
@@ -245,12 +339,16 @@ nlohmann::ordered_json BotJson(const SimulationResult& r) {
                  {"sessions_seen", s.sessions_seen},
                  {"sessions_first_page", s.sessions_first_page},
                  {"searches", s.searches},
+                 {"global_candidates", s.global_candidates},
+                 {"global_promoted", s.global_promoted},
                  {"own_rank", s.bot_rank}};
-    sj["anonymous"] = {
-        {"without", s.anonymous_without}, {"with", s.anonymous_with}, {"lift", m.anonymous_lift}};
-    sj["users"] = {{"without", s.users_without},         {"with", s.users_with},
-                   {"top_without", m.users_top_without}, {"top_with", m.users_top_with},
-                   {"mean_lift", m.mean_lift},           {"max_lift", m.max_lift}};
+    sj["steer"] = GainJson(m.steer, &s.users_forgotten, &s.users_with, "forgotten", "steer");
+    sj["separate_run"] = GainJson(m.lift, &s.users_without, &s.users_with, "without", "lift");
+    sj["forget"] = {{"rows_deleted", s.forget.rows_deleted},
+                    {"entries_replayed", s.forget.entries_replayed},
+                    {"versions_rederived", s.forget.versions_rederived},
+                    {"notes", s.forget.notes},
+                    {"seconds", s.forget_seconds}};
     // The real users' NDCG@10 over the whole run, this seed.
     auto overall = [i](const ArmResult* a) {
       if (!a || i >= a->ndcg.per_seed.size() || a->ndcg.per_seed[i].empty()) return 0.0;
@@ -265,16 +363,17 @@ nlohmann::ordered_json BotJson(const SimulationResult& r) {
   const BotSummary m = SummariseBot(r.bot);
   b["mean"] = {{"seeds_with_target", m.seeds},
                {"bm25_rank", m.bm25_rank},
-               {"anonymous_without", m.anonymous_without},
-               {"anonymous_with", m.anonymous_with},
-               {"anonymous_lift", m.anonymous_lift},
-               {"users_top_without", m.users_top_without},
-               {"users_top_with", m.users_top_with},
-               {"user_mean_lift", m.mean_lift},
-               {"user_max_lift", m.max_lift},
+               {"steer", GainJson(m.steer, nullptr, nullptr, "forgotten", "steer")},
+               {"separate_run", GainJson(m.lift, nullptr, nullptr, "without", "lift")},
                {"bot_own_rank", m.bot_rank},
                {"sessions_seen", m.sessions_seen},
-               {"sessions_first_page", m.sessions_first_page}};
+               {"sessions_first_page", m.sessions_first_page},
+               {"global_candidates", m.global_candidates},
+               {"global_promoted", m.global_promoted},
+               {"forget",
+                {{"entries_replayed", m.entries_replayed},
+                 {"versions_rederived", m.versions_rederived},
+                 {"seconds", m.forget_seconds}}}};
   if (without && with) {
     b["ndcg10"] = {{"without", without->ndcg.overall}, {"with", with->ndcg.overall}};
   }

@@ -24,17 +24,37 @@
 //
 // --- Measuring the steer
 //
-// At the end of the run the personalised arm's database and the bot arm's
-// are each copied, and the copies are probed (the probes are logged in the
-// copies only, so they never feed the learning they measure): the target's
-// rank for the query seen by an anonymous visitor (user ""), by every real
-// user and, in the bot arm, by the bot itself.
+// What the bot did to the others is the difference between the models
+// learned with it and the models learned from the same history without it.
+// Comparing with a separate run without the bot (the personalised arm) does
+// not isolate that: once one ranking differs, users see other pages, click
+// otherwise, and every later model differs too, bot or no bot (chaotic
+// divergence). So, per seed, at the end of the run:
+//   with       a copy of the bot arm's database is probed;
+//   forgotten  another copy, in which the bot is forgotten first
+//              (Database::ForgetUser: its logs deleted and every learned
+//              model, global and every user's, re-derived by replaying the
+//              remaining sessions in order, as if the bot's had never
+//              happened), is probed the same way: the same history, the
+//              bot's sessions taken out;
+//   without    a copy of the personalised arm's database (the separate run)
+//              is probed, kept as a second reference.
+// The probes are logged in the copies only, so they never feed the learning
+// they measure; each asks for the target's rank for the query as seen by an
+// anonymous visitor (user "") and by every real user, and in the "with" copy
+// by the bot itself.
+//
+// The steer is rank forgotten minus rank with the bot, the lift rank without
+// minus rank with the bot: positive when the bot pulled the target up for
+// that viewer. The steer holds the real users' logged sessions fixed,
+// including what they were shown while the bot was there: it measures the
+// bot's influence through what was learned from its own sessions, not the
+// knock-on effect of the pages it changed on what the users then did.
 //
 // Ranks are 1-based among the query's engine candidates (the whole
 // re-ranked candidate list is asked for). A target missing from that list is
 // given rank candidates + 1 ("absent"), so that ranks and their differences
-// stay numbers. A rank lift is rank without the bot minus rank with it:
-// positive when the bot pulled the target up for that viewer.
+// stay numbers.
 #ifndef SAIKI_EVAL_BOT_H_
 #define SAIKI_EVAL_BOT_H_
 
@@ -87,34 +107,57 @@ struct BotSeedResult {
   int sessions_seen = 0;        // sessions in which the target was shown (and bought)
   int sessions_first_page = 0;  // ... shown on the first page
   int searches = 0;             // pages asked for
-  // The target's rank at the end of the run, in the personalised arm
-  // (without) and in the personalised+bot arm (with).
-  int anonymous_without = 0, anonymous_with = 0;
-  std::vector<int> users_without, users_with;  // per real user, in user order
-  int bot_rank = 0;                            // the bot's own view at the end of the bot arm
+  // Global candidates whose evidence one of the bot's sessions completed
+  // (SessionReport::global.outcome other than kNone on the bot's
+  // EndSession), and how many of them were promoted.
+  int global_candidates = 0;
+  int global_promoted = 0;
+  // The target's rank at the end of the run: in the personalised+bot arm
+  // (with), in its copy with the bot forgotten (forgotten), in the
+  // personalised arm (without, the separate run).
+  int anonymous_with = 0, anonymous_forgotten = 0, anonymous_without = 0;
+  std::vector<int> users_with, users_forgotten, users_without;  // per real user, in user order
+  int bot_rank = 0;  // the bot's own view at the end of the bot arm
+  // What Database::ForgetUser(bot) reported on the copy, and its wall time
+  // (the only figure here that varies between runs of one seed).
+  ForgetReport forget;
+  double forget_seconds = 0;
 };
+
+// How the target's rank with the bot compares with a reference ranking (the
+// bot forgotten, or the separate run): places gained = reference rank - rank
+// with the bot, positive when the bot pulled the target up. One seed's
+// figures, or their means over seeds (max: the largest of any seed).
+struct RankGain {
+  double anonymous_reference = 0, anonymous_with = 0;  // the anonymous visitor's ranks
+  double anonymous = 0;                                // ... places gained
+  // Real users with the target in their top kBotTopN.
+  double users_top_reference = 0, users_top_with = 0;
+  // The places gained over the real users: their mean and the largest.
+  double mean = 0;
+  int max = 0;
+};
+// The gain of `with` over `reference` (ranks per real user in the same
+// order; users beyond the shorter list are left out).
+RankGain CompareRanks(int anonymous_reference, int anonymous_with,
+                      const std::vector<int>& users_reference, const std::vector<int>& users_with);
 
 // Derived figures of one seed (only for a seed with a target).
 struct BotSeedSummary {
-  int anonymous_lift = 0;  // anonymous_without - anonymous_with
-  // Real users with the target in their top kBotTopN.
-  int users_top_without = 0, users_top_with = 0;
-  // The lift over the real users: its mean and its largest.
-  double mean_lift = 0;
-  int max_lift = 0;
+  RankGain steer;  // the reference: the same history, the bot forgotten
+  RankGain lift;   // the reference: the separate run without the bot
 };
 BotSeedSummary SummariseBotSeed(const BotSeedResult& seed);
 
-// Means over the seeds that had a target (max_lift: the largest of any seed).
+// Means over the seeds that had a target.
 struct BotSummary {
   int seeds = 0;  // seeds with a target
   double bm25_rank = 0;
-  double anonymous_without = 0, anonymous_with = 0, anonymous_lift = 0;
-  double users_top_without = 0, users_top_with = 0;
-  double mean_lift = 0;
-  int max_lift = 0;
+  RankGain steer, lift;
   double bot_rank = 0;
   double sessions_seen = 0, sessions_first_page = 0;
+  double global_candidates = 0, global_promoted = 0;
+  double entries_replayed = 0, versions_rederived = 0, forget_seconds = 0;
 };
 BotSummary SummariseBot(const std::vector<BotSeedResult>& seeds);
 
@@ -143,7 +186,8 @@ int MaxBotSessionsPerRound(int total, int rounds);
 // `start`, the next kBotSessionSeconds later, and so on. `now` is the
 // database's clock (OpenOptions::clock reads it): the function advances it
 // as the bot acts. Adds what the bot did to `tally` (sessions, searches,
-// sessions_seen, sessions_first_page). Errors: the engine's, with context.
+// sessions_seen, sessions_first_page, global_candidates, global_promoted).
+// Errors: the engine's, with context.
 Status RunBotSessions(Database* db, const BotPlan& plan, int sessions, double start, double* now,
                       BotSeedResult* tally);
 
@@ -157,13 +201,17 @@ Result<int> ProbeRank(Database* db, const std::string& query, const std::string&
 // --- The report (the bot's part of FormatTable and FormatJson).
 
 // The section "Bot: ..." of the table: per seed and the mean over seeds of
-// the figures above, then the real users' NDCG@10 without and with the bot.
-// "" when `result.bot` is empty.
+// the figures above, the steer first and the lift on a second line; what
+// forgetting the bot cost; then the real users' NDCG@10 without and with the
+// bot. "" when `result.bot` is empty.
 std::string FormatBotTable(const SimulationResult& result);
 
 // The "bot" object of the JSON: the conventions (sessions, target rank, top
-// N, what "absent" is), per seed the plan, what the bot did, the ranks with
-// their lifts and the real users' NDCG@10, and the means over seeds.
+// N, what "absent", the steer and the lift are), per seed the plan, what the
+// bot did, the ranks with the bot and the steer ("steer": against the bot
+// forgotten), then against the separate run ("separate_run": the lift),
+// ForgetUser's report ("forget") and the real users' NDCG@10, and the means
+// over seeds.
 nlohmann::ordered_json BotJson(const SimulationResult& result);
 
 }  // namespace saiki::eval

@@ -849,8 +849,12 @@ Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o
     }
     if (bot != nullptr) {
       const int n = BotSessionsInRound(o.bot_sessions, o.sessions, s);
+      const int candidates = bot->tally->global_candidates;
+      const int promoted = bot->tally->global_promoted;
       SAIKI_RETURN_IF_ERROR(RunBotSessions(
           db.get(), bot->plan, n, kEpoch + s * day + o.users * slot, now.get(), bot->tally));
+      arm->bot_global_candidates += bot->tally->global_candidates - candidates;
+      arm->bot_global_promoted += bot->tally->global_promoted - promoted;
     }
     if (o.progress && ((s + 1) % 5 == 0 || s + 1 == o.sessions)) {
       o.progress(fmt::format("simulate: seed {} {}: session {}/{} ({:.1f} s)", plan.seed,
@@ -1010,22 +1014,38 @@ Result<std::optional<BotPlan>> PlanBot(const Catalog& cat, const SimulationOptio
 struct TargetRanks {
   int anonymous = 0;
   std::vector<int> users;  // per real user
-  int bot = 0;             // with `ask_bot` only
+  int bot = 0;             // with kProbeWithBot only
+};
+
+// Which copy is probed, and how (eval/bot.h "Measuring the steer").
+enum class ProbeKind {
+  kWithout,    // the personalised arm: anonymous and every real user
+  kWithBot,    // the bot arm: the same and the bot itself
+  kForgotten,  // the bot arm with the bot forgotten first: as kWithout
 };
 
 // Probes a copy of the arm's database at `probe_path` (the searches with a
 // user are logged, and must not reach the arm's own file), with the clock
 // stopped at `at`, after the last round, so that every arm is asked at the
-// same simulated moment.
+// same simulated moment. With kForgotten, Database::ForgetUser(bot) runs on
+// the copy first and `forget` gets its report and wall time. The copy is
+// removed afterwards unless `keep`.
 Result<TargetRanks> ProbeTarget(const std::string& arm_path, const std::string& probe_path,
                                 const SeedPlan& plan, const BotPlan& bot, const BotSeedResult& seed,
-                                double at, bool ask_bot) {
+                                double at, ProbeKind kind, bool keep, BotSeedResult* forget) {
   SAIKI_RETURN_IF_ERROR(CopyDb(arm_path, probe_path));
   TargetRanks ranks;
   {
     OpenOptions open;
     open.clock = [at] { return at; };
     SAIKI_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(probe_path, open));
+    if (kind == ProbeKind::kForgotten) {
+      auto t = Clock::now();
+      auto report = db->ForgetUser(bot.user);
+      if (!report.ok()) return report.status().WithContext("simulate: forgetting the bot");
+      forget->forget_seconds = Seconds(t);
+      forget->forget = std::move(*report);
+    }
     auto probe = [&](const std::string& user) {
       return ProbeRank(db.get(), bot.query, user, bot.target, seed.candidates);
     };
@@ -1034,11 +1054,11 @@ Result<TargetRanks> ProbeTarget(const std::string& arm_path, const std::string& 
       SAIKI_ASSIGN_OR_RETURN(int rank, probe(u.name));
       ranks.users.push_back(rank);
     }
-    if (ask_bot) {
+    if (kind == ProbeKind::kWithBot) {
       SAIKI_ASSIGN_OR_RETURN(ranks.bot, probe(bot.user));
     }
   }
-  RemoveDb(probe_path);
+  if (!keep) RemoveDb(probe_path);
   return ranks;
 }
 
@@ -1151,15 +1171,34 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
       const bool with_bot = kind == kArmPersonalisedBot && bot;
       SAIKI_RETURN_IF_ERROR(RunEngineArm(kind, cat, o, plan, &pools, path, &cells[kind], arm,
                                          with_bot ? &*bot : nullptr));
-      // The personalised arm is the bot arm's "without": both are probed.
-      if (bot && (kind == kArmPersonalised || kind == kArmPersonalisedBot)) {
+      // The personalised arm is the bot arm's separate run "without"; the
+      // bot arm is probed as it is and, in another copy, with the bot
+      // forgotten (kept with the work directory).
+      BotSeedResult* r = bot ? bot->tally : nullptr;
+      if (bot && kind == kArmPersonalised) {
         SAIKI_ASSIGN_OR_RETURN(TargetRanks ranks,
-                               ProbeTarget(path, dir.File("probe.saiki"), plan, bot->plan,
-                                           *bot->tally, probe_time, with_bot));
-        BotSeedResult* r = bot->tally;
-        (with_bot ? r->anonymous_with : r->anonymous_without) = ranks.anonymous;
-        (with_bot ? r->users_with : r->users_without) = std::move(ranks.users);
-        if (with_bot) r->bot_rank = ranks.bot;
+                               ProbeTarget(path, dir.File("probe.saiki"), plan, bot->plan, *r,
+                                           probe_time, ProbeKind::kWithout, false, nullptr));
+        r->anonymous_without = ranks.anonymous;
+        r->users_without = std::move(ranks.users);
+      }
+      if (with_bot) {
+        SAIKI_ASSIGN_OR_RETURN(TargetRanks ranks,
+                               ProbeTarget(path, dir.File("probe.saiki"), plan, bot->plan, *r,
+                                           probe_time, ProbeKind::kWithBot, false, nullptr));
+        r->anonymous_with = ranks.anonymous;
+        r->users_with = std::move(ranks.users);
+        r->bot_rank = ranks.bot;
+        const std::string forgotten =
+            dir.File(fmt::format("seed{}-{}-forgotten.saiki", seed, kArmFiles[kind]));
+        SAIKI_ASSIGN_OR_RETURN(ranks, ProbeTarget(path, forgotten, plan, bot->plan, *r, probe_time,
+                                                  ProbeKind::kForgotten, dir.keep(), r));
+        r->anonymous_forgotten = ranks.anonymous;
+        r->users_forgotten = std::move(ranks.users);
+        say(fmt::format(
+            "simulate: seed {} bot forgotten in a copy: {} journal entries replayed, {} model "
+            "versions re-derived in {:.1f} s",
+            seed, r->forget.entries_replayed, r->forget.versions_rederived, r->forget_seconds));
       }
       arm->seconds += Seconds(t);
       if (!dir.keep()) RemoveDb(path);
@@ -1230,18 +1269,30 @@ std::string FormatTable(const SimulationResult& r) {
     }
     out += fmt::format("{:>16}\n", Cell(a.ndcg.overall, a.ndcg.overall_ci));
   }
-  out += "\nOverall, per arm (learning outcomes: sessions closed, all seeds)\n";
-  out += fmt::format("{:<16}{:>16}{:>16}{:>10}{:>9}{:>11}{:>16}{:>18}{:>11}{:>9}\n", "arm",
-                     "MRR purchase", "CTR", "searches", "clicks", "purchases", "global acc/rej",
-                     "personal acc/rej", "rollbacks", "seconds");
+  const bool with_bot = FindArm(r, kBotArmName) != nullptr;
+  out += "\nOverall, per arm (learning outcomes: the real users' sessions closed, all seeds";
+  out += with_bot ? "; by bot = global candidates completed by a bot session instead (promoted))\n"
+                  : ")\n";
+  const std::string row = with_bot
+                              ? "{:<16}{:>16}{:>16}{:>10}{:>9}{:>11}{:>16}{:>13}{:>18}{:>11}{:>9}\n"
+                              : "{:<16}{:>16}{:>16}{:>10}{:>9}{:>11}{:>16}{}{:>18}{:>11}{:>9}\n";
+  out += fmt::format(fmt::runtime(row), "arm", "MRR purchase", "CTR", "searches", "clicks",
+                     "purchases", "global acc/rej", with_bot ? "by bot" : "", "personal acc/rej",
+                     "rollbacks", "seconds");
   for (const ArmResult& a : r.arms) {
     bool engine = a.learns;
-    out += fmt::format("{:<16}{:>16}{:>16}{:>10}{:>9}{:>11}{:>16}{:>18}{:>11}{:>9.1f}\n", a.name,
-                       Cell(a.mrr_purchase.overall, a.mrr_purchase.overall_ci),
-                       Cell(a.ctr.overall, a.ctr.overall_ci), a.searches, a.clicks, a.purchases,
-                       engine ? fmt::format("{}/{}", a.global_accepted, a.global_rejected) : "-",
-                       engine ? fmt::format("{}/{}", a.user_accepted, a.user_rejected) : "-",
-                       engine ? std::to_string(a.rolled_back) : "-", a.seconds);
+    std::string by_bot;
+    if (with_bot) {
+      by_bot = a.name == kBotArmName
+                   ? fmt::format("{} ({})", a.bot_global_candidates, a.bot_global_promoted)
+                   : "-";
+    }
+    out += fmt::format(
+        fmt::runtime(row), a.name, Cell(a.mrr_purchase.overall, a.mrr_purchase.overall_ci),
+        Cell(a.ctr.overall, a.ctr.overall_ci), a.searches, a.clicks, a.purchases,
+        engine ? fmt::format("{}/{}", a.global_accepted, a.global_rejected) : "-", by_bot,
+        engine ? fmt::format("{}/{}", a.user_accepted, a.user_rejected) : "-",
+        engine ? std::to_string(a.rolled_back) : "-", fmt::format("{:.1f}", a.seconds));
   }
   if (!r.bot.empty()) out += FormatBotTable(r);
   return out;
@@ -1289,6 +1340,10 @@ std::string FormatJson(const SimulationResult& r) {
       aj["personal_updates"] = {
           {"accepted", a.user_accepted}, {"rejected", a.user_rejected}, {"no_update", a.no_update}};
       aj["interleaving_rollbacks"] = a.rolled_back;
+      if (a.name == kBotArmName) {
+        aj["global_candidates_by_bot"] = {{"candidates", a.bot_global_candidates},
+                                          {"promoted", a.bot_global_promoted}};
+      }
     }
     aj["seconds"] = a.seconds;
     arms.push_back(aj);

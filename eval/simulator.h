@@ -81,9 +81,12 @@
 //                 product off BM25F's first page, again and again, between
 //                 the rounds of the real users' sessions (eval/bot.h). Its
 //                 NDCG@10, counts and learning outcomes are the real users'
-//                 only (the bot's sessions are not tallied); the report adds
-//                 where the target ends up for an anonymous visitor, for each
-//                 real user and for the bot, with and without the bot.
+//                 only (the bot's sessions are not tallied, except for the
+//                 global candidates they completed, counted apart); the
+//                 report adds where the target ends up for an anonymous
+//                 visitor, for each real user and for the bot, with the bot,
+//                 with the bot forgotten (the same history without it) and
+//                 in the personalised arm (a separate run without it).
 // The engine arms each run in their own database file,
 // copied from one import of the catalogue, with a simulated clock
 // (OpenOptions::clock): sessions a day apart, queries a minute apart. The
@@ -154,10 +157,15 @@ struct SimulationOptions {
   // evenly over the rounds of the users' sessions (eval/bot.h). Default 200
   // (10 after each round of the default 20); 0..100000; 0: no such arm. The
   // arm costs about as much as the personalised arm plus the bot's sessions
-  // (each up to 6 searches and one learning step).
+  // (each up to 6 searches and one learning step), plus forgetting the bot
+  // in a copy: one session close's learning per session after the bot's
+  // first (about 3 s per seed at the default sizes).
   int bot_sessions = 200;
   // Where the databases go. Empty: a new temporary directory, removed at the
-  // end. Set: created if needed and kept.
+  // end. Set: created if needed and kept: per seed each engine arm's file
+  // (seed<N>-<arm>.saiki), and with the bot its arm's copy with the bot
+  // forgotten (seed<N>-personalised-bot-forgotten.saiki, where the probes'
+  // searches are logged too).
   std::string work_dir;
   // Progress lines (stderr in the CLI); may be empty.
   std::function<void(const std::string&)> progress;
@@ -179,11 +187,18 @@ struct ArmResult {
   Curve ndcg, mrr_purchase, ctr;
   // Totals over all seeds.
   uint64_t searches = 0, clicks = 0, carts = 0, purchases = 0;
-  // The learning loop's outcomes (engine arms only), totals over seeds.
+  // The learning loop's outcomes of the real users' sessions (engine arms
+  // only), totals over seeds. A global outcome is tallied for the session
+  // whose close completed the candidate's pooled evidence
+  // (SessionReport::global).
   uint64_t global_accepted = 0, global_rejected = 0;
   uint64_t user_accepted = 0, user_rejected = 0, no_update = 0;
   uint64_t rolled_back = 0;  // interleaving rollbacks
-  double seconds = 0;        // wall time spent in this arm
+  // personalised+bot only: global candidates completed by one of the bot's
+  // sessions instead (the bot's pooled sessions count like anyone's), and
+  // how many of those were promoted. Not in the tallies above.
+  uint64_t bot_global_candidates = 0, bot_global_promoted = 0;
+  double seconds = 0;  // wall time spent in this arm
 };
 
 struct SimulationResult {
