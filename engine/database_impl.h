@@ -212,10 +212,12 @@ class DatabaseImpl final : public Database {
   Result<SessionReport> CloseSession(const storage::WriteToken& t, int64_t session_id,
                                      ModelState* models);
   // Learns from a journaled session close (the online loop and the replay).
-  // `preloaded` is the session's log when the caller has it.
-  Result<SessionReport> LearnFromSession(const storage::WriteToken& t,
-                                         const storage::JournalEntry& entry, ModelState* models,
-                                         const ranker::SessionLog* preloaded);
+  // `preloaded` and `preloaded_earlier` are the session's log and the
+  // user's earlier sessions when the caller has them.
+  Result<SessionReport> LearnFromSession(
+      const storage::WriteToken& t, const storage::JournalEntry& entry, ModelState* models,
+      const ranker::SessionLog* preloaded,
+      const std::vector<ranker::SessionLog>* preloaded_earlier = nullptr);
   // The learner state of `user` ('' global) before journal position
   // `before_seq`, or a new learner's.
   Result<ranker::LearnerState> LearnerBefore(const std::string& user, int64_t before_seq);

@@ -16,6 +16,16 @@
 #include "ranker/screening.h"
 
 namespace saiki::engine {
+namespace {
+
+// Earlier sessions of the user a close reads: the personal update's window
+// and guard, and screening's recent sessions.
+int64_t EarlierSessionsNeeded(const LearnSettings& s) {
+  return std::max<int64_t>({s.user_window - 1, s.guard_sessions,
+                            static_cast<int64_t>(ranker::kRecentSessions) - 1});
+}
+
+}  // namespace
 
 double DatabaseImpl::Now() const {
   if (clock_) return clock_();
@@ -46,7 +56,12 @@ Result<SessionReport> DatabaseImpl::CloseSession(const storage::WriteToken& t, i
     return report;
   }
   SAIKI_ASSIGN_OR_RETURN(ranker::SessionLog session, logs_->LoadSession(session_id));
-  const ranker::ScreeningVerdict verdict = ranker::ScreenSession(session);
+  // The user's earlier sessions: what screening and the personal update
+  // read (all of them are journaled before this close).
+  SAIKI_ASSIGN_OR_RETURN(std::vector<ranker::SessionLog> earlier,
+                         logs_->LoadUserSessions(session.user, INT64_MAX,
+                                                 EarlierSessionsNeeded(state_->settings().learn)));
+  const ranker::ScreeningVerdict verdict = ranker::ScreenSession(session, earlier);
   storage::JournalEntry entry;
   entry.kind = storage::JournalKind::kSession;
   entry.user = session.user;
@@ -59,7 +74,7 @@ Result<SessionReport> DatabaseImpl::CloseSession(const storage::WriteToken& t, i
   }
   entry.at = Now();
   SAIKI_ASSIGN_OR_RETURN(entry.seq, logs_->AppendJournal(t, entry));
-  return LearnFromSession(t, entry, models, &session);
+  return LearnFromSession(t, entry, models, &session, &earlier);
 }
 
 namespace {
@@ -104,10 +119,9 @@ Result<int64_t> ApplyLearnerPlan(const storage::WriteToken& t, storage::ModelSto
 
 }  // namespace
 
-Result<SessionReport> DatabaseImpl::LearnFromSession(const storage::WriteToken& t,
-                                                     const storage::JournalEntry& entry,
-                                                     ModelState* models,
-                                                     const ranker::SessionLog* preloaded) {
+Result<SessionReport> DatabaseImpl::LearnFromSession(
+    const storage::WriteToken& t, const storage::JournalEntry& entry, ModelState* models,
+    const ranker::SessionLog* preloaded, const std::vector<ranker::SessionLog>* preloaded_earlier) {
   // 1. Gather: everything as of the session's journal position.
   LearnSettings settings = state_->settings().learn;
   settings.mode = static_cast<ranker::LearnMode>(std::clamp(entry.mode, 0, 2));
@@ -118,10 +132,13 @@ Result<SessionReport> DatabaseImpl::LearnFromSession(const storage::WriteToken& 
   }
   const ranker::SessionLog& session = *preloaded;
   const std::string& user = session.user;
-  const int64_t earlier_needed =
-      std::max<int64_t>(settings.user_window - 1, settings.guard_sessions);
-  SAIKI_ASSIGN_OR_RETURN(std::vector<ranker::SessionLog> earlier,
-                         logs_->LoadUserSessions(user, entry.seq, earlier_needed));
+  std::vector<ranker::SessionLog> loaded_earlier;
+  if (!preloaded_earlier) {
+    SAIKI_ASSIGN_OR_RETURN(loaded_earlier, logs_->LoadUserSessions(user, entry.seq,
+                                                                    EarlierSessionsNeeded(settings)));
+    preloaded_earlier = &loaded_earlier;
+  }
+  const std::vector<ranker::SessionLog>& earlier = *preloaded_earlier;
   ranker::SessionCloseInput in;
   in.session = &session;
   in.earlier = earlier;
@@ -145,16 +162,22 @@ Result<SessionReport> DatabaseImpl::LearnFromSession(const storage::WriteToken& 
 
   in.propensities_estimated = models->propensities_estimated;
   SAIKI_ASSIGN_OR_RETURN(storage::PoolStats since_estimate,
-                         logs_->PooledBetween(in.global_learner.propensity_seq, entry.seq));
+                         logs_->PooledBetween(in.global_learner.propensity_seq, entry.seq,
+                                              ranker::EpochSessionsPerUser(settings),
+                                              ranker::EstimateClicksPerUser(settings)));
   const bool estimate_due = ranker::PropensityEstimateDue(settings, since_estimate.clicks);
 
   std::vector<ranker::SessionLog> window;
   SAIKI_ASSIGN_OR_RETURN(storage::PoolStats since_epoch,
-                         logs_->PooledBetween(in.global_learner.epoch_seq, entry.seq));
+                         logs_->PooledBetween(in.global_learner.epoch_seq, entry.seq,
+                                              ranker::EpochSessionsPerUser(settings),
+                                              ranker::EstimateClicksPerUser(settings)));
   in.epoch_due = ranker::GlobalEpochDue(settings, {since_epoch.sessions, since_epoch.users});
   if (in.epoch_due && ranker::GlobalCandidatePossible(
                           in.global, in.propensities_estimated || estimate_due)) {
-    SAIKI_ASSIGN_OR_RETURN(window, logs_->LoadPooledSessions(entry.seq, settings.global_window));
+    SAIKI_ASSIGN_OR_RETURN(window,
+                           logs_->LoadPooledSessions(entry.seq, settings.global_window,
+                                                     ranker::WindowSessionsPerUser(settings)));
     SAIKI_ASSIGN_OR_RETURN(in.screened_in_span,
                            logs_->ScreenedBetween(in.global_learner.epoch_seq + 1, entry.seq));
     in.pooled_window = std::span<const ranker::SessionLog>(window);
@@ -162,7 +185,8 @@ Result<SessionReport> DatabaseImpl::LearnFromSession(const storage::WriteToken& 
   std::vector<ranker::LoggedImpression> sample;
   if (estimate_due) {
     SAIKI_ASSIGN_OR_RETURN(std::vector<ranker::SessionLog> recent,
-                           logs_->LoadPooledSessions(entry.seq, ranker::kPropensitySampleSessions));
+                           logs_->LoadPooledSessions(entry.seq, ranker::kPropensitySampleSessions,
+                                                     ranker::kPropensitySampleSessions));
     std::unordered_map<std::string, size_t> per_user;
     for (auto& s : recent) {
       size_t& n = per_user[s.user];

@@ -67,7 +67,9 @@ Result<ModelInfo> DatabaseImpl::GetModel(const std::string& user) {
     info.global.reason = "the factory model (BM25F order)";
   }
   SAIKI_ASSIGN_OR_RETURN(storage::PoolStats pending,
-                         logs_->PooledBetween(g.epoch_seq, INT64_MAX));
+                         logs_->PooledBetween(g.epoch_seq, INT64_MAX,
+                                              ranker::EpochSessionsPerUser(learn),
+                                              ranker::EstimateClicksPerUser(learn)));
   info.pending_sessions = pending.sessions;
   info.pending_users = pending.users;
   info.needed_sessions = static_cast<uint64_t>(learn.global_min_sessions);

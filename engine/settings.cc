@@ -104,6 +104,8 @@ const std::vector<Spec>& Specs() {
           [](EngineSettings* e) { return &e->learn.max_clicks_per_search; });
     whole("learn.max_clicks_per_session", 1, 10000,
           [](EngineSettings* e) { return &e->learn.max_clicks_per_session; });
+    whole("learn.propensity_clicks", 10, 1000000,
+          [](EngineSettings* e) { return &e->learn.propensity_clicks; });
     return s;
   }();
   return specs;

@@ -129,7 +129,8 @@ Result<ModelImportReport> DatabaseImpl::ApplyImport(const storage::WriteToken& t
                                         std::to_string(entry.version));
     }
     SAIKI_ASSIGN_OR_RETURN(std::vector<ranker::SessionLog> sessions,
-                           logs_->LoadPooledSessions(entry.seq, settings.global_window));
+                           logs_->LoadPooledSessions(entry.seq, settings.global_window,
+                                                     ranker::WindowSessionsPerUser(settings)));
     ranker::PageScorer active = models->trees ? ranker::TreePageScorer(*models->trees)
                                               : ranker::LinearPageScorer(models->global);
     bool by_user = false;

@@ -66,12 +66,27 @@ bool GlobalEpochDue(const LearnSettings& s, const PoolCounts& since) {
          since.users >= static_cast<uint64_t>(s.global_min_users);
 }
 
+namespace {
+int64_t CeilDiv(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b : a; }
+}  // namespace
+
+int64_t EpochSessionsPerUser(const LearnSettings& s) {
+  return std::max<int64_t>(1, CeilDiv(s.global_min_sessions, s.global_min_users));
+}
+int64_t EstimateClicksPerUser(const LearnSettings& s) {
+  return std::max<int64_t>(1, CeilDiv(s.propensity_clicks, s.global_min_users));
+}
+int64_t WindowSessionsPerUser(const LearnSettings& s) {
+  return std::max<int64_t>(1, CeilDiv(s.global_window, s.global_min_users));
+}
+
 bool GlobalCandidatePossible(const GlobalModelView& active, bool propensities_estimated) {
   return active.trees == nullptr && propensities_estimated;
 }
 
 bool PropensityEstimateDue(const LearnSettings& s, uint64_t pooled_clicks_since_estimate) {
-  return s.mode != LearnMode::kOff && pooled_clicks_since_estimate >= kPropensityEveryClicks;
+  return s.mode != LearnMode::kOff &&
+         pooled_clicks_since_estimate >= static_cast<uint64_t>(s.propensity_clicks);
 }
 
 SessionPlan PlanSessionClose(const SessionCloseInput& in) {

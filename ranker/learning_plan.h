@@ -73,6 +73,7 @@ struct LearnSettings {
   int global_steps = 10;         // gradient steps of a global fit
   int max_clicks_per_search = 3;    // clicks of one search that count (the strongest)
   int max_clicks_per_session = 10;  // clicks of one session that count
+  int propensity_clicks = 200;      // pooled clicks between position-bias estimates
 };
 
 // One learner's state (the `learner_states` row of a user, or of '' for the
@@ -145,14 +146,19 @@ struct PoolCounts {
 
 // Whether this session's close completes an epoch of pooled evidence.
 bool GlobalEpochDue(const LearnSettings& s, const PoolCounts& since_last_epoch);
+// What one user may add to pooled evidence: sessions toward an epoch,
+// clicks toward a position-bias estimate, sessions in a training window
+// (each a fair share: the threshold over the users it needs).
+int64_t EpochSessionsPerUser(const LearnSettings& s);
+int64_t EstimateClicksPerUser(const LearnSettings& s);
+int64_t WindowSessionsPerUser(const LearnSettings& s);
 // Whether a global candidate can be trained at an epoch: not while an
 // imported tree model is active (trained offline, not overwritten here),
 // and not before position bias has been estimated from the logs (the
 // off-policy check needs the estimate, not the prior).
 bool GlobalCandidatePossible(const GlobalModelView& active, bool propensities_estimated);
 // Clicks of pooled sessions since the last position-bias estimate: a new
-// estimate every kPropensityEveryClicks.
-inline constexpr uint64_t kPropensityEveryClicks = 200;
+// estimate every learn.propensity_clicks.
 bool PropensityEstimateDue(const LearnSettings& s, uint64_t pooled_clicks_since_estimate);
 // The sample a position-bias estimate uses: the newest impressions of the
 // newest pooled sessions, at most kPropensityPerUser of one user.

@@ -162,6 +162,12 @@ PersonalPlanResult PlanPersonalUpdate(const SessionLog& session,
   }
   out.loss_before = update->loss_before;
   out.loss_after = update->loss_after;
+  if (update->theta == delta) {
+    // Nothing moved (learn.lr_user 0, say): no version to store, and
+    // nothing to interleave against.
+    plan.report.reason = "the update changed nothing";
+    return out;
+  }
   const double before = ReplayMetric(zm, guard, propensity, base, delta0, settings.ips_clip);
   const double after = ReplayMetric(
       zm, guard, propensity, base,

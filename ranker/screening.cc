@@ -8,7 +8,7 @@
 
 namespace saiki::ranker {
 
-ScreeningVerdict ScreenSession(const SessionLog& session) {
+ScreeningVerdict ScreenSession(const SessionLog& session, std::span<const SessionLog> earlier) {
   ScreeningVerdict v;
   auto out = [&](std::string why) {
     v.pooled = false;
@@ -40,6 +40,22 @@ ScreeningVerdict ScreenSession(const SessionLog& session) {
     set.insert(c.impression);
     if (set.size() >= kSameProductSearches) {
       return out("one product clicked in " + std::to_string(set.size()) + " searches");
+    }
+  }
+  // One product across the user's recent sessions.
+  std::unordered_map<uint32_t, size_t> sessions_with;  // product -> sessions that clicked it
+  auto count_session = [&](const SessionLog& s) {
+    std::unordered_set<uint32_t> products;
+    for (const auto& c : s.clicks) products.insert(c.product);
+    for (uint32_t p : products) ++sessions_with[p];
+  };
+  count_session(session);
+  const size_t recent = std::min(earlier.size(), kRecentSessions - 1);
+  for (size_t i = 0; i < recent; ++i) count_session(earlier[i]);
+  for (const auto& [product, n] : sessions_with) {
+    if (n >= kSameProductSessions) {
+      return out("one product clicked in " + std::to_string(n) + " of the user's last " +
+                 std::to_string(recent + 1) + " sessions");
     }
   }
   std::vector<double> times;

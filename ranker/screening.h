@@ -10,7 +10,10 @@
 //   - clicks on at least kClickAllShare of the results shown, over at least
 //     kClickAllMinShown shown (clicking everything);
 //   - clicks on one product in kSameProductSearches or more of its searches
-//     (hammering one product);
+//     (hammering one product), or in kSameProductSessions or more of the
+//     user's last kRecentSessions sessions, this one included (coming back
+//     again and again for one product: a shopper who re-buys dog food every
+//     week gets there after two months, a bot after a day);
 //   - at least kSpeedMinEvents searches and clicks whose median gap is under
 //     kMinMedianGapSeconds (faster than a person reads).
 // The thresholds are far from what the simulator's shoppers or the click
@@ -32,6 +35,8 @@ inline constexpr size_t kMaxClickEvents = 60;
 inline constexpr double kClickAllShare = 0.9;
 inline constexpr size_t kClickAllMinShown = 20;
 inline constexpr size_t kSameProductSearches = 5;
+inline constexpr size_t kSameProductSessions = 5;
+inline constexpr size_t kRecentSessions = 10;
 inline constexpr size_t kSpeedMinEvents = 10;
 inline constexpr double kMinMedianGapSeconds = 1.0;
 
@@ -40,7 +45,9 @@ struct ScreeningVerdict {
   std::string reason;  // why not, when !pooled
 };
 
-ScreeningVerdict ScreenSession(const SessionLog& session);
+// `earlier`: the user's earlier closed sessions, newest first (only the
+// first kRecentSessions - 1 are read).
+ScreeningVerdict ScreenSession(const SessionLog& session, std::span<const SessionLog> earlier);
 
 // Keeps, in each impression, at most `per_search` clicked positions (the
 // strongest signals first, then the higher-shown), and in the whole list at

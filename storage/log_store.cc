@@ -111,9 +111,12 @@ constexpr const char* kSelectors[] = {
     // kByUser: ?1 user, ?2 before seq, ?3 limit.
     "SELECT session_id, seq AS ord FROM journal WHERE kind = 1 AND user = ?1 AND seq < ?2 "
     "ORDER BY seq DESC LIMIT ?3",
-    // kPooled: ?1 up to seq, ?2 limit.
-    "SELECT session_id, seq AS ord FROM journal WHERE kind = 1 AND pooled = 1 AND seq <= ?1 "
-    "ORDER BY seq DESC LIMIT ?2",
+    // kPooled: ?1 up to seq, ?2 limit, ?3 sessions per user.
+    "SELECT session_id, seq AS ord FROM (SELECT session_id, seq, row_number() OVER "
+    "(PARTITION BY user ORDER BY seq DESC) AS k FROM journal WHERE kind = 1 AND pooled = 1 "
+    "AND seq <= ?1 AND seq >= coalesce((SELECT seq FROM journal WHERE kind = 1 AND "
+    "pooled = 1 AND seq <= ?1 ORDER BY seq DESC LIMIT 1 OFFSET 4 * ?2 - 1), 0)) "
+    "WHERE k <= ?3 ORDER BY seq DESC LIMIT ?2",
 };
 
 }  // namespace
@@ -445,16 +448,21 @@ Result<std::vector<ranker::SessionLog>> LogStore::LoadUserSessions(std::string_v
 }
 
 Result<std::vector<ranker::SessionLog>> LogStore::LoadPooledSessions(int64_t up_to_seq,
-                                                                     int64_t limit) {
-  return Load(kPooled, [&](Statement* st) { st->Bind(1, up_to_seq).Bind(2, limit); });
+                                                                     int64_t limit,
+                                                                     int64_t per_user) {
+  return Load(kPooled, [&](Statement* st) {
+    st->Bind(1, up_to_seq).Bind(2, limit).Bind(3, per_user);
+  });
 }
 
-Result<PoolStats> LogStore::PooledBetween(int64_t after_seq, int64_t up_to_seq) {
+Result<PoolStats> LogStore::PooledBetween(int64_t after_seq, int64_t up_to_seq,
+                                          int64_t sessions_per_user, int64_t clicks_per_user) {
   SAIKI_ASSIGN_OR_RETURN(
       Statement * st,
-      conn_->Prepare("SELECT count(*), count(DISTINCT user), coalesce(sum(clicks), 0) "
-                     "FROM journal WHERE kind = 1 AND pooled = 1 AND seq > ?1 AND seq <= ?2"));
-  st->Bind(1, after_seq).Bind(2, up_to_seq);
+      conn_->Prepare("SELECT coalesce(sum(min(n, ?3)), 0), count(*), coalesce(sum(min(c, ?4)), 0) "
+                     "FROM (SELECT count(*) AS n, sum(clicks) AS c FROM journal WHERE kind = 1 "
+                     "AND pooled = 1 AND seq > ?1 AND seq <= ?2 GROUP BY user)"));
+  st->Bind(1, after_seq).Bind(2, up_to_seq).Bind(3, sessions_per_user).Bind(4, clicks_per_user);
   SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
   PoolStats p;
   if (row) {

@@ -140,11 +140,19 @@ class LogStore {
   // The user's closed sessions journaled before `before_seq`, newest first.
   Result<std::vector<ranker::SessionLog>> LoadUserSessions(std::string_view user,
                                                            int64_t before_seq, int64_t limit);
-  // The pooled sessions journaled at or before `up_to_seq`, newest first.
-  Result<std::vector<ranker::SessionLog>> LoadPooledSessions(int64_t up_to_seq, int64_t limit);
-  // Pooled sessions, their distinct users and clicks with journal position
-  // in (after_seq, up_to_seq].
-  Result<PoolStats> PooledBetween(int64_t after_seq, int64_t up_to_seq);
+  // The newest `limit` pooled sessions journaled at or before `up_to_seq`,
+  // at most `per_user` of one user (so that one busy user or bot cannot
+  // crowd the others out of a window), newest first. Only the newest
+  // 4 * limit pooled sessions are considered (a bounded cost).
+  Result<std::vector<ranker::SessionLog>> LoadPooledSessions(int64_t up_to_seq, int64_t limit,
+                                                             int64_t per_user);
+  // Pooled evidence with journal position in (after_seq, up_to_seq]: the
+  // sessions, counting at most `sessions_per_user` of one user; the
+  // distinct users; the clicked positions, counting at most
+  // `clicks_per_user` of one user. So one user cannot hurry an epoch or a
+  // position-bias estimate.
+  Result<PoolStats> PooledBetween(int64_t after_seq, int64_t up_to_seq, int64_t sessions_per_user,
+                                  int64_t clicks_per_user);
   // Session entries not pooled with position in [from_seq, up_to_seq].
   Result<uint64_t> ScreenedBetween(int64_t from_seq, int64_t up_to_seq);
 

@@ -27,7 +27,9 @@ namespace {
 using testing::SourcePath;
 using testing::TempDir;
 
-const std::vector<std::string> kQueries = {"犬", "猫", "ドッグフード", "ベッド", "おもちゃ"};
+const std::vector<std::string> kQueries = {"犬",   "猫",       "ドッグフード", "ベッド",
+                                           "おもちゃ", "首輪",     "マグカップ",   "コーヒー",
+                                           "スニーカー", "ノート", "タオル",       "バッグ"};
 
 class Script {
  public:

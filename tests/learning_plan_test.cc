@@ -44,10 +44,10 @@ TEST_CASE("A shopper's session is pooled; floods, click-everything and hammering
   SessionLog normal = Searches(4, 60);
   normal.impressions[0].signal[2] = 1;
   normal.clicks.push_back({0, 2, 1, 10, 77});
-  CHECK(ScreenSession(normal).pooled);
+  CHECK(ScreenSession(normal, {}).pooled);
 
   SessionLog crawler = Searches(static_cast<int>(kMaxSearches) + 1, 60);
-  auto v = ScreenSession(crawler);
+  auto v = ScreenSession(crawler, {});
   CHECK_FALSE(v.pooled);
   CHECK_THAT(v.reason, Catch::Contains("searches in one session"));
 
@@ -58,7 +58,7 @@ TEST_CASE("A shopper's session is pooled; floods, click-everything and hammering
       clicker.clicks.push_back({i, p, 1, 100.0 * i + 10 * p, 1000 + 10 * i + p});
     }
   }
-  v = ScreenSession(clicker);
+  v = ScreenSession(clicker, {});
   CHECK_FALSE(v.pooled);
   CHECK_THAT(v.reason, Catch::Contains("clicked 30 of 30"));
 
@@ -67,24 +67,43 @@ TEST_CASE("A shopper's session is pooled; floods, click-everything and hammering
     hammer.impressions[i].signal[0] = 1;
     hammer.clicks.push_back({i, 0, 1, 60.0 * i + 5, 42});
   }
-  v = ScreenSession(hammer);
+  v = ScreenSession(hammer, {});
   CHECK_FALSE(v.pooled);
   CHECK_THAT(v.reason, Catch::Contains("one product clicked in 5 searches"));
 
   SessionLog fast = Searches(12, 0.1);
-  v = ScreenSession(fast);
+  v = ScreenSession(fast, {});
   CHECK_FALSE(v.pooled);
   CHECK_THAT(v.reason, Catch::Contains("median gap"));
   // Nine quick searches are not enough events to judge speed.
-  CHECK(ScreenSession(Searches(9, 0.1)).pooled);
+  CHECK(ScreenSession(Searches(9, 0.1), {}).pooled);
 
   SessionLog flood = Searches(2, 60);
   for (uint32_t k = 0; k <= kMaxClickEvents; ++k) {
     flood.clicks.push_back({k % 2, k % 10, 1, 10.0 + 30 * k, 7 + k});
   }
-  v = ScreenSession(flood);
+  v = ScreenSession(flood, {});
   CHECK_FALSE(v.pooled);
   CHECK_THAT(v.reason, Catch::Contains("click events"));
+
+  // Coming back for one product: in 5 of the last 10 sessions it is a bot
+  // (or a very loyal shopper), in 4 not yet.
+  auto buying = [](uint32_t product) {
+    SessionLog s = Searches(1, 60);
+    s.impressions[0].signal[0] = 3;
+    s.clicks.push_back({0, 0, 1, 5, product});
+    s.clicks.push_back({0, 0, 3, 10, product});
+    return s;
+  };
+  std::vector<SessionLog> earlier = {buying(9), buying(1), buying(9), buying(2), buying(9),
+                                     buying(3), buying(9), buying(5), buying(6), buying(9)};
+  CHECK(ScreenSession(buying(8), earlier).pooled);
+  v = ScreenSession(buying(9), earlier);
+  CHECK_FALSE(v.pooled);
+  CHECK_THAT(v.reason, Catch::Contains("one product clicked in 5 of the user's last 10 sessions"));
+  // Only the last 9 earlier sessions count (the 10th, newest first, not).
+  earlier[6] = buying(7);
+  CHECK(ScreenSession(buying(9), earlier).pooled);
 }
 
 TEST_CASE("Click caps keep the strongest clicks of a search, then the earliest of a session",
@@ -321,8 +340,8 @@ TEST_CASE("An epoch of pooled evidence needs enough sessions from enough users; 
   CHECK_FALSE(GlobalCandidatePossible({&factory, nullptr, 0}, false));
   auto trees = reinterpret_cast<const TreeEnsemble*>(&factory);  // only compared to null
   CHECK_FALSE(GlobalCandidatePossible({&factory, trees, 0}, true));
-  CHECK_FALSE(PropensityEstimateDue(s, kPropensityEveryClicks - 1));
-  CHECK(PropensityEstimateDue(s, kPropensityEveryClicks));
+  CHECK_FALSE(PropensityEstimateDue(s, 199));
+  CHECK(PropensityEstimateDue(s, 200));
 }
 
 // ---------------------------------------------------------------- personal
@@ -335,6 +354,7 @@ TEST_CASE("The personal plan credits interleaved clicks and rolls back a losing 
     LoggedImpression imp = Page(std::vector<uint8_t>(10, 0), 60.0 * i);
     imp.teams = {1, 0, 1, 0, 1, 0, 1, 0, 1, 0};
     imp.signal[0] = 1;  // a click on the champion's result, every time
+    for (int p = 0; p < 10; ++p) imp.features.row(p)[kRating] = p == 0 ? 5.0f : 1.0f;
     s.impressions.push_back(imp);
   }
   LearnerState learner;

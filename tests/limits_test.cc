@@ -219,12 +219,13 @@ std::string PreparePromotion(const std::string& base, const std::string& probe) 
     if (!rating.count(id)) rating[id] = (*db->GetProduct(id))->rating.value_or(0);
     return rating[id];
   };
-  const char* queries[] = {"犬", "猫", "ドッグフード", "ベッド"};
+  const char* queries[] = {"犬", "猫", "ドッグフード", "ベッド", "おもちゃ", "首輪",
+                           "マグカップ", "コーヒー", "スニーカー", "ノート", "タオル", "バッグ"};
   for (int s = 0; s < 400; ++s) {
     const std::string user = "shopper" + std::to_string(s % 16);
     for (int q = 0; q < 3; ++q) {
       SearchRequest req;
-      req.query = queries[(s + q) % 4];
+      req.query = queries[(s + 5 * q) % 12];
       req.user = user;
       auto r = db->Search(req);
       REQUIRE(r.ok());

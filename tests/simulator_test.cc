@@ -181,7 +181,14 @@ TEST_CASE("A small simulation scores the oracle at NDCG 1 and adds up its counts
     CHECK(arm.global_rejected == 0);
     CHECK(arm.user_accepted + arm.user_rejected + arm.no_update ==
           uint64_t(o.seeds * o.users * o.sessions));
-    CHECK(arm.user_accepted > 0);
+    // The global arms run with learn.lr_user 0: their personal updates
+    // change nothing and are not stored.
+    if (a == 3) {
+      CHECK(arm.user_accepted > 0);
+    } else {
+      CHECK(arm.user_accepted == 0);
+      CHECK(arm.no_update == uint64_t(o.seeds * o.users * o.sessions));
+    }
     CHECK(arm.bot_global_candidates == 0);
   }
   CHECK(!r->arms[0].learns);
@@ -609,7 +616,9 @@ TEST_CASE(
   o.users = 5;
   o.sessions = 3;
   o.bot_sessions = 8;
-  o.settings = {{"learn.global_min_users", "2"}, {"learn.global_min_sessions", "3"}};
+  o.settings = {{"learn.global_min_users", "2"},
+                {"learn.global_min_sessions", "3"},
+                {"learn.propensity_clicks", "10"}};
   TempDir dir;
   o.work_dir = dir.path();
   auto r = RunSimulation(o);
@@ -661,7 +670,12 @@ TEST_CASE(
         arm.Number(global_versions));
   CHECK(with->bot_global_candidates == uint64_t(b.global_candidates));
   CHECK(with->bot_global_promoted == uint64_t(b.global_promoted));
-  CHECK(with->bot_global_candidates > 0);
+  // The bot buys one product every session: from its fifth session on,
+  // screening keeps its sessions out of pooled learning (ranker/screening.h),
+  // so only its first four could complete an epoch.
+  CHECK(arm.Number("SELECT count(*) FROM journal WHERE pooled = 0 AND " + bot) ==
+        o.bot_sessions - 4);
+  CHECK(with->bot_global_candidates <= 4);
   CHECK(with->global_accepted + with->global_rejected > 0);
   SqlFile separate(dir.File("seed7-personalised.saiki"));
   CHECK(without->global_accepted + without->global_rejected == separate.Number(global_versions));
@@ -777,13 +791,14 @@ TEST_CASE(
                                 << ", global " << late(1) << ", global+history " << history
                                 << ", personalised " << personal);
   constexpr double kMargin = 0.01;
-  // In every engine arm a candidate is due every learn.global_min_sessions
-  // sessions (there are always enough distinct users).
-  const uint64_t candidates = o.users * o.sessions / DefaultSetting("learn.global_min_sessions");
-  REQUIRE(candidates > 0);
+  // In every engine arm an epoch of pooled evidence comes every
+  // learn.global_min_sessions sessions (there are always enough distinct
+  // users); from the first position-bias estimate on, each gets a candidate.
+  const uint64_t epochs = o.users * o.sessions / DefaultSetting("learn.global_min_sessions");
   for (const ArmResult* arm : {&global_arm, &history_arm, &personal_arm}) {
     INFO(arm->name);
-    CHECK(arm->global_accepted + arm->global_rejected == candidates);
+    CHECK(arm->global_accepted + arm->global_rejected >= epochs / 2);
+    CHECK(arm->global_accepted + arm->global_rejected <= epochs);
   }
 
   // Anonymous visitors: candidates are proposed and all rejected; what they
