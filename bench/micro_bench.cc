@@ -13,8 +13,13 @@
 //                                   (ICU iterators and memo built from cold)
 //   BM_Rerank200                    features + linear scores + stable sort of
 //                                   200 candidates (target < 0.2 ms)
-//   BM_SessionUpdate                the CPU part of learning from one session
-//                                   (target < 10 ms; SQLite I/O excluded)
+//   BM_PlanSessionClose             the planner's CPU work for one session
+//                                   close (ranker/learning_plan.h, no SQLite)
+//   BM_SessionEnd                   Database::EndSession with 10,000 logged
+//                                   sessions in the file: gather, plan,
+//                                   apply, commit (target: median <= 10 ms
+//                                   CPU); the close that completes an epoch
+//                                   (a global candidate); ForgetUser's replay
 //   BM_ModelToJson                  serialising the two updated models
 //   BM_EndToEndSearch               Database::Search on a 5000-product
 //                                   database, anonymous and for a user
@@ -52,6 +57,7 @@
 #include "index/searcher.h"
 #include "ranker/features.h"
 #include "ranker/learner.h"
+#include "ranker/learning_plan.h"
 #include "ranker/linear_model.h"
 #include "ranker/propensity.h"
 #include "ranker/ranker.h"
@@ -645,82 +651,52 @@ const SessionFixture& Sessions() {
   return fx;
 }
 
-// The engine's guard: the replay metric may not fall by more than noise.
-bool GuardAccepts(double before, double after) {
-  return after >= before - std::max(0.005, 0.02 * before);
-}
-
-// The CPU work of DatabaseImpl::CloseAndLearn for one session, with the
-// engine's default settings: preferences with IPS weights; the normaliser's
-// update from the impressions' candidate moments and normalisation; 5 steps
-// for the global model, guarded by replay over 5 earlier sessions (before and
-// after); re-normalisation; 5 steps for the personal model, guarded the same
-// way. Left out: the SQLite reads and writes around it (end to end), model
-// JSON (BM_ModelToJson), and the propensity re-estimate that runs only every
-// 200 clicked impressions. The engine's global guard window is up to 20
-// sessions of all users, so its global replay can cost up to 4x this one's.
-void BM_SessionUpdate(benchmark::State& state) {
+// The planner's CPU work for one session close (ranker/learning_plan.h),
+// with the engine's defaults and no SQLite: the interleaving verdict, the
+// user's preferences with IPS weights, the personal fit to the window
+// (this session and the user's earlier ones), the replay guard over 5
+// earlier sessions. No epoch: the global candidate (BM_SessionEnd's
+// "epoch" variant) comes every learn.global_min_sessions closes.
+void BM_PlanSessionClose(benchmark::State& state) {
   const RankFixture& rf = Ranking();
   const SessionFixture& sf = Sessions();
-  const engine::LearnSettings learn;
-  const std::span<const ranker::LoggedImpression> session(sf.current);
-  const std::span<const ranker::LoggedImpression> earlier(sf.earlier);
-  const Eigen::VectorXd zero = Eigen::VectorXd::Zero(ranker::kNumFeatures);
-  size_t npairs = 0;
-  double sink = 0;
-  for (auto _ : state) {
-    std::vector<ranker::Preference> prefs =
-        ranker::DerivePreferences(session, sf.propensity, learn.ips_clip);
-    npairs = prefs.size();
-
-    // Global model.
-    ranker::GlobalLinearModel candidate = rf.global;
-    for (size_t i = 0; i < session.size(); ++i) {
-      candidate.ObserveMoments(sf.candidates, sf.candidate_mean.data(), sf.candidate_m2.data());
+  auto session_log = [&](std::span<const ranker::LoggedImpression> imps) {
+    ranker::SessionLog s;
+    s.user = "bench";
+    for (const auto& imp : imps) {
+      ranker::LoggedImpression copy = imp;
+      copy.candidates = sf.candidates;
+      copy.candidate_mean = sf.candidate_mean;
+      copy.candidate_m2 = sf.candidate_m2;
+      s.impressions.push_back(std::move(copy));
     }
-    std::vector<ranker::Matrix> z;
-    for (const auto& imp : session) z.push_back(ranker::Normalize(imp.features, candidate));
-    ranker::UpdateOptions gopt;
-    gopt.learning_rate = learn.lr_global;
-    gopt.l2 = learn.l2_global;
-    gopt.steps = learn.steps;
-    auto g = ranker::PairwiseUpdate(z, session, prefs, zero, candidate.weights, false, gopt);
-    if (!g.ok()) {
-      state.SkipWithError(g.status().ToString().c_str());
-      return;
-    }
-    std::vector<ranker::Matrix> zr;
-    for (const auto& imp : earlier) zr.push_back(ranker::Normalize(imp.features, candidate));
-    double before = ranker::ReplayMetric(zr, earlier, sf.propensity, candidate.weights, zero,
-                                         learn.ips_clip);
-    double after =
-        ranker::ReplayMetric(zr, earlier, sf.propensity, g->theta, zero, learn.ips_clip);
-    if (GuardAccepts(before, after)) candidate.weights = g->theta;
-
-    // Personal model, on top of the (possibly new) global one.
-    for (size_t i = 0; i < z.size(); ++i) z[i] = ranker::Normalize(session[i].features, candidate);
-    ranker::UpdateOptions uopt;
-    uopt.learning_rate = learn.lr_user;
-    uopt.l2 = learn.l2_user;
-    uopt.steps = learn.steps;
-    auto u = ranker::PairwiseUpdate(z, session, prefs, candidate.weights, rf.personal, true, uopt);
-    if (!u.ok()) {
-      state.SkipWithError(u.status().ToString().c_str());
-      return;
-    }
-    std::vector<ranker::Matrix> zm;
-    for (const auto& imp : earlier) zm.push_back(ranker::Normalize(imp.features, candidate));
-    double ubefore = ranker::ReplayMetric(zm, earlier, sf.propensity, candidate.weights,
-                                          rf.personal, learn.ips_clip);
-    double uafter = ranker::ReplayMetric(zm, earlier, sf.propensity, candidate.weights, u->theta,
-                                         learn.ips_clip);
-    sink += before + after + ubefore + uafter + u->loss_after + GuardAccepts(ubefore, uafter);
+    return s;
+  };
+  const ranker::SessionLog current = session_log(sf.current);
+  std::vector<ranker::SessionLog> earlier;
+  for (size_t i = 0; i < sf.earlier.size(); i += SessionFixture::kImpressionsPerSession) {
+    earlier.push_back(session_log(std::span<const ranker::LoggedImpression>(sf.earlier).subspan(
+        i, SessionFixture::kImpressionsPerSession)));
   }
-  benchmark::DoNotOptimize(sink);
-  state.counters["pairs"] = static_cast<double>(npairs);
-  state.counters["replayed_impressions"] = static_cast<double>(earlier.size());
+  ranker::SessionCloseInput in;
+  in.session = &current;
+  in.earlier = earlier;
+  in.pooled = true;
+  in.user_learner.learning_rate = engine::LearnSettings().lr_user;
+  in.personal = ranker::PersonalLinearModel{rf.personal, rf.global.scale};
+  in.global = {&rf.global, nullptr, 7};
+  in.propensities = sf.propensity;
+  in.propensities_estimated = true;
+  size_t pairs = 0;
+  for (auto _ : state) {
+    ranker::SessionPlan plan = ranker::PlanSessionClose(in);
+    pairs = plan.pairs;
+    benchmark::DoNotOptimize(plan.personal.candidate);
+  }
+  state.counters["pairs"] = static_cast<double>(pairs);
+  state.counters["earlier_sessions"] = static_cast<double>(earlier.size());
 }
-BENCHMARK(BM_SessionUpdate)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PlanSessionClose)->Unit(benchmark::kMicrosecond);
 
 // Storing the update: both models become JSON (table `models`). Separate
 // from BM_SessionUpdate so that a slow serialiser shows as what it is.
@@ -908,6 +884,181 @@ BENCHMARK(BM_EndToEndSearch)
     ->ArgsProduct({{0, 1, 2, 3, 4, 5, 6}, {1}})
     ->Iterations(300)
     ->Unit(benchmark::kMicrosecond);
+
+// ------------------------------------------------------------- learning
+
+// A database of the bundled catalogue with 10,000 closed sessions logged:
+// 500 users x 20 sessions of 3 searches, each click rule deterministic (the
+// result at a hashed position, now and then a second; a purchase now and
+// then), a simulated clock an hour between sessions. Built once through the
+// public API (about two minutes) and kept beside the benchmark binary as
+// session_end_10k.saiki (delete it to rebuild); each benchmark works on a
+// copy.
+constexpr int kLogUsers = 500, kLogSessionsPerUser = 20;
+const char* const kLogQueries[] = {"犬",       "猫",     "ドッグフード", "ベッド",
+                                   "おもちゃ", "首輪",   "マグカップ",   "コーヒー",
+                                   "スニーカー", "ノート", "タオル",     "バッグ"};
+
+struct LoggedShop {
+  std::string path;   // the built file
+  std::string error;
+  double clock = 1.8e9;  // after the last session
+};
+
+std::unique_ptr<Database> OpenAt(const std::string& path, double* clock) {
+  OpenOptions o;
+  o.clock = [clock] { return *clock; };
+  auto db = Database::Open(path, o);
+  if (!db.ok()) Die("open " + path + ": " + db.status().ToString());
+  return std::move(db).value();
+}
+
+// One session of `user` at `*clock` through the API (left open unless `end`).
+Status LogSession(Database* db, const std::string& user, uint64_t n, double* clock, bool end) {
+  for (int q = 0; q < 3; ++q) {
+    SearchRequest req;
+    req.query = kLogQueries[(n * 7 + q * 5 + std::hash<std::string>()(user)) % 12];
+    req.user = user;
+    auto r = db->Search(req);
+    if (!r.ok()) return r.status();
+    *clock += 20;
+    if (r->hits.empty()) continue;
+    const uint64_t h = (n * 0x9e3779b97f4a7c15ull) ^ std::hash<std::string>()(user + req.query);
+    const size_t pos = std::min<size_t>(r->hits.size() - 1, (h % 7) * (h % 3) / 2);
+    SAIKI_RETURN_IF_ERROR(db->RecordClick(*r->query_id, r->hits[pos].id));
+    *clock += 10;
+    if (h % 5 == 0 && pos + 2 < r->hits.size()) {
+      SAIKI_RETURN_IF_ERROR(db->RecordClick(*r->query_id, r->hits[pos + 2].id));
+      *clock += 10;
+    }
+    if (h % 11 == 0) {
+      SAIKI_RETURN_IF_ERROR(db->RecordClick(*r->query_id, r->hits[pos].id, ClickKind::kPurchase));
+    }
+    *clock += 60;
+  }
+  if (!end) return Status::Ok();
+  auto e = db->EndSession(user);
+  return e.status();
+}
+
+LoggedShop& Logged() {
+  static LoggedShop shop = [] {
+    LoggedShop s;
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    s.path = (ec ? std::filesystem::path(".") : exe.parent_path()).string() +
+             "/session_end_10k.saiki";
+    s.clock = 1.8e9 + 3600.0 * kLogUsers * kLogSessionsPerUser;
+    if (std::filesystem::exists(s.path)) return s;
+    const std::string building = s.path + ".building";
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(building + suffix, ec);
+    std::fprintf(stderr, "saiki_bench: building %s (10,000 sessions, once)\n", s.path.c_str());
+    double clock = 1.8e9;
+    {
+      auto db = OpenAt(building, &clock);
+      auto imported = db->ImportCsv(CatalogPath(), ImportOptions());
+      if (!imported.ok()) Die("import: " + imported.status().ToString());
+      uint64_t n = 0;
+      for (int round = 0; round < kLogSessionsPerUser; ++round) {
+        for (int u = 0; u < kLogUsers; ++u, ++n) {
+          clock = 1.8e9 + 3600.0 * static_cast<double>(n);
+          Status st = LogSession(db.get(), "user" + std::to_string(u), n, &clock, true);
+          if (!st.ok()) Die("logging: " + st.ToString());
+        }
+      }
+    }
+    for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(building + suffix, ec);
+    std::filesystem::rename(building, s.path, ec);
+    if (ec) Die("rename: " + ec.message());
+    return s;
+  }();
+  return shop;
+}
+
+std::string CopyOfLogged(const std::string& name) {
+  const LoggedShop& shop = Logged();
+  const std::string copy = std::filesystem::path(shop.path).parent_path().string() + "/" + name;
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(copy + suffix, ec);
+  std::filesystem::copy_file(shop.path, copy, ec);
+  if (ec) Die("copy: " + ec.message());
+  return copy;
+}
+
+// Database::EndSession of a user with a history, in a file with 10,000
+// logged sessions: the session's searches and clicks are logged outside the
+// timed part, the close (gather from the stores, plan, apply, commit, install
+// the models part) inside. Arg 0: the defaults (an epoch, with a global
+// candidate, every 50 pooled sessions: the median is a close without one);
+// arg 1: every close completes an epoch (learn.global_min_sessions 1,
+// learn.global_min_users 1): the cost of a global candidate on a window of
+// learn.global_window pooled sessions. One close per repetition: run with
+// --benchmark_repetitions=200 for the median (bench/run_micro.sh does).
+void BM_SessionEnd(benchmark::State& state) {
+  static std::unique_ptr<Database> db[2];
+  static double clock[2];
+  static uint64_t n[2];
+  const int epoch = static_cast<int>(state.range(0));
+  if (!db[epoch]) {
+    clock[epoch] = Logged().clock;
+    db[epoch] = OpenAt(CopyOfLogged(epoch ? "session_end_epoch.saiki" : "session_end.saiki"),
+                       &clock[epoch]);
+    if (epoch) {
+      for (auto [k, v] : {std::pair{"learn.global_min_sessions", "1"},
+                          std::pair{"learn.global_min_users", "1"}}) {
+        if (!db[epoch]->SetSetting(k, v).ok()) Die("setting");
+      }
+    }
+  }
+  std::string candidate;
+  for (auto _ : state) {
+    state.PauseTiming();
+    const uint64_t i = n[epoch]++;
+    const std::string user = "user" + std::to_string((i * 37) % kLogUsers);
+    clock[epoch] += 3600;
+    Status logged = LogSession(db[epoch].get(), user, 100000 + i, &clock[epoch], false);
+    if (!logged.ok()) {
+      state.SkipWithError(logged.ToString().c_str());
+      return;
+    }
+    state.ResumeTiming();
+    auto r = db[epoch]->EndSession(user);
+    if (!r.ok() || !r->has_value()) {
+      state.SkipWithError(r.ok() ? "no open session" : r.status().ToString().c_str());
+      return;
+    }
+    candidate = UpdateOutcomeName((*r)->global.outcome);
+  }
+  state.SetLabel(std::string(epoch ? "every close an epoch" : "defaults") + ", last global: " +
+                 candidate);
+}
+BENCHMARK(BM_SessionEnd)->ArgName("epoch")->Arg(0)->Arg(1)->Iterations(1)->Unit(
+    benchmark::kMillisecond);
+
+// ForgetUser of a user whose first session is among the first 500 of the
+// 10,000 (every user shops in every round): the replay re-derives
+// everything learned from all the other users' 9,980 sessions after it, the
+// worst case of a long-time customer. On a fresh copy each repetition.
+void BM_ForgetUser(benchmark::State& state) {
+  uint64_t replayed = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    double clock = Logged().clock;
+    auto db = OpenAt(CopyOfLogged("forget.saiki"), &clock);
+    state.ResumeTiming();
+    auto r = db->ForgetUser("user250");
+    if (!r.ok()) {
+      state.SkipWithError(r.status().ToString().c_str());
+      return;
+    }
+    replayed = r->entries_replayed;
+  }
+  state.counters["entries_replayed"] = static_cast<double>(replayed);
+  state.counters["per_entry_us"] = benchmark::Counter(
+      static_cast<double>(replayed), benchmark::Counter::kIsIterationInvariantRate |
+                                         benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_ForgetUser)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -9,13 +9,22 @@
 // the functions below it that write take its `const storage::WriteToken&`.
 //
 // Split by concern over several .cc files of this folder:
-//   database.cc  open, state loading, settings, stats, synonyms
-//   importer.cc  CSV import, delete
+//   database.cc      open, the in-memory state (engine_state.h), settings,
+//                    stats, synonyms
+//   importer.cc      CSV import, delete
 //   index_writer.cc  writing segments, merging them
-//   search.cc    query compilation and the search call
-//   learning.cc  sessions, impressions, clicks, learning, model operations
-//   export.cc    exporting logged features (SVMlight/LETOR)
-//   trees_model.cc  importing and loading tree-ensemble (XGBoost) models
+//   search.cc        query compilation and the search call
+//   rerank.cc        re-ranking for a user: features, scores, interleaving
+//   sessions.cc      logging searches and clicks, closing sessions
+//   learning.cc      a session close: gather, plan (ranker/learning_plan.h),
+//                    apply
+//   models.cc        the models as state, model show/history, rollbacks
+//   trees_model.cc   importing (and checking) tree-ensemble models
+//   forget.cc        forgetting a user: delete, then replay the journal
+//   export.cc        exporting logged features (SVMlight/LETOR)
+// Only the public calls begin a write transaction; everything below them
+// that writes takes its WriteToken. No file here holds SQL: the stores in
+// storage/ do.
 #ifndef SAIKI_ENGINE_DATABASE_IMPL_H_
 #define SAIKI_ENGINE_DATABASE_IMPL_H_
 

@@ -86,22 +86,11 @@ Result<int64_t> ApplyLearnerPlan(const storage::WriteToken& t, storage::ModelSto
                                  const storage::JournalEntry& entry, double now) {
   int64_t version = 0;
   if (plan.candidate) {
-    const ranker::VersionToStore& c = *plan.candidate;
     storage::NewVersion v;
-    v.scope = c.scope;
-    v.user = c.user;
-    v.parent = c.parent;
+    v.decided = *plan.candidate;
     v.session_id = entry.session_id;
     v.seq = entry.seq;
     v.created_at = now;
-    v.params = c.params;
-    v.loss_before = c.loss_before;
-    v.loss_after = c.loss_after;
-    v.metric_before = c.metric_before;
-    v.metric_after = c.metric_after;
-    v.status = c.status;
-    v.reason = c.reason;
-    v.evidence = c.evidence;
     SAIKI_ASSIGN_OR_RETURN(version, store->InsertVersion(t, v));
   }
   auto resolve = [&](int64_t v) { return v == ranker::kCandidateVersion ? version : v; };

@@ -71,15 +71,15 @@ Result<ModelImportReport> DatabaseImpl::ImportModel(const std::string& path,
   const std::string name =
       path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
   storage::NewVersion v;
-  v.scope = ModelScope::kGlobal;
   v.kind = ModelKind::kTrees;
-  v.parent = state_->models->global_version;
   v.seq = entry.seq;
   v.created_at = entry.at;
-  v.params = text;
   v.forced = options.force;
-  v.status = ModelStatus::kRejected;  // until ApplyImport decides
-  v.reason = "imported " + name + ": " + std::to_string(model->num_trees()) +
+  v.decided.scope = ModelScope::kGlobal;
+  v.decided.parent = state_->models->global_version;
+  v.decided.params = text;
+  v.decided.status = ModelStatus::kRejected;  // until ApplyImport decides
+  v.decided.reason = "imported " + name + ": " + std::to_string(model->num_trees()) +
              " trees, depth <= " + std::to_string(model->max_depth()) + ", " + model->objective() +
              (model->named_features() ? "" : ", features matched by count and order");
   SAIKI_ASSIGN_OR_RETURN(entry.version, models_->InsertVersion(t, v));
@@ -139,11 +139,7 @@ Result<ModelImportReport> DatabaseImpl::ApplyImport(const storage::WriteToken& t
         &by_user);
     PooledEvidence ev;
     ev.sessions = sessions.size();
-    ev.heldout_units = cmp.units;
-    ev.heldout_impressions = cmp.impressions;
-    ev.active_estimate = cmp.baseline;
-    ev.candidate_estimate = cmp.candidate;
-    ev.lower_bound = cmp.lower_bound;
+    ranker::RecordComparison(cmp, &ev);
     report.evidence = ev;
     const bool better = cmp.units >= 2 && cmp.lower_bound > 0;
     const std::string figures =

@@ -780,11 +780,19 @@ Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o
     SAIKI_RETURN_IF_ERROR(db->SetSetting("learn.lr_user", "0"));
   }
   if (kind == kArmOffline) {
-    // The tree model becomes the global ranker and stays fixed (the session
-    // learner does not retrain an imported tree model); lr_user 0 keeps the
-    // personal part at zero: the offline model alone.
-    auto v = db->ImportModel(o.offline_model);
+    // The tree model becomes the global ranker and stays fixed (the pooled
+    // learner proposes no candidate over an imported tree model); lr_user 0
+    // keeps the personal part at zero: the offline model alone. Forced: the
+    // arm's fresh database has no logged sessions to check it on, and the
+    // experiment is to serve it.
+    ModelImportOptions force;
+    force.force = true;
+    auto v = db->ImportModel(o.offline_model, force);
     if (!v.ok()) return v.status().WithContext("simulate: --offline-model");
+    if (v->status != ModelStatus::kActive) {
+      return Status::Internal("simulate: --offline-model: the forced import is " +
+                              std::string(ModelStatusName(v->status)));
+    }
   }
   const Calendar calendar = MakeCalendar(o);
   const double slot = calendar.slot, day = calendar.day;

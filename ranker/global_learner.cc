@@ -283,11 +283,7 @@ GlobalPlanResult PlanGlobalCandidate(std::span<const SessionLog> window,
   if (candidate.weights.norm() > 0 && w0.norm() > 0) {
     candidate.weights *= w0.norm() / candidate.weights.norm();
   }
-  ev.heldout_units = cmp.units;
-  ev.heldout_impressions = cmp.impressions;
-  ev.active_estimate = cmp.baseline;
-  ev.candidate_estimate = cmp.candidate;
-  ev.lower_bound = cmp.lower_bound;
+  RecordComparison(cmp, &ev);
   out.evidence = ev;
 
   const std::string unit_name = by_user ? " users" : " sessions";
@@ -335,6 +331,14 @@ GlobalPlanResult PlanGlobalCandidate(std::span<const SessionLog> window,
   plan.report.reason = v.reason;
   plan.candidate = std::move(v);
   return out;
+}
+
+void RecordComparison(const OffPolicyComparison& c, PooledEvidence* e) {
+  e->heldout_units = c.units;
+  e->heldout_impressions = c.impressions;
+  e->active_estimate = c.baseline;
+  e->candidate_estimate = c.candidate;
+  e->lower_bound = c.lower_bound;
 }
 
 OffPolicyComparison CompareOnPooledSessions(std::span<const SessionLog> sessions,

@@ -68,6 +68,9 @@ GlobalPlanResult PlanGlobalCandidate(std::span<const SessionLog> window,
                                      std::span<const double> propensity,
                                      const LearnSettings& settings, uint64_t screened_in_span);
 
+// Copies a comparison's figures into the evidence a version records.
+void RecordComparison(const OffPolicyComparison& c, PooledEvidence* e);
+
 // The off-policy check of a model trained elsewhere (an XGBoost import) on
 // pooled sessions, none held out (they did not train it here): units are
 // users, or sessions when there is only one user (*by_user says which);

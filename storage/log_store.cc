@@ -644,22 +644,13 @@ Status LogStore::ForEachExported(const std::function<Status(const ExportedImpres
 }
 
 Result<uint64_t> LogStore::DeleteUser(const WriteToken& t, std::string_view user) {
-  static constexpr const char* kStatements[] = {
-      "DELETE FROM impression_items WHERE query_id IN "
-      "(SELECT query_id FROM impressions WHERE user = ?1)",
-      "DELETE FROM clicks WHERE user = ?1",
-      "DELETE FROM impressions WHERE user = ?1",
-      "DELETE FROM sessions WHERE user = ?1",
-      "DELETE FROM journal WHERE user = ?1 AND kind IN (1, 2)",
-  };
-  uint64_t deleted = 0;
-  for (const char* sql : kStatements) {
-    SAIKI_ASSIGN_OR_RETURN(Statement * st, t.conn()->Prepare(sql));
-    st->BindText(1, user);
-    SAIKI_RETURN_IF_ERROR(st->Run());
-    deleted += static_cast<uint64_t>(t.conn()->Changes());
-  }
-  return deleted;
+  return RunEach(t,
+                 {"DELETE FROM impression_items WHERE query_id IN "
+                  "(SELECT query_id FROM impressions WHERE user = ?1)",
+                  "DELETE FROM clicks WHERE user = ?1", "DELETE FROM impressions WHERE user = ?1",
+                  "DELETE FROM sessions WHERE user = ?1",
+                  "DELETE FROM journal WHERE user = ?1 AND kind IN (1, 2)"},
+                 [&](Statement* st) { st->BindText(1, user); });
 }
 
 }  // namespace saiki::storage

@@ -78,25 +78,26 @@ Result<PooledEvidence> DecodeEvidence(std::string_view json) {
 
 // ------------------------------------------------------------ versions
 
-Result<int64_t> ModelStore::InsertVersion(const WriteToken& t, const NewVersion& v) {
+Result<int64_t> ModelStore::InsertVersion(const WriteToken& t, const NewVersion& n) {
+  const ranker::VersionToStore& v = n.decided;
   SAIKI_ASSIGN_OR_RETURN(
       Statement * st,
       t.conn()->Prepare("INSERT INTO models(scope, user, kind, parent, session_id, created_at, "
                         "params, loss_before, loss_after, metric_before, metric_after, status, "
                         "reason, seq, forced, evidence) "
                         "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"));
-  st->BindText(1, ModelScopeName(v.scope)).BindText(2, v.user).BindText(3, ModelKindName(v.kind));
+  st->BindText(1, ModelScopeName(v.scope)).BindText(2, v.user).BindText(3, ModelKindName(n.kind));
   if (v.parent > 0) {
     st->Bind(4, v.parent);
   } else {
     st->BindNull(4);
   }
-  if (v.session_id > 0) {
-    st->Bind(5, v.session_id);
+  if (n.session_id > 0) {
+    st->Bind(5, n.session_id);
   } else {
     st->BindNull(5);
   }
-  st->BindDouble(6, v.created_at)
+  st->BindDouble(6, n.created_at)
       .BindText(7, v.params)
       .BindDouble(8, v.loss_before)
       .BindDouble(9, v.loss_after)
@@ -104,8 +105,8 @@ Result<int64_t> ModelStore::InsertVersion(const WriteToken& t, const NewVersion&
       .BindDouble(11, v.metric_after)
       .BindText(12, ModelStatusName(v.status))
       .BindText(13, v.reason)
-      .Bind(14, v.seq)
-      .Bind(15, v.forced ? 1 : 0)
+      .Bind(14, n.seq)
+      .Bind(15, n.forced ? 1 : 0)
       .BindText(16, v.evidence ? EncodeEvidence(*v.evidence) : std::string());
   SAIKI_RETURN_IF_ERROR(st->Run());
   return t.conn()->LastInsertRowid();
@@ -360,34 +361,18 @@ Result<std::vector<ModelStore::Made>> ModelStore::LearnedFrom(int64_t seq) {
 }
 
 Result<uint64_t> ModelStore::TruncateFrom(const WriteToken& t, int64_t seq) {
-  static constexpr const char* kStatements[] = {
-      "DELETE FROM models WHERE kind = 'linear' AND seq >= ?1",
-      "DELETE FROM learner_states WHERE seq >= ?1",
-      "DELETE FROM propensity_sets WHERE seq >= ?1",
-  };
-  uint64_t deleted = 0;
-  for (const char* sql : kStatements) {
-    SAIKI_ASSIGN_OR_RETURN(Statement * st, t.conn()->Prepare(sql));
-    st->Bind(1, seq);
-    SAIKI_RETURN_IF_ERROR(st->Run());
-    deleted += static_cast<uint64_t>(t.conn()->Changes());
-  }
-  return deleted;
+  return RunEach(t,
+                 {"DELETE FROM models WHERE kind = 'linear' AND seq >= ?1",
+                  "DELETE FROM learner_states WHERE seq >= ?1",
+                  "DELETE FROM propensity_sets WHERE seq >= ?1"},
+                 [&](Statement* st) { st->Bind(1, seq); });
 }
 
 Result<uint64_t> ModelStore::DeleteUser(const WriteToken& t, std::string_view user) {
-  static constexpr const char* kStatements[] = {
-      "DELETE FROM models WHERE scope = 'user' AND user = ?1",
-      "DELETE FROM learner_states WHERE user = ?1",
-  };
-  uint64_t deleted = 0;
-  for (const char* sql : kStatements) {
-    SAIKI_ASSIGN_OR_RETURN(Statement * st, t.conn()->Prepare(sql));
-    st->BindText(1, user);
-    SAIKI_RETURN_IF_ERROR(st->Run());
-    deleted += static_cast<uint64_t>(t.conn()->Changes());
-  }
-  return deleted;
+  return RunEach(t,
+                 {"DELETE FROM models WHERE scope = 'user' AND user = ?1",
+                  "DELETE FROM learner_states WHERE user = ?1"},
+                 [&](Statement* st) { st->BindText(1, user); });
 }
 
 // ------------------------------------------------------------ integrity

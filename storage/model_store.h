@@ -30,22 +30,16 @@
 
 namespace saiki::storage {
 
+// A version to insert: what the planner decided (ranker::VersionToStore)
+// and where it comes from.
 struct NewVersion {
-  ModelScope scope = ModelScope::kGlobal;
-  std::string user;
+  ranker::VersionToStore decided;
   ModelKind kind = ModelKind::kLinear;
-  int64_t parent = 0;
   int64_t session_id = 0;  // 0: none
   int64_t seq = 0;         // the journal position that made it
   double created_at = 0;
-  std::string params;
-  double loss_before = 0, loss_after = 0, metric_before = 0, metric_after = 0;
-  ModelStatus status = ModelStatus::kRejected;
-  std::string reason;
   bool forced = false;
-  std::optional<PooledEvidence> evidence;
 };
-
 class ModelStore {
  public:
   explicit ModelStore(Connection* conn) : conn_(conn) {}

@@ -233,4 +233,16 @@ Status WriteToken::CheckFor(const Connection* conn) const {
                           ", not on this connection");
 }
 
+Result<uint64_t> RunEach(const WriteToken& t, std::initializer_list<const char*> statements,
+                         const std::function<void(Statement*)>& bind) {
+  uint64_t changed = 0;
+  for (const char* sql : statements) {
+    SAIKI_ASSIGN_OR_RETURN(Statement * st, t.conn()->Prepare(sql));
+    bind(st);
+    SAIKI_RETURN_IF_ERROR(st->Run());
+    changed += static_cast<uint64_t>(t.conn()->Changes());
+  }
+  return changed;
+}
+
 }  // namespace saiki::storage

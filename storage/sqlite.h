@@ -10,6 +10,8 @@
 #define SAIKI_STORAGE_SQLITE_H_
 
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -170,6 +172,12 @@ class WriteTransaction {
   WriteToken token_;
   bool done_ = false;
 };
+
+// Runs each of `statements` in the token's transaction, with `bind` setting
+// their parameters (the same for all: a user, a journal position), and
+// returns the rows they changed in all. For the stores' multi-table deletes.
+Result<uint64_t> RunEach(const WriteToken& t, std::initializer_list<const char*> statements,
+                         const std::function<void(Statement*)>& bind);
 
 // A read snapshot: BEGIN (deferred) and a first read, so that every query
 // until End() (or destruction) sees the database as of one moment, whatever
