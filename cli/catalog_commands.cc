@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <algorithm>
 #include <iostream>
 
 #include "cli/cli.h"
@@ -180,7 +181,10 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
       rc = Fail(l.status());
       return;
     }
-    for (const auto& [key, v] : *l) std::cout << Fit(key, 28) << v << "\n";
+    // Keys whole, values in one column after the longest key.
+    int width = 0;
+    for (const auto& [key, v] : *l) width = std::max(width, DisplayWidth(key));
+    for (const auto& [key, v] : *l) std::cout << Fit(key, width + 2) << v << "\n";
   });
   static std::string set_key, set_value;
   auto* set_get = settings->add_subcommand("get", "print one setting");

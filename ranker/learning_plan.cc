@@ -38,6 +38,12 @@ std::optional<std::vector<double>> EstimatePropensities(std::span<const LoggedIm
   PropensityOptions opt;
   opt.max_positions = kPropensityPositions;
   opt.prior_eta = settings.propensity_eta;
+  // Converged to 1e-4 with one Newton step per M-step: on 5,000 logged
+  // impressions 3.5x faster than the defaults (1e-6, two steps: about 0.5 s,
+  // once per learn.propensity_clicks; every replay after a forget pays it
+  // again), and the estimate the same to the third decimal.
+  opt.tolerance = 1e-4;
+  opt.newton_steps = 1;
   PropensityFeatures features{rows, kNumFeatures};
   auto theta = EstimatePositionBiasWithFeatures(obs, features, opt);
   if (!theta.ok()) return std::nullopt;
