@@ -1066,7 +1066,7 @@ void BM_ForgetUser(benchmark::State& state) {
     replayed = r->entries_replayed;
   }
   state.counters["entries_replayed"] = static_cast<double>(replayed);
-  state.counters["per_entry_us"] = benchmark::Counter(
+  state.counters["seconds_per_entry"] = benchmark::Counter(
       static_cast<double>(replayed), benchmark::Counter::kIsIterationInvariantRate |
                                          benchmark::Counter::kInvert);
 }

@@ -227,6 +227,24 @@ class DatabaseImpl final : public Database {
       const storage::WriteToken& t, const storage::JournalEntry& entry, ModelState* models,
       const ranker::SessionLog* preloaded,
       const std::vector<ranker::SessionLog>* preloaded_earlier = nullptr);
+  // A close's gathered inputs (GatherClose) and the buffers they point into.
+  struct CloseInputs {
+    ranker::SessionLog session;
+    std::vector<ranker::SessionLog> earlier, window;
+    std::vector<ranker::LoggedImpression> sample;
+    ranker::SessionCloseInput in;  // points into the above
+  };
+  // Reads what a close of `entry` plans from: the session, the user's
+  // earlier sessions, the learners' states, and, when a trigger fires, the
+  // pooled window or the position-bias sample; all as of entry.seq.
+  Status GatherClose(const storage::JournalEntry& entry, const ModelState& models,
+                     const ranker::SessionLog* preloaded,
+                     const std::vector<ranker::SessionLog>* preloaded_earlier, CloseInputs* out);
+  // Stores the plan (versions, statuses, learner states, position bias, the
+  // session's outcome) and moves `models` to what it made active.
+  Result<SessionReport> ApplyClose(const storage::WriteToken& t, const storage::JournalEntry& entry,
+                                   const CloseInputs& inputs, const ranker::SessionPlan& plan,
+                                   ModelState* models);
   // The learner state of `user` ('' global) before journal position
   // `before_seq`, or a new learner's.
   Result<ranker::LearnerState> LearnerBefore(const std::string& user, int64_t before_seq);

@@ -111,26 +111,35 @@ Result<int64_t> ApplyLearnerPlan(const storage::WriteToken& t, storage::ModelSto
 Result<SessionReport> DatabaseImpl::LearnFromSession(
     const storage::WriteToken& t, const storage::JournalEntry& entry, ModelState* models,
     const ranker::SessionLog* preloaded, const std::vector<ranker::SessionLog>* preloaded_earlier) {
-  // 1. Gather: everything as of the session's journal position.
+  CloseInputs inputs;
+  SAIKI_RETURN_IF_ERROR(GatherClose(entry, *models, preloaded, preloaded_earlier, &inputs));
+  const ranker::SessionPlan plan = ranker::PlanSessionClose(inputs.in);
+  return ApplyClose(t, entry, inputs, plan, models);
+}
+
+Status DatabaseImpl::GatherClose(const storage::JournalEntry& entry, const ModelState& models,
+                                 const ranker::SessionLog* preloaded,
+                                 const std::vector<ranker::SessionLog>* preloaded_earlier,
+                                 CloseInputs* out) {
+  // Everything as of the session's journal position: only what was
+  // journaled before it, so that a replay reads what the close read.
   LearnSettings settings = state_->settings().learn;
   settings.mode = static_cast<ranker::LearnMode>(std::clamp(entry.mode, 0, 2));
-  ranker::SessionLog loaded;
   if (!preloaded) {
-    SAIKI_ASSIGN_OR_RETURN(loaded, logs_->LoadSession(entry.session_id));
-    preloaded = &loaded;
+    SAIKI_ASSIGN_OR_RETURN(out->session, logs_->LoadSession(entry.session_id));
+  } else {
+    out->session = *preloaded;
   }
-  const ranker::SessionLog& session = *preloaded;
-  const std::string& user = session.user;
-  std::vector<ranker::SessionLog> loaded_earlier;
+  const std::string& user = out->session.user;
   if (!preloaded_earlier) {
-    SAIKI_ASSIGN_OR_RETURN(loaded_earlier, logs_->LoadUserSessions(user, entry.seq,
-                                                                    EarlierSessionsNeeded(settings)));
-    preloaded_earlier = &loaded_earlier;
+    SAIKI_ASSIGN_OR_RETURN(out->earlier, logs_->LoadUserSessions(user, entry.seq,
+                                                                  EarlierSessionsNeeded(settings)));
+  } else {
+    out->earlier = *preloaded_earlier;
   }
-  const std::vector<ranker::SessionLog>& earlier = *preloaded_earlier;
-  ranker::SessionCloseInput in;
-  in.session = &session;
-  in.earlier = earlier;
+  ranker::SessionCloseInput& in = out->in;
+  in.session = &out->session;
+  in.earlier = out->earlier;
   in.pooled = entry.pooled;
   in.seq = entry.seq;
   in.settings = settings;
@@ -146,32 +155,30 @@ Result<SessionReport> DatabaseImpl::LearnFromSession(
     in.personal = std::move(personal).value();
   }
   SAIKI_ASSIGN_OR_RETURN(in.global_learner, LearnerBefore("", entry.seq));
-  in.global = {&models->global, models->trees.get(), models->global_version};
-  in.propensities = models->propensities;
+  in.global = {&models.global, models.trees.get(), models.global_version};
+  in.propensities = models.propensities;
+  in.propensities_estimated = models.propensities_estimated;
 
-  in.propensities_estimated = models->propensities_estimated;
+  // The pooled learners' triggers, and their inputs when they fire.
+  const int64_t sessions_cap = ranker::EpochSessionsPerUser(settings);
+  const int64_t clicks_cap = ranker::EstimateClicksPerUser(settings);
   SAIKI_ASSIGN_OR_RETURN(storage::PoolStats since_estimate,
                          logs_->PooledBetween(in.global_learner.propensity_seq, entry.seq,
-                                              ranker::EpochSessionsPerUser(settings),
-                                              ranker::EstimateClicksPerUser(settings)));
+                                              sessions_cap, clicks_cap));
   const bool estimate_due = ranker::PropensityEstimateDue(settings, since_estimate.clicks);
-
-  std::vector<ranker::SessionLog> window;
   SAIKI_ASSIGN_OR_RETURN(storage::PoolStats since_epoch,
                          logs_->PooledBetween(in.global_learner.epoch_seq, entry.seq,
-                                              ranker::EpochSessionsPerUser(settings),
-                                              ranker::EstimateClicksPerUser(settings)));
+                                              sessions_cap, clicks_cap));
   in.epoch_due = ranker::GlobalEpochDue(settings, {since_epoch.sessions, since_epoch.users});
   if (in.epoch_due && ranker::GlobalCandidatePossible(
                           in.global, in.propensities_estimated || estimate_due)) {
-    SAIKI_ASSIGN_OR_RETURN(window,
+    SAIKI_ASSIGN_OR_RETURN(out->window,
                            logs_->LoadPooledSessions(entry.seq, settings.global_window,
                                                      ranker::WindowSessionsPerUser(settings)));
     SAIKI_ASSIGN_OR_RETURN(in.screened_in_span,
                            logs_->ScreenedBetween(in.global_learner.epoch_seq + 1, entry.seq));
-    in.pooled_window = std::span<const ranker::SessionLog>(window);
+    in.pooled_window = std::span<const ranker::SessionLog>(out->window);
   }
-  std::vector<ranker::LoggedImpression> sample;
   if (estimate_due) {
     SAIKI_ASSIGN_OR_RETURN(std::vector<ranker::SessionLog> recent,
                            logs_->LoadPooledSessions(entry.seq, ranker::kPropensitySampleSessions,
@@ -181,20 +188,24 @@ Result<SessionReport> DatabaseImpl::LearnFromSession(
       size_t& n = per_user[s.user];
       for (auto& imp : s.impressions) {
         if (n >= ranker::kPropensityPerUser ||
-            sample.size() >= ranker::kPropensitySampleImpressions) {
+            out->sample.size() >= ranker::kPropensitySampleImpressions) {
           break;
         }
         ++n;
-        sample.push_back(std::move(imp));
+        out->sample.push_back(std::move(imp));
       }
     }
-    in.propensity_sample = std::span<const ranker::LoggedImpression>(sample);
+    in.propensity_sample = std::span<const ranker::LoggedImpression>(out->sample);
   }
+  return Status::Ok();
+}
 
-  // 2. Plan.
-  ranker::SessionPlan plan = ranker::PlanSessionClose(in);
-
-  // 3. Apply.
+Result<SessionReport> DatabaseImpl::ApplyClose(const storage::WriteToken& t,
+                                               const storage::JournalEntry& entry,
+                                               const CloseInputs& inputs,
+                                               const ranker::SessionPlan& plan,
+                                               ModelState* models) {
+  const std::string& user = inputs.session.user;
   const double now = Now();
   SAIKI_ASSIGN_OR_RETURN(int64_t global_candidate,
                          ApplyLearnerPlan(t, models_.get(), plan.global, "", entry, now));
@@ -205,7 +216,7 @@ Result<SessionReport> DatabaseImpl::LearnFromSession(
     models->propensities = *plan.propensities;
     models->propensities_estimated = true;
   }
-  if (in.epoch_due) models->gate_seq = entry.seq;
+  if (inputs.in.epoch_due) models->gate_seq = entry.seq;
   SAIKI_RETURN_IF_ERROR(logs_->CloseSession(t, entry.session_id, entry.at, plan.outcome));
   if (plan.promoted_global) {
     models->global = *plan.promoted_global;

@@ -83,6 +83,215 @@ Eigen::VectorXd FitPooled(const std::vector<const UnitPairs*>& units, const Eige
   return theta;
 }
 
+
+// The window as the learner sees it: each session's pages with the click
+// caps applied, grouped into units (users in name order, each user's
+// sessions oldest first; or single sessions when too few users have
+// clicks), each unit in a fold.
+struct Units {
+  std::vector<std::vector<LoggedImpression>> pages;  // by index into the window
+  std::vector<std::vector<size_t>> members;          // per unit: indices into the window
+  std::vector<int> fold;                             // per unit
+  std::vector<uint8_t> clicked;                      // per unit: has clicks
+  bool by_user = false;
+  uint64_t users = 0;  // distinct users in the window
+};
+
+Units MakeUnits(std::span<const SessionLog> window, const LearnSettings& settings,
+                int64_t salt, PooledEvidence* ev) {
+  Units u;
+  u.pages.resize(window.size());
+  std::map<std::string, std::vector<size_t>> sessions_of;
+  for (size_t i = window.size(); i-- > 0;) {
+    u.pages[i] = window[i].impressions;
+    ev->capped_clicks +=
+        CapClicks(u.pages[i], settings.max_clicks_per_search, settings.max_clicks_per_session);
+    sessions_of[window[i].user].push_back(i);
+  }
+  auto has_clicks = [&](size_t si) {
+    for (const auto& p : u.pages[si]) {
+      if (std::any_of(p.signal.begin(), p.signal.end(), [](uint8_t s) { return s > 0; })) {
+        return true;
+      }
+    }
+    return false;
+  };
+  size_t users_with_clicks = 0;
+  for (const auto& [user, sessions] : sessions_of) {
+    users_with_clicks += std::any_of(sessions.begin(), sessions.end(), has_clicks);
+  }
+  u.by_user = users_with_clicks >= kMinUserUnits;
+  u.users = sessions_of.size();
+  for (const auto& [user, sessions] : sessions_of) {
+    if (u.by_user) {
+      u.members.push_back(sessions);
+    } else {
+      for (size_t si : sessions) u.members.push_back({si});
+    }
+  }
+  for (const auto& m : u.members) {
+    const std::string key =
+        window[m.front()].user + (u.by_user ? std::string() : "\x1e" + std::to_string(m.front()));
+    u.fold.push_back(
+        static_cast<int>(index::StableHash(key + '\x1f' + std::to_string(salt)) % kFolds));
+    u.clicked.push_back(std::any_of(m.begin(), m.end(), has_clicks));
+  }
+  return u;
+}
+
+// Normalisation from the window's candidate statistics (weights zero).
+GlobalLinearModel WindowNormaliser(const Units& units) {
+  GlobalLinearModel m;
+  m.weights.setZero();
+  for (const auto& session_pages : units.pages) {
+    for (const auto& p : session_pages) {
+      if (p.candidate_mean.size() == kNumFeatures && p.candidate_m2.size() == kNumFeatures) {
+        m.ObserveMoments(p.candidates, p.candidate_mean.data(), p.candidate_m2.data());
+      }
+    }
+  }
+  return m;
+}
+
+// Each unit's pairs (IPS-weighted, as personal updates use them) as
+// difference vectors normalised by `norm`; empty for a unit without pairs.
+std::vector<UnitPairs> MakePairs(const Units& units, const GlobalLinearModel& norm,
+                                 std::span<const double> propensity, double ips_clip) {
+  std::vector<UnitPairs> out(units.members.size());
+  std::vector<LoggedImpression> unit_pages;
+  std::vector<Matrix> z;
+  for (size_t u = 0; u < units.members.size(); ++u) {
+    unit_pages.clear();
+    for (size_t si : units.members[u]) {
+      unit_pages.insert(unit_pages.end(), units.pages[si].begin(), units.pages[si].end());
+    }
+    std::vector<Preference> prefs = DerivePreferences(unit_pages, propensity, ips_clip);
+    if (prefs.empty()) continue;
+    z.clear();
+    for (const auto& p : unit_pages) z.push_back(Normalize(p.features, norm));
+    UnitPairs& up = out[u];
+    up.d.resize(static_cast<Eigen::Index>(prefs.size()), kNumFeatures);
+    up.w.resize(static_cast<Eigen::Index>(prefs.size()));
+    double total = 0;
+    for (size_t i = 0; i < prefs.size(); ++i) {
+      const Preference& p = prefs[i];
+      const auto row = static_cast<Eigen::Index>(i);
+      up.d.row(row) = z[p.impression].row(p.better) - z[p.impression].row(p.worse);
+      up.w[row] = p.weight;
+      total += p.weight;
+    }
+    up.w /= total;
+  }
+  return out;
+}
+
+// One fit per fold on the other folds' units, each in two parts: the
+// change of the user-history weights alone (features a visitor without
+// history has at 0: they do not reorder anonymous results) and the whole
+// change.
+struct FoldFits {
+  std::vector<GlobalLinearModel> full, user;  // per fold
+  Eigen::VectorXd mean_full, mean_user;       // the candidates: means over the folds
+  uint64_t clipped_units = 0;
+  size_t smallest_fold = 0;  // units trained on, at the least
+};
+
+FoldFits FitFolds(const Units& units, const std::vector<UnitPairs>& pairs,
+                  const GlobalLinearModel& norm, const Eigen::VectorXd& start,
+                  const LearnerState& learner, const LearnSettings& settings) {
+  FoldFits f;
+  f.full.assign(kFolds, norm);
+  f.user.assign(kFolds, norm);
+  f.mean_full = f.mean_user = Eigen::VectorXd::Zero(kNumFeatures);
+  Eigen::VectorXd user_mask = Eigen::VectorXd::Zero(kNumFeatures);
+  for (int i = kFirstUserFeature; i < kNumFeatures; ++i) user_mask[i] = 1;
+  std::vector<uint8_t> clipped(units.members.size(), 0);
+  f.smallest_fold = SIZE_MAX;
+  for (int k = 0; k < kFolds; ++k) {
+    std::vector<const UnitPairs*> train;
+    std::vector<size_t> index;
+    for (size_t u = 0; u < units.members.size(); ++u) {
+      if (units.fold[u] == k || pairs[u].d.rows() == 0) continue;
+      train.push_back(&pairs[u]);
+      index.push_back(u);
+    }
+    std::vector<uint8_t> train_clipped(train.size(), 0);
+    const Eigen::VectorXd theta = FitPooled(train, start, learner.learning_rate,
+                                            settings.global_steps, settings.l2_global,
+                                            settings.user_clip, &train_clipped);
+    for (size_t i = 0; i < train.size(); ++i) clipped[index[i]] |= train_clipped[i];
+    f.full[k].weights = start + theta;
+    f.user[k].weights = start + theta.cwiseProduct(user_mask);
+    f.mean_full += f.full[k].weights / kFolds;
+    f.mean_user += f.user[k].weights / kFolds;
+    f.smallest_fold = std::min(f.smallest_fold, train.size());
+  }
+  for (uint8_t c : clipped) f.clipped_units += c;
+  return f;
+}
+
+// The cross-fitted check: each unit with clicks judged by its fold's fits.
+struct Verdict {
+  OffPolicyComparison user_vs_active, full_vs_active, full_vs_user;
+  bool promote_full = false, promote_user = false;
+  const OffPolicyComparison& shown() const {
+    return promote_user ? user_vs_active : full_vs_active;
+  }
+};
+
+Verdict Check(const Units& units, const FoldFits& fits, const GlobalLinearModel& active,
+              std::span<const double> propensity, double ips_clip) {
+  std::vector<std::vector<const LoggedImpression*>> eval_units;
+  std::vector<int> eval_fold;
+  for (size_t u = 0; u < units.members.size(); ++u) {
+    if (!units.clicked[u]) continue;
+    eval_units.emplace_back();
+    for (size_t si : units.members[u]) {
+      for (const auto& p : units.pages[si]) eval_units.back().push_back(&p);
+    }
+    eval_fold.push_back(units.fold[u]);
+  }
+  auto by_fold = [&](const std::vector<GlobalLinearModel>& models) -> UnitScorer {
+    return [&](size_t unit, const LoggedImpression& page, std::vector<double>* s) {
+      LinearPageScorer(models[eval_fold[unit]])(page, s);
+    };
+  };
+  const UnitScorer now = [&](size_t, const LoggedImpression& page, std::vector<double>* s) {
+    LinearPageScorer(active)(page, s);
+  };
+  Verdict v;
+  v.user_vs_active = CompareOffPolicy(eval_units, now, by_fold(fits.user), propensity, ips_clip);
+  v.full_vs_active = CompareOffPolicy(eval_units, now, by_fold(fits.full), propensity, ips_clip);
+  v.full_vs_user =
+      CompareOffPolicy(eval_units, by_fold(fits.user), by_fold(fits.full), propensity, ips_clip);
+  auto passes = [](const OffPolicyComparison& c) { return c.units >= 2 && c.lower_bound > 0; };
+  // The whole change when it beats the active model and its other weights'
+  // part helps on top of the user-history part; else the user-history part
+  // alone when it beats the active model. So what anonymous visitors see
+  // changes only on evidence that the change helps.
+  v.promote_full = passes(v.full_vs_active) && passes(v.full_vs_user);
+  v.promote_user = !v.promote_full && passes(v.user_vs_active);
+  return v;
+}
+
+std::string Figures(const Verdict& v, bool by_user, uint64_t fed, uint64_t clipped) {
+  const OffPolicyComparison& c = v.shown();
+  const std::string unit_name = by_user ? " users" : " sessions";
+  std::string f = "off-policy IPS-RR " + Fixed(c.candidate) + " vs " + Fixed(c.baseline) +
+                  " over " + std::to_string(c.units) + unit_name +
+                  " (each judged by a fit without it), lower bound of the gain " +
+                  Fixed(c.lower_bound);
+  if (v.promote_user) {
+    f = "the user-history weights only (" + f +
+        "; the other weights' change was not shown to help: lower bound " +
+        Fixed(v.full_vs_user.lower_bound) + ")";
+  } else if (!v.promote_full) {
+    f += "; the user-history weights alone: lower bound " + Fixed(v.user_vs_active.lower_bound);
+  }
+  return f + "; " + std::to_string(fed) + unit_name + " fed it, " + std::to_string(clipped) +
+         " clipped";
+}
+
 }  // namespace
 
 GlobalPlanResult PlanGlobalCandidate(std::span<const SessionLog> window,
@@ -94,213 +303,56 @@ GlobalPlanResult PlanGlobalCandidate(std::span<const SessionLog> window,
   plan.after = learner;
   plan.after.candidates = learner.candidates + 1;
   plan.changed = true;
-  auto none = [&](std::string why) {
-    plan.report.outcome = UpdateOutcome::kNone;
-    plan.report.reason = std::move(why);
-    return std::move(out);
-  };
-
-  // 1. Copies of the window's pages with the click caps applied, grouped
-  //    into units: users (in name order, each user's sessions oldest
-  //    first), or sessions when too few users have clicks.
   PooledEvidence ev;
   ev.sessions = window.size();
   ev.screened_sessions = screened_in_span;
-  std::vector<std::vector<LoggedImpression>> pages(window.size());
-  std::map<std::string, std::vector<size_t>> sessions_of;  // user -> indices into window
-  for (size_t i = window.size(); i-- > 0;) {
-    pages[i] = window[i].impressions;
-    ev.capped_clicks +=
-        CapClicks(pages[i], settings.max_clicks_per_search, settings.max_clicks_per_session);
-    sessions_of[window[i].user].push_back(i);
-  }
-  auto has_clicks = [&](size_t si) {
-    for (const auto& p : pages[si]) {
-      for (uint8_t s : p.signal) {
-        if (s) return true;
-      }
-    }
-    return false;
-  };
-  size_t users_with_clicks = 0;
-  for (const auto& [user, sessions] : sessions_of) {
-    bool any = false;
-    for (size_t si : sessions) any |= has_clicks(si);
-    users_with_clicks += any;
-  }
-  const bool by_user = users_with_clicks >= kMinUserUnits;
-  std::vector<std::vector<size_t>> units;  // each: indices into window
-  for (const auto& [user, sessions] : sessions_of) {
-    if (by_user) {
-      units.push_back(sessions);
-    } else {
-      for (size_t si : sessions) units.push_back({si});
-    }
-  }
 
-  // 2. Normalisation from the window; w0 = the active weights at its scale.
-  GlobalLinearModel candidate;
-  candidate.weights.setZero();
-  for (const auto& session_pages : pages) {
-    for (const auto& p : session_pages) {
-      if (p.candidate_mean.size() == kNumFeatures && p.candidate_m2.size() == kNumFeatures) {
-        candidate.ObserveMoments(p.candidates, p.candidate_mean.data(), p.candidate_m2.data());
-      }
-    }
-  }
-  const GlobalLinearModel& base_model = *active.linear;
-  const Eigen::VectorXd w0 = base_model.weights.cwiseQuotient(base_model.scale)
-                                 .cwiseProduct(candidate.scale);
-
-  // 3. Each unit's pairs (IPS-weighted, as personal updates use them) as
-  //    difference vectors, and its fold.
-  std::vector<UnitPairs> unit_pairs(units.size());
-  std::vector<int> fold(units.size());
-  std::vector<LoggedImpression> unit_pages;
-  uint64_t fed = 0;
-  for (size_t u = 0; u < units.size(); ++u) {
-    unit_pages.clear();
-    for (size_t si : units[u]) {
-      for (const auto& p : pages[si]) unit_pages.push_back(p);
-    }
-    const std::string key =
-        window[units[u].front()].user +
-        (by_user ? std::string() : "\x1e" + std::to_string(units[u].front()));
-    fold[u] = static_cast<int>(index::StableHash(key + '\x1f' + std::to_string(learner.candidates)) %
-                               kFolds);
-    std::vector<Preference> prefs = DerivePreferences(unit_pages, propensity, settings.ips_clip);
-    if (prefs.empty()) continue;
-    UnitPairs& up = unit_pairs[u];
-    up.d.resize(static_cast<Eigen::Index>(prefs.size()), kNumFeatures);
-    up.w.resize(static_cast<Eigen::Index>(prefs.size()));
-    std::vector<Matrix> z;
-    for (const auto& p : unit_pages) z.push_back(Normalize(p.features, candidate));
-    double total = 0;
-    for (size_t i = 0; i < prefs.size(); ++i) {
-      const Preference& p = prefs[i];
-      up.d.row(static_cast<Eigen::Index>(i)) = z[p.impression].row(p.better) - z[p.impression].row(p.worse);
-      up.w[static_cast<Eigen::Index>(i)] = p.weight;
-      total += p.weight;
-    }
-    up.w /= total;
-    ++fed;
-  }
-  ev.users = by_user ? fed : sessions_of.size();
+  const Units units = MakeUnits(window, settings, learner.candidates, &ev);
+  GlobalLinearModel candidate = WindowNormaliser(units);
+  // w0: the active weights at the window's scale (the same function of
+  // the raw features).
+  const GlobalLinearModel& base = *active.linear;
+  const Eigen::VectorXd w0 = base.weights.cwiseQuotient(base.scale).cwiseProduct(candidate.scale);
+  const std::vector<UnitPairs> pairs = MakePairs(units, candidate, propensity, settings.ips_clip);
+  const uint64_t fed = std::count_if(pairs.begin(), pairs.end(),
+                                     [](const UnitPairs& p) { return p.d.rows() > 0; });
+  ev.users = units.by_user ? fed : units.users;
   if (fed < 2) {
     out.evidence = ev;
-    return none(fed == 0 ? "no preferences in the pooled window"
-                         : "only one " + std::string(by_user ? "user" : "session") +
-                               " with preferences in the pooled window");
+    plan.report.reason = fed == 0 ? "no preferences in the pooled window"
+                                  : std::string("only one ") + (units.by_user ? "user" : "session") +
+                                        " with preferences in the pooled window";
+    return out;
   }
 
-  // 4. One fit per fold, on the other folds' units. Each fit comes in two
-  //    parts: the change of the user-history weights alone (features a
-  //    visitor without history has at 0: they do not reorder anonymous
-  //    results) and the whole change. Each unit is then judged by the fits
-  //    of the fold that never saw it.
-  std::vector<uint8_t> clipped(units.size(), 0);
-  std::vector<GlobalLinearModel> fold_full(kFolds, candidate), fold_user(kFolds, candidate);
-  Eigen::VectorXd mean_full = Eigen::VectorXd::Zero(kNumFeatures);
-  Eigen::VectorXd mean_user = Eigen::VectorXd::Zero(kNumFeatures);
-  Eigen::VectorXd user_mask = Eigen::VectorXd::Zero(kNumFeatures);
-  for (int f = kFirstUserFeature; f < kNumFeatures; ++f) user_mask[f] = 1;
   // A ranking is the same for w and c * w (c > 0); the logistic loss is
   // not. The fits start from the active weights at unit norm, where the
   // loss has slope, rather than at whatever scale the feature normalisation
   // happened to give them (bm25f alone comes out near 5, which saturates the
   // loss and leaves every other weight unlearnable).
   const Eigen::VectorXd start = w0.norm() > 0 ? Eigen::VectorXd(w0 / w0.norm()) : w0;
-  size_t smallest_fold = SIZE_MAX;
-  for (int k = 0; k < kFolds; ++k) {
-    std::vector<const UnitPairs*> train;
-    std::vector<uint8_t> train_clipped;
-    std::vector<size_t> train_index;
-    for (size_t u = 0; u < units.size(); ++u) {
-      if (fold[u] == k || unit_pairs[u].d.rows() == 0) continue;
-      train.push_back(&unit_pairs[u]);
-      train_index.push_back(u);
-    }
-    train_clipped.assign(train.size(), 0);
-    const Eigen::VectorXd theta = FitPooled(train, start, learner.learning_rate,
-                                            settings.global_steps, settings.l2_global,
-                                            settings.user_clip, &train_clipped);
-    for (size_t i = 0; i < train.size(); ++i) clipped[train_index[i]] |= train_clipped[i];
-    fold_full[k].weights = start + theta;
-    fold_user[k].weights = start + theta.cwiseProduct(user_mask);
-    mean_full += fold_full[k].weights / kFolds;
-    mean_user += fold_user[k].weights / kFolds;
-    smallest_fold = std::min(smallest_fold, train.size());
-  }
-  for (uint8_t c : clipped) ev.clipped_users += c;
+  const FoldFits fits = FitFolds(units, pairs, candidate, start, learner, settings);
+  ev.clipped_users = fits.clipped_units;
   // Per step, one unit's clipped gradient moves a fold fit by at most
-  // lr * clip / n (2x for replacing a unit); over the steps, directly, at most:
-  ev.influence_bound = smallest_fold == 0 || smallest_fold == SIZE_MAX
-                           ? 0
-                           : 2.0 * learner.learning_rate * settings.user_clip *
-                                 settings.global_steps / static_cast<double>(smallest_fold);
-
-  std::vector<std::vector<const LoggedImpression*>> eval_units;
-  std::vector<size_t> eval_index;
-  for (size_t u = 0; u < units.size(); ++u) {
-    bool clicked = false;
-    for (size_t si : units[u]) clicked |= has_clicks(si);
-    if (!clicked) continue;
-    eval_units.emplace_back();
-    for (size_t si : units[u]) {
-      for (const auto& p : pages[si]) eval_units.back().push_back(&p);
-    }
-    eval_index.push_back(u);
-  }
-  auto scorer = [&](const std::vector<GlobalLinearModel>& fits) -> UnitScorer {
-    return [&](size_t unit, const LoggedImpression& page, std::vector<double>* s) {
-      LinearPageScorer(fits[fold[eval_index[unit]]])(page, s);
-    };
-  };
-  const UnitScorer active_scorer = [&](size_t, const LoggedImpression& page,
-                                       std::vector<double>* s) {
-    LinearPageScorer(base_model)(page, s);
-  };
-  const double clip = settings.ips_clip;
-  const OffPolicyComparison user_vs_active =
-      CompareOffPolicy(eval_units, active_scorer, scorer(fold_user), propensity, clip);
-  const OffPolicyComparison full_vs_active =
-      CompareOffPolicy(eval_units, active_scorer, scorer(fold_full), propensity, clip);
-  const OffPolicyComparison full_vs_user =
-      CompareOffPolicy(eval_units, scorer(fold_user), scorer(fold_full), propensity, clip);
-  auto passes = [](const OffPolicyComparison& c) { return c.units >= 2 && c.lower_bound > 0; };
-  // The whole change when it beats the active model and the other weights'
-  // part of it helps on top of the user-history part; else the user-history
-  // part alone when it beats the active model. So what anonymous visitors
-  // see changes only on evidence that the change helps.
-  const bool promote_full = passes(full_vs_active) && passes(full_vs_user);
-  const bool promote_user = !promote_full && passes(user_vs_active);
-  const bool promote = promote_full || promote_user;
-  const OffPolicyComparison& cmp = promote_user ? user_vs_active : full_vs_active;
-  candidate.weights = promote_user ? mean_user : mean_full;
+  // lr * clip / n (2x for replacing a unit); over the steps, directly:
+  ev.influence_bound = fits.smallest_fold == 0 ? 0
+                                               : 2.0 * learner.learning_rate * settings.user_clip *
+                                                     settings.global_steps /
+                                                     static_cast<double>(fits.smallest_fold);
+  const Verdict verdict = Check(units, fits, base, propensity, settings.ips_clip);
+  const bool promote = verdict.promote_full || verdict.promote_user;
   // Back to the active model's scale: the ranking is the same, and users'
   // personal offsets, learned on top of the global weights at that scale,
   // keep their proportion to them.
+  candidate.weights = verdict.promote_user ? fits.mean_user : fits.mean_full;
   if (candidate.weights.norm() > 0 && w0.norm() > 0) {
     candidate.weights *= w0.norm() / candidate.weights.norm();
   }
+  const OffPolicyComparison& cmp = verdict.shown();
   RecordComparison(cmp, &ev);
   out.evidence = ev;
 
-  const std::string unit_name = by_user ? " users" : " sessions";
-  std::string figures = "off-policy IPS-RR " + Fixed(cmp.candidate) + " vs " +
-                        Fixed(cmp.baseline) + " over " + std::to_string(cmp.units) + unit_name +
-                        " (each judged by a fit without it), lower bound of the gain " +
-                        Fixed(cmp.lower_bound);
-  if (promote_user) {
-    figures = "the user-history weights only (" + figures +
-              "; the other weights' change was not shown to help: lower bound " +
-              Fixed(full_vs_user.lower_bound) + ")";
-  } else if (!promote) {
-    figures += "; the user-history weights alone: lower bound " +
-               Fixed(user_vs_active.lower_bound);
-  }
-  figures += "; " + std::to_string(fed) + unit_name + " fed it, " +
-             std::to_string(ev.clipped_users) + " clipped";
+  const std::string figures = Figures(verdict, units.by_user, fed, ev.clipped_users);
   VersionToStore v;
   v.scope = ModelScope::kGlobal;
   v.parent = active.version;

@@ -32,6 +32,53 @@ std::string Fixed(double v) {
   return buf;
 }
 
+// The interleaving verdict on what this session's clicks said about the
+// new model (team 0) against the champion (team 1): tallies the credit,
+// and rolls back, keeps the new model, or lets the test run.
+void JudgeInterleaving(const SessionLog& session, const LearnSettings& settings,
+                       PersonalPlanResult* out) {
+  LearnerPlan& plan = out->plan;
+  LearnerState& st = plan.after;
+  InterleavingTally tally;
+  tally.wins_a = st.wins_new;
+  tally.wins_b = st.wins_old;
+  tally.ties = st.ties;
+  for (const auto& imp : session.impressions) {
+    if (imp.teams.empty()) continue;
+    InterleavedList list;
+    list.team = imp.teams;
+    list.items.resize(list.team.size());
+    std::vector<size_t> clicked;
+    for (size_t p = 0; p < imp.signal.size(); ++p) {
+      if (imp.signal[p]) clicked.push_back(p);
+    }
+    tally.Add(CreditClicks(list, clicked));
+  }
+  st.wins_new = tally.wins_a;
+  st.wins_old = tally.wins_b;
+  st.ties = tally.ties;
+  --st.interleave_left;
+  InterleavingDecision d = DecideInterleaving(tally);
+  if (d.verdict == InterleavingVerdict::kBWins) {
+    std::string why = "interleaving: the previous model won " + std::to_string(tally.wins_b) +
+                      " to " + std::to_string(tally.wins_a) + " (p=" + Fixed(d.p_value) + ")";
+    plan.status_changes.push_back({st.version, ModelStatus::kRolledBack, why});
+    plan.status_changes.push_back({st.champion, ModelStatus::kActive, ""});
+    out->interleaving = InterleavingOutcome::kRolledBack;
+    out->rolled_back_to = st.champion;
+    st.version = st.champion;
+    st.learning_rate = AdaptRate(st.learning_rate, false, settings.lr_user);
+    st.interleave_left = 0;
+  } else if (d.verdict == InterleavingVerdict::kAWins || st.interleave_left <= 0) {
+    out->interleaving = InterleavingOutcome::kKeptNew;
+    st.champion = st.version;
+    st.interleave_left = 0;
+  } else {
+    out->interleaving = InterleavingOutcome::kRunning;
+  }
+  if (st.interleave_left == 0) st.wins_new = st.wins_old = st.ties = 0;
+}
+
 }  // namespace
 
 PersonalPlanResult PlanPersonalUpdate(const SessionLog& session,
@@ -47,48 +94,10 @@ PersonalPlanResult PlanPersonalUpdate(const SessionLog& session,
   st = learner;
   const bool acting = settings.mode == LearnMode::kOn;
 
-  // 1. The interleaving verdict on what this session's clicks said about
-  //    the new model (team 0) against the champion (team 1). Frozen unless
-  //    learning acts: a rollback changes what is served.
+  // 1. The interleaving verdict. Frozen unless learning acts: a rollback
+  //    changes what is served.
   if (acting && st.interleave_left > 0) {
-    InterleavingTally tally;
-    tally.wins_a = st.wins_new;
-    tally.wins_b = st.wins_old;
-    tally.ties = st.ties;
-    for (const auto& imp : session.impressions) {
-      if (imp.teams.empty()) continue;
-      InterleavedList list;
-      list.team = imp.teams;
-      list.items.resize(list.team.size());
-      std::vector<size_t> clicked;
-      for (size_t p = 0; p < imp.signal.size(); ++p) {
-        if (imp.signal[p]) clicked.push_back(p);
-      }
-      tally.Add(CreditClicks(list, clicked));
-    }
-    st.wins_new = tally.wins_a;
-    st.wins_old = tally.wins_b;
-    st.ties = tally.ties;
-    --st.interleave_left;
-    InterleavingDecision d = DecideInterleaving(tally);
-    if (d.verdict == InterleavingVerdict::kBWins) {
-      std::string why = "interleaving: the previous model won " + std::to_string(tally.wins_b) +
-                        " to " + std::to_string(tally.wins_a) + " (p=" + Fixed(d.p_value) + ")";
-      plan.status_changes.push_back({st.version, ModelStatus::kRolledBack, why});
-      plan.status_changes.push_back({st.champion, ModelStatus::kActive, ""});
-      out.interleaving = InterleavingOutcome::kRolledBack;
-      out.rolled_back_to = st.champion;
-      st.version = st.champion;
-      st.learning_rate = AdaptRate(st.learning_rate, false, settings.lr_user);
-      st.interleave_left = 0;
-    } else if (d.verdict == InterleavingVerdict::kAWins || st.interleave_left <= 0) {
-      out.interleaving = InterleavingOutcome::kKeptNew;
-      st.champion = st.version;
-      st.interleave_left = 0;
-    } else {
-      out.interleaving = InterleavingOutcome::kRunning;
-    }
-    if (st.interleave_left == 0) st.wins_new = st.wins_old = st.ties = 0;
+    JudgeInterleaving(session, settings, &out);
     plan.changed = true;
   }
 
