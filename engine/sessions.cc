@@ -22,6 +22,9 @@ Result<std::string> DatabaseImpl::LogSearch(const CompiledRequest& req,
   // another process cannot close the session in between.
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   const storage::WriteToken& t = txn->token();
+  // Closing a session learns on top of the models: the freshest, under the
+  // write lock (another process may have promoted one since the search).
+  SAIKI_RETURN_IF_ERROR(EnsureFresh());
   const double timeout = state_->settings().learn.session_timeout_minutes * 60;
   SAIKI_ASSIGN_OR_RETURN(auto open, logs_->OpenSessionsOf(req.user));
   int64_t session_id = 0;
