@@ -37,6 +37,17 @@ BotSeedSummary SummariseBotSeed(const BotSeedResult& r) {
   BotSeedSummary s;
   s.steer = CompareRanks(r.anonymous_forgotten, r.anonymous_with, r.users_forgotten, r.users_with);
   s.lift = CompareRanks(r.anonymous_without, r.anonymous_with, r.users_without, r.users_with);
+  const size_t n = std::min(r.users_control.size(), r.users_with.size());
+  if (r.control_index >= 0 && static_cast<size_t>(r.control_index) < n) {
+    // Over the other real users: the control user's entry leaves both lists.
+    std::vector<int> control, with;
+    for (size_t u = 0; u < n; ++u) {
+      if (u == static_cast<size_t>(r.control_index)) continue;
+      control.push_back(r.users_control[u]);
+      with.push_back(r.users_with[u]);
+    }
+    s.control = CompareRanks(r.anonymous_control, r.anonymous_with, control, with);
+  }
   return s;
 }
 
@@ -70,6 +81,7 @@ BotSummary SummariseBot(const std::vector<BotSeedResult>& seeds) {
     const BotSeedSummary s = SummariseBotSeed(r);
     AddGain(s.steer, m.seeds == 0, &m.steer);
     AddGain(s.lift, m.seeds == 0, &m.lift);
+    AddGain(s.control, m.seeds == 0, &m.control);
     ++m.seeds;
     m.bm25_rank += r.bm25_rank;
     m.bot_rank += r.bot_rank;
@@ -80,14 +92,19 @@ BotSummary SummariseBot(const std::vector<BotSeedResult>& seeds) {
     m.entries_replayed += static_cast<double>(r.forget.entries_replayed);
     m.versions_rederived += static_cast<double>(r.forget.versions_rederived);
     m.forget_seconds += r.forget_seconds;
+    m.control_entries_replayed += static_cast<double>(r.control_forget.entries_replayed);
+    m.control_versions_rederived += static_cast<double>(r.control_forget.versions_rederived);
+    m.control_forget_seconds += r.control_forget_seconds;
   }
   if (m.seeds > 0) {
     const double n = m.seeds;
     DivideGain(n, &m.steer);
     DivideGain(n, &m.lift);
+    DivideGain(n, &m.control);
     for (double* v :
          {&m.bm25_rank, &m.bot_rank, &m.sessions_seen, &m.sessions_first_page, &m.global_candidates,
-          &m.global_promoted, &m.entries_replayed, &m.versions_rederived, &m.forget_seconds}) {
+          &m.global_promoted, &m.entries_replayed, &m.versions_rederived, &m.forget_seconds,
+          &m.control_entries_replayed, &m.control_versions_rederived, &m.control_forget_seconds}) {
       *v /= n;
     }
   }
@@ -206,8 +223,9 @@ std::string Cell(double mean, double ci) { return fmt::format("{:.3f} ±{:.3f}",
 }  // namespace
 
 // The bot's section of the table: per seed, then the mean over seeds, each
-// with the steer on a first line and the lift on a second; what forgetting
-// the bot cost; then the real users' NDCG@10 without and with the bot.
+// with the steer on a first line, the lift on a second and the control on a
+// third; what forgetting the bot and the control user cost; then the real
+// users' NDCG@10 without and with the bot.
 std::string FormatBotTable(const SimulationResult& r) {
   if (r.bot.empty()) return "";
   const SimulationOptions& o = r.options;
@@ -220,6 +238,9 @@ std::string FormatBotTable(const SimulationResult& r) {
       "the bot arm): the bot's own influence\n"
       "  lift:  reference = a separate run without the bot (the personalised arm): the bot's "
       "influence plus the runs' divergence\n"
+      "  control: reference = the same history with an ordinary real user forgotten instead of "
+      "the bot (the seed's first user, ForgetUser on another copy), over the other real users: "
+      "what forgetting one ordinary user's history does\n"
       "top{} users = real users with it in their top {}; seen = bot sessions that found it (on "
       "page 1)\n",
       o.bot_sessions, kBotTargetRank, kBotTopN, kBotTopN);
@@ -247,27 +268,38 @@ std::string FormatBotTable(const SimulationResult& r) {
       continue;
     }
     const BotSeedSummary m = SummariseBotSeed(b);
-    const auto steer = columns(m.steer, 0), lift = columns(m.lift, 0);
+    const auto steer = columns(m.steer, 0), lift = columns(m.lift, 0),
+               control = columns(m.control, 0);
     out +=
         row(b.seed, b.bm25_rank, "steer: bot forgotten", steer[0], steer[1], steer[2], b.bot_rank,
             fmt::format("{}/{} ({})", b.sessions_seen, b.sessions, b.sessions_first_page),
             fmt::format("{} -> {}", b.query, b.target));
     out += row("", "", "lift:  separate run", lift[0], lift[1], lift[2], "", "", "");
+    if (b.control_index >= 0) {
+      out += row("", "", "control: user forgotten", control[0], control[1], control[2], "", "",
+                 fmt::format("control user {}", b.control_user));
+    }
   }
   const BotSummary m = SummariseBot(r.bot);
   if (m.seeds > 0) {
-    const auto steer = columns(m.steer, 1), lift = columns(m.lift, 1);
+    const auto steer = columns(m.steer, 1), lift = columns(m.lift, 1),
+               control = columns(m.control, 1);
     out += row("mean", fmt::format("{:.1f}", m.bm25_rank), "steer: bot forgotten", steer[0],
                steer[1], steer[2], fmt::format("{:.1f}", m.bot_rank),
                fmt::format("{:.1f} ({:.1f})", m.sessions_seen, m.sessions_first_page),
                fmt::format("over {} seed{} with a target", m.seeds, m.seeds == 1 ? "" : "s"));
     out += row("", "", "lift:  separate run", lift[0], lift[1], lift[2], "", "", "");
+    out += row("", "", "control: user forgotten", control[0], control[1], control[2], "", "", "");
     out += fmt::format(
         "Forgetting the bot (per seed, mean): {:.0f} journal entries replayed, {:.0f} model "
         "versions re-derived, {:.1f} s; the bot's sessions completed {:.1f} global candidates "
         "({:.1f} promoted)\n",
         m.entries_replayed, m.versions_rederived, m.forget_seconds, m.global_candidates,
         m.global_promoted);
+    out += fmt::format(
+        "Forgetting the control user (per seed, mean): {:.0f} journal entries replayed, {:.0f} "
+        "model versions re-derived, {:.1f} s\n",
+        m.control_entries_replayed, m.control_versions_rederived, m.control_forget_seconds);
   }
   const ArmResult* without = FindArm(r, "personalised");
   const ArmResult* with = FindArm(r, kBotArmName);
@@ -284,8 +316,8 @@ std::string FormatBotTable(const SimulationResult& r) {
 namespace {
 
 // The ranks against one reference and the gains, under the reference's
-// name (`ref`: "forgotten" or "without") and the gain's (`gain`: "steer" or
-// "lift"). With the per-user ranks (one seed) the counts are whole numbers;
+// name (`ref`: "forgotten", "without" or "control") and the gain's (`gain`:
+// "steer", "lift" or "gain"). With the per-user ranks (one seed) the counts are whole numbers;
 // without them (means over seeds) fractions.
 Json GainJson(const RankGain& g, const std::vector<int>* users_reference,
               const std::vector<int>* users_with, const char* ref, const char* gain) {
@@ -320,6 +352,10 @@ nlohmann::ordered_json BotJson(const SimulationResult& r) {
       "history without the bot) minus rank with the bot";
   b["lift"] =
       "rank in a separate run without the bot (the personalised arm) minus rank with the bot";
+  b["control"] =
+      "rank with an ordinary real user (the control user: the seed's first) forgotten instead of "
+      "the bot (Database::ForgetUser on another copy of the bot arm) minus rank with the bot; "
+      "the user counts, mean and max over the real users other than the control user";
   Json seeds = Json::array();
   for (size_t i = 0; i < r.bot.size(); ++i) {
     const BotSeedResult& s = r.bot[i];
@@ -344,6 +380,18 @@ nlohmann::ordered_json BotJson(const SimulationResult& r) {
                  {"own_rank", s.bot_rank}};
     sj["steer"] = GainJson(m.steer, &s.users_forgotten, &s.users_with, "forgotten", "steer");
     sj["separate_run"] = GainJson(m.lift, &s.users_without, &s.users_with, "without", "lift");
+    if (s.control_index >= 0) {
+      // The per-user lists whole (the control user's entry included); the
+      // figures without it.
+      Json cj = {{"user", s.control_user}, {"index", s.control_index}};
+      cj.update(GainJson(m.control, &s.users_control, &s.users_with, "control", "gain"));
+      cj["forget"] = {{"rows_deleted", s.control_forget.rows_deleted},
+                      {"entries_replayed", s.control_forget.entries_replayed},
+                      {"versions_rederived", s.control_forget.versions_rederived},
+                      {"notes", s.control_forget.notes},
+                      {"seconds", s.control_forget_seconds}};
+      sj["control"] = cj;
+    }
     sj["forget"] = {{"rows_deleted", s.forget.rows_deleted},
                     {"entries_replayed", s.forget.entries_replayed},
                     {"versions_rederived", s.forget.versions_rederived},
@@ -365,6 +413,7 @@ nlohmann::ordered_json BotJson(const SimulationResult& r) {
                {"bm25_rank", m.bm25_rank},
                {"steer", GainJson(m.steer, nullptr, nullptr, "forgotten", "steer")},
                {"separate_run", GainJson(m.lift, nullptr, nullptr, "without", "lift")},
+               {"control", GainJson(m.control, nullptr, nullptr, "control", "gain")},
                {"bot_own_rank", m.bot_rank},
                {"sessions_seen", m.sessions_seen},
                {"sessions_first_page", m.sessions_first_page},
@@ -373,7 +422,11 @@ nlohmann::ordered_json BotJson(const SimulationResult& r) {
                {"forget",
                 {{"entries_replayed", m.entries_replayed},
                  {"versions_rederived", m.versions_rederived},
-                 {"seconds", m.forget_seconds}}}};
+                 {"seconds", m.forget_seconds}}},
+               {"control_forget",
+                {{"entries_replayed", m.control_entries_replayed},
+                 {"versions_rederived", m.control_versions_rederived},
+                 {"seconds", m.control_forget_seconds}}}};
   if (without && with) {
     b["ndcg10"] = {{"without", without->ndcg.overall}, {"with", with->ndcg.overall}};
   }

@@ -51,6 +51,22 @@
 // bot's influence through what was learned from its own sessions, not the
 // knock-on effect of the pages it changed on what the users then did.
 //
+// The control. Forgetting any one account re-derives every model from a
+// slightly different history, and the learned models are sensitive to that:
+// forgetting an ordinary real user moves the target's ranks for the others
+// too. So, per seed, one more copy of the bot arm is probed, in which one
+// ordinary real user is forgotten instead of the bot: the control user, the
+// first user of the seed's plan (sim-s<seed>-u000; a fixed choice, not a
+// typical one). Every real user is probed there, the control user too (with
+// its history gone it sees what a newcomer sees). The control gain is rank
+// with the control user forgotten minus rank with the bot: the steer's
+// comparison with an ordinary user's history taken out instead of the bot's,
+// over the other real users only (the control user's own rank also loses its
+// own personalisation, which is no effect on anyone else). A steer of about
+// the control gain's size (either sign) cannot be told apart from what
+// removing any one user's history does; one control user is one sample of
+// that sensitivity, not its spread.
+//
 // Ranks are 1-based among the query's engine candidates (the whole
 // re-ranked candidate list is asked for). A target missing from that list is
 // given rank candidates + 1 ("absent"), so that ranks and their differences
@@ -122,6 +138,17 @@ struct BotSeedResult {
   // (the only figure here that varies between runs of one seed).
   ForgetReport forget;
   double forget_seconds = 0;
+  // The control (top comment): the real user forgotten instead of the bot in
+  // another copy of the bot arm, its place in the per-user lists (-1: no
+  // control probed), the ranks there (every real user, the control user
+  // included, in user order), and what ForgetUser(control_user) reported and
+  // took.
+  std::string control_user;
+  int control_index = -1;
+  int anonymous_control = 0;
+  std::vector<int> users_control;
+  ForgetReport control_forget;
+  double control_forget_seconds = 0;
 };
 
 // How the target's rank with the bot compares with a reference ranking (the
@@ -146,6 +173,10 @@ RankGain CompareRanks(int anonymous_reference, int anonymous_with,
 struct BotSeedSummary {
   RankGain steer;  // the reference: the same history, the bot forgotten
   RankGain lift;   // the reference: the separate run without the bot
+  // The reference: the same history, the control user forgotten instead of
+  // the bot; over the real users other than the control user (its entry
+  // left out of both lists). All zero when no control was probed.
+  RankGain control;
 };
 BotSeedSummary SummariseBotSeed(const BotSeedResult& seed);
 
@@ -153,11 +184,13 @@ BotSeedSummary SummariseBotSeed(const BotSeedResult& seed);
 struct BotSummary {
   int seeds = 0;  // seeds with a target
   double bm25_rank = 0;
-  RankGain steer, lift;
+  RankGain steer, lift, control;
   double bot_rank = 0;
   double sessions_seen = 0, sessions_first_page = 0;
   double global_candidates = 0, global_promoted = 0;
   double entries_replayed = 0, versions_rederived = 0, forget_seconds = 0;
+  // ForgetUser(control user)'s report and time.
+  double control_entries_replayed = 0, control_versions_rederived = 0, control_forget_seconds = 0;
 };
 BotSummary SummariseBot(const std::vector<BotSeedResult>& seeds);
 
@@ -201,17 +234,19 @@ Result<int> ProbeRank(Database* db, const std::string& query, const std::string&
 // --- The report (the bot's part of FormatTable and FormatJson).
 
 // The section "Bot: ..." of the table: per seed and the mean over seeds of
-// the figures above, the steer first and the lift on a second line; what
-// forgetting the bot cost; then the real users' NDCG@10 without and with the
-// bot. "" when `result.bot` is empty.
+// the figures above, the steer first, the lift on a second line and the
+// control on a third; what forgetting the bot and the control user cost;
+// then the real users' NDCG@10 without and with the bot. "" when
+// `result.bot` is empty.
 std::string FormatBotTable(const SimulationResult& result);
 
 // The "bot" object of the JSON: the conventions (sessions, target rank, top
 // N, what "absent", the steer and the lift are), per seed the plan, what the
 // bot did, the ranks with the bot and the steer ("steer": against the bot
 // forgotten), then against the separate run ("separate_run": the lift),
-// ForgetUser's report ("forget") and the real users' NDCG@10, and the means
-// over seeds.
+// against the control user forgotten ("control": its name, index, ranks,
+// gain and ForgetUser's report), ForgetUser's report for the bot ("forget")
+// and the real users' NDCG@10, and the means over seeds.
 nlohmann::ordered_json BotJson(const SimulationResult& result);
 
 }  // namespace saiki::eval

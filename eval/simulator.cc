@@ -1029,18 +1029,27 @@ struct TargetRanks {
 enum class ProbeKind {
   kWithout,    // the personalised arm: anonymous and every real user
   kWithBot,    // the bot arm: the same and the bot itself
-  kForgotten,  // the bot arm with the bot forgotten first: as kWithout
+  kForgotten,  // the bot arm with one account forgotten first (the bot, or
+               // the control user): as kWithout
+};
+
+// What to forget before a kForgotten probe, and where ForgetUser's report
+// and wall time go.
+struct ForgetSpec {
+  std::string user;
+  ForgetReport* report = nullptr;
+  double* seconds = nullptr;
 };
 
 // Probes a copy of the arm's database at `probe_path` (the searches with a
 // user are logged, and must not reach the arm's own file), with the clock
 // stopped at `at`, after the last round, so that every arm is asked at the
-// same simulated moment. With kForgotten, Database::ForgetUser(bot) runs on
-// the copy first and `forget` gets its report and wall time. The copy is
-// removed afterwards unless `keep`.
+// same simulated moment. With kForgotten, Database::ForgetUser(forget->user)
+// runs on the copy first and its report and wall time go to `forget`. The
+// copy is removed afterwards unless `keep`.
 Result<TargetRanks> ProbeTarget(const std::string& arm_path, const std::string& probe_path,
                                 const SeedPlan& plan, const BotPlan& bot, const BotSeedResult& seed,
-                                double at, ProbeKind kind, bool keep, BotSeedResult* forget) {
+                                double at, ProbeKind kind, bool keep, const ForgetSpec* forget) {
   SAIKI_RETURN_IF_ERROR(CopyDb(arm_path, probe_path));
   TargetRanks ranks;
   {
@@ -1049,10 +1058,12 @@ Result<TargetRanks> ProbeTarget(const std::string& arm_path, const std::string& 
     SAIKI_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(probe_path, open));
     if (kind == ProbeKind::kForgotten) {
       auto t = Clock::now();
-      auto report = db->ForgetUser(bot.user);
-      if (!report.ok()) return report.status().WithContext("simulate: forgetting the bot");
-      forget->forget_seconds = Seconds(t);
-      forget->forget = std::move(*report);
+      auto report = db->ForgetUser(forget->user);
+      if (!report.ok()) {
+        return report.status().WithContext("simulate: forgetting " + forget->user);
+      }
+      *forget->seconds = Seconds(t);
+      *forget->report = std::move(*report);
     }
     auto probe = [&](const std::string& user) {
       return ProbeRank(db.get(), bot.query, user, bot.target, seed.candidates);
@@ -1180,8 +1191,9 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
       SAIKI_RETURN_IF_ERROR(RunEngineArm(kind, cat, o, plan, &pools, path, &cells[kind], arm,
                                          with_bot ? &*bot : nullptr));
       // The personalised arm is the bot arm's separate run "without"; the
-      // bot arm is probed as it is and, in another copy, with the bot
-      // forgotten (kept with the work directory).
+      // bot arm is probed as it is, in another copy with the bot forgotten
+      // and in a third with the control user (the plan's first real user)
+      // forgotten instead (both kept with the work directory).
       BotSeedResult* r = bot ? bot->tally : nullptr;
       if (bot && kind == kArmPersonalised) {
         SAIKI_ASSIGN_OR_RETURN(TargetRanks ranks,
@@ -1199,14 +1211,33 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
         r->bot_rank = ranks.bot;
         const std::string forgotten =
             dir.File(fmt::format("seed{}-{}-forgotten.saiki", seed, kArmFiles[kind]));
+        const ForgetSpec forget_bot{bot->plan.user, &r->forget, &r->forget_seconds};
         SAIKI_ASSIGN_OR_RETURN(ranks, ProbeTarget(path, forgotten, plan, bot->plan, *r, probe_time,
-                                                  ProbeKind::kForgotten, dir.keep(), r));
+                                                  ProbeKind::kForgotten, dir.keep(), &forget_bot));
         r->anonymous_forgotten = ranks.anonymous;
         r->users_forgotten = std::move(ranks.users);
         say(fmt::format(
             "simulate: seed {} bot forgotten in a copy: {} journal entries replayed, {} model "
             "versions re-derived in {:.1f} s",
             seed, r->forget.entries_replayed, r->forget.versions_rederived, r->forget_seconds));
+        // The control (eval/bot.h): the first real user of the plan
+        // forgotten instead of the bot. CheckOptions guarantees one.
+        r->control_index = 0;
+        r->control_user = plan.users[0].name;
+        const std::string control =
+            dir.File(fmt::format("seed{}-{}-control.saiki", seed, kArmFiles[kind]));
+        const ForgetSpec forget_control{r->control_user, &r->control_forget,
+                                        &r->control_forget_seconds};
+        SAIKI_ASSIGN_OR_RETURN(ranks,
+                               ProbeTarget(path, control, plan, bot->plan, *r, probe_time,
+                                           ProbeKind::kForgotten, dir.keep(), &forget_control));
+        r->anonymous_control = ranks.anonymous;
+        r->users_control = std::move(ranks.users);
+        say(fmt::format(
+            "simulate: seed {} control user {} forgotten in another copy: {} journal entries "
+            "replayed, {} model versions re-derived in {:.1f} s",
+            seed, r->control_user, r->control_forget.entries_replayed,
+            r->control_forget.versions_rederived, r->control_forget_seconds));
       }
       arm->seconds += Seconds(t);
       if (!dir.keep()) RemoveDb(path);

@@ -85,8 +85,10 @@
 //                 global candidates they completed, counted apart); the
 //                 report adds where the target ends up for an anonymous
 //                 visitor, for each real user and for the bot, with the bot,
-//                 with the bot forgotten (the same history without it) and
-//                 in the personalised arm (a separate run without it).
+//                 with the bot forgotten (the same history without it), in
+//                 the personalised arm (a separate run without it) and, as
+//                 a control, with an ordinary real user forgotten instead
+//                 of the bot.
 // The engine arms each run in their own database file,
 // copied from one import of the catalogue, with a simulated clock
 // (OpenOptions::clock): sessions a day apart, queries a minute apart. The
@@ -159,13 +161,15 @@ struct SimulationOptions {
   // arm costs about as much as the personalised arm plus the bot's sessions
   // (each up to 6 searches and one learning step), plus forgetting the bot
   // in a copy: one session close's learning per session after the bot's
-  // first (about 3 s per seed at the default sizes).
+  // first, and the control user in another: per session after that user's
+  // first (at the default sizes, on one machine: 1.6 s and 1.7 s per seed).
   int bot_sessions = 200;
   // Where the databases go. Empty: a new temporary directory, removed at the
   // end. Set: created if needed and kept: per seed each engine arm's file
-  // (seed<N>-<arm>.saiki), and with the bot its arm's copy with the bot
-  // forgotten (seed<N>-personalised-bot-forgotten.saiki, where the probes'
-  // searches are logged too).
+  // (seed<N>-<arm>.saiki), and with the bot its arm's copies with the bot
+  // forgotten (seed<N>-personalised-bot-forgotten.saiki) and with the
+  // control user forgotten (seed<N>-personalised-bot-control.saiki), where
+  // the probes' searches are logged too.
   std::string work_dir;
   // Progress lines (stderr in the CLI); may be empty.
   std::function<void(const std::string&)> progress;

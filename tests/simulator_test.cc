@@ -11,8 +11,9 @@
 // other arms and the output are as before; that the "forgotten" probe runs
 // on a copy of the bot arm in which the bot was forgotten, deterministically,
 // and that global candidates are tallied once each (real users' or the
-// bot's). The bot's effect on the others is not asserted here: it is the
-// learner's property, not the simulator's.
+// bot's); that the control probe runs on another copy with the plan's first
+// real user forgotten instead, and that its gain leaves that user out. The bot's effect on the
+// others is not asserted here: it is the learner's property, not the simulator's.
 #include "eval/simulator.h"
 
 #include <fmt/format.h>
@@ -319,6 +320,9 @@ TEST_CASE("saiki simulate prints the table, JSON and writes the plot", "[simulat
   CHECK(table.out.find("NDCG@10") != std::string::npos);
   CHECK(table.out.find("personalised+bot") != std::string::npos);
   CHECK(table.out.find("\nBot: one account, 4 sessions per seed") != std::string::npos);
+  CHECK_THAT(table.out, Catch::Contains("control: user forgotten"));
+  CHECK_THAT(table.out, Catch::Contains("control user sim-s1-u000"));  // the default seed 1
+  CHECK_THAT(table.out, Catch::Contains("Forgetting the control user (per seed, mean)"));
   CHECK(saiki::testing::ReadFile(svg).find("<polyline") != std::string::npos);
 
   auto json = RunCli(common + " --json --click-model noisy --noise 0.3");
@@ -330,6 +334,31 @@ TEST_CASE("saiki simulate prints the table, JSON and writes the plot", "[simulat
   CHECK(j["options"]["bot_sessions"] == 4);
   REQUIRE(j["bot"]["seeds"].size() == 1);
   CHECK(j["bot"]["seeds"][0]["bot"]["sessions"] == 4);
+  // The control: the seed's first user forgotten instead of the bot, its
+  // ranks for every real user, its figures and ForgetUser's report.
+  CHECK(j["bot"].contains("control"));
+  {
+    INFO(j["bot"].dump(2));
+    const auto& seed = j["bot"]["seeds"][0];
+    REQUIRE(seed.contains("control"));
+    const auto& c = seed["control"];
+    CHECK(c["user"] == "sim-s" + std::to_string(seed["seed"].get<uint64_t>()) + "-u000");
+    CHECK(c["index"] == 0);
+    CHECK(c["anonymous"].contains("control"));
+    CHECK(c["anonymous"]["with"] == seed["steer"]["anonymous"]["with"]);
+    CHECK(c["anonymous"]["gain"] ==
+          c["anonymous"]["control"].get<int>() - c["anonymous"]["with"].get<int>());
+    CHECK(c["users"]["control"].size() == 3);
+    CHECK(c["users"]["with"] == seed["steer"]["users"]["with"]);
+    CHECK(c["users"].contains("top_control"));
+    CHECK(c["users"].contains("mean_gain"));
+    CHECK(c["users"].contains("max_gain"));
+    CHECK(c["forget"]["rows_deleted"].get<int>() > 0);
+    CHECK(c["forget"]["entries_replayed"].get<int>() > 0);
+    CHECK(j["bot"]["mean"]["control"]["anonymous"]["gain"] == c["anonymous"]["gain"]);
+    CHECK(j["bot"]["mean"]["control_forget"]["entries_replayed"].get<double>() ==
+          c["forget"]["entries_replayed"].get<double>());
+  }
 
   CHECK(RunCli(common + " --click-model dbn").exit_code == 2);
   for (const char* bad : {"100001", "-1", "abc", "2.5", ""}) {
@@ -394,6 +423,15 @@ TEST_CASE("The bot arm of a simulation plans its query, target and sessions as d
   seed.users_without = {21, 30, 201, 5};
   seed.forget.entries_replayed = 100;
   seed.forget.versions_rederived = 60;
+  // The control: user 0 forgotten instead of the bot. Its own entry (50 vs
+  // 3) is left out: the gain is over users 1..3 only.
+  seed.control_user = "u0";
+  seed.control_index = 0;
+  seed.anonymous_control = 7;
+  seed.users_control = {50, 38, 9, 2};
+  seed.control_forget.entries_replayed = 200;
+  seed.control_forget.versions_rederived = 90;
+  seed.control_forget_seconds = 2;
   BotSeedSummary m = SummariseBotSeed(seed);
   CHECK(m.steer.anonymous_reference == 9);
   CHECK(m.steer.anonymous_with == 4);
@@ -407,6 +445,31 @@ TEST_CASE("The bot arm of a simulation plans its query, target and sessions as d
   CHECK(m.lift.users_top_with == 2);
   CHECK(m.lift.mean == Approx((18 - 10 + 189 + 4) / 4.0));
   CHECK(m.lift.max == 189);
+  CHECK(m.control.anonymous_reference == 7);
+  CHECK(m.control.anonymous_with == 4);
+  CHECK(m.control.anonymous == 3);
+  CHECK(m.control.users_top_reference == 2);  // 9, 2 (not user 0's 50)
+  CHECK(m.control.users_top_with == 1);       // 1 (not user 0's 3)
+  CHECK(m.control.mean == Approx((-2 - 3 + 1) / 3.0));
+  CHECK(m.control.max == 1);
+  {
+    // Another control user: its own entry is the one left out.
+    BotSeedResult third = seed;
+    third.control_index = 2;
+    const RankGain c = SummariseBotSeed(third).control;
+    CHECK(c.mean == Approx((47 - 2 + 1) / 3.0));
+    CHECK(c.max == 47);
+    CHECK(c.users_top_with == 2);  // 3, 1
+    // No control probed: no control figures.
+    BotSeedResult no_control = seed;
+    no_control.control_index = -1;
+    no_control.users_control.clear();
+    const RankGain z = SummariseBotSeed(no_control).control;
+    CHECK(z.anonymous == 0);
+    CHECK(z.users_top_with == 0);
+    CHECK(z.mean == 0);
+    CHECK(z.max == 0);
+  }
   // The largest gain can be a loss: max is the largest, not clamped at 0.
   CHECK(CompareRanks(5, 9, {5, 6}, {9, 7}).max == -1);
   BotSeedResult none;  // a seed without a target does not count
@@ -415,6 +478,11 @@ TEST_CASE("The bot arm of a simulation plans its query, target and sessions as d
   other.anonymous_forgotten = 6;
   other.users_forgotten = {3, 40, 12, 1};
   other.forget.entries_replayed = 50;
+  other.anonymous_control = 4;
+  other.users_control = {3, 40, 12, 1};  // as with the bot: no gain
+  other.control_forget.entries_replayed = 100;
+  other.control_forget.versions_rederived = 30;
+  other.control_forget_seconds = 1;
   BotSummary all = SummariseBot({seed, none, other});
   CHECK(all.seeds == 2);
   CHECK(all.steer.anonymous == Approx((5 + 2) / 2.0));
@@ -425,6 +493,15 @@ TEST_CASE("The bot arm of a simulation plans its query, target and sessions as d
   CHECK(all.lift.max == 189);
   CHECK(all.entries_replayed == Approx(75));
   CHECK(all.versions_rederived == Approx(60));
+  CHECK(all.control.anonymous == Approx((3 + 0) / 2.0));
+  CHECK(all.control.anonymous_reference == Approx((7 + 4) / 2.0));
+  CHECK(all.control.users_top_reference == Approx((2 + 1) / 2.0));
+  CHECK(all.control.users_top_with == Approx((1 + 1) / 2.0));
+  CHECK(all.control.mean == Approx((-4 / 3.0 + 0) / 2.0));
+  CHECK(all.control.max == 1);
+  CHECK(all.control_entries_replayed == Approx(150));
+  CHECK(all.control_versions_rederived == Approx(60));
+  CHECK(all.control_forget_seconds == Approx(1.5));
 }
 
 TEST_CASE("A simulation's bot searches, pages and buys its target like a person between rounds",
@@ -562,6 +639,9 @@ TEST_CASE(
   CHECK(x.users_without == y.users_without);
   CHECK(x.users_with == y.users_with);
   CHECK(x.bot_rank == y.bot_rank);
+  CHECK(x.control_user == y.control_user);
+  CHECK(x.anonymous_control == y.anonymous_control);
+  CHECK(x.users_control == y.users_control);
   CHECK(a->arms[5].ndcg.per_seed == b->arms[5].ndcg.per_seed);
   CHECK(a->arms[5].clicks == b->arms[5].clicks);
 
@@ -659,6 +739,38 @@ TEST_CASE(
   CHECK(b.forget.versions_rederived > 0);
   CHECK(b.forget.notes.empty());
 
+  // The control: the plan's first real user forgotten in another copy of
+  // the bot arm (kept too): its rows gone, the bot's and the other users'
+  // still there; every real user probed.
+  CHECK(b.control_user == "sim-s7-u000");
+  CHECK(b.control_index == 0);
+  REQUIRE(b.users_control.size() == size_t(o.users));
+  for (int rank : b.users_control) CHECK((rank >= 1 && rank <= b.candidates + 1));
+  CHECK((b.anonymous_control >= 1 && b.anonymous_control <= b.candidates + 1));
+  {
+    // The probe's own search as the control user is logged in the copy: one
+    // open session with one impression, nothing learned from it.
+    SqlFile control(dir.File("seed7-personalised-bot-control.saiki"));
+    const std::string user = "user = 'sim-s7-u000'";
+    CHECK(control.Number("SELECT count(*) FROM sessions WHERE " + user) == 1);
+    CHECK(control.Number("SELECT count(*) FROM sessions WHERE closed_at IS NULL AND " + user) == 1);
+    CHECK(control.Number("SELECT count(*) FROM impressions WHERE " + user) == 1);
+    for (const char* table : {"clicks", "models", "journal"}) {
+      INFO(table);
+      CHECK(control.Number(std::string("SELECT count(*) FROM ") + table + " WHERE " + user) == 0);
+    }
+    CHECK(control.Number("SELECT count(*) FROM sessions WHERE " + bot) == o.bot_sessions);
+    const std::string others_closed =
+        "SELECT count(*) FROM sessions WHERE closed_at IS NOT NULL AND NOT " + user + " AND NOT " +
+        bot;
+    CHECK(control.Number(others_closed) == (o.users - 1) * o.sessions);
+    CHECK(b.control_forget.rows_deleted > 0);
+    CHECK(b.control_forget.entries_replayed ==
+          arm.Number("SELECT count(*) FROM journal WHERE NOT " + user +
+                     " AND seq > (SELECT min(seq) FROM journal WHERE " + user + ")"));
+    CHECK(b.control_forget.versions_rederived > 0);
+  }
+
   // The tallies: each global candidate of an arm is counted once, under the
   // real users' outcomes or, in the bot arm, under those the bot completed.
   const ArmResult* with = FindArm(*r, kBotArmName);
@@ -683,6 +795,7 @@ TEST_CASE(
   const std::string table = FormatTable(*r);
   CHECK_THAT(table, Catch::Contains("steer: bot forgotten"));
   CHECK_THAT(table, Catch::Contains("lift:  separate run"));
+  CHECK_THAT(table, Catch::Contains("control: user forgotten"));
   CHECK_THAT(table, Catch::Contains("by bot"));
   auto j = nlohmann::json::parse(FormatJson(*r));
   CHECK(j["arms"][5]["global_candidates_by_bot"]["candidates"] == with->bot_global_candidates);
@@ -701,6 +814,10 @@ TEST_CASE(
   CHECK(c.forget.rows_deleted == b.forget.rows_deleted);
   CHECK(c.forget.entries_replayed == b.forget.entries_replayed);
   CHECK(c.forget.versions_rederived == b.forget.versions_rederived);
+  CHECK(c.anonymous_control == b.anonymous_control);
+  CHECK(c.users_control == b.users_control);
+  CHECK(c.control_forget.entries_replayed == b.control_forget.entries_replayed);
+  CHECK(c.control_forget.versions_rederived == b.control_forget.versions_rederived);
   CHECK(c.global_candidates == b.global_candidates);
   CHECK(FindArm(*r2, kBotArmName)->global_accepted == with->global_accepted);
 }
