@@ -44,6 +44,7 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <span>
 #include <sstream>
 #include <string>
@@ -61,6 +62,8 @@
 #include "ranker/linear_model.h"
 #include "ranker/propensity.h"
 #include "ranker/ranker.h"
+#include "ranker/taste.h"
+#include "storage/model_store.h"
 #include "saiki/saiki.h"
 
 #ifndef SAIKI_SOURCE_DIR
@@ -413,6 +416,11 @@ struct RankFixture {
   ranker::CategoryMedians medians;
   std::vector<ranker::ClickRecord> clicks;
   ranker::UserProfile profile;
+  // The user's taste profile after 200 sessions of 4 searches x 10 shown
+  // products (about 4,000 values, its cap), as stored (the engine decodes it
+  // per request).
+  ranker::TasteProfile taste;
+  std::string taste_blob;
   ranker::GlobalLinearModel global;
   Eigen::VectorXd personal;
   std::vector<index::Hit> hits;  // BM25F order, best first
@@ -519,6 +527,18 @@ const RankFixture& Ranking() {
     }
     const engine::LearnSettings learn;
     f.profile = ranker::UserProfile(f.clicks, kNow, learn.half_life_days * kDay);
+    for (int session = 0; session < 200; ++session) {
+      std::vector<ranker::TasteProfile::Shown> shown;
+      for (int i = 0; i < 40; ++i) {
+        const index::DocInfo& d = rng.Chance(0.5)
+                                      ? f.infos[favourite[rng.Int(0, uint32_t(favourite.size()) - 1)]]
+                                      : f.infos[rng.Int(0, kDocs - 1)];
+        shown.push_back({ranker::TasteKeysOf(d, f.medians), 1.0 / (1 + i % 10),
+                         rng.Chance(0.1) ? 1.0 : 0.0});
+      }
+      f.taste.Update(shown, kNow - (200 - session) * kDay / 4, learn.half_life_days * kDay);
+    }
+    f.taste_blob = storage::EncodeTaste(f.taste);
 
     // The global model's normaliser as if it had seen 2000 logged rows; its
     // weights and the personal offsets random but fixed.
@@ -532,7 +552,7 @@ const RankFixture& Ranking() {
         sample.push_back(h);
       }
       ranker::ExtractFeatures(sample, RankFixture::kClauses, f.docs, f.medians,
-                              batch % 2 ? f.profile : ranker::UserProfile(), &x);
+                              batch % 2 ? f.profile : ranker::UserProfile(), nullptr, &x);
       f.global.ObserveRows(x.values.data(), x.rows);
     }
     f.personal = Eigen::VectorXd::Zero(ranker::kNumFeatures);
@@ -569,9 +589,15 @@ void BM_Rerank200(benchmark::State& state) {
   std::vector<double> scores;
   for (auto _ : state) {
     ranker::UserProfile built;
-    if (mode == 2) built = ranker::UserProfile(fx.clicks, kNow, learn.half_life_days * kDay);
+    std::optional<ranker::TasteProfile> decoded;
+    if (mode == 2) {
+      built = ranker::UserProfile(fx.clicks, kNow, learn.half_life_days * kDay);
+      decoded = storage::DecodeTaste(fx.taste_blob);
+    }
     const ranker::UserProfile& profile = mode == 0 ? anonymous : mode == 1 ? fx.profile : built;
-    ranker::ExtractFeatures(fx.hits, RankFixture::kClauses, fx.docs, fx.medians, profile, &x);
+    const ranker::TasteProfile* taste = mode == 0 ? nullptr : mode == 1 ? &fx.taste : &*decoded;
+    ranker::ExtractFeatures(fx.hits, RankFixture::kClauses, fx.docs, fx.medians, profile, taste,
+                            &x);
     rk->Score(x, ctx, &scores);
     std::vector<uint32_t> order(x.rows);
     std::iota(order.begin(), order.end(), 0u);
@@ -620,7 +646,7 @@ const SessionFixture& Sessions() {
       for (int s = 0; s < SessionFixture::kShown; ++s) shown.push_back(rf.hits[pick[s]]);
       ranker::LoggedImpression imp;
       ranker::ExtractFeatures(shown, RankFixture::kClauses, rf.docs, rf.medians, rf.profile,
-                              &imp.features);
+                              nullptr, &imp.features);
       imp.signal.assign(SessionFixture::kShown, 0);
       for (int clicks = 0; clicks < 2;) {
         // Position ~ 1 / (k + 1), the prior examination curve.
@@ -635,7 +661,7 @@ const SessionFixture& Sessions() {
     }
     // Candidate moments as LogImpression computes them (two-pass).
     ranker::FeatureMatrix x;
-    ranker::ExtractFeatures(rf.hits, RankFixture::kClauses, rf.docs, rf.medians, rf.profile, &x);
+    ranker::ExtractFeatures(rf.hits, RankFixture::kClauses, rf.docs, rf.medians, rf.profile, nullptr, &x);
     f.candidates = static_cast<double>(x.rows);
     for (int c = 0; c < ranker::kNumFeatures; ++c) {
       double mean = 0, m2 = 0;

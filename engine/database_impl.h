@@ -143,12 +143,15 @@ class DatabaseImpl final : public Database {
     uint32_t num_clauses = 0;
   };
   // One shown result after re-ranking: its candidate row, score, the
-  // interleaving team that placed it, and its explanation.
+  // interleaving team that placed it, and its explanation. An explored
+  // result (rerank.cc) carries the probability that exploration put it
+  // there; 0 for every other.
   struct RankedHit {
     size_t row = 0;
     double score = 0;
     uint8_t team = 0;
     std::vector<FeatureScore> features;
+    double explore_probability = 0;
   };
   double Now() const;
 
@@ -199,6 +202,10 @@ class DatabaseImpl final : public Database {
   // rerank.cc: orders the candidates with the active ranker (interleaving
   // old and new personal models when a test runs); *champion is the
   // baseline version interleaved against, or -1.
+  // Adds a closed session's shown products to its user's taste profile
+  // (learning.cc), inside the caller's write transaction.
+  Status UpdateTaste(const storage::WriteToken& t, const ranker::SessionLog& session,
+                     const ModelState& models);
   Status Rerank(const EngineState& state, const CompiledRequest& req,
                 index::SearchOutcome* outcome, SearchResponse* response,
                 std::vector<RankedHit>* ranked, int64_t* champion);

@@ -13,7 +13,9 @@
 #include <chrono>
 
 #include "engine/database_impl.h"
+#include "ranker/propensity.h"
 #include "ranker/screening.h"
+#include "ranker/taste.h"
 
 namespace saiki::engine {
 namespace {
@@ -74,7 +76,51 @@ Result<SessionReport> DatabaseImpl::CloseSession(const storage::WriteToken& t, i
   }
   entry.at = Now();
   SAIKI_ASSIGN_OR_RETURN(entry.seq, logs_->AppendJournal(t, entry));
-  return LearnFromSession(t, entry, models, &session, &earlier);
+  SAIKI_ASSIGN_OR_RETURN(SessionReport report,
+                         LearnFromSession(t, entry, models, &session, &earlier));
+  const LearnSettings& learn = state_->settings().learn;
+  if (learn.taste && learn.mode == ranker::LearnMode::kOn) {
+    SAIKI_RETURN_IF_ERROR(UpdateTaste(t, session, *models));
+  }
+  return report;
+}
+
+Status DatabaseImpl::UpdateTaste(const storage::WriteToken& t, const ranker::SessionLog& session,
+                                 const ModelState& models) {
+  // The user's own profile only: nothing here reaches another user, so
+  // forgetting a user deletes their profile and replays nothing for it
+  // (forget.cc), and the journal replay does not come through here.
+  SAIKI_ASSIGN_OR_RETURN(auto shown, logs_->ShownProducts(session.session_id));
+  if (shown.size() != session.impressions.size()) {
+    return Status::Corruption(conn_->path() + ": session " + std::to_string(session.session_id) +
+                              ": impressions and their shown products disagree");
+  }
+  const index::DocTable& docs = state_->docs();
+  const ranker::CategoryMedians& medians = state_->catalog->Medians();
+  std::vector<ranker::TasteProfile::Shown> observed;
+  for (size_t i = 0; i < shown.size(); ++i) {
+    const ranker::LoggedImpression& imp = session.impressions[i];
+    bool page_clicked = false;
+    for (uint8_t s : imp.signal) page_clicked |= s > 0;
+    for (size_t pos = 0; pos < shown[i].size() && pos < imp.signal.size(); ++pos) {
+      if (shown[i][pos].empty()) continue;
+      SAIKI_ASSIGN_OR_RETURN(std::optional<int64_t> docid,
+                             catalog_store_->FindDocid(shown[i][pos]));
+      // A product deleted since it was shown says nothing any more.
+      if (!docid || !docs.live(static_cast<uint32_t>(*docid))) continue;
+      ranker::TasteProfile::Shown s;
+      s.keys = ranker::TasteKeysOf(docs.info(static_cast<uint32_t>(*docid)), medians);
+      s.exam = ranker::PropensityAt(models.propensities, imp.first_rank + pos);
+      // A cart or a purchase says more than a click.
+      s.click = imp.signal[pos] ? 1.0 + 0.5 * (imp.signal[pos] - 1) : 0.0;
+      s.page_clicked = page_clicked;
+      observed.push_back(s);
+    }
+  }
+  if (observed.empty()) return Status::Ok();
+  SAIKI_ASSIGN_OR_RETURN(ranker::TasteProfile profile, models_->Taste(session.user));
+  profile.Update(observed, Now(), state_->settings().learn.half_life_days * 86400.0);
+  return models_->PutTaste(t, session.user, profile);
 }
 
 namespace {

@@ -6,12 +6,15 @@
 // previous personal model.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <unordered_map>
 
 #include "engine/database_impl.h"
 #include "ranker/interleaving.h"
 #include "ranker/metrics.h"
+#include "ranker/personal_learner.h"
 #include "ranker/ranker.h"
+#include "ranker/taste.h"
 
 namespace saiki::engine {
 namespace {
@@ -25,6 +28,66 @@ uint64_t Mix64(uint64_t x) {
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
   return x ^ (x >> 31);
+}
+
+// Exploration (learn.explore): the last kExploreSlots places of a first
+// page are where a candidate from beyond it may be shown.
+constexpr size_t kExploreSlots = 3;
+
+uint64_t SearchSeed(const std::string& user, double now, uint64_t salt) {
+  return Mix64(std::hash<std::string>()(user) ^ Mix64(static_cast<uint64_t>(now * 1000.0) ^ salt));
+}
+
+double Uniform01(uint64_t x) { return static_cast<double>(Mix64(x) >> 11) * 0x1.0p-53; }
+
+// Whether this search explores: a user's first page of a re-ranked search
+// with more candidates than it shows, not on interleaving trial, with
+// probability learn.explore (drawn from the user and the time, so a search
+// replayed at the same moment explores alike).
+bool ExploreThisSearch(const EngineSettings& settings, const std::string& user, size_t offset,
+                       size_t k, std::string_view ranker, double now, size_t candidates,
+                       bool on_trial) {
+  if (settings.learn.explore <= 0 || !settings.learn.taste || user.empty() || offset != 0 ||
+      ranker == "bm25" || on_trial || k < kExploreSlots || candidates <= k) {
+    return false;
+  }
+  return Uniform01(SearchSeed(user, now, 0x65787031)) < settings.learn.explore;
+}
+
+// Moves the candidate beyond the page with the highest upper confidence
+// bound — its score plus its taste uncertainty (TasteProfile::Scores) times
+// the spread of the scores — into one of the page's last kExploreSlots
+// places, drawn uniformly; returns that place. The UCB picks what the
+// ranking would show if the user's unknown taste for it turned out well:
+// a brand, tier or style the profile has no evidence on, among candidates
+// the query still matches.
+size_t Explore(const std::string& user, size_t k, double now, const std::vector<double>& scores,
+               const std::vector<float>& uncertainty, std::vector<uint32_t>* order) {
+  double mean = 0, m2 = 0;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    const double d = scores[i] - mean;
+    mean += d / static_cast<double>(i + 1);
+    m2 += d * (scores[i] - mean);
+  }
+  const double spread = scores.size() > 1 ? std::sqrt(m2 / static_cast<double>(scores.size() - 1))
+                                          : 1.0;
+  size_t best = k;
+  double best_ucb = -std::numeric_limits<double>::infinity();
+  for (size_t pos = k; pos < order->size(); ++pos) {
+    const uint32_t row = (*order)[pos];
+    const double ucb = scores[row] + spread * uncertainty[row];
+    if (ucb > best_ucb) {
+      best_ucb = ucb;
+      best = pos;
+    }
+  }
+  const size_t slot =
+      k - kExploreSlots +
+      static_cast<size_t>(Uniform01(SearchSeed(user, now, 0x736c6f74)) * kExploreSlots);
+  const uint32_t chosen = (*order)[best];
+  order->erase(order->begin() + static_cast<std::ptrdiff_t>(best));
+  order->insert(order->begin() + static_cast<std::ptrdiff_t>(slot), chosen);
+  return slot;
 }
 
 }  // namespace
@@ -87,20 +150,29 @@ Status DatabaseImpl::Rerank(const EngineState& state, const CompiledRequest& req
   ctx.global = &models.global;
   ctx.trees = models.trees.get();
   ranker::LearnerState learner;
+  ranker::TasteProfile taste;
   if (!req.user.empty()) {
     SAIKI_ASSIGN_OR_RETURN(auto clicks, logs_->RecentClicks(req.user, kProfileClicks));
     profile = ranker::UserProfile(clicks, now, settings.learn.half_life_days * 86400.0);
+    if (settings.learn.taste) {
+      SAIKI_ASSIGN_OR_RETURN(taste, models_->Taste(req.user));
+    }
     SAIKI_ASSIGN_OR_RETURN(auto stored, models_->LatestLearner(req.user, INT64_MAX));
     if (stored) learner = *stored;
     SAIKI_ASSIGN_OR_RETURN(ctx.personal, PersonalWeights(learner.version, models.global.scale));
+    ctx.personal += ranker::TastePrior(settings.learn, models.global.scale);
     SAIKI_ASSIGN_OR_RETURN(ctx.gate, QueryGate(state, req.query_norm));
     response->user_version = learner.version;
     response->gate = ctx.gate;
   }
   response->global_version = models.global_version;
   ranker::FeatureMatrix& x = features_scratch_;
+  const bool on_trial = learner.interleave_left > 0 && learner.champion != learner.version;
+  const bool explore = ExploreThisSearch(settings, req.user, req.offset, req.k, rk->name(), now,
+                                         outcome->hits.size(), on_trial);
+  std::vector<float> uncertainty;
   ranker::ExtractFeatures(outcome->hits, req.num_clauses, state.docs(), state.catalog->Medians(),
-                          profile, &x);
+                          profile, &taste, &x, explore ? &uncertainty : nullptr);
   std::vector<double> scores;
   rk->Score(x, ctx, &scores);
   std::vector<uint32_t> order(x.rows);
@@ -111,6 +183,15 @@ Status DatabaseImpl::Rerank(const EngineState& state, const CompiledRequest& req
 
   std::vector<uint8_t> teams;
   const size_t page_end = std::min(order.size(), req.offset + req.k);
+  // Exploration happens before interleaving; a page on trial is not
+  // explored (ExploreThisSearch), so that the interleaving credit stays the
+  // two models'.
+  double explore_probability = 0;
+  size_t explored_at = 0;
+  if (explore) {
+    explored_at = Explore(req.user, req.k, now, scores, uncertainty, &order);
+    explore_probability = settings.learn.explore / kExploreSlots;
+  }
   if (!req.user.empty() && rk->name() != "bm25" && learner.interleave_left > 0 &&
       learner.champion != learner.version) {
     // Team-draft interleaving of the new personal model (team 0) with the
@@ -118,6 +199,7 @@ Status DatabaseImpl::Rerank(const EngineState& state, const CompiledRequest& req
     ranker::RankingContext old_ctx = ctx;
     SAIKI_ASSIGN_OR_RETURN(old_ctx.personal,
                            PersonalWeights(learner.champion, models.global.scale));
+    old_ctx.personal += ranker::TastePrior(settings.learn, models.global.scale);
     std::vector<double> old_scores;
     rk->Score(x, old_ctx, &old_scores);
     std::vector<uint32_t> old_order = order;
@@ -145,6 +227,7 @@ Status DatabaseImpl::Rerank(const EngineState& state, const CompiledRequest& req
     rh.row = order[pos];
     rh.score = scores[order[pos]];
     rh.team = pos < teams.size() ? teams[pos] : 0;
+    if (explore_probability > 0 && pos == explored_at) rh.explore_probability = explore_probability;
     if (req.explain) {
       rk->Explain(x, rh.row, ctx, &contrib);
       const float* v = x.row(rh.row);

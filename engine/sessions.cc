@@ -58,9 +58,14 @@ Result<std::string> DatabaseImpl::LogSearch(const CompiledRequest& req,
   imp.gate = response.gate;
   imp.first_rank = static_cast<uint32_t>(req.offset);
   imp.features = &features_scratch_;
-  for (const auto& r : ranked) {
+  for (size_t pos = 0; pos < ranked.size(); ++pos) {
+    const auto& r = ranked[pos];
     imp.shown_rows.push_back(r.row);
     imp.teams.push_back(r.team);
+    if (r.explore_probability > 0) {
+      imp.explore_position = static_cast<int64_t>(pos);
+      imp.explore_probability = r.explore_probability;
+    }
   }
   imp.product_ids = product_ids;
   SAIKI_ASSIGN_OR_RETURN(int64_t query_id, logs_->InsertImpression(t, imp));

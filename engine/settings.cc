@@ -92,6 +92,24 @@ const std::vector<Spec>& Specs() {
       };
       s.push_back(std::move(spec));
     }
+    {
+      Spec spec;
+      spec.key = "learn.taste";
+      spec.choices = {"on", "off"};
+      spec.choice = [](const EngineSettings& e) { return e.learn.taste ? 0 : 1; };
+      spec.set_choice = [](EngineSettings* e, int i) { e->learn.taste = i == 0; };
+      s.push_back(std::move(spec));
+    }
+    {
+      Spec spec;
+      spec.key = "learn.personal_features";
+      spec.choices = {"all", "user"};
+      spec.choice = [](const EngineSettings& e) { return e.learn.personal_all_features ? 0 : 1; };
+      spec.set_choice = [](EngineSettings* e, int i) { e->learn.personal_all_features = i == 0; };
+      s.push_back(std::move(spec));
+    }
+    num("learn.taste_weight", 0, 10, [](EngineSettings* e) { return &e->learn.taste_weight; });
+    num("learn.explore", 0, 0.5, [](EngineSettings* e) { return &e->learn.explore; });
     whole("learn.global_min_users", 1, 1000000,
           [](EngineSettings* e) { return &e->learn.global_min_users; });
     whole("learn.global_min_sessions", 1, 1000000,

@@ -777,7 +777,11 @@ Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o
     if (!st.ok()) return st.WithContext("simulate: setting " + key);
   }
   if (kind != kArmPersonalised && kind != kArmPersonalisedBot) {
+    // The global arms: no personal layer (offsets, taste profile,
+    // exploration guided by it), only the global model and, for
+    // global+history, the history features.
     SAIKI_RETURN_IF_ERROR(db->SetSetting("learn.lr_user", "0"));
+    SAIKI_RETURN_IF_ERROR(db->SetSetting("learn.taste", "off"));
   }
   if (kind == kArmOffline) {
     // The tree model becomes the global ranker and stays fixed (the pooled

@@ -8,6 +8,8 @@
 #include <bit>
 #include <cmath>
 
+#include "ranker/taste.h"
+
 namespace saiki::ranker {
 
 namespace {
@@ -206,8 +208,11 @@ CategoryMedians ComputeCategoryMedians(const index::DocTable& docs) {
 
 void ExtractFeatures(std::span<const index::Hit> hits, uint32_t num_clauses,
                      const index::DocTable& docs, const CategoryMedians& medians,
-                     const UserProfile& profile, FeatureMatrix* out) {
+                     const UserProfile& profile, const TasteProfile* taste, FeatureMatrix* out,
+                     std::vector<float>* uncertainty) {
   out->rows = hits.size();
+  if (taste != nullptr && taste->empty()) taste = nullptr;
+  if (uncertainty) uncertainty->assign(hits.size(), 0.0f);
   out->values.assign(hits.size() * kNumFeatures, 0.0f);
   const bool history = !profile.empty();
   const double mean_log_price = profile.mean_log_price();
@@ -255,6 +260,15 @@ void ExtractFeatures(std::span<const index::Hit> hits, uint32_t num_clauses,
       }
       x[kUserTextSimilarity] = static_cast<float>(profile.TextSimilarity(d.signature));
       x[kUserHasHistory] = 1.0f;
+    }
+    if (taste != nullptr || uncertainty != nullptr) {
+      const TasteProfile::Scores t = taste ? taste->Score(TasteKeysOf(d, medians))
+                                           : TasteProfile().Score(TasteKeys{});
+      x[kUserBrandAffinity] = t.brand;
+      x[kUserLeafAffinity] = t.leaf;
+      x[kUserTierAffinity] = t.tier;
+      x[kUserStyleAffinity] = t.style;
+      if (uncertainty) (*uncertainty)[r] = t.uncertainty;
     }
   }
 }

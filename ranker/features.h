@@ -35,6 +35,17 @@
 //     user_has_history      1 when u has clicks, else 0
 // Decayed sums are compressed with ln(1 + x) so that a burst of clicks
 // cannot dominate.
+//   user taste, from u's taste profile (taste.h: the position-debiased click
+//   rate per attribute value, clicks and passed-over impressions alike; 0
+//   without a profile or for a value u never saw)
+//     user_brand_affinity   u's affinity for d's brand
+//     user_leaf_affinity    ... for d's leaf category
+//     user_tier_affinity    ... for d's price tier within its leaf
+//     user_style_affinity   mean of u's affinities for d's title words
+//                           (its MinHash slots)
+// Features are appended, never reordered: vectors logged and models stored
+// with an earlier, shorter list read as today's with 0 for what came later
+// (storage/log_store.h, linear_model.h).
 #ifndef SAIKI_RANKER_FEATURES_H_
 #define SAIKI_RANKER_FEATURES_H_
 
@@ -76,6 +87,10 @@ enum Feature : int {
   kUserPriceDistance,
   kUserTextSimilarity,
   kUserHasHistory,
+  kUserBrandAffinity,
+  kUserLeafAffinity,
+  kUserTierAffinity,
+  kUserStyleAffinity,
   kNumFeatures
 };
 
@@ -89,7 +104,23 @@ inline constexpr const char* kFeatureNames[kNumFeatures] = {
     "title_phrase",    "query_brand",        "query_category",      "log_reviews",
     "rating",          "rating_missing",     "log_price",           "price_vs_category",
     "user_clicks_product", "user_clicks_brand", "user_clicks_cat1", "user_clicks_cat2",
-    "user_clicks_cat3", "user_price_distance", "user_text_similarity", "user_has_history"};
+    "user_clicks_cat3", "user_price_distance", "user_text_similarity", "user_has_history",
+    "user_brand_affinity", "user_leaf_affinity", "user_tier_affinity", "user_style_affinity"};
+// The taste features, the personal layer's own (taste.h).
+inline constexpr int kFirstTasteFeature = kUserBrandAffinity;
+
+// The lengths the feature list had in earlier releases: vectors logged and
+// models stored then are read as today's with 0 for the features added
+// since. Any other count is an error (a corrupt row, or a model for another
+// feature set).
+inline constexpr int kEarlierFeatureCounts[] = {24};
+inline bool KnownFeatureCount(int64_t n) {
+  if (n == kNumFeatures) return true;
+  for (int c : kEarlierFeatureCounts) {
+    if (n == c) return true;
+  }
+  return false;
+}
 
 // Index of a feature name, or -1.
 int FeatureIndex(std::string_view name);
@@ -165,11 +196,17 @@ struct FeatureMatrix {
   const float* row(size_t r) const { return values.data() + r * kNumFeatures; }
 };
 
+class TasteProfile;
+
 // Computes the features of `hits` (from a search with explain on, so that
 // field scores are filled). `num_clauses` is the number of required clauses.
+// `taste` may be null (no profile: the taste features are 0); when
+// `uncertainty` is not null it receives, per hit, the taste profile's
+// uncertainty about the product (TasteProfile::Scores).
 void ExtractFeatures(std::span<const index::Hit> hits, uint32_t num_clauses,
                      const index::DocTable& docs, const CategoryMedians& medians,
-                     const UserProfile& profile, FeatureMatrix* out);
+                     const UserProfile& profile, const TasteProfile* taste, FeatureMatrix* out,
+                     std::vector<float>* uncertainty = nullptr);
 
 }  // namespace saiki::ranker
 

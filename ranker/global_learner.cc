@@ -177,6 +177,9 @@ std::vector<UnitPairs> MakePairs(const Units& units, const GlobalLinearModel& no
       const Preference& p = prefs[i];
       const auto row = static_cast<Eigen::Index>(i);
       up.d.row(row) = z[p.impression].row(p.better) - z[p.impression].row(p.worse);
+      // The taste features are the personal layer's (personal_learner.h
+      // TastePrior): no gradient, so the global weights stay 0 on them.
+      up.d.row(row).tail(kNumFeatures - kFirstTasteFeature).setZero();
       up.w[row] = p.weight;
       total += p.weight;
     }

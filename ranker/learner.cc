@@ -4,14 +4,10 @@
 #include <cmath>
 
 #include "ranker/metrics.h"
+#include "ranker/propensity.h"
 
 namespace saiki::ranker {
 namespace {
-
-double PropensityAt(std::span<const double> propensity, size_t pos) {
-  if (propensity.empty()) return 1.0;
-  return propensity[std::min(pos, propensity.size() - 1)];
-}
 
 // log(1 + exp(-m)) without overflow.
 double LogisticLoss(double m) { return m > 0 ? std::log1p(std::exp(-m)) : -m + std::log1p(std::exp(m)); }
@@ -75,6 +71,10 @@ Result<UpdateResult> PairwiseUpdate(std::span<const Matrix> z,
   result.loss_before = loss_and_grad(result.theta, nullptr);
   for (int s = 0; s < options.steps; ++s) {
     loss_and_grad(result.theta, &grad);
+    if (options.mask.size() > 0) {
+      const Eigen::Index n = std::min(options.mask.size(), grad.size());
+      grad.head(n) = grad.head(n).cwiseProduct(options.mask.head(n));
+    }
     Eigen::VectorXd step = options.learning_rate * grad;
     double norm = step.norm();
     if (!std::isfinite(norm)) return Status::InvalidArgument("update: gradient is not finite");

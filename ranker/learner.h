@@ -58,6 +58,9 @@ struct UpdateOptions {
   int steps = 5;               // gradient steps per update
   double max_step_norm = 1.0;  // each step's norm is clipped to this
   double max_weight_norm = 100.0;
+  // 1 where theta may move, 0 where it stays at theta0 (gradient and pull
+  // alike); entries beyond its size may move. Empty: every entry.
+  Eigen::VectorXd mask;
 };
 
 struct UpdateResult {

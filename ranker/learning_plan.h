@@ -56,7 +56,7 @@ struct LearnSettings {
   double lr_global = 0.3;               // initial step size of the global learner's fits
   double lr_user = 0.2;                 // initial step size, personal models
   double l2_global = 0.1;               // pull of a global fit towards the active weights
-  double l2_user = 0.05;                // shrinkage of personal weights to the global ones
+  double l2_user = 0.5;                 // shrinkage of personal weights to the global ones
   int steps = 5;                        // gradient steps per personal update
   double half_life_days = 30;           // decay of a click's weight in user features
   int guard_sessions = 5;               // recent sessions the personal replay guard checks
@@ -65,6 +65,18 @@ struct LearnSettings {
   double propensity_eta = 1.0;          // prior position bias 1/(rank)^eta
   double ips_clip = 10;                 // largest inverse-propensity weight
   double gate_min_clicks = 10;          // clicks on a query before its entropy gates
+  // The personal layer beyond the offsets: each user's taste profile
+  // (taste.h) is kept and scored (on), or neither (off: the taste features
+  // are 0).
+  bool taste = true;
+  double taste_weight = 1.0;  // the taste prior (personal_learner.h TastePrior)
+  // learn.personal_features: the personal offsets move on every feature
+  // (true, "all") or on the user features only (false, "user").
+  bool personal_all_features = true;
+  // Share of a user's searches that show, in one of the last three places
+  // of the first page, a candidate from beyond it that the user's taste
+  // profile knows least about (engine/rerank.cc); 0 turns it off.
+  double explore = 0.1;
   // Pooled global learning.
   int global_min_users = 20;     // distinct users since the last candidate before the next
   int global_min_sessions = 50;  // pooled sessions since the last candidate before the next

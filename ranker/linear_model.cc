@@ -19,41 +19,46 @@ Json VectorJson(const Eigen::VectorXd& v) {
   return a;
 }
 
-Status ReadVector(const Json& j, const char* key, Eigen::VectorXd* out) {
-  if (!j.contains(key) || !j[key].is_array() || j[key].size() != kNumFeatures) {
+// A model's vectors have one entry per feature it was trained on: today's
+// list, or an earlier prefix of it (features are only appended). The
+// entries of features added since read `fill` (weights 0: they do not
+// score; scale 1).
+Status ReadVector(const Json& j, const char* key, size_t n, double fill, Eigen::VectorXd* out) {
+  if (!j.contains(key) || !j[key].is_array() || j[key].size() != n) {
     return Status::InvalidArgument(std::string("model: '") + key + "' must be an array of " +
-                                   std::to_string(kNumFeatures) + " numbers");
+                                   std::to_string(n) + " numbers, one per feature");
   }
-  out->resize(kNumFeatures);
-  for (int i = 0; i < kNumFeatures; ++i) {
+  out->setConstant(kNumFeatures, fill);
+  for (size_t i = 0; i < n; ++i) {
     const Json& v = j[key][i];
     if (!v.is_number() || !std::isfinite(v.get<double>())) {
       return Status::InvalidArgument(std::string("model: '") + key + "'[" + std::to_string(i) +
                                      "] is not a finite number");
     }
-    (*out)[i] = v.get<double>();
+    (*out)[static_cast<Eigen::Index>(i)] = v.get<double>();
   }
   return Status::Ok();
 }
 
-Status CheckFeatureNames(const Json& j) {
+// The number of features the model names: today's list or a prefix of it.
+Result<size_t> CheckFeatureNames(const Json& j) {
   if (!j.contains("features") || !j["features"].is_array()) {
     return Status::InvalidArgument("model: no 'features' list");
   }
   const Json& names = j["features"];
-  if (names.size() != kNumFeatures) {
+  if (!KnownFeatureCount(static_cast<int64_t>(names.size()))) {
     return Status::InvalidArgument("model: trained on " + std::to_string(names.size()) +
                                    " features; this saiki computes " +
                                    std::to_string(kNumFeatures));
   }
-  for (int i = 0; i < kNumFeatures; ++i) {
+  for (size_t i = 0; i < names.size(); ++i) {
     if (!names[i].is_string() || names[i].get<std::string>() != kFeatureNames[i]) {
       return Status::InvalidArgument("model: feature " + std::to_string(i) + " is '" +
                                      (names[i].is_string() ? names[i].get<std::string>() : "?") +
                                      "', expected '" + kFeatureNames[i] + "'");
     }
   }
-  return Status::Ok();
+  return names.size();
 }
 
 Json Names() {
@@ -62,13 +67,18 @@ Json Names() {
   return a;
 }
 
-Result<Json> Parse(const std::string& text) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
+struct Parsed {
+  Json j;
+  size_t features = 0;  // how many of today's features the model was trained on
+};
+Result<Parsed> Parse(const std::string& text) {
+  Parsed p;
+  p.j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (p.j.is_discarded() || !p.j.is_object()) {
     return Status::InvalidArgument("model: parameters are not a JSON object");
   }
-  SAIKI_RETURN_IF_ERROR(CheckFeatureNames(j));
-  return j;
+  SAIKI_ASSIGN_OR_RETURN(p.features, CheckFeatureNames(p.j));
+  return p;
 }
 
 }  // namespace
@@ -119,12 +129,13 @@ std::string GlobalLinearModel::ToJson() const {
 }
 
 Result<GlobalLinearModel> GlobalLinearModel::FromJson(const std::string& json) {
-  SAIKI_ASSIGN_OR_RETURN(Json j, Parse(json));
+  SAIKI_ASSIGN_OR_RETURN(Parsed p, Parse(json));
+  const Json& j = p.j;
   GlobalLinearModel m;
-  SAIKI_RETURN_IF_ERROR(ReadVector(j, "weights", &m.weights));
-  SAIKI_RETURN_IF_ERROR(ReadVector(j, "mean", &m.mean));
-  SAIKI_RETURN_IF_ERROR(ReadVector(j, "scale", &m.scale));
-  SAIKI_RETURN_IF_ERROR(ReadVector(j, "m2", &m.m2));
+  SAIKI_RETURN_IF_ERROR(ReadVector(j, "weights", p.features, 0.0, &m.weights));
+  SAIKI_RETURN_IF_ERROR(ReadVector(j, "mean", p.features, 0.0, &m.mean));
+  SAIKI_RETURN_IF_ERROR(ReadVector(j, "scale", p.features, 1.0, &m.scale));
+  SAIKI_RETURN_IF_ERROR(ReadVector(j, "m2", p.features, 0.0, &m.m2));
   if (!j.contains("count") || !j["count"].is_number() || j["count"].get<double>() < 0) {
     return Status::InvalidArgument("model: 'count' must be a number >= 0");
   }
@@ -146,10 +157,10 @@ std::string PersonalLinearModel::ToJson() const {
 }
 
 Result<PersonalLinearModel> PersonalLinearModel::FromJson(const std::string& json) {
-  SAIKI_ASSIGN_OR_RETURN(Json j, Parse(json));
+  SAIKI_ASSIGN_OR_RETURN(Parsed p, Parse(json));
   PersonalLinearModel m;
-  SAIKI_RETURN_IF_ERROR(ReadVector(j, "delta", &m.delta));
-  SAIKI_RETURN_IF_ERROR(ReadVector(j, "scale", &m.scale));
+  SAIKI_RETURN_IF_ERROR(ReadVector(p.j, "delta", p.features, 0.0, &m.delta));
+  SAIKI_RETURN_IF_ERROR(ReadVector(p.j, "scale", p.features, 1.0, &m.scale));
   if ((m.scale.array() <= 0).any()) return Status::InvalidArgument("model: scale must be > 0");
   return m;
 }

@@ -81,6 +81,15 @@ void JudgeInterleaving(const SessionLog& session, const LearnSettings& settings,
 
 }  // namespace
 
+Eigen::VectorXd TastePrior(const LearnSettings& settings, const Eigen::VectorXd& scale) {
+  Eigen::VectorXd prior = Eigen::VectorXd::Zero(kNumFeatures);
+  if (!settings.taste) return prior;
+  for (int i = kFirstTasteFeature; i < kNumFeatures; ++i) {
+    prior[i] = settings.taste_weight * scale[i];
+  }
+  return prior;
+}
+
 PersonalPlanResult PlanPersonalUpdate(const SessionLog& session,
                                       std::span<const SessionLog> earlier,
                                       const LearnerState& learner,
@@ -142,6 +151,13 @@ PersonalPlanResult PlanPersonalUpdate(const SessionLog& session,
   uopt.learning_rate = st.learning_rate;
   uopt.l2 = settings.l2_user * std::max(1.0, kEvidencePairs / std::max(evidence, 1.0));
   uopt.steps = settings.steps;
+  if (!settings.personal_all_features) {
+    // The offsets move only on what is about the user (the history and
+    // taste features): with a few sessions' pairs, offsets on every
+    // feature fit noise in how the user's queries happened to match.
+    uopt.mask = Eigen::VectorXd::Zero(kNumFeatures);
+    uopt.mask.tail(kNumFeatures - kFirstUserFeature).setOnes();
+  }
   // The global part the offsets sit on: the linear weights, or the tree
   // score as a fixed extra column (ranker/trees.h).
   Eigen::VectorXd base = gm.weights, delta0 = delta;
@@ -151,6 +167,7 @@ PersonalPlanResult PlanPersonalUpdate(const SessionLog& session,
     base = TreeOffsetBase();
     delta0 = WithTreeOffsetColumn(delta);
   }
+  base.head(kNumFeatures) += TastePrior(settings, gm.scale);
   auto update = PairwiseUpdate(zw, window, window_prefs, base, delta0, true, uopt);
   if (update.ok()) update->theta.conservativeResize(kNumFeatures);
 

@@ -18,6 +18,16 @@
 
 namespace saiki::ranker {
 
+// The taste prior: the weight every user's taste features (features.h,
+// taste.h) carry before their own offsets, in the global model's scale.
+// The affinities are log ratios of click rates, so their natural weight is
+// about one unit of the pairwise model's log-odds; learn.taste_weight sets
+// it (README "Settings"). The global model never weighs these features
+// (global_learner.cc masks them): what they say is the user's own, and the
+// offsets the personal learner fits sit on top of this prior. Zero with
+// learn.taste off.
+Eigen::VectorXd TastePrior(const LearnSettings& settings, const Eigen::VectorXd& scale);
+
 struct PersonalPlanResult {
   LearnerPlan plan;
   InterleavingOutcome interleaving = InterleavingOutcome::kNone;

@@ -136,6 +136,13 @@ struct PropensityDiagnostics {
 // n <= 0 gives an empty vector; eta < 0 or NaN is treated as 0 (all ones).
 std::vector<double> PowerLawPropensity(int n, double eta);
 
+// The examination probability of 0-based rank `pos`: the estimate's last
+// value beyond its end, 1 for an empty estimate.
+inline double PropensityAt(std::span<const double> propensity, size_t pos) {
+  if (propensity.empty()) return 1.0;
+  return propensity[pos < propensity.size() ? pos : propensity.size() - 1];
+}
+
 // Per-item PBM EM. Returns theta[0 .. max_positions) with theta[0] == 1.
 // InvalidArgument when: options are out of range; `observations` is empty;
 // an observation's position >= max_positions (the message names its index);

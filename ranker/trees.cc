@@ -139,11 +139,13 @@ Result<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view text) {
   const Json* names = Member(*learner, "feature_names");
   if (names != nullptr && !names->is_array()) return Bad("feature_names is not an array");
   if (names != nullptr && !names->empty()) {
-    if (names->size() != kNumFeatures) {
+    // Today's features or an earlier prefix of them (they are only ever
+    // appended: a model trained before some were added never splits on them).
+    if (!KnownFeatureCount(static_cast<int64_t>(names->size()))) {
       return Bad("trained on " + std::to_string(names->size()) + " features; this saiki computes " +
                  std::to_string(kNumFeatures) + " (saiki export-features names them)");
     }
-    for (int i = 0; i < kNumFeatures; ++i) {
+    for (size_t i = 0; i < names->size(); ++i) {
       const Json& n = (*names)[i];
       if (!n.is_string() || n.get<std::string>() != kFeatureNames[i]) {
         return Bad("feature " + std::to_string(i) + " is '" +
@@ -153,7 +155,13 @@ Result<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view text) {
     }
     model.named_features_ = true;
   }
-  if (num_feature != static_cast<double>(kNumFeatures)) {
+  // Unnamed: by count and order, today's features or an earlier prefix.
+  const bool count_ok = model.named_features_
+                            ? num_feature == static_cast<double>(names->size())
+                            : num_feature == std::floor(num_feature) &&
+                                  KnownFeatureCount(static_cast<int64_t>(num_feature));
+  if (count_ok) model.num_features_ = static_cast<int>(num_feature);
+  if (!count_ok) {
     return Bad("num_feature is " + AsWritten(*Member(*mparam, "num_feature")) +
                "; this saiki computes " + std::to_string(kNumFeatures) +
                " features (a model without feature_names must use exactly saiki's, in order;"
@@ -259,9 +267,9 @@ Result<TreeEnsemble> TreeEnsemble::FromXgboostJson(std::string_view text) {
           !IsIndex(right[i], static_cast<int64_t>(n))) {
         return Bad(at + ": a child index is outside the tree (or only one child is -1)");
       }
-      if (!IsIndex(split_index[i], kNumFeatures)) {
+      if (!IsIndex(split_index[i], model.num_features_)) {
         return Bad(at + ": split feature " + std::to_string(split_index[i]) +
-                   " is not one of the " + std::to_string(kNumFeatures) + " features");
+                   " is not one of the " + std::to_string(model.num_features_) + " features");
       }
       if (p.depth + 1 > kMaxTreeDepth) {
         return Bad(where + ": deeper than " + std::to_string(kMaxTreeDepth) + " levels");

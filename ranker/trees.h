@@ -106,6 +106,9 @@ class TreeEnsemble {
   int max_depth_ = 0;
   std::string objective_;
   bool named_features_ = false;
+  // The features it was trained on: today's list or an earlier prefix
+  // (features.h kEarlierFeatureCounts); it splits on no other.
+  int num_features_ = kNumFeatures;
 };
 
 // The trees ranker: score = trees(x) + gate * personal . z, z normalised by

@@ -28,18 +28,23 @@ std::string EncodeFeatures(const ranker::FeatureMatrix& x, const std::vector<siz
 
 // "" on success, else what is wrong.
 std::string DecodeFeatures(std::string_view blob, int64_t nfeatures, ranker::FeatureMatrix* x) {
-  if (nfeatures != kNumFeatures) {
+  // Features are only ever appended (ranker/features.h): a vector logged by
+  // an earlier saiki is a prefix of today's, and what came later reads 0.
+  if (!ranker::KnownFeatureCount(nfeatures)) {
     return "logged " + std::to_string(nfeatures) + " features; this saiki computes " +
            std::to_string(kNumFeatures);
   }
-  const size_t row_bytes = 4 * kNumFeatures;
+  const size_t row_bytes = 4 * static_cast<size_t>(nfeatures);
   if (blob.size() % row_bytes != 0) return "logged features truncated";
   x->rows = blob.size() / row_bytes;
-  x->values.resize(x->rows * kNumFeatures);
+  x->values.assign(x->rows * kNumFeatures, 0.0f);
   ByteReader r(blob);
-  for (float& v : x->values) {
-    v = r.F32();
-    if (!std::isfinite(v)) return "logged features hold NaN or infinity";
+  for (size_t row = 0; row < x->rows; ++row) {
+    float* v = x->row(row);
+    for (int64_t f = 0; f < nfeatures; ++f) {
+      v[f] = r.F32();
+      if (!std::isfinite(v[f])) return "logged features hold NaN or infinity";
+    }
   }
   return "";
 }
@@ -61,12 +66,16 @@ std::string EncodeCandidateStats(const ranker::FeatureMatrix& x) {
 }
 
 bool DecodeCandidateStats(std::string_view blob, ranker::LoggedImpression* imp) {
-  if (blob.size() != 8 * (1 + 2 * kNumFeatures)) return false;
+  // As DecodeFeatures: statistics of an earlier, shorter feature list read
+  // with mean 0 and no spread for the features added since.
+  if (blob.size() < 8 * 3 || (blob.size() - 8) % 16 != 0) return false;
+  const size_t n = (blob.size() - 8) / 16;
+  if (!ranker::KnownFeatureCount(static_cast<int64_t>(n))) return false;
   ByteReader r(blob);
   imp->candidates = r.F64();
-  imp->candidate_mean.resize(kNumFeatures);
-  imp->candidate_m2.resize(kNumFeatures);
-  for (int f = 0; f < kNumFeatures; ++f) {
+  imp->candidate_mean.assign(kNumFeatures, 0.0);
+  imp->candidate_m2.assign(kNumFeatures, 0.0);
+  for (size_t f = 0; f < n; ++f) {
     imp->candidate_mean[f] = r.F64();
     imp->candidate_m2[f] = r.F64();
     if (!std::isfinite(imp->candidate_mean[f]) || !std::isfinite(imp->candidate_m2[f]) ||
@@ -220,8 +229,8 @@ Result<int64_t> LogStore::InsertImpression(const WriteToken& t, const Impression
       Statement * ins,
       c->Prepare("INSERT INTO impressions(session_id, user, query, query_norm, at, ranker, "
                  "global_version, user_version, champion_version, gate, nfeatures, features, "
-                 "candidate_stats, first_rank) "
-                 "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"));
+                 "candidate_stats, first_rank, explore_position, explore_probability) "
+                 "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"));
   ins->Bind(1, imp.session_id)
       .BindText(2, imp.user)
       .BindText(3, imp.query)
@@ -239,6 +248,11 @@ Result<int64_t> LogStore::InsertImpression(const WriteToken& t, const Impression
     ins->Bind(9, imp.champion);
   } else {
     ins->BindNull(9);
+  }
+  if (imp.explore_position >= 0) {
+    ins->Bind(15, imp.explore_position).BindDouble(16, imp.explore_probability);
+  } else {
+    ins->BindNull(15).BindNull(16);
   }
   SAIKI_RETURN_IF_ERROR(ins->Run());
   const int64_t query_id = c->LastInsertRowid();
@@ -437,6 +451,35 @@ Result<ranker::SessionLog> LogStore::LoadSession(int64_t session_id) {
                          Load(kBySession, [&](Statement* st) { st->Bind(1, session_id); }));
   if (logs.empty()) return Status::NotFound("no session " + std::to_string(session_id));
   return std::move(logs.front());
+}
+
+Result<std::vector<std::vector<std::string>>> LogStore::ShownProducts(int64_t session_id) {
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("SELECT it.query_id, it.position, it.product_id FROM impressions i "
+                     "JOIN impression_items it ON it.query_id = i.query_id "
+                     "WHERE i.session_id = ?1 ORDER BY it.query_id, it.position"));
+  st->Bind(1, session_id);
+  std::vector<std::vector<std::string>> out;
+  int64_t last_query = -1;
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    const int64_t query_id = st->ColumnInt(0);
+    if (query_id != last_query) {
+      out.emplace_back();
+      last_query = query_id;
+    }
+    const int64_t pos = st->ColumnInt(1);
+    if (pos < 0 || pos > (int64_t{1} << 20)) {
+      st->Reset();
+      return Status::Corruption(conn_->path() + ": query id " + std::to_string(query_id) +
+                                ": bad shown position " + std::to_string(pos));
+    }
+    if (static_cast<size_t>(pos) >= out.back().size()) out.back().resize(pos + 1);
+    out.back()[pos] = st->ColumnText(2);
+  }
+  return out;
 }
 
 Result<std::vector<ranker::SessionLog>> LogStore::LoadUserSessions(std::string_view user,

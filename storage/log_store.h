@@ -67,6 +67,10 @@ struct ImpressionToLog {
   std::vector<size_t> shown_rows;
   std::vector<std::string> product_ids;
   std::vector<uint8_t> teams;
+  // The position exploration filled (-1: none) and the probability that it
+  // did (engine/rerank.cc).
+  int64_t explore_position = -1;
+  double explore_probability = 0;
 };
 
 struct ClickToLog {
@@ -137,6 +141,9 @@ class LogStore {
   // --- Learning reads. A session's log holds its impressions (signals,
   // teams, candidate statistics) and click events.
   Result<ranker::SessionLog> LoadSession(int64_t session_id);
+  // The product ids a session's impressions showed, per impression in the
+  // order LoadSession gives them, by shown position.
+  Result<std::vector<std::vector<std::string>>> ShownProducts(int64_t session_id);
   // The user's closed sessions journaled before `before_seq`, newest first.
   Result<std::vector<ranker::SessionLog>> LoadUserSessions(std::string_view user,
                                                            int64_t before_seq, int64_t limit);

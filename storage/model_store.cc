@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include "storage/byte_codec.h"
 
 namespace saiki::storage {
 namespace {
@@ -371,8 +372,78 @@ Result<uint64_t> ModelStore::TruncateFrom(const WriteToken& t, int64_t seq) {
 Result<uint64_t> ModelStore::DeleteUser(const WriteToken& t, std::string_view user) {
   return RunEach(t,
                  {"DELETE FROM models WHERE scope = 'user' AND user = ?1",
-                  "DELETE FROM learner_states WHERE user = ?1"},
+                  "DELETE FROM learner_states WHERE user = ?1",
+                  "DELETE FROM tastes WHERE user = ?1"},
                  [&](Statement* st) { st->BindText(1, user); });
+}
+
+// ------------------------------------------------------------ tastes
+
+namespace {
+constexpr uint8_t kTasteFormat = 1;
+constexpr size_t kTasteHeaderBytes = 1 + 8 + 8 + 8 + 4;
+constexpr size_t kTasteEntryBytes = 8 + 4 + 4;
+}  // namespace
+
+std::string EncodeTaste(const ranker::TasteProfile& p) {
+  std::string out;
+  out.reserve(kTasteHeaderBytes + p.entries().size() * kTasteEntryBytes);
+  out.push_back(static_cast<char>(kTasteFormat));
+  ByteWriter w(&out);
+  w.F64(p.at());
+  w.F64(p.total_clicks());
+  w.F64(p.total_exams());
+  w.U32(static_cast<uint32_t>(p.entries().size()));
+  for (const auto& e : p.entries()) {
+    w.U64(e.key);
+    w.F32(e.mean);
+    w.F32(e.var);
+  }
+  return out;
+}
+
+std::optional<ranker::TasteProfile> DecodeTaste(std::string_view blob) {
+  if (blob.size() < kTasteHeaderBytes || static_cast<uint8_t>(blob[0]) != kTasteFormat) {
+    return std::nullopt;
+  }
+  ByteReader r(blob.substr(1));
+  const double at = r.F64(), clicks = r.F64(), exams = r.F64();
+  const uint32_t n = r.U32();
+  if (n > ranker::kTasteMaxKeys || r.remaining() != size_t{n} * kTasteEntryBytes) {
+    return std::nullopt;
+  }
+  std::vector<ranker::TasteProfile::Entry> entries(n);
+  for (auto& e : entries) {
+    e.key = r.U64();
+    e.mean = r.F32();
+    e.var = r.F32();
+  }
+  if (!r.ok()) return std::nullopt;
+  return ranker::TasteProfile::FromParts(at, clicks, exams, std::move(entries));
+}
+
+Result<ranker::TasteProfile> ModelStore::Taste(std::string_view user) {
+  SAIKI_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Prepare("SELECT profile FROM tastes WHERE user = ?1"));
+  st->BindText(1, user);
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return ranker::TasteProfile();
+  std::optional<ranker::TasteProfile> p = DecodeTaste(st->ColumnBlob(0));
+  st->Reset();
+  if (!p) {
+    return Status::Corruption(conn_->path() + ": the taste profile of user '" +
+                              std::string(user) + "' is malformed");
+  }
+  return std::move(*p);
+}
+
+Status ModelStore::PutTaste(const WriteToken& t, std::string_view user,
+                            const ranker::TasteProfile& p) {
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      t.conn()->Prepare("INSERT OR REPLACE INTO tastes(user, profile) VALUES (?1, ?2)"));
+  st->BindText(1, user).BindBlob(2, EncodeTaste(p));
+  return st->Run();
 }
 
 // ------------------------------------------------------------ integrity

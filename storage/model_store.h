@@ -2,12 +2,16 @@
 // (every version of every model, with its status, reason, figures and
 // pooled evidence), learner_states (each learner's state per journal
 // position: the latest row of a user is the current state) and
-// propensity_sets (position-bias estimates per journal position), and the
-// codecs of their columns (docs/FORMAT.md, schema version 3):
+// propensity_sets (position-bias estimates per journal position) and
+// tastes (each user's taste profile), and the codecs of their columns
+// (docs/FORMAT.md, schema version 4):
 //   models.params     JSON: a linear model (ranker/linear_model.h) or an
 //                     XGBoost model as imported (ranker/trees.h)
 //   models.evidence   JSON object of PooledEvidence ('' when none)
 //   propensity_sets.vals  JSON array of the examination probabilities by rank
+//   tastes.profile    u8 format(=1), f64 updated at, f64 total clicks, f64
+//                     total examinations, u32 n, then n x (u64 key, f32
+//                     clicks, f32 examinations) in increasing key order
 // Statuses, scopes and kinds are enums in the API (saiki.h) and their names
 // in the file.
 //
@@ -24,6 +28,7 @@
 #include <vector>
 
 #include "ranker/learning_plan.h"
+#include "ranker/taste.h"
 #include "saiki/saiki.h"
 #include "saiki/status.h"
 #include "storage/sqlite.h"
@@ -96,8 +101,13 @@ class ModelStore {
   // were trained elsewhere; their journal entries re-apply them). Returns
   // the rows deleted.
   Result<uint64_t> TruncateFrom(const WriteToken& t, int64_t seq);
-  // Deletes the user's personal versions and learner states.
+  // Deletes the user's personal versions, learner states and taste profile.
   Result<uint64_t> DeleteUser(const WriteToken& t, std::string_view user);
+
+  // --- Taste profiles (ranker/taste.h). An absent row: an empty profile.
+  // kCorruption naming the user when the stored blob is malformed.
+  Result<ranker::TasteProfile> Taste(std::string_view user);
+  Status PutTaste(const WriteToken& t, std::string_view user, const ranker::TasteProfile& p);
 
   // --- Integrity (Database::Check).
   // Calls `visit` with each version's number, scope, kind and parameters.
@@ -111,6 +121,10 @@ class ModelStore {
  private:
   Connection* conn_;
 };
+
+// A taste profile as stored in tastes.profile; nullopt when malformed.
+std::string EncodeTaste(const ranker::TasteProfile& p);
+std::optional<ranker::TasteProfile> DecodeTaste(std::string_view blob);
 
 // Evidence as stored in models.evidence; kCorruption when malformed.
 std::string EncodeEvidence(const PooledEvidence& e);

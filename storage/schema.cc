@@ -200,11 +200,20 @@ UPDATE models SET forced = 1 WHERE kind = 'trees';
 CREATE INDEX models_seq ON models(seq);
 ALTER TABLE impressions ADD COLUMN first_rank INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 3 -> 4: each user's taste profile (users of an older file start
+    // without one; it builds up from their next sessions), and where an
+    // impression explored and with what probability.
+    R"sql(
+CREATE TABLE tastes(user TEXT PRIMARY KEY, profile BLOB NOT NULL) WITHOUT ROWID;
+ALTER TABLE impressions ADD COLUMN explore_position INTEGER;
+ALTER TABLE impressions ADD COLUMN explore_probability REAL;
+)sql",
 };
 constexpr int kNumMigrations = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kNumMigrations == kSchemaVersion, "one migration per schema version");
 // Version 1 files are upgraded in place; version 2 adds only new tables;
-// version 3 adds the journal and re-keys learner state by journal position.
+// version 3 adds the journal and re-keys learner state by journal position;
+// version 4 adds a table and two nullable columns.
 
 Result<int64_t> PragmaInt(Connection* conn, const char* sql) {
   SAIKI_ASSIGN_OR_RETURN(Statement * st, conn->Prepare(sql));

@@ -22,6 +22,10 @@
 // journal position (replacing learners and propensities), models gain the
 // journal position that made them, forced, and evidence; impressions gain
 // first_rank (a page's offset).
+// Version 4 adds tastes(user, profile): each user's taste profile
+// (ranker/taste.h), updated when their sessions close, deleted with them;
+// impressions gain explore_position and explore_probability (the shown
+// position exploration filled and the probability it did; NULL: none).
 // The full description, with the blob formats, is in docs/FORMAT.md.
 #ifndef SAIKI_STORAGE_SCHEMA_H_
 #define SAIKI_STORAGE_SCHEMA_H_
@@ -32,7 +36,7 @@
 namespace saiki::storage {
 
 inline constexpr int kApplicationId = 0x5341494B;  // "SAIK"
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // Sets the connection's pragmas (WAL, synchronous=NORMAL, foreign keys) and
 // makes sure the file is a saiki database of the current schema: creates the

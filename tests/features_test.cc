@@ -61,7 +61,7 @@ std::vector<float> Extract(const index::Hit& hit, uint32_t num_clauses, const in
                            const UserProfile& profile = UserProfile()) {
   FeatureMatrix m;
   std::vector<index::Hit> hits = {hit};
-  ExtractFeatures(hits, num_clauses, docs, medians, profile, &m);
+  ExtractFeatures(hits, num_clauses, docs, medians, profile, nullptr, &m);
   REQUIRE(m.rows == 1);
   REQUIRE(m.values.size() == static_cast<size_t>(kNumFeatures));
   return m.values;
@@ -76,7 +76,7 @@ TEST_CASE("Every feature has a unique name and FeatureIndex finds it", "[feature
     CHECK(FeatureIndex(kFeatureNames[i]) == i);
   }
   CHECK(names.size() == static_cast<size_t>(kNumFeatures));
-  CHECK(kNumFeatures == 24);
+  CHECK(kNumFeatures == 28);
   // The enum and the names agree at both ends and at a few points between.
   CHECK(FeatureIndex("bm25f") == kBm25f);
   CHECK(FeatureIndex("bm25f_word_bonus") == kBm25fWordBonus);
@@ -84,7 +84,13 @@ TEST_CASE("Every feature has a unique name and FeatureIndex finds it", "[feature
   CHECK(FeatureIndex("price_vs_category") == kPriceVsCategory);
   CHECK(FeatureIndex("user_clicks_cat3") == kUserClicksCat3);
   CHECK(FeatureIndex("user_has_history") == kUserHasHistory);
-  CHECK(FeatureIndex("user_has_history") == kNumFeatures - 1);
+  CHECK(FeatureIndex("user_has_history") == kFirstTasteFeature - 1);
+  CHECK(FeatureIndex("user_style_affinity") == kNumFeatures - 1);
+  // Features are only appended: the earlier lists are prefixes of today's.
+  CHECK(KnownFeatureCount(24));
+  CHECK(KnownFeatureCount(kNumFeatures));
+  CHECK_FALSE(KnownFeatureCount(23));
+  CHECK_FALSE(KnownFeatureCount(kNumFeatures + 1));
   // Unknown names, prefixes and case variants are not features.
   CHECK(FeatureIndex("") == -1);
   CHECK(FeatureIndex("bm25") == -1);
@@ -651,7 +657,7 @@ TEST_CASE("ExtractFeatures writes one row per hit, in hit order, over stale outp
   FeatureMatrix m;
   m.rows = 7;
   m.values.assign(7 * kNumFeatures, 99.0f);  // stale values from a previous query
-  ExtractFeatures(hits, 1, docs, {}, UserProfile(), &m);
+  ExtractFeatures(hits, 1, docs, {}, UserProfile(), nullptr, &m);
   REQUIRE(m.rows == 2);
   REQUIRE(m.values.size() == 2u * kNumFeatures);
   CHECK(m.row(0)[kBm25f] == 2.0f);
@@ -665,7 +671,7 @@ TEST_CASE("ExtractFeatures writes one row per hit, in hit order, over stale outp
   for (float v : m.values) CHECK(v != 99.0f);
 
   // No hits: no rows.
-  ExtractFeatures({}, 1, docs, {}, UserProfile(), &m);
+  ExtractFeatures({}, 1, docs, {}, UserProfile(), nullptr, &m);
   CHECK(m.rows == 0);
   CHECK(m.values.empty());
 }

@@ -724,6 +724,31 @@ std::string GlobalError(Mutate mutate) {
   return r.status().message();
 }
 
+TEST_CASE("A model stored with the earlier 24-feature list reads with the taste features at 0",
+          "[learner]") {
+  GlobalLinearModel m = GlobalLinearModel::Initial();
+  for (int i = 0; i < kNumFeatures; ++i) {
+    m.weights[i] = 0.1 * (i + 1);
+    m.scale[i] = 2.0;
+  }
+  nlohmann::json j = nlohmann::json::parse(m.ToJson());
+  for (const char* key : {"features", "weights", "mean", "scale", "m2"}) {
+    while (j[key].size() > 24) j[key].erase(j[key].size() - 1);
+  }
+  auto old = GlobalLinearModel::FromJson(j.dump());
+  INFO(old.status().ToString());
+  REQUIRE(old.ok());
+  for (int i = 0; i < 24; ++i) CHECK(old->weights[i] == Approx(0.1 * (i + 1)));
+  for (int i = 24; i < kNumFeatures; ++i) {
+    CHECK(old->weights[i] == 0.0);
+    CHECK(old->scale[i] == 1.0);
+  }
+  // 25 features are no list saiki ever had.
+  j["features"].push_back(kFeatureNames[24]);
+  CHECK_THAT(GlobalLinearModel::FromJson(j.dump()).status().message(),
+             Catch::Contains("trained on 25 features; this saiki computes 28"));
+}
+
 TEST_CASE("Global model FromJson rejects bad input with clear messages", "[learner]") {
   using Catch::Contains;
   using Json = nlohmann::json;
@@ -743,18 +768,18 @@ TEST_CASE("Global model FromJson rejects bad input with clear messages", "[learn
   CHECK_THAT(GlobalError([](Json& j) { std::swap(j["features"][1], j["features"][2]); }),
              Contains("feature 1 is 'bm25f_brand', expected 'bm25f_title'"));
   CHECK_THAT(GlobalError([](Json& j) { j["features"].erase(j["features"].size() - 1); }),
-             Contains("trained on 23 features; this saiki computes 24"));
+             Contains("trained on 27 features; this saiki computes 28"));
   CHECK_THAT(GlobalError([](Json& j) { j["features"].push_back("new_feature"); }),
-             Contains("trained on 25 features; this saiki computes 24"));
+             Contains("trained on 29 features; this saiki computes 28"));
 
   CHECK_THAT(GlobalError([](Json& j) { j["weights"].erase(0); }),
-             Contains("'weights' must be an array of 24 numbers"));
+             Contains("'weights' must be an array of 28 numbers, one per feature"));
   CHECK_THAT(GlobalError([](Json& j) { j["mean"].push_back(0.0); }),
-             Contains("'mean' must be an array of 24 numbers"));
+             Contains("'mean' must be an array of 28 numbers, one per feature"));
   CHECK_THAT(GlobalError([](Json& j) { j.erase("m2"); }),
-             Contains("'m2' must be an array of 24 numbers"));
+             Contains("'m2' must be an array of 28 numbers, one per feature"));
   CHECK_THAT(GlobalError([](Json& j) { j["scale"] = 1.0; }),
-             Contains("'scale' must be an array of 24 numbers"));
+             Contains("'scale' must be an array of 28 numbers, one per feature"));
   // JSON has no NaN: nlohmann writes it as null, and a string is no number.
   CHECK_THAT(GlobalError([](Json& j) { j["weights"][5] = nullptr; }),
              Contains("'weights'[5] is not a finite number"));
@@ -832,7 +857,7 @@ TEST_CASE("Personal model JSON round-trips and rejects bad input", "[learner]") 
   bad = j;
   bad["delta"].erase(0);
   CHECK_THAT(PersonalLinearModel::FromJson(bad.dump()).status().message(),
-             Contains("'delta' must be an array of 24 numbers"));
+             Contains("'delta' must be an array of 28 numbers, one per feature"));
   bad = j;
   bad["delta"][4] = nullptr;
   CHECK_THAT(PersonalLinearModel::FromJson(bad.dump()).status().message(),

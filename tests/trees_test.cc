@@ -48,15 +48,27 @@ std::vector<Vector> FixtureVectors() {
     std::istringstream fields(line);
     std::vector<std::string> tok;
     for (std::string t; fields >> t;) tok.push_back(t);
-    REQUIRE(tok.size() == 1 + kNumFeatures + kNumFeatures + 1);
+    // The committed model and vectors are of the 24-feature list (an
+    // earlier prefix of today's): the features added since read 0 and
+    // contribute nothing.
+    constexpr int kFixtureFeatures = 24;
+    REQUIRE(tok.size() == 1 + kFixtureFeatures + kFixtureFeatures + 1);
     Vector v;
     v.margin = std::stod(tok[0]);
     for (int i = 0; i < kNumFeatures; ++i) {
-      const std::string& t = tok[1 + i];
+      const std::string t = i < kFixtureFeatures ? tok[1 + i] : "0";
       v.x.push_back(t == "nan" ? std::nanf("") : std::strtof(t.c_str(), nullptr));
     }
-    for (int i = 0; i <= kNumFeatures; ++i)
-      v.contrib.push_back(std::stod(tok[1 + kNumFeatures + i]));
+    for (int i = 0; i <= kNumFeatures; ++i) {
+      // Contributions: the fixture's, 0 for the later features, the bias last.
+      if (i < kFixtureFeatures) {
+        v.contrib.push_back(std::stod(tok[1 + kFixtureFeatures + i]));
+      } else if (i < kNumFeatures) {
+        v.contrib.push_back(0.0);
+      } else {
+        v.contrib.push_back(std::stod(tok[1 + 2 * kFixtureFeatures]));
+      }
+    }
     out.push_back(std::move(v));
   }
   return out;
