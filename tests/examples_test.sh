@@ -65,11 +65,14 @@ case "$mode" in
     done
     soname="$(readelf -d "$libdir/libsaiki.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')"
     [[ -e "$libdir/$soname" ]] || fail "no file named after the SONAME $soname"
-    # Nothing installed may point back into the source or build tree.
-    if grep -rlF -e "$build" -e "$(cd "$source_dir/.." && pwd)/include" \
-         "$libdir/cmake" "$libdir/pkgconfig" "$pypath/saiki/_libpath.py"; then
-      fail "installed files name the source or build tree"
-    fi
+    # Nothing installed may point back into the source or build tree (the
+    # prefix itself may lie inside the build tree: its own paths are fine).
+    for f in "$libdir"/cmake/saiki/*.cmake "$libdir/pkgconfig/saiki.pc" \
+             "$pypath/saiki/_libpath.py"; do
+      if sed "s|$prefix||g" "$f" | grep -qF -e "$build" -e "$(dirname "$source_dir")/"; then
+        fail "$f names the source or build tree"
+      fi
+    done
     [[ "$(pkg-config --modversion saiki)" == "$("$prefix/bin/saiki" --version | cut -d' ' -f2)" ]] ||
       fail "saiki.pc's version differs from saiki --version"
     echo "installed into $prefix (SONAME $soname)"

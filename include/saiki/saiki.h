@@ -1,7 +1,9 @@
 // saiki: an embedded Japanese product search engine.
 //
-// This header (with status.h) is the whole public API: an app includes it and
-// links libsaiki; it exposes no SQLite, ICU, Eigen or RE2 type.
+// This header (with status.h and version.h) is the whole C++ public API: an
+// app includes it and links libsaiki (find_package(saiki) or pkg-config
+// saiki); it exposes no SQLite, ICU, Eigen or RE2 type. C and other
+// languages use saiki_c.h, the same engine behind a C interface.
 //
 //   auto db = saiki::Database::Open("shop.saiki");
 //   if (!db.ok()) { ...db.status().ToString()... }
