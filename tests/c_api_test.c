@@ -130,11 +130,13 @@ static void test_search(saiki_db* db) {
   CHECK(res->total == 5); /* p1 p2 p3 p5 p6: 犬 matches 子犬 and 愛犬 too */
   CHECK(res->count == 5);
   CHECK(res->query_id == NULL); /* anonymous: not logged */
-  CHECK(res->json && res->json[0] == '{' && contains(res->json, "\"results\""));
+  const char* json = saiki_results_json(res);
+  CHECK(json && json[0] == '{' && contains(json, "\"results\""));
+  CHECK(saiki_results_json(res) == json); /* built once, owned by res */
   for (size_t i = 0; i < res->count; ++i) {
     CHECK(res->hits[i].rank == (int)i + 1);
     CHECK(strcmp(res->hits[i].id, "p4") != 0);
-    CHECK(contains(res->json, res->hits[i].id));
+    CHECK(contains(json, res->hits[i].id));
   }
   /* The product without a price. */
   int saw_no_price = 0;
@@ -175,7 +177,7 @@ static void test_search(saiki_db* db) {
   so.explain = 1;
   EXPECT_STATUS(db, saiki_search(db, "首輪", &so, &res), SAIKI_OK);
   if (res) {
-    CHECK(contains(res->json, "\"explain\""));
+    CHECK(contains(saiki_results_json(res), "\"explain\""));
     saiki_results_free(res);
   }
 
@@ -363,6 +365,8 @@ static void test_misuse(const char* dir) {
   EXPECT_STATUS(db, saiki_search(db, "犬", NULL, &res), SAIKI_OK);
   CHECK(saiki_results_free(res) == SAIKI_OK);
   CHECK(saiki_results_free(res) == SAIKI_MISUSE);
+  CHECK(saiki_results_json(res) == NULL);
+  CHECK(saiki_results_json(NULL) == NULL);
   saiki_results fake;
   memset(&fake, 0, sizeof fake);
   CHECK(saiki_results_free(&fake) == SAIKI_MISUSE);

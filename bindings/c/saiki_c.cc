@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -359,7 +360,8 @@ struct ResultsBox {
   saiki_results pub{};
   SearchResponse response;
   std::vector<saiki_hit> hits;
-  std::string json;
+  bool explain = false;
+  std::optional<std::string> json;  // built by the first saiki_results_json
 };
 
 // --- Import.
@@ -575,7 +577,7 @@ int saiki_search(saiki_db* db, const char* query, const saiki_search_options* op
     auto box = std::make_unique<ResultsBox>();
     box->response = std::move(r).value();
     const saiki::SearchResponse& resp = box->response;
-    box->json = Dump(ResponseJson(resp, req.explain));
+    box->explain = req.explain;
     box->hits.reserve(resp.hits.size());
     for (const auto& h : resp.hits) {
       saiki_hit c{};
@@ -603,11 +605,28 @@ int saiki_search(saiki_db* db, const char* query, const saiki_search_options* op
     pub.interleaved = resp.interleaved ? 1 : 0;
     pub.count = box->hits.size();
     pub.hits = box->hits.data();
-    pub.json = box->json.c_str();
     Register(&box->pub, Kind::kResults, box.get());
     *results = &box.release()->pub;
     return saiki::Status::Ok();
   });
+}
+
+const char* saiki_results_json(saiki_results* results) {
+  if (results == nullptr) return nullptr;
+  void* owner = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(RegistryMutex());
+    auto it = Registry().find(results);
+    if (it == Registry().end() || it->second.kind != Kind::kResults) return nullptr;
+    owner = it->second.owner;
+  }
+  auto* box = static_cast<ResultsBox*>(owner);
+  try {
+    if (!box->json) box->json = Dump(ResponseJson(box->response, box->explain));
+  } catch (...) {  // out of memory: no JSON, as for a bad handle
+    return nullptr;
+  }
+  return box->json->c_str();
 }
 
 int saiki_results_free(saiki_results* results) {

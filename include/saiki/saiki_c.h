@@ -174,7 +174,7 @@ typedef struct saiki_search_options {
   const char* user; /* NULL or "": anonymous; else personalised for this user
                        and logged as an impression of the user's session
                        (results->query_id). At most 256 bytes. */
-  int explain;      /* add per-field and per-feature scores to results->json */
+  int explain;      /* add per-field and per-feature scores to saiki_results_json */
 } saiki_search_options;
 
 SAIKI_EXPORT void saiki_search_options_init(saiki_search_options* options);
@@ -203,9 +203,6 @@ typedef struct saiki_results {
   int interleaved;      /* old and new personal models interleaved */
   size_t count;         /* hits */
   const saiki_hit* hits;
-  /* The whole response as JSON, the object `saiki search --json` prints
-   * (with options->explain, "explain" and "features" per result). */
-  const char* json;
 } saiki_results;
 
 /* Searches; options may be NULL (defaults). Free *results with
@@ -213,6 +210,12 @@ typedef struct saiki_results {
  * offset out of range, invalid UTF-8), SAIKI_RESOURCE_EXHAUSTED. */
 SAIKI_EXPORT int saiki_search(saiki_db* db, const char* query,
                               const saiki_search_options* options, saiki_results** results);
+/* The whole response as JSON: the object `saiki search --json` prints, with
+ * "explain" and "features" per result when options->explain was set. Built
+ * on the first call (the structs cost nothing of it) and owned by
+ * `results`: valid until saiki_results_free. NULL for a NULL or freed
+ * `results`. */
+SAIKI_EXPORT const char* saiki_results_json(saiki_results* results);
 /* NULL is a no-op (SAIKI_OK); freed already: SAIKI_MISUSE. */
 SAIKI_EXPORT int saiki_results_free(saiki_results* results);
 

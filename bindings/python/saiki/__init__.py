@@ -357,7 +357,7 @@ class Database:
         self._check(_lib.saiki_search(h, _bytes(query, "query"), ctypes.byref(opts),
                                       ctypes.byref(res)))
         try:
-            raw = json.loads(res.contents.json.decode("utf-8"))
+            raw = json.loads(_lib.saiki_results_json(res).decode("utf-8"))
         finally:
             _lib.saiki_results_free(res)
         hits = [Hit(rank=r["rank"], id=r["id"], title=r["title"], brand=r["brand"],

@@ -59,8 +59,7 @@ class Results(Structure):
     _fields_ = [("query_id", c_char_p), ("took_ms", c_double), ("total", c_uint64),
                 ("partial", c_int), ("notice", c_char_p), ("ranker", c_char_p),
                 ("global_version", c_int64), ("user_version", c_int64), ("gate", c_double),
-                ("interleaved", c_int), ("count", c_size_t), ("hits", POINTER(Hit)),
-                ("json", c_char_p)]
+                ("interleaved", c_int), ("count", c_size_t), ("hits", POINTER(Hit))]
 
 
 class Stats(Structure):
@@ -89,6 +88,7 @@ _SIGNATURES = {
     "saiki_get_product": (c_int, [_db, c_char_p, _out_str]),
     "saiki_search_options_init": (None, [POINTER(SearchOptions)]),
     "saiki_search": (c_int, [_db, c_char_p, POINTER(SearchOptions), POINTER(POINTER(Results))]),
+    "saiki_results_json": (c_char_p, [POINTER(Results)]),
     "saiki_results_free": (c_int, [POINTER(Results)]),
     "saiki_click": (c_int, [_db, c_char_p, c_char_p, c_int]),
     "saiki_end_session": (c_int, [_db, c_char_p, _out_str]),
