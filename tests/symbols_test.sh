@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks what libsaiki.so exports: the C API (saiki_*) and the C++ public
-# API (namespace saiki, its typeinfo) and nothing else — no internal layer
+# API (namespace saiki, its typeinfo and vtables) and nothing else — no internal layer
 # (saiki::engine, index, ranker, storage), no template instantiation of the
 # libraries inside — and that its SONAME is libsaiki.so.MAJOR.MINOR.
 #
@@ -15,7 +15,7 @@ if [[ "$soname" != "libsaiki.so.$soversion" ]]; then
   fail=1
 fi
 exported="$(nm -D --defined-only -C "$lib" | cut -d' ' -f3-)"
-unexpected="$(grep -Ev '^(saiki_[a-z_]+|saiki::[A-Za-z]|typeinfo (name )?for saiki::[A-Z])' \
+unexpected="$(grep -Ev '^(saiki_[a-z_]+|saiki::[A-Za-z]|(typeinfo (name )?|vtable )for saiki::[A-Z])' \
   <<<"$exported" || true)"
 internal="$(grep -E 'saiki::(engine|index|ranker|storage|eval|capi)::' <<<"$exported" || true)"
 if [[ -n "$unexpected$internal" ]]; then
