@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
       "6 database busy, 7 I/O error, 8 limit exceeded.",
       "saiki"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("saiki ") + saiki::Version(),
+                       "print the version and exit");
   Globals g;
   g.db_path = DefaultDbPath();
   app.add_option("--db", g.db_path, "database file (default: $SAIKI_DB, else ./saiki.db)");

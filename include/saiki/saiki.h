@@ -1,7 +1,9 @@
 // saiki: an embedded Japanese product search engine.
 //
-// This header (with status.h) is the whole public API: an app includes it and
-// links libsaiki; it exposes no SQLite, ICU, Eigen or RE2 type.
+// This header (with status.h and version.h) is the whole C++ public API: an
+// app includes it and links libsaiki (find_package(saiki) or pkg-config
+// saiki); it exposes no SQLite, ICU, Eigen or RE2 type. C and other
+// languages use saiki_c.h, the same engine behind a C interface.
 //
 //   auto db = saiki::Database::Open("shop.saiki");
 //   if (!db.ok()) { ...db.status().ToString()... }
@@ -33,9 +35,16 @@
 #include <utility>
 #include <vector>
 
+#include "saiki/export.h"
 #include "saiki/status.h"
+#include "saiki/version.h"
 
 namespace saiki {
+
+// The version of the library in use, e.g. "0.1.0". SAIKI_VERSION
+// (saiki/version.h) is the version of the headers the caller was compiled
+// against.
+SAIKI_EXPORT const char* Version();
 
 struct OpenOptions {
   // Create the file (owner-only permissions) when missing. Default true.
@@ -167,11 +176,11 @@ enum class UpdateOutcome {
 };
 enum class InterleavingOutcome { kNone, kRunning, kKeptNew, kRolledBack };
 
-const char* ModelScopeName(ModelScope scope);          // "global", "user"
-const char* ModelKindName(ModelKind kind);             // "linear", "trees"
-const char* ModelStatusName(ModelStatus status);       // "active", "rolled_back", ...
-const char* UpdateOutcomeName(UpdateOutcome outcome);  // "none", "accepted", ...
-const char* InterleavingOutcomeName(InterleavingOutcome outcome);  // "", "running", ...
+SAIKI_EXPORT const char* ModelScopeName(ModelScope scope);          // "global", "user"
+SAIKI_EXPORT const char* ModelKindName(ModelKind kind);             // "linear", "trees"
+SAIKI_EXPORT const char* ModelStatusName(ModelStatus status);       // "active", "rolled_back", ...
+SAIKI_EXPORT const char* UpdateOutcomeName(UpdateOutcome outcome);  // "none", "accepted", ...
+SAIKI_EXPORT const char* InterleavingOutcomeName(InterleavingOutcome outcome);  // "", "running", ...
 
 struct UpdateReport {
   UpdateOutcome outcome = UpdateOutcome::kNone;
@@ -300,7 +309,7 @@ struct CheckReport {
   uint64_t products = 0, segments = 0, posting_lists = 0, model_versions = 0;
 };
 
-class Database {
+class SAIKI_EXPORT Database {
  public:
   // Opens or creates the database at `path`. Errors: kNotFound (missing and
   // not created), kCorruption (not a saiki database), kNotSupported (a newer

@@ -12,6 +12,8 @@
 #include <string>
 #include <utility>
 
+#include "saiki/export.h"
+
 namespace saiki {
 
 enum class StatusCode {
@@ -27,9 +29,9 @@ enum class StatusCode {
 };
 
 // Short lower-case name of a code, e.g. "invalid argument".
-const char* StatusCodeName(StatusCode code);
+SAIKI_EXPORT const char* StatusCodeName(StatusCode code);
 
-class [[nodiscard]] Status {
+class [[nodiscard]] SAIKI_EXPORT Status {
  public:
   Status() = default;  // OK
   Status(StatusCode code, std::string message)
@@ -66,7 +68,7 @@ namespace internal {
 // Prints "saiki: Result::value() on an error: <status>" to stderr and aborts.
 // Reaching it is a bug in the caller (a Result read without checking ok()):
 // the failure is loud and defined in every build, never a read of garbage.
-[[noreturn]] void DieOnBadResultAccess(const Status& status);
+[[noreturn]] SAIKI_EXPORT void DieOnBadResultAccess(const Status& status);
 }  // namespace internal
 
 // Either a T or a non-OK Status. value() (and * and ->) of an error is a bug
