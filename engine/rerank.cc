@@ -160,7 +160,11 @@ Status DatabaseImpl::Rerank(const EngineState& state, const CompiledRequest& req
     SAIKI_ASSIGN_OR_RETURN(auto stored, models_->LatestLearner(req.user, INT64_MAX));
     if (stored) learner = *stored;
     SAIKI_ASSIGN_OR_RETURN(ctx.personal, PersonalWeights(learner.version, models.global.scale));
-    ctx.personal += ranker::TastePrior(settings.learn, models.global.scale);
+    // The taste prior belongs to the user's personal model (its offsets
+    // were fitted on top of it): version 0 — no personal model yet, or
+    // rolled back to none — serves the global model alone, so a rollback
+    // to 0 of both gives the factory order exactly.
+    if (learner.version > 0) ctx.personal += ranker::TastePrior(settings.learn, models.global.scale);
     SAIKI_ASSIGN_OR_RETURN(ctx.gate, QueryGate(state, req.query_norm));
     response->user_version = learner.version;
     response->gate = ctx.gate;
@@ -168,7 +172,8 @@ Status DatabaseImpl::Rerank(const EngineState& state, const CompiledRequest& req
   response->global_version = models.global_version;
   ranker::FeatureMatrix& x = features_scratch_;
   const bool on_trial = learner.interleave_left > 0 && learner.champion != learner.version;
-  const bool explore = ExploreThisSearch(settings, req.user, req.offset, req.k, rk->name(), now,
+  const bool explore = learner.version > 0 &&
+                       ExploreThisSearch(settings, req.user, req.offset, req.k, rk->name(), now,
                                          outcome->hits.size(), on_trial);
   std::vector<float> uncertainty;
   ranker::ExtractFeatures(outcome->hits, req.num_clauses, state.docs(), state.catalog->Medians(),
@@ -199,7 +204,9 @@ Status DatabaseImpl::Rerank(const EngineState& state, const CompiledRequest& req
     ranker::RankingContext old_ctx = ctx;
     SAIKI_ASSIGN_OR_RETURN(old_ctx.personal,
                            PersonalWeights(learner.champion, models.global.scale));
-    old_ctx.personal += ranker::TastePrior(settings.learn, models.global.scale);
+    if (learner.champion > 0) {
+      old_ctx.personal += ranker::TastePrior(settings.learn, models.global.scale);
+    }
     std::vector<double> old_scores;
     rk->Score(x, old_ctx, &old_scores);
     std::vector<uint32_t> old_order = order;

@@ -24,8 +24,9 @@ namespace saiki::ranker {
 // about one unit of the pairwise model's log-odds; learn.taste_weight sets
 // it (README "Settings"). The global model never weighs these features
 // (global_learner.cc masks them): what they say is the user's own, and the
-// offsets the personal learner fits sit on top of this prior. Zero with
-// learn.taste off.
+// offsets the personal learner fits sit on top of this prior: it is part of
+// every personal model version, and of none at version 0 (no personal
+// model, or rolled back to none). Zero with learn.taste off.
 Eigen::VectorXd TastePrior(const LearnSettings& settings, const Eigen::VectorXd& scale);
 
 struct PersonalPlanResult {

@@ -337,10 +337,26 @@ TEST_CASE("Exploration shows a candidate from beyond the page in one of its last
   Database* db = opened->get();
   REQUIRE(db->ImportCsv(dir.File("c.csv"), ImportOptions{}).ok());
   REQUIRE(db->SetSetting("learn.explore", "0.5").ok());
+  // No interleaving trial (a page on trial does not explore).
+  REQUIRE(db->SetSetting("learn.interleave_sessions", "0").ok());
   SearchRequest anon;
   anon.query = "犬";
   anon.k = 10;
   anon.offset = 0;
+  // Without a personal model a user is not explored for: a few sessions
+  // with a click first.
+  for (int s = 0; s < 6; ++s) {
+    now += 3600;
+    SearchRequest req = anon;
+    req.user = "carol";
+    auto r = db->Search(req);
+    REQUIRE(r.ok());
+    REQUIRE(db->RecordClick(*r->query_id, r->hits[2 + s % 3].id, ClickKind::kClick).ok());
+    REQUIRE(db->EndSession("carol").ok());
+  }
+  auto model = db->GetModel("carol");
+  REQUIRE(model.ok());
+  REQUIRE(model->personal.has_value());
   int explored = 0;
   for (int i = 0; i < 20; ++i) {
     now += 60;
