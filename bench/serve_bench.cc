@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
   std::thread server([&] { (void)http.Run(); });
   httplib::Client client("127.0.0.1", http.port());
   client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
 
   std::vector<double> inproc, over_http, diff;
   double bytes = 0;

@@ -5,7 +5,9 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <future>
 #include <iostream>
 #include <thread>
 
@@ -85,13 +87,21 @@ int RunServe(const Globals& g, ServeFlags f) {
             << std::endl;
 
   std::atomic<bool> by_signal{false};
+  std::promise<void> run_done;
+  std::future<void> run_done_future = run_done.get_future();
   std::thread watcher([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     by_signal.store(true);
-    http.Stop();
+    // A signal that came before Run started listening finds nothing to
+    // stop yet: ask again until Run has returned.
+    do {
+      http.Stop();
+    } while (run_done_future.wait_for(std::chrono::milliseconds(20)) !=
+             std::future_status::ready);
   });
   Status run = http.Run();
+  run_done.set_value();
   if (!by_signal.load()) {
     // Run ended without a signal (an error): wake the watcher.
     pthread_kill(watcher.native_handle(), SIGTERM);

@@ -64,6 +64,10 @@ HttpServer::HttpServer(Api* api, ServerOptions options)
   http_->set_read_timeout(options_.read_timeout_seconds, 0);
   http_->set_write_timeout(options_.read_timeout_seconds, 0);
   http_->set_keep_alive_max_count(1000);
+  // Answers go out at once: with Nagle's algorithm a response written in
+  // two parts (headers, body) waits for the client's delayed ACK, ~40 ms
+  // per request on Linux loopback (bench/serve_bench.cc measured 44 ms).
+  http_->set_tcp_nodelay(true);
   // Bodies over the larger limit are refused (413) before they are read;
   // the Api then applies each endpoint's own limit.
   const ApiOptions& o = api_->options();

@@ -413,6 +413,7 @@ TEST_CASE("Under 8 concurrent HTTP clients every request is answered and no clic
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       httplib::Client cli("127.0.0.1", http.port());
+      cli.set_tcp_nodelay(true);
       cli.set_read_timeout(60, 0);
       std::string user = "user" + std::to_string(c);
       for (int round = 0; round < kRounds; ++round) {
