@@ -44,7 +44,24 @@ function setStatus(text, error = false) {
   s.classList.toggle('error', error);
 }
 
+// Requests in flight, shown as <body data-pending="N"> so a test (or a
+// curious user) can tell when the page has settled.
+let pending = 0;
+function setPending(delta) {
+  pending += delta;
+  document.body.dataset.pending = String(pending);
+}
+
 async function api(method, path, body) {
+  setPending(+1);
+  try {
+    return await request(method, path, body);
+  } finally {
+    setPending(-1);
+  }
+}
+
+async function request(method, path, body) {
   const headers = {};
   if (state.token) headers['Authorization'] = 'Bearer ' + state.token;
   const init = { method, headers };

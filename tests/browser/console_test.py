@@ -24,7 +24,7 @@ import sys
 import tempfile
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -83,9 +83,15 @@ def main():
         def until(step, condition):
             try:
                 return wait.until(lambda d: condition())
-            except TimeoutException:
+            except (TimeoutException, StaleElementReferenceException):
                 status = driver.find_element(By.ID, "status").text
-                fail(step, "page status: " + status)
+                driver.save_screenshot(args.screenshot)
+                fail(step, f"page status: {status} (screenshot {args.screenshot})")
+
+        def settled():
+            # No API request in flight (console.js counts them in
+            # <body data-pending>), so the page will not re-render under us.
+            return driver.find_element(By.TAG_NAME, "body").get_attribute("data-pending") == "0"
 
         driver.get(f"http://127.0.0.1:{port}/")
         until("the page loads and reaches the API",
@@ -99,6 +105,7 @@ def main():
               lambda: len(driver.find_elements(By.CSS_SELECTOR, alice + " .result")) >= 3)
         until("results for 犬 appear for bob (compared)",
               lambda: len(driver.find_elements(By.CSS_SELECTOR, '.column[data-user="bob"] .result')) >= 3)
+        until("the page settles after the search", settled)
         first = driver.find_elements(By.CSS_SELECTOR, alice + " .result")[0]
         title = first.find_element(By.CSS_SELECTOR, ".title-btn").text
         if "犬" not in title and "ドッグ" not in title and "DOG" not in title.upper():
@@ -122,6 +129,8 @@ def main():
               lambda: len(driver.find_elements(By.CSS_SELECTOR, "#history tbody tr.version")) > rows_before)
         until("the learning curve draws a point",
               lambda: driver.find_elements(By.CSS_SELECTOR, "#curve svg circle"))
+        # Ending the session also searches again (the new order): wait for it.
+        until("the page settles after the session end", settled)
 
         # Open the first result's explanation for the screenshot, and check
         # it lists BM25F fields.
