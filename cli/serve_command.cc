@@ -116,7 +116,7 @@ int RunServe(const Globals& g, ServeFlags f) {
 void AddServeCommand(CLI::App& app, Globals& g, int& rc) {
   auto* serve = app.add_subcommand(
       "serve",
-      "serve the HTTP/JSON API and the console (README \"HTTP API\"); loopback only\n"
+      "serve the HTTP/JSON API and the console (README \"Using the HTTP API\"); loopback only\n"
       "unless --token is given");
   static ServeFlags f;
   serve->add_option("--listen", f.listen,

@@ -301,7 +301,7 @@ std::variant<Call, HttpError> ParseCall(const ApiRequest& r, const ApiOptions& o
         }
       }
     }
-    return HttpError{404, "no such endpoint: " + Shown(r.path) + " (see README \"HTTP API\")"};
+    return HttpError{404, "no such endpoint: " + Shown(r.path) + " (see README \"Using the HTTP API\")"};
   }
   bool is_get = r.method == "GET", is_post = r.method == "POST";
   if ((is_get && !route->get) || (is_post && !route->post) || (!is_get && !is_post)) {
