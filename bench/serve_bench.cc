@@ -53,10 +53,10 @@ double Mean(const std::vector<double>& v) {
 // A mix of the catalogue's kinds of query: one kanji, words, katakana,
 // brands, filters, phrases, exclusions, paging.
 const char* kQueries[] = {
-    "犬",           "猫 フード",        "ベッド",          "コーヒー",
-    "ハーネス",     "セーター",         "耐熱ガラス",      "送料無料 ギフト",
-    "犬 -猫",       "\"ドッグ フード\"", "price:..3000 犬", "キッチン 収納",
-    "ステンレス",   "Barkley",           "冷感 犬服",       "おやつ 無添加",
+    "犬",         "猫 フード",         "ベッド",          "コーヒー",
+    "ハーネス",   "セーター",          "耐熱ガラス",      "送料無料 ギフト",
+    "犬 -猫",     "\"ドッグ フード\"", "price:..3000 犬", "キッチン 収納",
+    "ステンレス", "Barkley",           "冷感 犬服",       "おやつ 無添加",
 };
 
 }  // namespace
@@ -67,10 +67,14 @@ int main(int argc, char** argv) {
   bool explain = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--db" && i + 1 < argc) db_path = argv[++i];
-    else if (a == "--passes" && i + 1 < argc) passes = std::atoi(argv[++i]);
-    else if (a == "--k" && i + 1 < argc) k = std::atoi(argv[++i]);
-    else if (a == "--explain") explain = true;
+    if (a == "--db" && i + 1 < argc)
+      db_path = argv[++i];
+    else if (a == "--passes" && i + 1 < argc)
+      passes = std::atoi(argv[++i]);
+    else if (a == "--k" && i + 1 < argc)
+      k = std::atoi(argv[++i]);
+    else if (a == "--explain")
+      explain = true;
     else {
       std::fprintf(stderr, "usage: serve_bench --db FILE [--passes N] [--k K] [--explain]\n");
       return 2;
@@ -170,7 +174,7 @@ int main(int argc, char** argv) {
               Percentile(over_http, 90), Mean(over_http));
   std::printf("  %-22s %9.3f %9.3f %9.3f\n", "HTTP - in-process", Percentile(diff, 50),
               Percentile(diff, 90), Mean(diff));
-  std::printf("  %.1f results and %.0f bytes of JSON per answer\n",
-              static_cast<double>(hits) / n, bytes / n);
+  std::printf("  %.1f results and %.0f bytes of JSON per answer\n", static_cast<double>(hits) / n,
+              bytes / n);
   return 0;
 }

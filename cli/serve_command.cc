@@ -81,10 +81,9 @@ int RunServe(const Globals& g, ServeFlags f) {
   if (Status s = http.Bind(); !s.ok()) return Fail(s);
   std::string shown_host =
       listen->host.find(':') != std::string::npos ? "[" + listen->host + "]" : listen->host;
-  std::cerr << "saiki: serving " << g.db_path << " on http://" << shown_host << ":"
-            << http.port() << "/ (console at /, API under /api/"
-            << (f.token.empty() ? "" : ", token required") << "); SIGTERM or Ctrl-C stops"
-            << std::endl;
+  std::cerr << "saiki: serving " << g.db_path << " on http://" << shown_host << ":" << http.port()
+            << "/ (console at /, API under /api/" << (f.token.empty() ? "" : ", token required")
+            << "); SIGTERM or Ctrl-C stops" << std::endl;
 
   std::atomic<bool> by_signal{false};
   std::promise<void> run_done;
@@ -97,8 +96,7 @@ int RunServe(const Globals& g, ServeFlags f) {
     // stop yet: ask again until Run has returned.
     do {
       http.Stop();
-    } while (run_done_future.wait_for(std::chrono::milliseconds(20)) !=
-             std::future_status::ready);
+    } while (run_done_future.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready);
   });
   Status run = http.Run();
   run_done.set_value();
@@ -133,8 +131,9 @@ void AddServeCommand(CLI::App& app, Globals& g, int& rc) {
       ->check(CLI::Range(1, 16384));
   serve->add_option("--max-upload", f.max_upload_mib, "largest CSV upload, MiB (default 64)")
       ->check(CLI::Range(1, 4096));
-  serve->add_option("--rate", f.rate,
-                    "requests per second per client address (default 200; 0: no limit)")
+  serve
+      ->add_option("--rate", f.rate,
+                   "requests per second per client address (default 200; 0: no limit)")
       ->check(CLI::Range(0.0, 1e9));
   serve->add_option("--burst", f.burst, "requests allowed at once above the rate (default 400)")
       ->check(CLI::Range(1.0, 1e9));

@@ -104,11 +104,11 @@ bool PrintableAscii(const std::string& s) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!g_api) Setup();
   static const char* kMethods[] = {"GET", "POST", "OPTIONS", "DELETE", "HEAD", "PUT"};
-  static const char* kPaths[] = {"/api/search",      "/api/click",         "/api/session/end",
-                                 "/api/session/sweep", "/api/model",       "/api/model/history",
-                                 "/api/stats",       "/api/import",        "/",
-                                 "/api/search",      "/api/search",        "/api/model",
-                                 "/api/",            "/console.js"};
+  static const char* kPaths[] = {
+      "/api/search", "/api/click",         "/api/session/end", "/api/session/sweep",
+      "/api/model",  "/api/model/history", "/api/stats",       "/api/import",
+      "/",           "/api/search",        "/api/search",      "/api/model",
+      "/api/",       "/console.js"};
   static const char* kTypes[] = {"application/json", "text/csv", "text/plain", "",
                                  "Application/JSON; charset=utf-8"};
   ByteReader in(data, size);
@@ -134,7 +134,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   r.body = text.substr(std::min(pos, text.size()));
   r.remote_addr = "127.0.0.1";
   r.headers.emplace_back("Host", flags & 0x40 ? "evil.example" : "127.0.0.1:8700");
-  if (const char* type = kTypes[(flags & 0x0f) % 5]; *type) r.headers.emplace_back("content-type", type);
+  if (const char* type = kTypes[(flags & 0x0f) % 5]; *type)
+    r.headers.emplace_back("content-type", type);
   if (flags & 0x10) r.headers.emplace_back("Origin", "http://evil.example");
   if (flags & 0x20) r.headers.emplace_back("Authorization", "Bearer x");
 
@@ -159,12 +160,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (IsWrite(call)) return 0;
   }
   ApiResponse out = g_api->Handle(r);
-  static const std::set<int> kStatuses = {200, 204, 400, 401, 403, 404, 405, 413, 415, 422, 429, 500, 503};
+  static const std::set<int> kStatuses = {200, 204, 400, 401, 403, 404, 405,
+                                          413, 415, 422, 429, 500, 503};
   FUZZ_CHECK(kStatuses.count(out.status), "status %d", out.status);
   FUZZ_CHECK(out.status != 500, "500 for %s %s: %s", r.method.c_str(), Escape(r.path).c_str(),
              Escape(out.body).c_str());
   if (out.content_type == "application/json") {
-    FUZZ_CHECK(nlohmann::json::accept(out.body), "answer is not JSON: %s", Escape(out.body).c_str());
+    FUZZ_CHECK(nlohmann::json::accept(out.body), "answer is not JSON: %s",
+               Escape(out.body).c_str());
   }
   return 0;
 }

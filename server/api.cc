@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 #include <istream>
+#include <nlohmann/json.hpp>
 #include <streambuf>
 
 namespace saiki::server {
@@ -189,8 +189,8 @@ std::variant<Body, HttpError> ParseBody(const ApiRequest& r) {
   return b;
 }
 
-#define SAIKI_HTTP_TRY(expr)                   \
-  do {                                         \
+#define SAIKI_HTTP_TRY(expr)                     \
+  do {                                           \
     if (auto e_ = (expr)) return std::move(*e_); \
   } while (0)
 
@@ -207,7 +207,8 @@ std::variant<Call, HttpError> ParseSearch(const ApiRequest& r, const ApiOptions&
     if (auto* v = p.Get("offset")) {
       SAIKI_HTTP_TRY(ParseInt("parameter 'offset'", *v, 0, 10000, &q.offset));
     }
-    if (auto* v = p.Get("explain")) SAIKI_HTTP_TRY(ParseBool("parameter 'explain'", *v, &q.explain));
+    if (auto* v = p.Get("explain"))
+      SAIKI_HTTP_TRY(ParseBool("parameter 'explain'", *v, &q.explain));
     if (auto* v = p.Get("user")) q.user = *v;
     return call;
   }
@@ -226,11 +227,13 @@ std::variant<Call, HttpError> ParseSearch(const ApiRequest& r, const ApiOptions&
     if (!queries->is_array()) return HttpError{400, r.path + " body: 'queries' must be an array"};
     if (queries->size() > o.max_batch) {
       return HttpError{413, r.path + " body: " + std::to_string(queries->size()) +
-                                " queries; at most " + std::to_string(o.max_batch) + " in one batch"};
+                                " queries; at most " + std::to_string(o.max_batch) +
+                                " in one batch"};
     }
     for (size_t i = 0; i < queries->size(); ++i) {
       if (!(*queries)[i].is_string()) {
-        return HttpError{400, r.path + " body: queries[" + std::to_string(i) + "] must be a string"};
+        return HttpError{400,
+                         r.path + " body: queries[" + std::to_string(i) + "] must be a string"};
       }
       call.queries.push_back((*queries)[i].get<std::string>());
     }
@@ -267,12 +270,18 @@ bool IsWrite(const Call& call) {
 
 int HttpStatusFor(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kResourceExhausted: return 413;
-    case StatusCode::kBusy: return 503;
-    default: return 500;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kResourceExhausted:
+      return 413;
+    case StatusCode::kBusy:
+      return 503;
+    default:
+      return 500;
   }
 }
 
@@ -283,10 +292,10 @@ std::variant<Call, HttpError> ParseCall(const ApiRequest& r, const ApiOptions& o
     bool get, post;
   };
   static constexpr Route kRoutes[] = {
-      {"/api/search", true, true},        {"/api/click", false, true},
-      {"/api/session/end", false, true},  {"/api/session/sweep", false, true},
-      {"/api/model", true, false},        {"/api/model/history", true, false},
-      {"/api/stats", true, false},        {"/api/import", false, true},
+      {"/api/search", true, true},       {"/api/click", false, true},
+      {"/api/session/end", false, true}, {"/api/session/sweep", false, true},
+      {"/api/model", true, false},       {"/api/model/history", true, false},
+      {"/api/stats", true, false},       {"/api/import", false, true},
   };
   const Route* route = nullptr;
   for (const auto& rt : kRoutes) {
@@ -301,7 +310,8 @@ std::variant<Call, HttpError> ParseCall(const ApiRequest& r, const ApiOptions& o
         }
       }
     }
-    return HttpError{404, "no such endpoint: " + Shown(r.path) + " (see README \"Using the HTTP API\")"};
+    return HttpError{404,
+                     "no such endpoint: " + Shown(r.path) + " (see README \"Using the HTTP API\")"};
   }
   bool is_get = r.method == "GET", is_post = r.method == "POST";
   if ((is_get && !route->get) || (is_post && !route->post) || (!is_get && !is_post)) {
@@ -362,8 +372,8 @@ std::variant<Call, HttpError> ParseCall(const ApiRequest& r, const ApiOptions& o
     } else if (kind == "purchase") {
       c.kind = ClickKind::kPurchase;
     } else {
-      return HttpError{400, r.path + " body: 'kind' " + Shown(kind) +
-                                " is not click, cart or purchase"};
+      return HttpError{400,
+                       r.path + " body: 'kind' " + Shown(kind) + " is not click, cart or purchase"};
     }
     return Call{c};
   }
@@ -450,7 +460,9 @@ Json HitJson(const SearchHit& h, bool explain) {
     j["explain"] = e;
     Json f = Json::array();
     for (const auto& fs : h.features) {
-      f.push_back({{"feature", fs.feature}, {"value", fs.value}, {"global", fs.global},
+      f.push_back({{"feature", fs.feature},
+                   {"value", fs.value},
+                   {"global", fs.global},
                    {"personal", fs.personal}});
     }
     j["features"] = f;
@@ -593,7 +605,9 @@ ApiResponse ErrorResponse(int status, const std::string& message) {
   return r;
 }
 
-ApiResponse StatusResponse(const Status& s) { return ErrorResponse(HttpStatusFor(s), s.ToString()); }
+ApiResponse StatusResponse(const Status& s) {
+  return ErrorResponse(HttpStatusFor(s), s.ToString());
+}
 
 // Equal strings, in a time that does not depend on where they differ.
 bool SameSecret(const std::string& a, const std::string& b) {
@@ -640,8 +654,8 @@ bool Api::TakeToken(const std::string& address) {
     it = buckets_.emplace(address, Bucket{options_.rate_burst, now}).first;
   }
   Bucket& b = it->second;
-  b.tokens = std::min(options_.rate_burst, b.tokens + std::max(0.0, now - b.at) *
-                                                          options_.rate_per_second);
+  b.tokens = std::min(options_.rate_burst,
+                      b.tokens + std::max(0.0, now - b.at) * options_.rate_per_second);
   b.at = now;
   if (b.tokens < 1) return false;
   b.tokens -= 1;
@@ -760,14 +774,16 @@ ApiResponse Api::Execute(const Call& call, const ApiRequest& r) {
   if (auto* c = std::get_if<ClickCall>(&call)) {
     Status st = db->RecordClick(c->query_id, c->product_id, c->kind);
     if (!st.ok()) return StatusResponse(st);
-    return JsonResponse(200, Json{{"recorded", true}, {"query_id", c->query_id}, {"id", c->product_id}});
+    return JsonResponse(200,
+                        Json{{"recorded", true}, {"query_id", c->query_id}, {"id", c->product_id}});
   }
   if (auto* e = std::get_if<SessionEndCall>(&call)) {
     auto res = db->EndSession(e->user);
     if (!res.ok()) return StatusResponse(res.status());
     if (!*res) {
-      return JsonResponse(200, Json{{"closed", false},
-                                    {"message", "user " + Shown(e->user) + " has no open session"}});
+      return JsonResponse(
+          200,
+          Json{{"closed", false}, {"message", "user " + Shown(e->user) + " has no open session"}});
     }
     Json j = SessionJson(**res);
     j["closed"] = true;

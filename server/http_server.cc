@@ -96,17 +96,17 @@ HttpServer::HttpServer(Api* api, ServerOptions options)
   http_->Options(".*", handler);
   // Errors httplib answers itself (a body over the limit, a malformed
   // request line) get a JSON body like the Api's.
-  http_->set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string message = res.status == 413   ? "request body too large"
-                          : res.status == 400 ? "malformed HTTP request"
-                                              : "HTTP error " + std::to_string(res.status);
-    res.set_content("{\"error\":\"" + message + "\",\"status\":" + std::to_string(res.status) +
-                        "}\n",
-                    "application/json");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  http_->set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        std::string message = res.status == 413   ? "request body too large"
+                              : res.status == 400 ? "malformed HTTP request"
+                                                  : "HTTP error " + std::to_string(res.status);
+        res.set_content(
+            "{\"error\":\"" + message + "\",\"status\":" + std::to_string(res.status) + "}\n",
+            "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
 }
 
 HttpServer::~HttpServer() { Stop(); }

@@ -21,8 +21,8 @@ namespace saiki::server {
 
 // "HOST:PORT", "[V6]:PORT" or ":PORT" (loopback), as `--listen` takes it.
 struct ListenAddress {
-  std::string host;  // as given, brackets removed ("::1")
-  int port = 0;      // 0..65535; 0 picks a free port
+  std::string host;       // as given, brackets removed ("::1")
+  int port = 0;           // 0..65535; 0 picks a free port
   bool loopback = false;  // 127.0.0.0/8, ::1 or "localhost"
 };
 // kInvalidArgument naming what is wrong ("--listen '1.2.3': no port").

@@ -5,6 +5,7 @@
 // non-loopback address without a token, and stopping on SIGTERM with every
 // answered click stored.
 #include <fcntl.h>
+#include <httplib.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -12,7 +13,6 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <httplib.h>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -33,7 +33,8 @@ namespace {
 using Json = nlohmann::json;
 using testing::TempDir;
 
-ApiRequest Get(const std::string& path, std::vector<std::pair<std::string, std::string>> params = {}) {
+ApiRequest Get(const std::string& path,
+               std::vector<std::pair<std::string, std::string>> params = {}) {
   ApiRequest r;
   r.method = "GET";
   r.path = path;
@@ -63,9 +64,10 @@ std::string ErrorOf(const std::variant<Call, HttpError>& parsed, int* status) {
 
 TEST_CASE("ParseCall maps each endpoint's parameters and body to one API call", "[server]") {
   ApiOptions o;
-  auto parsed = ParseCall(Get("/api/search", {{"q", "犬 ベッド"}, {"k", "5"}, {"offset", "2"},
-                                              {"explain", "1"}, {"user", "alice"}}),
-                          o);
+  auto parsed = ParseCall(
+      Get("/api/search",
+          {{"q", "犬 ベッド"}, {"k", "5"}, {"offset", "2"}, {"explain", "1"}, {"user", "alice"}}),
+      o);
   auto* search = std::get_if<SearchCall>(&std::get<Call>(parsed));
   REQUIRE(search);
   CHECK(search->request.query == "犬 ベッド");
@@ -94,11 +96,13 @@ TEST_CASE("ParseCall maps each endpoint's parameters and body to one API call", 
   REQUIRE(std::get_if<SessionEndCall>(&std::get<Call>(end))->user == "bob");
   auto hist = ParseCall(Get("/api/model/history", {{"user", "bob"}}), o);
   REQUIRE(std::get_if<ModelHistoryCall>(&std::get<Call>(hist))->user == "bob");
-  auto imp = ParseCall([] {
-    ApiRequest r = Post("/api/import", "id,title\n1,x\n", "text/csv; charset=utf-8");
-    r.params = {{"replace", "true"}, {"encoding", "cp932"}, {"map", "id=商品ID"}};
-    return r;
-  }(), o);
+  auto imp = ParseCall(
+      [] {
+        ApiRequest r = Post("/api/import", "id,title\n1,x\n", "text/csv; charset=utf-8");
+        r.params = {{"replace", "true"}, {"encoding", "cp932"}, {"map", "id=商品ID"}};
+        return r;
+      }(),
+      o);
   auto* i = std::get_if<ImportCall>(&std::get<Call>(imp));
   REQUIRE(i);
   CHECK(i->replace);
@@ -120,7 +124,8 @@ TEST_CASE("ParseCall refuses bad requests with a status and a message naming the
   ApiRequest get_body = Get("/api/stats");
   get_body.body = "x";
   std::vector<Case> cases = {
-      {Get("/api/search", {{"q", "犬"}, {"k", "0"}}), 400, "parameter 'k': '0' is not a whole number in 1..1000"},
+      {Get("/api/search", {{"q", "犬"}, {"k", "0"}}), 400,
+       "parameter 'k': '0' is not a whole number in 1..1000"},
       {Get("/api/search", {{"q", "犬"}, {"k", "9999999999"}}), 400, "parameter 'k'"},
       {Get("/api/search", {{"k", "3"}}), 400, "parameter 'q' (the query) is required"},
       {Get("/api/search", {{"q", "a"}, {"q", "b"}}), 400, "parameter 'q' given twice"},
@@ -133,8 +138,10 @@ TEST_CASE("ParseCall refuses bad requests with a status and a message naming the
       {Post("/api/search", R"({"query":"a","colour":1})"), 400, "unknown field 'colour'"},
       {Post("/api/click", R"({"id":"P1"})"), 400, "field 'query_id' is required"},
       {Post("/api/click", R"({"query_id":1,"id":"P1"})"), 400, "field 'query_id' must be a string"},
-      {Post("/api/click", R"({"query_id":"1","id":"P1","kind":"like"})"), 400, "'like' is not click, cart or purchase"},
-      {Post("/api/click", R"({"query_id":"1","id":"P1"})", "text/plain"), 415, "Content-Type must be application/json"},
+      {Post("/api/click", R"({"query_id":"1","id":"P1","kind":"like"})"), 400,
+       "'like' is not click, cart or purchase"},
+      {Post("/api/click", R"({"query_id":"1","id":"P1"})", "text/plain"), 415,
+       "Content-Type must be application/json"},
       {Post("/api/session/end", "{}"), 400, "field 'user' is required"},
       {Post("/api/import", "id\n1\n", "application/json"), 415, "Content-Type must be text/csv"},
       {Post("/api/import", "", "text/csv"), 400, "the body (the CSV file) is empty"},
@@ -157,7 +164,8 @@ TEST_CASE("ParseCall refuses bad requests with a status and a message naming the
   o.max_batch = 2;
   int status = 0;
   std::string big = R"({"query":")" + std::string(200, 'a') + "\"}";
-  CHECK_THAT(ErrorOf(ParseCall(Post("/api/search", big), o), &status), Catch::Contains("the limit is 100"));
+  CHECK_THAT(ErrorOf(ParseCall(Post("/api/search", big), o), &status),
+             Catch::Contains("the limit is 100"));
   CHECK(status == 413);
   CHECK_THAT(ErrorOf(ParseCall(Post("/api/search", R"({"queries":["a","b","c"]})"), o), &status),
              Catch::Contains("at most 2 in one batch"));
@@ -197,7 +205,8 @@ TEST_CASE("The API answers search, click, session end, model, history, stats and
   Json stats = f.Call(Get("/api/stats"));
   CHECK(stats["products"] == 60);
 
-  Json res = f.Call(Get("/api/search", {{"q", "犬"}, {"user", "alice"}, {"explain", "1"}, {"k", "5"}}));
+  Json res =
+      f.Call(Get("/api/search", {{"q", "犬"}, {"user", "alice"}, {"explain", "1"}, {"k", "5"}}));
   REQUIRE(res["results"].size() == 5);
   REQUIRE(res["query_id"].is_string());
   const Json& hit = res["results"][0];
@@ -546,8 +555,7 @@ TEST_CASE("saiki serve refuses a non-loopback address without a token", "[server
   REQUIRE(testing::RunCli("--db " + db + " index " + dir.File("pets.csv")).exit_code == 0);
   ServeProcess any({"--db", db, "serve", "--listen", "0.0.0.0:0"});
   std::string line = any.FirstLine();
-  CHECK_THAT(line, Catch::Contains("refusing to listen on 0.0.0.0") &&
-                       Catch::Contains("--token"));
+  CHECK_THAT(line, Catch::Contains("refusing to listen on 0.0.0.0") && Catch::Contains("--token"));
   std::string rest;
   CHECK(any.Wait(&rest) == 2);
   ServeProcess short_token({"--db", db, "serve", "--listen", "0.0.0.0:0", "--token", "abc"});
@@ -563,8 +571,8 @@ TEST_CASE("saiki serve stops on SIGTERM with every answered click stored", "[ser
   std::string db = dir.File("shop.saiki");
   testing::WriteFile(dir.File("pets.csv"), testing::PetCatalog("P", 40));
   REQUIRE(testing::RunCli("--db " + db + " index " + dir.File("pets.csv")).exit_code == 0);
-  ServeProcess serve({"--db", db, "serve", "--listen", "127.0.0.1:0", "--token",
-                      "test-token-0123456789"});
+  ServeProcess serve(
+      {"--db", db, "serve", "--listen", "127.0.0.1:0", "--token", "test-token-0123456789"});
   std::string line = serve.FirstLine();
   INFO(line);
   auto at = line.find("http://127.0.0.1:");
