@@ -68,6 +68,8 @@ void AddSimulateCommand(CLI::App& app, Globals& g, int& rc);
 // `model` command, so after AddLearningCommands).
 void AddExportCommand(CLI::App& app, Globals& g, int& rc);
 void AddModelImportCommand(CLI::App& app, Globals& g, int& rc);
+// serve_command.cc: `serve` (server/), when built with SAIKI_BUILD_SERVER.
+void AddServeCommand(CLI::App& app, Globals& g, int& rc);
 
 }  // namespace saiki::cli
 

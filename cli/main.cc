@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
   AddSimulateCommand(app, g, rc);
   AddExportCommand(app, g, rc);
   AddModelImportCommand(app, g, rc);
+#ifdef SAIKI_WITH_SERVER
+  AddServeCommand(app, g, rc);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -20,7 +20,7 @@ OUT="${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
 CXX="${CXX_FUZZ:-clang++}"
 JOBS="${JOBS:-2}"
 ALL_TARGETS=(fuzz_csv_reader fuzz_analyzer fuzz_query_parser fuzz_postings fuzz_model_loader
-             fuzz_synonyms)
+             fuzz_synonyms fuzz_server_api)
 TARGETS=("$@")
 [[ ${#TARGETS[@]} -eq 0 ]] && TARGETS=("${ALL_TARGETS[@]}")
 
@@ -44,7 +44,7 @@ mkdir -p "$OUT/obj"
 
 # Newest header of the tree: an object older than it is rebuilt.
 newest_header="$(find "$ROOT/include" "$ROOT/engine" "$ROOT/index" "$ROOT/ranker" \
-  "$ROOT/storage" "$ROOT/fuzz" -name '*.h' -printf '%T@\n' | sort -n | tail -1)"
+  "$ROOT/storage" "$ROOT/server" "$ROOT/fuzz" -name '*.h' -printf '%T@\n' | sort -n | tail -1)"
 
 stale() {  # stale SRC OBJ
   local src="$1" obj="$2"
@@ -65,8 +65,9 @@ compile() {  # compile SRC OBJ
 export -f compile stale
 export CXX CXXFLAGS ROOT newest_header
 
-# The library, as CMakeLists.txt globs it.
-LIB_SRCS=()
+# The library, as CMakeLists.txt globs it, and the HTTP API's request
+# mapping (server/api.cc; not the cpp-httplib transport).
+LIB_SRCS=("$ROOT/server/api.cc")
 for dir in engine index ranker storage; do
   for f in "$ROOT/$dir"/*.cc; do LIB_SRCS+=("$f"); done
 done

@@ -149,5 +149,27 @@ int main(int argc, char** argv) {
   // fuzz_synonyms: a synonyms file.
   Write("fuzz_synonyms", "seed_groups.txt",
         "# groups of one meaning\n犬 ドッグ イヌ\nサーバー サーバ\nノートPC ノートパソコン  # comment\n\n");
+
+  // fuzz_server_api: method byte (0 GET, 1 POST), path byte (index into the
+  // target's list, >= 14: the first line), flags byte (content type), then
+  // "name=value" lines, an empty line, the body.
+  auto api = [](int method, int path, int flags, const std::string& text) {
+    return std::string{static_cast<char>(method), static_cast<char>(path),
+                       static_cast<char>(flags)} + text;
+  };
+  Write("fuzz_server_api", "seed_search_get.bin",
+        api(0, 0, 3, "q=犬 ベッド\nk=5\noffset=0\nexplain=1\n\n"));
+  Write("fuzz_server_api", "seed_search_post.bin",
+        api(1, 0, 0, "\n{\"query\":\"猫 フード -犬\",\"k\":3,\"explain\":true}"));
+  Write("fuzz_server_api", "seed_search_batch.bin",
+        api(1, 0, 4, "\n{\"queries\":[\"犬\",\"brand:ペティオ\",\"price:..2000\"]}"));
+  Write("fuzz_server_api", "seed_click.bin",
+        api(1, 1, 0, "\n{\"query_id\":\"1\",\"id\":\"p1\",\"kind\":\"cart\"}"));
+  Write("fuzz_server_api", "seed_session_end.bin", api(1, 2, 0, "\n{\"user\":\"alice\"}"));
+  Write("fuzz_server_api", "seed_model.bin", api(0, 4, 3, "user=alice\n\n"));
+  Write("fuzz_server_api", "seed_history.bin", api(0, 5, 3, "user=alice\n\n"));
+  Write("fuzz_server_api", "seed_import.bin",
+        api(1, 7, 1, "strict=1\nmap=id=商品ID\n\n商品ID,title\nx1,犬\n"));
+  Write("fuzz_server_api", "seed_free_path.bin", api(0, 200, 3, "/api/stats/../x\na=b\n\n"));
   return 0;
 }

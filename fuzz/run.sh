@@ -19,7 +19,7 @@ OUT="${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
 SECONDS_EACH="${1:-30}"
 shift || true
 ALL_TARGETS=(fuzz_csv_reader fuzz_analyzer fuzz_query_parser fuzz_postings fuzz_model_loader
-             fuzz_synonyms)
+             fuzz_synonyms fuzz_server_api)
 TARGETS=("$@")
 [[ ${#TARGETS[@]} -eq 0 ]] && TARGETS=("${ALL_TARGETS[@]}")
 
