@@ -46,6 +46,7 @@ Result<index::CompiledQuery> DatabaseImpl::Compile(const ConfigState& config,
   index::CompiledQuery cq;
   cq.k = k;
   cq.explain = explain;
+  const double reading_weight = config.settings.reading_weight;
   auto compile_part = [&](const QueryPart& part, bool with_synonyms,
                           std::vector<std::string>* bonus) {
     index::Clause clause;
@@ -53,14 +54,28 @@ Result<index::CompiledQuery> DatabaseImpl::Compile(const ConfigState& config,
     index::TermPlan plan = analyzer_->AnalyzeQueryTerm(part.text);
     if (plan.phrase.empty()) return clause;  // nothing searchable (punctuation)
     clause.alternatives.push_back(ToPhrase(plan));
+    clause.weights.push_back(1.0);
     if (bonus) bonus->insert(bonus->end(), plan.bonus.begin(), plan.bonus.end());
+    // A term in kana or romaji also matches kanji words read that way, below
+    // the text itself (README "Readings"). Not for quoted phrases: a phrase
+    // asks for the text as written.
+    if (!part.phrase && reading_weight > 0) {
+      std::string reading = analyzer_->QueryReading(part.text);
+      if (!reading.empty()) {
+        clause.alternatives.push_back({{std::move(reading), 0}});
+        clause.weights.push_back(reading_weight);
+      }
+    }
     if (with_synonyms && !part.phrase) {
       auto it = config.synonyms.find(part.text);
       if (it != config.synonyms.end()) {
         for (const std::string& alt : it->second) {
           if (alt == part.text) continue;
           index::TermPlan alt_plan = analyzer_->AnalyzeQueryTerm(alt);
-          if (!alt_plan.phrase.empty()) clause.alternatives.push_back(ToPhrase(alt_plan));
+          if (!alt_plan.phrase.empty()) {
+            clause.alternatives.push_back(ToPhrase(alt_plan));
+            clause.weights.push_back(1.0);
+          }
         }
       }
     }

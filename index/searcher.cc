@@ -113,9 +113,13 @@ class PhraseCursor {
   TfArray tf_{};
 };
 
+using WeightedTf = std::array<double, kNumFields>;
+
 class ClauseCursor {
  public:
-  explicit ClauseCursor(std::vector<PhraseCursor> alts) : alts_(std::move(alts)) {
+  // `weights`: one per alternative (see Clause::weights).
+  ClauseCursor(std::vector<PhraseCursor> alts, std::vector<double> weights)
+      : alts_(std::move(alts)), weights_(std::move(weights)) {
     for (const auto& a : alts_) df_ = std::max(df_, a.df());
     Settle();
   }
@@ -123,7 +127,10 @@ class ClauseCursor {
   bool empty() const { return alts_.empty(); }
   uint32_t doc() const { return doc_; }
   uint32_t df() const { return df_; }
+  // Occurrences by field, every alternative counted once (match facts).
   const TfArray& tf() const { return tf_; }
+  // What the score uses: occurrences times their alternative's weight.
+  const WeightedTf& weighted_tf() const { return wtf_; }
   void Next() {
     for (auto& a : alts_) {
       if (a.doc() == doc_) a.Next();
@@ -147,18 +154,28 @@ class ClauseCursor {
     doc_ = kEndDoc;
     for (const auto& a : alts_) doc_ = std::min(doc_, a.doc());
     if (alts_.size() == 1) {
-      if (doc_ != kEndDoc) tf_ = alts_[0].tf();
+      if (doc_ != kEndDoc) {
+        tf_ = alts_[0].tf();
+        for (int f = 0; f < kNumFields; ++f) wtf_[f] = weights_[0] * tf_[f];
+      }
       return;
     }
     tf_.fill(0);
+    wtf_.fill(0);
     if (doc_ == kEndDoc) return;
-    for (const auto& a : alts_) {
+    for (size_t i = 0; i < alts_.size(); ++i) {
+      const PhraseCursor& a = alts_[i];
       if (a.doc() != doc_) continue;
-      for (int f = 0; f < kNumFields; ++f) tf_[f] += a.tf()[f];
+      for (int f = 0; f < kNumFields; ++f) {
+        tf_[f] += a.tf()[f];
+        wtf_[f] += weights_[i] * a.tf()[f];
+      }
     }
   }
 
   std::vector<PhraseCursor> alts_;
+  std::vector<double> weights_;
+  WeightedTf wtf_{};
   uint32_t doc_ = kEndDoc;
   uint32_t df_ = 0;
   TfArray tf_{};
@@ -232,7 +249,9 @@ class TopK {
 // index cannot match and are dropped; an empty phrase is dropped too.
 Result<ClauseCursor> OpenClause(const Clause& clause, PostingSource* source) {
   std::vector<PhraseCursor> alts;
-  for (const Phrase& phrase : clause.alternatives) {
+  std::vector<double> weights;
+  for (size_t a = 0; a < clause.alternatives.size(); ++a) {
+    const Phrase& phrase = clause.alternatives[a];
     if (phrase.empty()) continue;
     std::vector<std::pair<TermCursor, uint32_t>> tokens;
     bool missing = false;
@@ -247,9 +266,12 @@ Result<ClauseCursor> OpenClause(const Clause& clause, PostingSource* source) {
       for (const auto& l : tp->lists) lists.push_back(&l);
       tokens.emplace_back(TermCursor(std::move(lists)), t.rel);
     }
-    if (!missing) alts.emplace_back(std::move(tokens));
+    if (!missing) {
+      alts.emplace_back(std::move(tokens));
+      weights.push_back(a < clause.weights.size() ? clause.weights[a] : 1.0);
+    }
   }
-  return ClauseCursor(std::move(alts));
+  return ClauseCursor(std::move(alts), std::move(weights));
 }
 
 struct Bonus {
@@ -338,7 +360,7 @@ class Evaluator {
     for (auto& c : qc_->required) {
       if (c.doc() != d) continue;
       ++hit.matched_clauses;
-      hit.score += scorer_.Score(d, c.tf(), c.idf, fields);
+      hit.score += scorer_.Score(d, c.weighted_tf(), c.idf, fields);
       hit.title_clauses += c.tf()[kTitle] > 0;
       hit.brand_match |= c.tf()[kBrand] > 0;
       hit.category_match |= c.tf()[kCategory] > 0;

@@ -17,9 +17,9 @@
 //   idf(c)  = ln(1 + (N - df(c) + 0.5) / (df(c) + 0.5))
 //   s(c,d)  = idf(c) * T * (k1 + 1) / (k1 + T)
 // score(d) = sum of s over matched clauses + sum over present bonus tokens.
-// tf of a phrase is its number of positional occurrences; df of a phrase is
-// estimated by its rarest token, and of a group by its most common
-// alternative. With one field of weight 1 this is classic BM25.
+// tf of a phrase is its number of positional occurrences, times the
+// alternative's weight; df of a phrase is estimated by its rarest token, and
+// of a group by its most common alternative. With one field of weight 1 this is classic BM25.
 #ifndef SAIKI_INDEX_SEARCHER_H_
 #define SAIKI_INDEX_SEARCHER_H_
 
@@ -66,6 +66,10 @@ using Phrase = std::vector<PhraseToken>;
 // Alternatives; matches when any does.
 struct Clause {
   std::vector<Phrase> alternatives;
+  // Per alternative, the factor its term frequencies count with in the
+  // score (a reading match counts less than the text itself: engine
+  // setting reading.weight). Empty: every alternative 1.
+  std::vector<double> weights;
   std::string label;  // for explanations: the text the user typed
 };
 

@@ -10,7 +10,8 @@ namespace saiki::index {
 // Filter keys and dictionary words are scored by tf only; their lists store
 // no positions (TermHasPositions).
 static_assert(static_cast<unsigned char>(kKeyPrefix) < 0x20 &&
-              static_cast<unsigned char>(kWordPrefix) < 0x20);
+              static_cast<unsigned char>(kWordPrefix) < 0x20 &&
+              static_cast<unsigned char>(kReadingPrefix) < 0x20);
 namespace {
 
 constexpr uint32_t kPositionBits = 28;
@@ -178,6 +179,18 @@ void SegmentBuilder::Analyze(const IndexableDoc& doc, AnalyzedDoc* out) const {
       words.reserve(tokens.size() - first);
       for (size_t i = first; i < tokens.size(); ++i) words.push_back(tokens[i].text);
       info.signature = MinHashSignature(words);
+    }
+    // Readings of the field's kanji words: after the signature (a title's
+    // near-duplicate signature is of its text), no length, no position.
+    if (f == kTags) {
+      std::string_view rest = doc.tags;
+      while (!rest.empty()) {
+        size_t bar = rest.find('|');
+        analyzer_->AnalyzeReadings(rest.substr(0, bar), 0, &tokens);
+        rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+      }
+    } else {
+      analyzer_->AnalyzeReadings(plain[f], 0, &tokens);
     }
     out->runs.emplace_back(f, static_cast<uint32_t>(tokens.size()));
   }

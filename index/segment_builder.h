@@ -33,6 +33,12 @@ namespace saiki::index {
 // Prefix byte of filter keys (never produced by normalized text).
 inline constexpr char kKeyPrefix = '\x02';
 
+// The analysis the posting lists are built with (meta.analysis_version,
+// docs/FORMAT.md): 1 the n-grams, dictionary words and filter keys; 2 adds
+// the readings of kanji words (kReadingPrefix). A file of an older analysis
+// is re-indexed when opened read-write.
+inline constexpr int64_t kAnalysisVersion = 2;
+
 // The key a product's brand is indexed under, and brand:NAME looks up.
 std::string BrandKey(const Analyzer& analyzer, std::string_view brand);
 // The keys of every prefix of a category path "a>b>c" (levels trimmed and

@@ -3,9 +3,11 @@
 # apt round trip when every one is already there. Run as root.
 set -euo pipefail
 # clang and libclang-rt-dev (its ASan/UBSan/libFuzzer runtimes, only a
-# "Recommends" of clang) build the fuzz targets (fuzz/build.sh).
+# "Recommends" of clang) build the fuzz targets (fuzz/build.sh). MeCab and its
+# IPADIC dictionary give the readings of kanji words (index/readings.h).
 packages=(cmake g++ make pkg-config libsqlite3-dev libeigen3-dev libre2-dev libicu-dev
-          catch2 libcli11-dev nlohmann-json3-dev libfmt-dev clang libclang-rt-dev)
+          catch2 libcli11-dev nlohmann-json3-dev libfmt-dev clang libclang-rt-dev
+          libmecab-dev mecab-ipadic-utf8)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

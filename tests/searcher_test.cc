@@ -34,6 +34,8 @@ class WhitespaceAnalyzer : public Analyzer {
     plan.phrase = tokens;
     return plan;
   }
+  void AnalyzeReadings(std::string_view, uint32_t, std::vector<Token>*) const override {}
+  std::string QueryReading(std::string_view) const override { return ""; }
 };
 
 struct MemoryIndex : PostingSource {
@@ -125,6 +127,31 @@ TEST_CASE("BM25F scores equal hand-computed values on a tiny corpus", "[searcher
   CHECK(out->hits[0].field_scores[kTitle] == Approx(s1 * (3 / 1.375) / t1));
   CHECK(out->hits[0].field_scores[kDescription] == Approx(s1 * (1 / 0.7) / t1));
   CHECK(out->hits[1].field_scores[kTitle] == 0);
+}
+
+TEST_CASE("an alternative's weight scales its term frequencies in the score", "[searcher]") {
+  // Two docs of one title word each; the clause is a (weight 1) or x (0.5),
+  // as a term and its reading are.
+  std::vector<TestDoc> docs = {{"a", "", "", "", ""}, {"x", "", "", "", ""}};
+  MemoryIndex index;
+  DocTable table;
+  Build(docs, 10, &index, &table);
+  CompiledQuery q;
+  Clause c = Term("a");
+  c.alternatives.push_back(Term("x").alternatives[0]);
+  c.weights = {1.0, 0.5};
+  q.required.push_back(c);
+  auto out = Search(q, &index, table, Bm25fParams());
+  REQUIRE(out.ok());
+  REQUIRE(out->hits.size() == 2);
+  // N 2, df of the group 1: idf ln 2. Title weight 3, every length 1: T = 3 tf.
+  auto s = [](double t) { return std::log(2.0) * t * 2.2 / (1.2 + t); };
+  CHECK(out->hits[0].docid == 1);
+  CHECK(out->hits[0].score == Approx(s(3.0)).epsilon(1e-9));
+  CHECK(out->hits[1].docid == 2);
+  CHECK(out->hits[1].score == Approx(s(1.5)).epsilon(1e-9));
+  // The match facts still count the occurrence whole.
+  CHECK(out->hits[1].title_clauses == 1);
 }
 
 TEST_CASE("a phrase matches only adjacent words in order within one field", "[searcher]") {
