@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "cli/cli.h"
 
@@ -117,7 +118,7 @@ void PrintTable(const SearchResponse& r, bool explain) {
 
 int RunSearch(const Globals& g, const std::vector<std::string>& words,
               const std::string& batch, int k, int offset, bool json, bool explain,
-              const std::string& user) {
+              const std::string& user, SortOrder sort) {
   auto db = OpenDb(g, false);
   if (!db.ok()) return Fail(db.status());
   SearchRequest req;
@@ -125,6 +126,7 @@ int RunSearch(const Globals& g, const std::vector<std::string>& words,
   req.k = k;
   req.offset = offset;
   req.explain = explain;
+  req.sort = sort;
   if (!batch.empty()) {
     std::ifstream file;
     std::istream* in = &std::cin;
@@ -211,9 +213,18 @@ void MoveSearchExclusions(const CLI::App& app, std::vector<std::string>* args) {
     bool short_option = a == "-h" || (a.size() >= 2 && a[0] == '-' && a[1] == 'k' &&
                                       a.find_first_not_of("0123456789", 2) == std::string::npos);
     if (long_option || short_option) {
-      options.push_back(a);
       if (a.find('=') == std::string::npos && takes_value(a) && j + 1 < args->size()) {
-        options.push_back((*args)[++j]);  // its value, whatever it looks like
+        // Its value, whatever it looks like: --sort -price is --sort=-price.
+        const std::string& value = (*args)[++j];
+        if (long_option && !value.empty() && value[0] == '-') {
+          options.push_back(a + "=" + value);
+          any_dash_word = true;  // rewritten: pass the new order on
+        } else {
+          options.push_back(a);
+          options.push_back(value);
+        }
+      } else {
+        options.push_back(a);
       }
     } else {
       any_dash_word |= a.size() > 1 && a[0] == '-';
@@ -245,6 +256,19 @@ void AddSearchCommand(CLI::App& app, Globals& g, int& rc) {
   search->add_flag("--explain", explain, "show per-field score contributions");
   search->add_option("--batch", batch, "answer one query per line of FILE (- for stdin), "
                                        "one JSON line each");
+  static SortOrder sort = SortOrder::kRelevance;
+  static const std::map<std::string, SortOrder> kSorts = {
+      {"relevance", SortOrder::kRelevance},
+      {"price", SortOrder::kPriceAscending},
+      {"-price", SortOrder::kPriceDescending},
+      {"rating", SortOrder::kRatingAscending},
+      {"-rating", SortOrder::kRatingDescending},
+      {"reviews", SortOrder::kReviewsAscending},
+      {"-reviews", SortOrder::kReviewsDescending}};
+  search->add_option("--sort", sort,
+                     "order: relevance (default), price, -price, rating, -rating, reviews, "
+                     "-reviews (- for descending; ties by relevance; not re-ranked or logged)")
+      ->transform(CLI::CheckedTransformer(kSorts));
   static std::string user;
   search->add_option("--user", user, "personalise for USER and log the search for learning "
                                      "(prints its query id)");
@@ -254,7 +278,7 @@ void AddSearchCommand(CLI::App& app, Globals& g, int& rc) {
       rc = kExitUsage;
       return;
     }
-    rc = RunSearch(g, words, batch, k, offset, json, explain, user);
+    rc = RunSearch(g, words, batch, k, offset, json, explain, user, sort);
   });
 
 }

@@ -9,7 +9,8 @@
 // matches ranked by how many clauses they match, then by score, and says so.
 // Excluded clauses remove documents; filter clauses (brand/category keys)
 // restrict without scoring; a price range is checked against the docs
-// table; bonus tokens (whole dictionary words) add score to documents that
+// table (a query of a price range alone, or with exclusions, scans the
+// live documents of the docs table and scores them 0); bonus tokens (whole dictionary words) add score to documents that
 // already match.
 //
 // BM25F (Robertson & Zaragoza, 2009), per clause c and document d:
@@ -73,6 +74,12 @@ struct Clause {
   std::string label;  // for explanations: the text the user typed
 };
 
+// The order of the results. kRelevance: by score. Otherwise by the
+// product's price, rating or review count (ascending unless descending),
+// products without the value last, ties by score; partial matches still
+// come after fuller ones.
+enum class SortKey : uint8_t { kRelevance, kPrice, kRating, kReviews };
+
 struct CompiledQuery {
   std::vector<Clause> required;
   std::vector<Clause> excluded;
@@ -85,6 +92,8 @@ struct CompiledQuery {
   size_t k = 10;
   bool explain = false;
   bool allow_partial = true;  // fall back to partial matches when none match all
+  SortKey sort = SortKey::kRelevance;
+  bool sort_descending = false;
 };
 
 struct Hit {
@@ -99,6 +108,7 @@ struct Hit {
   bool brand_match = false;    // some clause matched in the brand field
   bool category_match = false; // some clause matched in the category field
   bool title_phrase = false;   // CompiledQuery::title_phrase is in the title
+  float sort_value = 0;        // the sort key's value (NaN: none), when sorted
 };
 
 struct SearchOutcome {

@@ -56,6 +56,53 @@ std::string CategoryPrefixKey(const Analyzer& analyzer, std::string_view prefix)
 
 namespace {
 
+// The normalized, trimmed, non-empty levels of a category path.
+std::vector<std::string> CategoryLevels(const Analyzer& analyzer, std::string_view path) {
+  std::vector<std::string> levels;
+  std::string normalized = analyzer.Normalize(path);
+  std::string_view rest = normalized;
+  while (!rest.empty()) {
+    size_t gt = rest.find('>');
+    std::string_view level = Trim(rest.substr(0, gt));
+    rest = gt == std::string_view::npos ? std::string_view() : rest.substr(gt + 1);
+    if (!level.empty()) levels.emplace_back(level);
+  }
+  return levels;
+}
+
+}  // namespace
+
+std::vector<std::string> CategorySegmentKeys(const Analyzer& analyzer, std::string_view path) {
+  std::vector<std::string> levels = CategoryLevels(analyzer, path);
+  if (levels.size() > static_cast<size_t>(kMaxCategorySegmentLevels)) {
+    levels.resize(kMaxCategorySegmentLevels);
+  }
+  std::vector<std::string> keys;
+  for (size_t begin = 1; begin < levels.size(); ++begin) {
+    std::string run;
+    for (size_t end = begin; end < levels.size(); ++end) {
+      if (end > begin) run += '>';
+      run += levels[end];
+      keys.push_back(std::string(1, kKeyPrefix) + "s" + run);
+    }
+  }
+  // A level repeated at two depths gives one key once.
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+std::string CategorySegmentKey(const Analyzer& analyzer, std::string_view value) {
+  std::vector<std::string> levels = CategoryLevels(analyzer, value);
+  if (levels.empty()) return std::string();
+  std::string key(1, kKeyPrefix);
+  key += 's';
+  for (size_t i = 0; i < levels.size(); ++i) key += (i ? ">" : "") + levels[i];
+  return key;
+}
+
+namespace {
+
 // A fast hash of short byte strings (terms are mostly 3-6 bytes): 8 bytes at
 // a time, multiplied and folded. Only its distribution matters; ids and the
 // output never depend on it.
@@ -208,6 +255,9 @@ void SegmentBuilder::Analyze(const IndexableDoc& doc, AnalyzedDoc* out) const {
       info.category[level] = StableHash(category_keys[level]);
     }
     tokens.push_back({std::move(category_keys[level]), 0});
+  }
+  for (std::string& key : CategorySegmentKeys(*analyzer_, doc.category)) {
+    tokens.push_back({std::move(key), 0});
   }
   out->runs.emplace_back(kCategory, static_cast<uint32_t>(tokens.size()));
 }

@@ -425,5 +425,133 @@ TEST_CASE("the bundled catalogue answers いぬ, イヌ and inu with 犬 product
   }
 }
 
+// --- filters, browsing and sorting -------------------------------------------
+
+const char* kBrowseCsv =
+    "id,title,description,brand,category,price,rating,review_count,tags\n"
+    "b1,犬 ベッド,,ペティオ,ペット用品>犬用品>ベッド,3000,4.5,10,\n"
+    "b2,犬 首輪,,ペティオ,ペット用品>犬用品>首輪,800,3.9,200,\n"
+    "b3,猫 ベッド,,ねこまる,ペット用品>猫用品>ベッド,2500,4.8,5,\n"
+    "b4,犬 おやつ,,ドギー,食品>犬用品,500,,,\n"
+    "b5,犬 ケージ,,ドギー,ペット用品>犬用品>ケージ,,4.0,50,\n"
+    "b6,ぬいぐるみ 犬,,トイズ,おもちゃ>ぬいぐるみ,1200,4.2,80,\n";
+
+std::vector<std::string> RankedWith(Database* db, const std::string& query, SortOrder sort) {
+  SearchRequest req;
+  req.query = query;
+  req.k = 100;
+  req.sort = sort;
+  auto r = db->Search(req);
+  INFO(query << ": " << r.status().ToString());
+  REQUIRE(r.ok());
+  std::vector<std::string> ids;
+  for (const auto& h : r->hits) ids.push_back(h.id);
+  return ids;
+}
+
+std::set<std::string> AsSet(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+
+TEST_CASE("category: matches a level anywhere in the path as well as a prefix", "[shop][filters]") {
+  TempDir dir;
+  auto db = OpenOrDie(dir.File("b.saiki"));
+  REQUIRE(Import(db.get(), kBrowseCsv).ok());
+  using S = std::set<std::string>;
+  CHECK(AsSet(Ranked(db.get(), "category:犬用品")) == S{"b1", "b2", "b4", "b5"});
+  CHECK(AsSet(Ranked(db.get(), "category:ベッド")) == S{"b1", "b3"});
+  CHECK(AsSet(Ranked(db.get(), "category:犬用品>ベッド")) == S{"b1"});
+  CHECK(AsSet(Ranked(db.get(), "category:ペット用品>犬用品")) == S{"b1", "b2", "b5"});
+  CHECK(AsSet(Ranked(db.get(), "category:ペット用品")) == S{"b1", "b2", "b3", "b5"});
+  CHECK(AsSet(Ranked(db.get(), "ベッド category:犬用品")) == S{"b1"});
+  // A level is whole: 犬 is not a level, ベッド>犬用品 is not a run.
+  CHECK(Ranked(db.get(), "category:犬").empty());
+  CHECK(Ranked(db.get(), "category:ベッド>犬用品").empty());
+  // Normalised like the documents: full-width and spaces around levels.
+  CHECK(AsSet(Ranked(db.get(), "ＣＡＴＥＧＯＲＹ：犬用品")) == S{"b1", "b2", "b4", "b5"});
+}
+
+TEST_CASE("a query of filters alone lists the matching products", "[shop][filters]") {
+  TempDir dir;
+  auto db = OpenOrDie(dir.File("b.saiki"));
+  REQUIRE(Import(db.get(), kBrowseCsv).ok());
+  using S = std::set<std::string>;
+  CHECK(AsSet(Ranked(db.get(), "price:..1000")) == S{"b2", "b4"});
+  CHECK(AsSet(Ranked(db.get(), "price:1000..")) == S{"b1", "b3", "b6"});  // b5 has no price
+  CHECK(AsSet(Ranked(db.get(), "price:..3000 -ベッド")) == S{"b2", "b4", "b6"});
+  CHECK(AsSet(Ranked(db.get(), "brand:ドギー")) == S{"b4", "b5"});
+  CHECK(AsSet(Ranked(db.get(), "brand:ペティオ price:..1000")) == S{"b2"});
+  REQUIRE(db->DeleteProducts({"b2"}).ok());
+  CHECK(AsSet(Ranked(db.get(), "price:..1000")) == S{"b4"});  // deleted ones stay out
+  SearchRequest req;
+  req.query = "-ベッド";  // an exclusion alone is still not a query
+  auto r = db->Search(req);
+  REQUIRE(r.ok());
+  CHECK(r->total == 0);
+  CHECK(r->notice.find("price:") != std::string::npos);
+}
+
+TEST_CASE("--sort orders the whole match set by price, rating or reviews", "[shop][sort]") {
+  TempDir dir;
+  auto db = OpenOrDie(dir.File("b.saiki"));
+  REQUIRE(Import(db.get(), kBrowseCsv).ok());
+  using V = std::vector<std::string>;
+  // 犬 matches b1 b2 b4 b5 b6; b5 has no price, b4 no rating or reviews.
+  CHECK(RankedWith(db.get(), "犬", SortOrder::kPriceAscending) == V{"b4", "b2", "b6", "b1", "b5"});
+  CHECK(RankedWith(db.get(), "犬", SortOrder::kPriceDescending) == V{"b1", "b6", "b2", "b4", "b5"});
+  CHECK(RankedWith(db.get(), "犬", SortOrder::kRatingDescending) == V{"b1", "b6", "b5", "b2", "b4"});
+  CHECK(RankedWith(db.get(), "犬", SortOrder::kRatingAscending) == V{"b2", "b5", "b6", "b1", "b4"});
+  CHECK(RankedWith(db.get(), "犬", SortOrder::kReviewsDescending) == V{"b2", "b6", "b5", "b1", "b4"});
+  // The whole match set, not the first page: k 1 gives the cheapest.
+  SearchRequest req;
+  req.query = "犬";
+  req.k = 1;
+  req.sort = SortOrder::kPriceAscending;
+  auto one = db->Search(req);
+  REQUIRE(one.ok());
+  REQUIRE(one->hits.size() == 1);
+  CHECK(one->hits[0].id == "b4");
+  CHECK(one->total == 5);
+  // Browsing: filters alone, sorted.
+  CHECK(RankedWith(db.get(), "category:犬用品", SortOrder::kPriceDescending) ==
+        V{"b1", "b2", "b4", "b5"});
+  // Sorted searches for a user are not logged for learning.
+  req.user = "u1";
+  auto logged = db->Search(req);
+  REQUIRE(logged.ok());
+  CHECK_FALSE(logged->query_id.has_value());
+}
+
+TEST_CASE("the CLI browses and sorts the bundled catalogue", "[shop][sort][cli]") {
+  TempDir dir;
+  std::string db = "--db " + Quote(dir.File("bundled.saiki"));
+  auto r = RunCli(db + " index " + Quote(SourcePath("datasets/catalog.csv")));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto cat = nlohmann::json::parse(RunCli(db + " search --json -k 50 category:犬用品").out);
+  REQUIRE(cat["total"].get<int>() > 100);
+  for (const auto& hit : cat["results"]) {
+    CHECK(hit["category"].get<std::string>().find("犬用品") != std::string::npos);
+  }
+  auto cheap = RunCli(db + " search --json -k 50 price:..2000 --sort -price");
+  INFO(cheap.err);
+  REQUIRE(cheap.exit_code == 0);
+  auto j = nlohmann::json::parse(cheap.out);
+  REQUIRE(j["results"].size() == 50);
+  double last = 1e18;
+  for (const auto& hit : j["results"]) {
+    double price = hit["price"].get<double>();
+    CHECK(price <= 2000);
+    CHECK(price <= last);
+    last = price;
+  }
+  auto sorted = nlohmann::json::parse(RunCli(db + " search --json -k 50 ドッグフード --sort price").out);
+  last = -1;
+  for (const auto& hit : sorted["results"]) {
+    if (hit["price"].is_null()) continue;
+    CHECK(hit["price"].get<double>() >= last);
+    last = hit["price"].get<double>();
+  }
+  CHECK(RunCli(db + " search 犬 --sort cheapest").exit_code == 2);
+}
+
 }  // namespace
 }  // namespace saiki

@@ -112,11 +112,29 @@ struct Product {
   std::vector<std::pair<std::string, std::string>> attributes;
 };
 
+// The order of search results. kRelevance (the default) is the ranker's
+// order. The others sort the whole match set by the product's price,
+// rating or review count, ascending or descending; products without the
+// value come last, ties go by BM25F relevance, and products matching fewer
+// terms (a partial answer) still come after those matching more. A sorted
+// search is not re-ranked, and with a user it is not logged for learning (a
+// list in price order says little about relevance): query_id stays unset.
+enum class SortOrder {
+  kRelevance,
+  kPriceAscending,
+  kPriceDescending,
+  kRatingAscending,
+  kRatingDescending,
+  kReviewsAscending,
+  kReviewsDescending,
+};
+
 struct SearchRequest {
   std::string query;   // query syntax: see README "Query syntax"
   int k = 10;          // results wanted, 1..1000
   int offset = 0;      // results to skip (paging), 0..10000
   bool explain = false;
+  SortOrder sort = SortOrder::kRelevance;
   // When set, the search is personalised for this user and logged as an
   // impression of the user's current session (query_id in the response).
   // Up to 256 bytes.
