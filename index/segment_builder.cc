@@ -1,6 +1,8 @@
 // Batch inversion into one segment. See segment_builder.h.
 #include "index/segment_builder.h"
 
+#include "index/html_text.h"
+
 #include <algorithm>
 #include <cstring>
 #include <numeric>
@@ -190,7 +192,19 @@ void SegmentBuilder::Add(uint32_t docid, const AnalyzedDoc& doc) {
   docs_.back().docid = docid;
 }
 
-void SegmentBuilder::Analyze(const IndexableDoc& doc, AnalyzedDoc* out) const {
+void SegmentBuilder::Analyze(const IndexableDoc& raw, AnalyzedDoc* out) const {
+  // HTML in any field is reduced to its text first (html_text.h); the
+  // stored product keeps the original. Buffers per thread: Analyze runs on
+  // the import's worker thread.
+  thread_local std::string clean[5];
+  IndexableDoc doc = raw;
+  std::string_view* fields[5] = {&doc.title, &doc.brand, &doc.category, &doc.tags,
+                                 &doc.description};
+  for (int f = 0; f < 5; ++f) {
+    if (!MayHoldHtml(*fields[f])) continue;
+    HtmlToText(*fields[f], &clean[f]);
+    *fields[f] = clean[f];
+  }
   out->tokens.clear();
   out->runs.clear();
   std::vector<Token>& tokens = out->tokens;

@@ -36,7 +36,8 @@ inline constexpr char kKeyPrefix = '\x02';
 // The analysis the posting lists are built with (meta.analysis_version,
 // docs/FORMAT.md): 1 the n-grams, dictionary words and filter keys; 2 adds
 // the readings of kanji words (kReadingPrefix) and the category segment
-// keys (CategorySegmentKeys). A file of an older analysis
+// keys (CategorySegmentKeys), and every field is reduced from HTML to its
+// text before analysis (html_text.h). A file of an older analysis
 // is re-indexed when opened read-write.
 inline constexpr int64_t kAnalysisVersion = 2;
 

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "index/analyzer.h"
+#include "index/html_text.h"
 #include "saiki/saiki.h"
 #include "tests/test_util.h"
 
@@ -551,6 +552,62 @@ TEST_CASE("the CLI browses and sorts the bundled catalogue", "[shop][sort][cli]"
     last = hit["price"].get<double>();
   }
   CHECK(RunCli(db + " search 犬 --sort cheapest").exit_code == 2);
+}
+
+// --- clean text -------------------------------------------------------------
+
+std::string Clean(std::string_view html) {
+  std::string out;
+  index::HtmlToText(html, &out);
+  return out;
+}
+
+TEST_CASE("HTML is reduced to its text: tags dropped, entities decoded, breaks kept",
+          "[shop][html]") {
+  CHECK(Clean("<div class=\"a>b\">犬<b>用</b> ベッド</div>") == "\n犬用 ベッド\n");
+  CHECK(Clean("犬<br>ベッド<br/>首輪<p>リード</p>") == "犬\nベッド\n首輪\nリード\n");
+  CHECK(Clean("<ul><li>A</li><li>B</li></ul>") == "\n\nA\n\nB\n\n");
+  CHECK(Clean("R&amp;D &lt;tag&gt; &quot;x&quot; &#x72AC;&#29356; &yen;1,980 a&nbsp;b") ==
+        "R&D <tag> \"x\" 犬犬 \u00a51,980 a b");
+  CHECK(Clean("&unknown; & &#; &#0; &#xD800;") == "&unknown; & &#; \uFFFD \uFFFD");
+  CHECK(Clean("3 < 5 and <3 stay") == "3 < 5 and <3 stay");
+  CHECK(Clean("a<!-- <div>hidden</div> -->b<script>var div = 1;</script>c<style>p{}</style>d") ==
+        "abcd");
+  CHECK(Clean("<![CDATA[犬 & 猫]]>") == "犬 & 猫");
+  CHECK(Clean("text <div unterminated") == "text ");
+  CHECK(Clean("<SCRIPT>x</SCRIPT>ok") == "ok");
+  CHECK_FALSE(index::MayHoldHtml("犬 ベッド 3 < 5 & more"));
+  CHECK(index::MayHoldHtml("犬<br>"));
+  CHECK(index::MayHoldHtml("R&amp;D"));
+}
+
+TEST_CASE("markup is not searchable and stored fields keep the original", "[shop][html]") {
+  TempDir dir;
+  auto db = OpenOrDie(dir.File("h.saiki"));
+  const std::string desc = "<div class=\"spec\"><p>柔らかい<b>犬用</b>ベッド</p><ul><li>洗える</li></ul></div>";
+  // The CSV field with quotes inside: double them.
+  std::string quoted;
+  for (size_t i = 0; i < desc.size(); ++i) quoted += desc[i] == '"' ? std::string("\"\"") : std::string(1, desc[i]);
+  std::string csv = std::string(kHeader) + "h1,<span>犬</span> ベッド,\"" + quoted + "\",,,3000,,,\n" +
+        "h2,div 型 ラック,,,,1000,,,\n" + "h3,R&amp;D 首輪,,,,900,,,\n";
+  REQUIRE(Import(db.get(), csv).ok());
+  CHECK(IdSet(db.get(), "div") == std::set<std::string>{"h2"});  // the word, not the markup
+  for (const char* q : {"span", "class", "spec", "li", "ul", "amp"}) {
+    INFO(q);
+    CHECK(IdSet(db.get(), q).empty());
+  }
+  CHECK(IdSet(db.get(), "洗える") == std::set<std::string>{"h1"});
+  CHECK(IdSet(db.get(), "犬用") == std::set<std::string>{"h1"});
+  CHECK(IdSet(db.get(), "\"犬 ベッド\"") == std::set<std::string>{"h1"});
+  CHECK(IdSet(db.get(), "r&d") == std::set<std::string>{"h3"});
+  auto p = db->GetProduct("h1");
+  REQUIRE(p.ok());
+  REQUIRE(p->has_value());
+  CHECK((*p)->description == desc);
+  CHECK((*p)->title == "<span>犬</span> ベッド");
+  auto check = db->Check();
+  REQUIRE(check.ok());
+  CHECK(check->ok);
 }
 
 }  // namespace
