@@ -490,7 +490,7 @@ TEST_CASE("a query of filters alone lists the matching products", "[shop][filter
   CHECK(r->notice.find("price:") != std::string::npos);
 }
 
-TEST_CASE("--sort orders the whole match set by price, rating or reviews", "[shop][sort]") {
+TEST_CASE("sorting orders the whole match set by price, rating or reviews", "[shop][sort]") {
   TempDir dir;
   auto db = OpenOrDie(dir.File("b.saiki"));
   REQUIRE(Import(db.get(), kBrowseCsv).ok());
