@@ -6,6 +6,7 @@
 #include <fstream>
 #include <algorithm>
 #include <iostream>
+#include <map>
 
 #include "cli/cli.h"
 
@@ -20,6 +21,7 @@ int RunIndex(const Globals& g, const std::string& file, const ImportOptions& bas
   opts.on_row_error = [&file](const RowError& e) {
     std::cerr << "saiki: " << file << " line " << e.line << ": " << e.message << "\n";
   };
+  opts.on_duplicate = opts.on_row_error;
   bool tty = isatty(STDERR_FILENO);
   if (tty) {
     opts.on_progress = [](const ImportProgress& p) {
@@ -48,7 +50,9 @@ int RunIndex(const Globals& g, const std::string& file, const ImportOptions& bas
   }
   std::cerr << "saiki: " << file << ": " << r.rows << " rows read, " << r.inserted
             << " inserted, " << r.updated << " updated, " << r.deleted << " deleted, "
-            << r.rejected << " rejected\n";
+            << r.rejected << " rejected";
+  if (r.duplicates > 0) std::cerr << ", " << r.duplicates << " repeated ids";
+  std::cerr << "\n";
   return r.rejected > 0 ? kExitBadInput : kExitOk;
 }
 
@@ -67,6 +71,14 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
   index->add_flag("--replace", import_opts.replace,
                   "delete products that are not in the file");
   index->add_flag("--strict", import_opts.strict, "store nothing if any row is bad");
+  static const std::map<std::string, saiki::DuplicateIds> kDuplicates = {
+      {"last", saiki::DuplicateIds::kLast},
+      {"first", saiki::DuplicateIds::kFirst},
+      {"error", saiki::DuplicateIds::kError}};
+  index->add_option("--duplicates", import_opts.duplicates,
+                    "an id on several rows of the file: keep the last row (default), the "
+                    "first, or reject the repeats as bad rows (error); each is reported")
+      ->transform(CLI::CheckedTransformer(kDuplicates));
   index->callback([&] { rc = RunIndex(g, index_file, import_opts); });
 
   // delete
@@ -100,12 +112,20 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
     }
     auto db = OpenOrFail(g, false, rc);
     if (!db) return;
-    auto n = db->DeleteProducts(del_ids);
+    std::vector<std::string> not_found;
+    auto n = db->DeleteProducts(del_ids, &not_found);
     if (!n.ok()) {
       rc = Fail(n.status());
       return;
     }
     std::cerr << "saiki: deleted " << *n << " of " << del_ids.size() << " ids\n";
+    if (!not_found.empty()) {
+      // Named, a few per line would hide none; the status stays 0 (deleting
+      // what is already gone is not an error), as `rm -f` does.
+      std::cerr << "saiki: not found (" << not_found.size() << "):";
+      for (const auto& id : not_found) std::cerr << " " << EscapeControls(id);
+      std::cerr << "\n";
+    }
   });
 
   // get

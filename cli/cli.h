@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "saiki/saiki.h"
 
@@ -42,6 +43,12 @@ int DisplayWidth(std::string_view s, size_t* cut_at = nullptr, int max_width = -
 // Pads or truncates (with …) to exactly `width` columns.
 std::string Fit(std::string_view s, int width);
 std::string Price(const std::optional<double>& p);
+// `s` with control characters made visible for one table cell or line:
+// newline as \n, carriage return as \r, tab as \t, a backslash as \\,
+// other C0 controls and DEL as \xHH.
+std::string EscapeControls(std::string_view s);
+// Columns of the terminal on stdout, or 0 when stdout is not a terminal.
+int TerminalColumns();
 // The pooled evidence of a global candidate or a checked import, as JSON.
 Json EvidenceJson(const PooledEvidence& e);
 
@@ -56,6 +63,16 @@ Result<std::unique_ptr<Database>> OpenDb(const Globals& g, bool create);
 // OpenDb for a command callback: on failure prints the error, sets rc and
 // returns nullptr.
 std::unique_ptr<Database> OpenOrFail(const Globals& g, bool create, int& rc);
+
+// `saiki search` takes words starting with '-' after its query as
+// exclusions (`saiki search ドッグフード -国産`), but CLI11 reads any such word
+// as an option. Before parsing (and after AddSearchCommand), when the search
+// command has such a word, this puts its options (long ones, -k N, -kN, -h,
+// each with its value when it takes one) first and every query word after a
+// "--", in their order, where CLI11 reads them as the query. Words after a
+// "--" the user typed stay query words. `args` is argv without the program
+// name.
+void MoveSearchExclusions(const CLI::App& app, std::vector<std::string>* args);
 
 // Command groups. Each adds its subcommands; their callbacks store the exit
 // status in *rc.

@@ -2,6 +2,8 @@
 // Parses arguments (CLI11), calls the library, prints data on stdout and
 // messages on stderr, and maps each failure to one documented exit status
 // (cli.h, README "Exit statuses"). Each command group lives in its own file.
+#include <algorithm>
+
 #include "cli/cli.h"
 
 int main(int argc, char** argv) {
@@ -31,8 +33,11 @@ int main(int argc, char** argv) {
 #ifdef SAIKI_WITH_SERVER
   AddServeCommand(app, g, rc);
 #endif
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  MoveSearchExclusions(app, &args);
+  std::reverse(args.begin(), args.end());  // CLI11 takes the vector last argument first
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "cli/cli.h"
 
@@ -53,6 +54,10 @@ Json ResponseJson(const SearchResponse& r, bool explain) {
   return j;
 }
 
+// The table: each column as wide as its widest cell (ids and brands are never
+// cut), every cell with its control characters escaped so that one product
+// is one line. On a terminal the title, last, is cut (with …) at the
+// terminal's width; piped, it is whole.
 void PrintTable(const SearchResponse& r, bool explain) {
   if (!r.notice.empty()) std::cerr << "saiki: " << r.notice << "\n";
   std::cout << r.total << " products match (" << r.hits.size() << " shown, "
@@ -60,36 +65,60 @@ void PrintTable(const SearchResponse& r, bool explain) {
   if (r.query_id) std::cout << ", query id " << *r.query_id;
   std::cout << ")\n";
   if (r.hits.empty()) return;
-  std::cout << Fit("rank", 5) << Fit("id", 12) << Fit("score", 8) << Fit("price", 9)
-            << Fit("brand", 16) << "title\n";
+  struct Row {
+    std::string rank, id, score, price, brand, title;
+  };
+  std::vector<Row> rows;
+  rows.push_back({"rank", "id", "score", "price", "brand", "title"});
   for (const auto& h : r.hits) {
     char score[32];
     std::snprintf(score, sizeof score, "%.3f", h.score);
-    std::cout << Fit(std::to_string(h.rank), 5) << Fit(h.id, 12) << Fit(score, 8)
-              << Fit(Price(h.price), 9) << Fit(h.brand, 16) << Fit(h.title, 60) << "\n";
-    if (explain) {
-      std::cout << "      bm25f " << h.bm25f << ": ";
-      for (const auto& fs : h.explain) {
-        if (fs.score == 0) continue;
-        char part[64];
-        std::snprintf(part, sizeof part, "%s=%.3f  ", fs.field.c_str(), fs.score);
-        std::cout << part;
-      }
-      std::cout << "\n";
-      for (const auto& fs : h.features) {
-        if (fs.global == 0 && fs.personal == 0) continue;
-        char line[160];
-        std::snprintf(line, sizeof line, "      %-22s value %9.4f  global %+8.4f  personal %+8.4f\n",
-                      fs.feature.c_str(), fs.value, fs.global, fs.personal);
-        std::cout << line;
-      }
+    rows.push_back({std::to_string(h.rank), EscapeControls(h.id), score, Price(h.price),
+                    EscapeControls(h.brand), EscapeControls(h.title)});
+  }
+  int w_rank = 0, w_id = 0, w_score = 0, w_price = 0, w_brand = 0;
+  for (const Row& row : rows) {
+    w_rank = std::max(w_rank, DisplayWidth(row.rank));
+    w_id = std::max(w_id, DisplayWidth(row.id));
+    w_score = std::max(w_score, DisplayWidth(row.score));
+    w_price = std::max(w_price, DisplayWidth(row.price));
+    w_brand = std::max(w_brand, DisplayWidth(row.brand));
+  }
+  const int gap = 2;
+  const int before_title = w_rank + w_id + w_score + w_price + w_brand + 5 * gap;
+  const int columns = TerminalColumns();
+  // At least 20 columns of title even on a narrow terminal.
+  const int w_title = columns > 0 ? std::max(20, columns - before_title) : -1;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& row = rows[i];
+    std::string title = row.title;
+    if (w_title > 0 && DisplayWidth(title) > w_title) title = Fit(title, w_title);
+    std::cout << Fit(row.rank, w_rank + gap) << Fit(row.id, w_id + gap)
+              << Fit(row.score, w_score + gap) << Fit(row.price, w_price + gap)
+              << Fit(row.brand, w_brand + gap) << title << "\n";
+    if (!explain || i == 0) continue;
+    const SearchHit& h = r.hits[i - 1];
+    std::cout << "      bm25f " << h.bm25f << ": ";
+    for (const auto& fs : h.explain) {
+      if (fs.score == 0) continue;
+      char part[64];
+      std::snprintf(part, sizeof part, "%s=%.3f  ", fs.field.c_str(), fs.score);
+      std::cout << part;
+    }
+    std::cout << "\n";
+    for (const auto& fs : h.features) {
+      if (fs.global == 0 && fs.personal == 0) continue;
+      char line[160];
+      std::snprintf(line, sizeof line, "      %-22s value %9.4f  global %+8.4f  personal %+8.4f\n",
+                    fs.feature.c_str(), fs.value, fs.global, fs.personal);
+      std::cout << line;
     }
   }
 }
 
 int RunSearch(const Globals& g, const std::vector<std::string>& words,
               const std::string& batch, int k, int offset, bool json, bool explain,
-              const std::string& user) {
+              const std::string& user, SortOrder sort) {
   auto db = OpenDb(g, false);
   if (!db.ok()) return Fail(db.status());
   SearchRequest req;
@@ -97,6 +126,7 @@ int RunSearch(const Globals& g, const std::vector<std::string>& words,
   req.k = k;
   req.offset = offset;
   req.explain = explain;
+  req.sort = sort;
   if (!batch.empty()) {
     std::ifstream file;
     std::istream* in = &std::cin;
@@ -141,6 +171,74 @@ int RunSearch(const Globals& g, const std::vector<std::string>& words,
 
 }  // namespace
 
+void MoveSearchExclusions(const CLI::App& app, std::vector<std::string>* args) {
+  // Find the `search` command: the first word that is not a global option
+  // or a global option's value.
+  size_t i = 0;
+  while (i < args->size()) {
+    const std::string& a = (*args)[i];
+    if (a == "--db" || a == "--busy-timeout") {
+      i += 2;
+    } else if (!a.empty() && a[0] == '-') {
+      ++i;  // --db=FILE, --help, ...
+    } else {
+      break;
+    }
+  }
+  if (i >= args->size() || (*args)[i] != "search") return;
+  const CLI::App* search = nullptr;
+  try {
+    search = app.get_subcommand("search");
+  } catch (const CLI::Error&) {
+    return;  // not registered: nothing to do
+  }
+  // Whether `name` (--user, -k) is an option of `search` that takes a value.
+  auto takes_value = [&](const std::string& name) {
+    const CLI::Option* opt = search->get_option_no_throw(name);
+    return opt != nullptr && opt->get_expected_max() > 0 && opt->get_type_size_max() > 0;
+  };
+  // CLI11 reads a word after "--" as the query only when every query word
+  // is there (a query vector interrupted by "--" is an error): options and
+  // their values stay before it, every query word goes after it, in order.
+  std::vector<std::string> options, words;
+  bool any_dash_word = false;
+  for (size_t j = i + 1; j < args->size(); ++j) {
+    const std::string& a = (*args)[j];
+    if (a == "--") {
+      words.insert(words.end(), args->begin() + static_cast<long>(j) + 1, args->end());
+      any_dash_word = true;  // keep the user's "--" meaning
+      break;
+    }
+    bool long_option = a.size() > 2 && a[0] == '-' && a[1] == '-';
+    bool short_option = a == "-h" || (a.size() >= 2 && a[0] == '-' && a[1] == 'k' &&
+                                      a.find_first_not_of("0123456789", 2) == std::string::npos);
+    if (long_option || short_option) {
+      if (a.find('=') == std::string::npos && takes_value(a) && j + 1 < args->size()) {
+        // Its value, whatever it looks like: --sort -price is --sort=-price.
+        const std::string& value = (*args)[++j];
+        if (long_option && !value.empty() && value[0] == '-') {
+          options.push_back(a + "=" + value);
+          any_dash_word = true;  // rewritten: pass the new order on
+        } else {
+          options.push_back(a);
+          options.push_back(value);
+        }
+      } else {
+        options.push_back(a);
+      }
+    } else {
+      any_dash_word |= a.size() > 1 && a[0] == '-';
+      words.push_back(a);
+    }
+  }
+  if (!any_dash_word) return;  // nothing CLI11 would misread
+  std::vector<std::string> out(args->begin(), args->begin() + static_cast<long>(i) + 1);
+  out.insert(out.end(), options.begin(), options.end());
+  out.push_back("--");
+  out.insert(out.end(), words.begin(), words.end());
+  *args = std::move(out);
+}
+
 void AddSearchCommand(CLI::App& app, Globals& g, int& rc) {
   // search
   auto* search = app.add_subcommand("search", "search products");
@@ -148,7 +246,7 @@ void AddSearchCommand(CLI::App& app, Globals& g, int& rc) {
   static std::string batch;
   static int k = 10, offset = 0;
   static bool json = false, explain = false;
-  search->add_option("QUERY", words, "query (see README: terms, \"phrases\", -x, brand:, "
+  search->add_option("QUERY", words, "query (see README: terms, \"phrases\", -x (after the words too), brand:, "
                                      "category:, price:MIN..MAX)");
   search->add_option("-k,--limit", k, "results to show (1..1000, default 10)")
       ->check(CLI::Range(1, 1000));
@@ -158,6 +256,19 @@ void AddSearchCommand(CLI::App& app, Globals& g, int& rc) {
   search->add_flag("--explain", explain, "show per-field score contributions");
   search->add_option("--batch", batch, "answer one query per line of FILE (- for stdin), "
                                        "one JSON line each");
+  static SortOrder sort = SortOrder::kRelevance;
+  static const std::map<std::string, SortOrder> kSorts = {
+      {"relevance", SortOrder::kRelevance},
+      {"price", SortOrder::kPriceAscending},
+      {"-price", SortOrder::kPriceDescending},
+      {"rating", SortOrder::kRatingAscending},
+      {"-rating", SortOrder::kRatingDescending},
+      {"reviews", SortOrder::kReviewsAscending},
+      {"-reviews", SortOrder::kReviewsDescending}};
+  search->add_option("--sort", sort,
+                     "order: relevance (default), price, -price, rating, -rating, reviews, "
+                     "-reviews (- for descending; ties by relevance; not re-ranked or logged)")
+      ->transform(CLI::CheckedTransformer(kSorts));
   static std::string user;
   search->add_option("--user", user, "personalise for USER and log the search for learning "
                                      "(prints its query id)");
@@ -167,7 +278,7 @@ void AddSearchCommand(CLI::App& app, Globals& g, int& rc) {
       rc = kExitUsage;
       return;
     }
-    rc = RunSearch(g, words, batch, k, offset, json, explain, user);
+    rc = RunSearch(g, words, batch, k, offset, json, explain, user, sort);
   });
 
 }

@@ -43,6 +43,7 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& path,
   db->models_ = std::make_unique<storage::ModelStore>(db->conn_.get());
   db->cache_ = std::make_unique<PostingCache>(db->index_store_.get());
   SAIKI_RETURN_IF_ERROR(db->UpgradePostingsFormat());
+  SAIKI_RETURN_IF_ERROR(db->UpgradeAnalysis());
   SAIKI_RETURN_IF_ERROR(db->Reload(kAllParts));
   return std::unique_ptr<Database>(std::move(db));
 }

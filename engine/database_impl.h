@@ -110,7 +110,8 @@ class DatabaseImpl final : public Database {
   Result<ImportReport> ImportCsv(const std::string& path, const ImportOptions& options) override;
   Result<ImportReport> ImportCsv(std::istream& in, const std::string& name,
                                  const ImportOptions& options) override;
-  Result<uint64_t> DeleteProducts(const std::vector<std::string>& ids) override;
+  Result<uint64_t> DeleteProducts(const std::vector<std::string>& ids,
+                                  std::vector<std::string>* not_found = nullptr) override;
   Result<SearchResponse> Search(const SearchRequest& request) override;
   Result<std::optional<Product>> GetProduct(const std::string& id) override;
   Result<Stats> GetStats() override;
@@ -193,6 +194,12 @@ class DatabaseImpl final : public Database {
   // only. A read-only open of an older format is refused, a newer one
   // always.
   Status UpgradePostingsFormat();
+  // Re-indexes every product, in one transaction of its own, when the file's
+  // posting lists were built by an older analysis (meta.analysis_version <
+  // kAnalysisVersion: before readings). Called by Open after
+  // UpgradePostingsFormat. A read-only open of such a file is refused, as
+  // is a file of a newer analysis.
+  Status UpgradeAnalysis();
 
   // search.cc
   Result<index::CompiledQuery> Compile(const ConfigState& config, const std::string& query,

@@ -405,11 +405,50 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
     return true;
   };
 
-  // Stores one row in `products` and sets its docid.
+  // Ids repeated within the file. Docids are handed out in increasing order
+  // and never reused, so a product stored by this import is one whose docid
+  // is at least `first_docid`; `row_lines[docid - first_docid]` is the line
+  // it came from (8 bytes per stored row, no set of ids in memory).
+  SAIKI_ASSIGN_OR_RETURN(int64_t max_docid, catalog_store_->MaxAssignedDocid());
+  const int64_t first_docid = max_docid + 1;
+  std::vector<uint64_t> row_lines;
+  auto earlier_line = [&](int64_t docid) -> uint64_t {
+    return docid >= first_docid && static_cast<uint64_t>(docid - first_docid) < row_lines.size()
+               ? row_lines[static_cast<size_t>(docid - first_docid)]
+               : 0;
+  };
+  const char* const kept_name = options.duplicates == DuplicateIds::kFirst ? "first" : "last";
+  auto repeated = [&](const PendingRow& row, uint64_t earlier) {
+    ++report.duplicates;
+    std::string message = "id '" + row.id + "' repeats line " + std::to_string(earlier);
+    if (options.duplicates == DuplicateIds::kError) {
+      reject(row.record.line, message + " (--duplicates error)");
+    } else if (options.on_duplicate) {
+      options.on_duplicate(RowError{row.record.line, message + "; the " + kept_name +
+                                                         " row is kept (--duplicates " +
+                                                         kept_name + ")"});
+    }
+  };
+
+  // Stores one row in `products` and sets its docid (0: not stored, a
+  // repeated id skipped).
   auto store = [&](PendingRow* row) -> Status {
+    row->docid = 0;
+    if (options.duplicates != DuplicateIds::kLast) {
+      SAIKI_ASSIGN_OR_RETURN(std::optional<int64_t> old, catalog_store_->FindDocid(row->id));
+      if (old && earlier_line(*old) != 0) {
+        repeated(*row, earlier_line(*old));
+        return Status::Ok();
+      }
+    }
     // Upsert: the old version (if any) becomes a tombstone.
-    SAIKI_ASSIGN_OR_RETURN(bool existed, RemoveById(token, row->id));
-    ++(existed ? report.updated : report.inserted);
+    SAIKI_ASSIGN_OR_RETURN(std::optional<int64_t> old, catalog_store_->DeleteById(token, row->id));
+    if (old) SAIKI_RETURN_IF_ERROR(index_store_->AddTombstone(token, *old));
+    if (old && earlier_line(*old) != 0) {
+      repeated(*row, earlier_line(*old));  // kLast: counted once, as inserted or updated
+    } else {
+      ++(old ? report.updated : report.inserted);
+    }
     auto field = [&](KnownField f) -> std::string_view {
       return map.known[f] < 0 ? std::string_view()
                               : std::string_view(row->record.fields[map.known[f]]);
@@ -437,6 +476,10 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
                                        " products have ever been inserted (docid limit)");
     }
     row->docid = static_cast<uint32_t>(rowid);
+    if (rowid >= first_docid) {
+      row_lines.resize(static_cast<size_t>(rowid - first_docid) + 1, 0);
+      row_lines.back() = row->record.line;
+    }
     if (options.replace) SAIKI_RETURN_IF_ERROR(catalog_store_->MarkSeen(token, row->id));
     return Status::Ok();
   };
@@ -456,6 +499,7 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
     for (size_t i = 0; i < batch->size; ++i) SAIKI_RETURN_IF_ERROR(store(&batch->rows[i]));
     if (previous != nullptr) {
       for (size_t i = 0; i < previous->size; ++i) {
+        if (previous->rows[i].docid == 0) continue;  // a repeated id, not stored
         builder.Add(previous->rows[i].docid, previous->rows[i].analyzed);
         if (builder.memory_bytes() > kSegmentMemoryBudget) {
           SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder));
@@ -490,19 +534,23 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
   return report;
 }
 
-Result<uint64_t> DatabaseImpl::DeleteProducts(const std::vector<std::string>& ids) {
+Result<uint64_t> DatabaseImpl::DeleteProducts(const std::vector<std::string>& ids,
+                                               std::vector<std::string>* not_found) {
   if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   const storage::WriteToken& token = txn->token();
   uint64_t deleted = 0;
+  std::vector<std::string> missing;  // handed out only after the commit
   for (const std::string& id : ids) {
     SAIKI_ASSIGN_OR_RETURN(bool existed, RemoveById(token, id));
     deleted += existed;
+    if (!existed && not_found != nullptr) missing.push_back(id);
   }
   SAIKI_RETURN_IF_ERROR(MaybeMerge(token));
   SAIKI_RETURN_IF_ERROR(BumpGenerations(token, kCatalogPart));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   SAIKI_RETURN_IF_ERROR(Reload(kCatalogPart));
+  if (not_found != nullptr) not_found->insert(not_found->end(), missing.begin(), missing.end());
   return deleted;
 }
 

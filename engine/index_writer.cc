@@ -8,6 +8,8 @@
 // than every older one (docids come from AUTOINCREMENT), and a merge always
 // merges every segment, so reading a term's lists in segment order yields
 // increasing docids, which the cursors rely on.
+#include <algorithm>
+#include <limits>
 #include <unordered_set>
 
 #include "engine/database_impl.h"
@@ -175,6 +177,54 @@ Status DatabaseImpl::UpgradePostingsFormat() {
     SAIKI_RETURN_IF_ERROR(index_store_->UpdateListData(token, rowid, *upgraded));
   }
   SAIKI_RETURN_IF_ERROR(index_store_->SetPostingsFormat(token, index::kPostingsFormat));
+  SAIKI_RETURN_IF_ERROR(BumpGenerations(token, kCatalogPart));
+  return txn->Commit();
+}
+
+Status DatabaseImpl::UpgradeAnalysis() {
+  SAIKI_ASSIGN_OR_RETURN(int64_t version, index_store_->AnalysisVersion());
+  if (version == index::kAnalysisVersion) return Status::Ok();
+  if (version > index::kAnalysisVersion) {
+    return Status::NotSupported(conn_->path() + ": index analysis version " +
+                                std::to_string(version) + " is newer than this saiki supports (" +
+                                std::to_string(index::kAnalysisVersion) + "); upgrade saiki");
+  }
+  if (read_only_) {
+    return Status::NotSupported(conn_->path() + ": the index needs re-indexing (analysis version " +
+                                std::to_string(version) +
+                                "), which a read-only open cannot do; open it once read-write");
+  }
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
+  const storage::WriteToken& token = txn->token();
+  SAIKI_ASSIGN_OR_RETURN(version, index_store_->AnalysisVersion());
+  if (version == index::kAnalysisVersion) return Status::Ok();  // another process did it
+  // Every list and segment goes; every product is analyzed again under its
+  // own docid, in docid order, so the segments keep the docid-order rule.
+  // Tombstones go too: the deleted products are in no new list.
+  SAIKI_RETURN_IF_ERROR(index_store_->DeleteAllLists(token));
+  SAIKI_RETURN_IF_ERROR(index_store_->DeleteAllSegments(token));
+  SAIKI_RETURN_IF_ERROR(index_store_->DeleteAllTombstones(token));
+  index::SegmentBuilder builder(analyzer_.get());
+  SAIKI_RETURN_IF_ERROR(catalog_store_->ForEachProduct([&](const storage::ProductRow& p) -> Status {
+    index::IndexableDoc doc;
+    doc.id = p.id;
+    doc.title = p.title;
+    doc.brand = p.brand;
+    doc.category = p.category;
+    doc.tags = p.tags;
+    doc.description = p.description;
+    doc.price = p.price ? static_cast<float>(*p.price) : std::numeric_limits<float>::quiet_NaN();
+    if (p.rating) doc.rating = static_cast<float>(*p.rating);
+    if (p.review_count) {
+      doc.reviews = static_cast<uint32_t>(std::clamp<int64_t>(*p.review_count, 0, UINT32_MAX));
+    }
+    builder.Add(static_cast<uint32_t>(p.docid), doc);
+    if (builder.memory_bytes() > kSegmentMemoryBudget) return WriteSegment(token, &builder);
+    return Status::Ok();
+  }));
+  SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder));
+  SAIKI_RETURN_IF_ERROR(MaybeMerge(token));
+  SAIKI_RETURN_IF_ERROR(index_store_->SetAnalysisVersion(token, index::kAnalysisVersion));
   SAIKI_RETURN_IF_ERROR(BumpGenerations(token, kCatalogPart));
   return txn->Commit();
 }

@@ -46,6 +46,7 @@ Result<index::CompiledQuery> DatabaseImpl::Compile(const ConfigState& config,
   index::CompiledQuery cq;
   cq.k = k;
   cq.explain = explain;
+  const double reading_weight = config.settings.reading_weight;
   auto compile_part = [&](const QueryPart& part, bool with_synonyms,
                           std::vector<std::string>* bonus) {
     index::Clause clause;
@@ -53,14 +54,28 @@ Result<index::CompiledQuery> DatabaseImpl::Compile(const ConfigState& config,
     index::TermPlan plan = analyzer_->AnalyzeQueryTerm(part.text);
     if (plan.phrase.empty()) return clause;  // nothing searchable (punctuation)
     clause.alternatives.push_back(ToPhrase(plan));
+    clause.weights.push_back(1.0);
     if (bonus) bonus->insert(bonus->end(), plan.bonus.begin(), plan.bonus.end());
+    // A term in kana or romaji also matches kanji words read that way, below
+    // the text itself (README "Readings"). Not for quoted phrases: a phrase
+    // asks for the text as written.
+    if (!part.phrase && reading_weight > 0) {
+      std::string reading = analyzer_->QueryReading(part.text);
+      if (!reading.empty()) {
+        clause.alternatives.push_back({{std::move(reading), 0}});
+        clause.weights.push_back(reading_weight);
+      }
+    }
     if (with_synonyms && !part.phrase) {
       auto it = config.synonyms.find(part.text);
       if (it != config.synonyms.end()) {
         for (const std::string& alt : it->second) {
           if (alt == part.text) continue;
           index::TermPlan alt_plan = analyzer_->AnalyzeQueryTerm(alt);
-          if (!alt_plan.phrase.empty()) clause.alternatives.push_back(ToPhrase(alt_plan));
+          if (!alt_plan.phrase.empty()) {
+            clause.alternatives.push_back(ToPhrase(alt_plan));
+            clause.weights.push_back(1.0);
+          }
         }
       }
     }
@@ -91,8 +106,12 @@ Result<index::CompiledQuery> DatabaseImpl::Compile(const ConfigState& config,
     index::Clause c;
     c.label = "category";
     for (const auto& cat : parsed.categories) {
+      // A path prefix (ペット用品>犬用品) or a run of levels anywhere below
+      // the top (犬用品, 犬用品>ベッド).
       std::string key = index::CategoryPrefixKey(*analyzer_, cat);
       if (!key.empty()) c.alternatives.push_back({{key, 0}});
+      std::string segment = index::CategorySegmentKey(*analyzer_, cat);
+      if (!segment.empty()) c.alternatives.push_back({{segment, 0}});
     }
     if (!c.alternatives.empty()) cq.filters.push_back(std::move(c));
   }
@@ -107,13 +126,13 @@ Result<index::CompiledQuery> DatabaseImpl::Compile(const ConfigState& config,
   }
   cq.price_min = parsed.price_min;
   cq.price_max = parsed.price_max;
-  if (cq.required.empty() && cq.filters.empty()) {
+  if (cq.required.empty() && cq.filters.empty() && !cq.price_min && !cq.price_max) {
     if (parsed.required.empty() && parsed.excluded.empty() && !parsed.has_filters()) {
       return Status::InvalidArgument("the query is empty");
     }
-    if (unsearchable > 0 || !parsed.excluded.empty() || parsed.price_min || parsed.price_max) {
+    if (unsearchable > 0 || !parsed.excluded.empty()) {
       *notice = cq.required.empty() && parsed.required.empty()
-                    ? "the query needs at least one search term or brand:/category: filter"
+                    ? "the query needs at least one search term or brand:/category:/price: filter"
                     : "the query has no searchable words";
     }
   }
@@ -149,16 +168,36 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
   req.k = static_cast<size_t>(request.k);
   req.offset = static_cast<size_t>(request.offset);
   req.explain = request.explain;
-  // Re-ranking needs the top candidates with their per-field scores.
-  const bool rerank = !request.user.empty() || settings.ranker != "bm25";
+  // Re-ranking needs the top candidates with their per-field scores. A
+  // sorted search keeps its sort order: no re-ranking, no logging.
+  const bool sorted = request.sort != SortOrder::kRelevance;
+  const bool rerank = !sorted && (!request.user.empty() || settings.ranker != "bm25");
   const size_t wanted = req.offset + req.k;
   const size_t candidates =
       rerank ? std::max(wanted, static_cast<size_t>(settings.candidates)) : wanted;
   SAIKI_ASSIGN_OR_RETURN(index::CompiledQuery cq,
                          Compile(*state->config, request.query, candidates, request.explain || rerank, rerank,
                                  &response.notice, &req));
+  switch (request.sort) {
+    case SortOrder::kRelevance: break;
+    case SortOrder::kPriceAscending: cq.sort = index::SortKey::kPrice; break;
+    case SortOrder::kPriceDescending:
+      cq.sort = index::SortKey::kPrice;
+      cq.sort_descending = true;
+      break;
+    case SortOrder::kRatingAscending: cq.sort = index::SortKey::kRating; break;
+    case SortOrder::kRatingDescending:
+      cq.sort = index::SortKey::kRating;
+      cq.sort_descending = true;
+      break;
+    case SortOrder::kReviewsAscending: cq.sort = index::SortKey::kReviews; break;
+    case SortOrder::kReviewsDescending:
+      cq.sort = index::SortKey::kReviews;
+      cq.sort_descending = true;
+      break;
+  }
   index::SearchOutcome outcome;
-  if (!cq.required.empty() || !cq.filters.empty()) {
+  if (!cq.required.empty() || !cq.filters.empty() || cq.price_min || cq.price_max) {
     SAIKI_ASSIGN_OR_RETURN(outcome, index::Search(cq, cache_.get(), state->docs(), settings.bm25));
   }
   response.total = outcome.total;
@@ -208,7 +247,7 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
     response.hits.push_back(std::move(hit));
   }
   SAIKI_RETURN_IF_ERROR(snapshot.End());
-  if (!request.user.empty() && !ranked.empty()) {
+  if (!request.user.empty() && !ranked.empty() && !sorted) {
     if (read_only_) return Status::IoError(conn_->path() + ": a search for a user is logged, "
                                            "and the database is opened read-only");
     SAIKI_ASSIGN_OR_RETURN(std::string qid, LogSearch(req, response, ranked, ids, champion));

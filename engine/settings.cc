@@ -59,6 +59,7 @@ const std::vector<Spec>& Specs() {
       num("bm25." + name + ".b", 0, 1, [f](EngineSettings* e) { return &e->bm25.b[f]; });
     }
     num("bm25.word_bonus", 0, 10, [](EngineSettings* e) { return &e->bm25.bonus_weight; });
+    num("reading.weight", 0, 1, [](EngineSettings* e) { return &e->reading_weight; });
     {
       Spec spec;
       spec.key = "ranker";

@@ -21,6 +21,9 @@ struct EngineSettings {
   index::Bm25fParams bm25;
   std::string ranker = "linear";  // bm25 | linear (| trees)
   int candidates = 200;           // BM25F candidates handed to the re-ranker
+  // Weight of a reading match (いぬ finding 犬) relative to a match of the
+  // text itself; 0 turns reading matches off. README "Readings".
+  double reading_weight = 0.5;
   LearnSettings learn;
 };
 

@@ -11,7 +11,8 @@
 # csv_reader.o + status.o; fuzz_synonyms: most of the library). An object is
 # rebuilt when its source, or any header of the tree, is newer than it.
 # Needs: clang++ (Debian clang 14), and the -dev packages that CMakeLists.txt
-# needs (pkg-config icu-uc icu-i18n re2 sqlite3 eigen3; nlohmann json).
+# needs (pkg-config icu-uc icu-i18n re2 sqlite3 eigen3; nlohmann json; MeCab:
+# libmecab-dev and mecab-ipadic-utf8, whose paths are Debian's defaults).
 # JOBS (default 2) compiles in parallel.
 set -euo pipefail
 
@@ -38,7 +39,7 @@ fi
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 CXXFLAGS="-std=c++20 -g -O1 $SAN -fsanitize=fuzzer-no-link -I$ROOT -I$ROOT/include \
   $(pkg-config --cflags $PKGS) -Wno-unused-command-line-argument"
-LDLIBS="$(pkg-config --libs $PKGS) -lpthread"
+LDLIBS="$(pkg-config --libs $PKGS) -lmecab -lpthread"
 
 mkdir -p "$OUT/obj"
 

@@ -14,7 +14,10 @@
 //     non-decreasing positions, its bonus tokens carry kWordPrefix, and a
 //     document whose text is s is found by the query term s: every phrase
 //     token occurs in AnalyzeForIndex(s) at one common offset (the
-//     README's "any substring is found").
+//     README's "any substring is found");
+//   - AnalyzeReadings and QueryReading give prefixed, valid UTF-8 readings;
+//     HtmlToText keeps valid UTF-8 valid and leaves text without markup
+//     unchanged.
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -25,6 +28,7 @@
 
 #include "fuzz/fuzz_util.h"
 #include "index/analyzer.h"
+#include "index/html_text.h"
 
 using saiki::fuzz::Escape;
 using saiki::fuzz::IsValidUtf8;
@@ -147,6 +151,35 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     FUZZ_CHECK(found, "a document does not match its own text as a query:\n  s: %s\n  index: %s\n  query phrase: %s",
                Escape(text).c_str(), Describe(tokens).c_str(), Describe(plan.phrase).c_str());
+  }
+
+  // Readings (MeCab): safe on any bytes; each token is the prefix and a
+  // non-empty, valid UTF-8 reading, at the position given.
+  std::vector<Token> readings;
+  analyzer.AnalyzeReadings(text, first, &readings);
+  for (const Token& t : readings) {
+    FUZZ_CHECK(t.text.size() > 1 && t.text[0] == saiki::index::kReadingPrefix &&
+                   IsValidUtf8(t.text.substr(1)) && t.position == first,
+               "bad reading token %s of %s", Escape(t.text).c_str(), Escape(text).c_str());
+  }
+  const std::string reading = analyzer.QueryReading(text);
+  FUZZ_CHECK(reading.empty() || (reading.size() > 1 && reading[0] == saiki::index::kReadingPrefix &&
+                                 IsValidUtf8(reading.substr(1))),
+             "bad query reading %s of %s", Escape(reading).c_str(), Escape(text).c_str());
+
+  // HTML to text: never longer than the input plus what entities and
+  // breaks add (at most 4 bytes per input byte), UTF-8 when the input is.
+  std::string clean;
+  saiki::index::HtmlToText(text, &clean);
+  FUZZ_CHECK(clean.size() <= 4 * text.size(), "HtmlToText grew %zu bytes to %zu", text.size(),
+             clean.size());
+  if (IsValidUtf8(text)) {
+    FUZZ_CHECK(IsValidUtf8(clean), "HtmlToText(%s) = %s is not UTF-8", Escape(text).c_str(),
+               Escape(clean).c_str());
+  }
+  if (!saiki::index::MayHoldHtml(text)) {
+    FUZZ_CHECK(clean == text, "HtmlToText changed text without markup: %s -> %s",
+               Escape(text).c_str(), Escape(clean).c_str());
   }
   return 0;
 }

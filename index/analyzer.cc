@@ -18,6 +18,7 @@
 // lock. The Normalizer2 singleton and the RE2 object are immutable and safe to
 // share.
 #include "index/analyzer.h"
+#include "index/readings.h"
 
 #include <unicode/brkiter.h>
 #include <unicode/bytestream.h>
@@ -744,8 +745,8 @@ class IcuAnalyzer final : public Analyzer {
     return o;
   }
 
-  explicit IcuAnalyzer(const icu::Normalizer2* nfkc_cf)
-      : nfkc_cf_(nfkc_cf), chain_(kChainPattern, ChainOptions()) {}
+  IcuAnalyzer(const icu::Normalizer2* nfkc_cf, std::unique_ptr<KanjiReadings> readings)
+      : nfkc_cf_(nfkc_cf), chain_(kChainPattern, ChainOptions()), readings_(std::move(readings)) {}
 
   const RE2& chain() const { return chain_; }
 
@@ -771,6 +772,41 @@ class IcuAnalyzer final : public Analyzer {
     Tokenizer t(chain_, &sc, /*query=*/true, 0, &plan.phrase, &plan.bonus);
     t.Run(sc.norm);
     return plan;
+  }
+
+  void AnalyzeReadings(std::string_view text, uint32_t position,
+                       std::vector<Token>* out) const override {
+    if (!HasHan(text)) return;  // most fields of most shops: no MeCab call
+    // MeCab sees the text NFKC-normalized but with its hiragana kept (食べる
+    // segments well, 食ベル does not); each reading is then normalized as
+    // any text is, which is what the query side compares it with.
+    thread_local std::string buf, nfkc;
+    std::string_view valid = SanitizeUtf8(Truncate(text), &buf);
+    Nfkc(valid, &nfkc);
+    readings_->ForEachReading(nfkc, [&](std::string_view reading) {
+      std::string token(1, kReadingPrefix);
+      token += Normalize(reading);
+      out->push_back({std::move(token), position});
+    });
+  }
+
+  std::string QueryReading(std::string_view text) const override {
+    std::string norm = Normalize(text);
+    // Two or more katakana letters (and ー) after normalization.
+    size_t letters = 0;
+    bool kana = !norm.empty();
+    const auto* p = reinterpret_cast<const uint8_t*>(norm.data());
+    int32_t n = static_cast<int32_t>(norm.size()), i = 0;
+    while (i < n && kana) {
+      UChar32 c;
+      U8_NEXT(p, i, n, c);
+      kana = IsKatakana(c) || c == 0x30FC;
+      letters += c != 0x30FC;
+    }
+    if (kana && letters >= 2) return std::string(1, kReadingPrefix) + norm;
+    std::string katakana = RomajiToKatakana(norm);
+    if (katakana.empty()) return "";
+    return std::string(1, kReadingPrefix) + Normalize(katakana);
   }
 
  private:
@@ -815,6 +851,7 @@ class IcuAnalyzer final : public Analyzer {
 
   const icu::Normalizer2* nfkc_cf_;  // ICU-owned singleton, immutable
   RE2 chain_;                        // const matching is thread-safe
+  std::unique_ptr<KanjiReadings> readings_;  // immutable, thread-safe
 };
 
 }  // namespace
@@ -835,7 +872,8 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create() {
     return Status::Internal(std::string("ICU word break iterator unavailable: ") +
                             u_errorName(st));
   }
-  auto analyzer = std::make_unique<IcuAnalyzer>(nfkc_cf);
+  SAIKI_ASSIGN_OR_RETURN(std::unique_ptr<KanjiReadings> readings, KanjiReadings::Create());
+  auto analyzer = std::make_unique<IcuAnalyzer>(nfkc_cf, std::move(readings));
   if (!analyzer->chain().ok()) {
     return Status::Internal("RE2 number-chain pattern does not compile: " +
                             analyzer->chain().error());

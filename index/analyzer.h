@@ -81,6 +81,10 @@ namespace saiki::index {
 
 // Prefix byte of dictionary-word tokens (never produced by normalized text).
 inline constexpr char kWordPrefix = '\x01';
+// Prefix byte of reading tokens: kReadingPrefix + the normalized katakana
+// reading of a kanji word (readings.h). Like dictionary words they take no
+// position and carry no phrase duty.
+inline constexpr char kReadingPrefix = '\x03';
 
 struct Token {
   std::string text;   // the index key (normalized UTF-8; maybe kWordPrefix + word)
@@ -99,7 +103,8 @@ struct TermPlan {
 
 class Analyzer {
  public:
-  // Fails (kInternal) only if ICU data or RE2 patterns cannot be loaded.
+  // Fails (kInternal) only if ICU data, RE2 patterns or the MeCab
+  // dictionary (readings.h) cannot be loaded.
   static Result<std::unique_ptr<Analyzer>> Create();
   virtual ~Analyzer() = default;
 
@@ -119,6 +124,18 @@ class Analyzer {
   // run; bigrams at 0, 2, 4, ... and one ending at the last character
   // otherwise) and for RE2 compounds only the whole token.
   virtual TermPlan AnalyzeQueryTerm(std::string_view text) const = 0;
+
+  // Readings (readings.h). Appends kReadingPrefix + Normalize(reading) for
+  // each kanji word MeCab finds in `text` (the text NFKC-normalized but with
+  // its kana as written), at `position`; adds no position. Safe on any bytes.
+  virtual void AnalyzeReadings(std::string_view text, uint32_t position,
+                               std::vector<Token>* out) const = 0;
+  // The reading token a query term stands for: for a term of two or more
+  // characters written only in kana (いぬ, イヌ), kReadingPrefix + its
+  // normalized katakana; for a romaji word (inu), the same of its
+  // transliteration (RomajiToKatakana); otherwise "" (kanji, mixed text,
+  // digits, one character), so a kanji query never matches by sound.
+  virtual std::string QueryReading(std::string_view text) const = 0;
 };
 
 }  // namespace saiki::index

@@ -113,9 +113,13 @@ class PhraseCursor {
   TfArray tf_{};
 };
 
+using WeightedTf = std::array<double, kNumFields>;
+
 class ClauseCursor {
  public:
-  explicit ClauseCursor(std::vector<PhraseCursor> alts) : alts_(std::move(alts)) {
+  // `weights`: one per alternative (see Clause::weights).
+  ClauseCursor(std::vector<PhraseCursor> alts, std::vector<double> weights)
+      : alts_(std::move(alts)), weights_(std::move(weights)) {
     for (const auto& a : alts_) df_ = std::max(df_, a.df());
     Settle();
   }
@@ -123,7 +127,10 @@ class ClauseCursor {
   bool empty() const { return alts_.empty(); }
   uint32_t doc() const { return doc_; }
   uint32_t df() const { return df_; }
+  // Occurrences by field, every alternative counted once (match facts).
   const TfArray& tf() const { return tf_; }
+  // What the score uses: occurrences times their alternative's weight.
+  const WeightedTf& weighted_tf() const { return wtf_; }
   void Next() {
     for (auto& a : alts_) {
       if (a.doc() == doc_) a.Next();
@@ -147,18 +154,28 @@ class ClauseCursor {
     doc_ = kEndDoc;
     for (const auto& a : alts_) doc_ = std::min(doc_, a.doc());
     if (alts_.size() == 1) {
-      if (doc_ != kEndDoc) tf_ = alts_[0].tf();
+      if (doc_ != kEndDoc) {
+        tf_ = alts_[0].tf();
+        for (int f = 0; f < kNumFields; ++f) wtf_[f] = weights_[0] * tf_[f];
+      }
       return;
     }
     tf_.fill(0);
+    wtf_.fill(0);
     if (doc_ == kEndDoc) return;
-    for (const auto& a : alts_) {
+    for (size_t i = 0; i < alts_.size(); ++i) {
+      const PhraseCursor& a = alts_[i];
       if (a.doc() != doc_) continue;
-      for (int f = 0; f < kNumFields; ++f) tf_[f] += a.tf()[f];
+      for (int f = 0; f < kNumFields; ++f) {
+        tf_[f] += a.tf()[f];
+        wtf_[f] += weights_[i] * a.tf()[f];
+      }
     }
   }
 
   std::vector<PhraseCursor> alts_;
+  std::vector<double> weights_;
+  WeightedTf wtf_{};
   uint32_t doc_ = kEndDoc;
   uint32_t df_ = 0;
   TfArray tf_{};
@@ -196,35 +213,51 @@ struct Scorer {
   double c1[kNumFields], c2[kNumFields];
 };
 
-// Bounded top-k: a heap whose front is the worst kept hit.
-class TopK {
- public:
-  explicit TopK(size_t k) : k_(k) { heap_.reserve(k); }
-  // a ranks before b
-  static bool Better(const Hit& a, const Hit& b) {
+// The result order (CompiledQuery::sort): a ranks before b.
+struct HitOrder {
+  SortKey sort = SortKey::kRelevance;
+  bool descending = false;
+  bool operator()(const Hit& a, const Hit& b) const {
     if (a.matched_clauses != b.matched_clauses) return a.matched_clauses > b.matched_clauses;
+    if (sort != SortKey::kRelevance) {
+      bool a_none = std::isnan(a.sort_value), b_none = std::isnan(b.sort_value);
+      if (a_none != b_none) return b_none;  // products without the value last
+      if (!a_none && a.sort_value != b.sort_value) {
+        return descending ? a.sort_value > b.sort_value : a.sort_value < b.sort_value;
+      }
+    }
     if (a.score != b.score) return a.score > b.score;
     return a.docid < b.docid;
   }
+};
+
+// Bounded top-k: a heap whose front is the worst kept hit.
+class TopK {
+ public:
+  explicit TopK(size_t k, HitOrder order = HitOrder()) : k_(k), better_(order) {
+    heap_.reserve(k);
+  }
+  bool Better(const Hit& a, const Hit& b) const { return better_(a, b); }
   bool WouldKeep(const Hit& h) const { return heap_.size() < k_ || Better(h, heap_.front()); }
   void Push(const Hit& h) {
     if (k_ == 0) return;
     if (heap_.size() < k_) {
       heap_.push_back(h);
-      std::push_heap(heap_.begin(), heap_.end(), Better);
+      std::push_heap(heap_.begin(), heap_.end(), better_);
     } else if (Better(h, heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), Better);
+      std::pop_heap(heap_.begin(), heap_.end(), better_);
       heap_.back() = h;
-      std::push_heap(heap_.begin(), heap_.end(), Better);
+      std::push_heap(heap_.begin(), heap_.end(), better_);
     }
   }
   std::vector<Hit> Sorted() {
-    std::sort(heap_.begin(), heap_.end(), Better);
+    std::sort(heap_.begin(), heap_.end(), better_);
     return std::move(heap_);
   }
 
  private:
   size_t k_;
+  HitOrder better_;
   std::vector<Hit> heap_;
 };
 
@@ -232,7 +265,9 @@ class TopK {
 // index cannot match and are dropped; an empty phrase is dropped too.
 Result<ClauseCursor> OpenClause(const Clause& clause, PostingSource* source) {
   std::vector<PhraseCursor> alts;
-  for (const Phrase& phrase : clause.alternatives) {
+  std::vector<double> weights;
+  for (size_t a = 0; a < clause.alternatives.size(); ++a) {
+    const Phrase& phrase = clause.alternatives[a];
     if (phrase.empty()) continue;
     std::vector<std::pair<TermCursor, uint32_t>> tokens;
     bool missing = false;
@@ -247,9 +282,12 @@ Result<ClauseCursor> OpenClause(const Clause& clause, PostingSource* source) {
       for (const auto& l : tp->lists) lists.push_back(&l);
       tokens.emplace_back(TermCursor(std::move(lists)), t.rel);
     }
-    if (!missing) alts.emplace_back(std::move(tokens));
+    if (!missing) {
+      alts.emplace_back(std::move(tokens));
+      weights.push_back(a < clause.weights.size() ? clause.weights[a] : 1.0);
+    }
   }
-  return ClauseCursor(std::move(alts));
+  return ClauseCursor(std::move(alts), std::move(weights));
 }
 
 struct Bonus {
@@ -334,11 +372,17 @@ class Evaluator {
 
   Hit Score(uint32_t d) {
     Hit hit{d, 0.0, 0, {}, 0.0};
+    switch (query_.sort) {
+      case SortKey::kRelevance: break;
+      case SortKey::kPrice: hit.sort_value = docs_.price(d); break;
+      case SortKey::kRating: hit.sort_value = docs_.info(d).rating; break;
+      case SortKey::kReviews: hit.sort_value = static_cast<float>(docs_.info(d).reviews); break;
+    }
     double* fields = query_.explain ? hit.field_scores.data() : nullptr;
     for (auto& c : qc_->required) {
       if (c.doc() != d) continue;
       ++hit.matched_clauses;
-      hit.score += scorer_.Score(d, c.tf(), c.idf, fields);
+      hit.score += scorer_.Score(d, c.weighted_tf(), c.idf, fields);
       hit.title_clauses += c.tf()[kTitle] > 0;
       hit.brand_match |= c.tf()[kBrand] > 0;
       hit.category_match |= c.tf()[kCategory] > 0;
@@ -367,6 +411,23 @@ class Evaluator {
   QueryCursors* qc_;
 };
 
+HitOrder Order(const CompiledQuery& query) { return HitOrder{query.sort, query.sort_descending}; }
+
+// No clause at all, a price range: every live document the range (and the
+// exclusions) admit, in docid order, each scored 0. The docs table is in
+// memory, so this is a scan of it, about 1 ns per product.
+Status ScanAll(const CompiledQuery& query, const DocTable& docs, QueryCursors* qc,
+               Evaluator* eval, SearchOutcome* out) {
+  TopK top(query.k, Order(query));
+  for (uint32_t d = 1; d < docs.capacity(); ++d) {
+    if (!eval->Admissible(d)) continue;
+    ++out->total;
+    top.Push(eval->Score(d));
+  }
+  out->hits = top.Sorted();
+  return qc->status();
+}
+
 // All required clauses and filters must match: leapfrog intersection with
 // the rarest cursor leading.
 Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval,
@@ -376,7 +437,7 @@ Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval
   for (auto& c : qc->filters) drivers.push_back(&c);
   std::sort(drivers.begin(), drivers.end(),
             [](const ClauseCursor* a, const ClauseCursor* b) { return a->df() < b->df(); });
-  TopK top(query.k);
+  TopK top(query.k, Order(query));
   ClauseCursor* lead = drivers[0];
   uint32_t d = lead->doc();
   while (d != kEndDoc) {
@@ -409,7 +470,7 @@ Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval
 // At least one required clause, every filter: a union of the clauses.
 Status Partial(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval,
                SearchOutcome* out) {
-  TopK top(query.k);
+  TopK top(query.k, Order(query));
   for (;;) {
     uint32_t d = kEndDoc;
     for (const auto& c : qc->required) d = std::min(d, c.doc());
@@ -443,6 +504,12 @@ Result<SearchOutcome> Search(const CompiledQuery& query, PostingSource* source,
     if (qc.filter_impossible) return out;
     bool runnable = (!qc.required.empty() && qc.all_required_possible) ||
                     (qc.required.empty() && !qc.filters.empty());
+    if (query.required.empty() && query.filters.empty() &&
+        (query.price_min || query.price_max)) {
+      Evaluator eval(query, docs, params, &qc);
+      SAIKI_RETURN_IF_ERROR(ScanAll(query, docs, &qc, &eval, &out));
+      return out;
+    }
     if (runnable) {
       Evaluator eval(query, docs, params, &qc);
       SAIKI_RETURN_IF_ERROR(Conjunctive(query, &qc, &eval, &out));

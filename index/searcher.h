@@ -9,7 +9,8 @@
 // matches ranked by how many clauses they match, then by score, and says so.
 // Excluded clauses remove documents; filter clauses (brand/category keys)
 // restrict without scoring; a price range is checked against the docs
-// table; bonus tokens (whole dictionary words) add score to documents that
+// table (a query of a price range alone, or with exclusions, scans the
+// live documents of the docs table and scores them 0); bonus tokens (whole dictionary words) add score to documents that
 // already match.
 //
 // BM25F (Robertson & Zaragoza, 2009), per clause c and document d:
@@ -17,9 +18,9 @@
 //   idf(c)  = ln(1 + (N - df(c) + 0.5) / (df(c) + 0.5))
 //   s(c,d)  = idf(c) * T * (k1 + 1) / (k1 + T)
 // score(d) = sum of s over matched clauses + sum over present bonus tokens.
-// tf of a phrase is its number of positional occurrences; df of a phrase is
-// estimated by its rarest token, and of a group by its most common
-// alternative. With one field of weight 1 this is classic BM25.
+// tf of a phrase is its number of positional occurrences, times the
+// alternative's weight; df of a phrase is estimated by its rarest token, and
+// of a group by its most common alternative. With one field of weight 1 this is classic BM25.
 #ifndef SAIKI_INDEX_SEARCHER_H_
 #define SAIKI_INDEX_SEARCHER_H_
 
@@ -66,8 +67,18 @@ using Phrase = std::vector<PhraseToken>;
 // Alternatives; matches when any does.
 struct Clause {
   std::vector<Phrase> alternatives;
+  // Per alternative, the factor its term frequencies count with in the
+  // score (a reading match counts less than the text itself: engine
+  // setting reading.weight). Empty: every alternative 1.
+  std::vector<double> weights;
   std::string label;  // for explanations: the text the user typed
 };
+
+// The order of the results. kRelevance: by score. Otherwise by the
+// product's price, rating or review count (ascending unless descending),
+// products without the value last, ties by score; partial matches still
+// come after fuller ones.
+enum class SortKey : uint8_t { kRelevance, kPrice, kRating, kReviews };
 
 struct CompiledQuery {
   std::vector<Clause> required;
@@ -81,6 +92,8 @@ struct CompiledQuery {
   size_t k = 10;
   bool explain = false;
   bool allow_partial = true;  // fall back to partial matches when none match all
+  SortKey sort = SortKey::kRelevance;
+  bool sort_descending = false;
 };
 
 struct Hit {
@@ -95,6 +108,7 @@ struct Hit {
   bool brand_match = false;    // some clause matched in the brand field
   bool category_match = false; // some clause matched in the category field
   bool title_phrase = false;   // CompiledQuery::title_phrase is in the title
+  float sort_value = 0;        // the sort key's value (NaN: none), when sorted
 };
 
 struct SearchOutcome {

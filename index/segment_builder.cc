@@ -1,6 +1,8 @@
 // Batch inversion into one segment. See segment_builder.h.
 #include "index/segment_builder.h"
 
+#include "index/html_text.h"
+
 #include <algorithm>
 #include <cstring>
 #include <numeric>
@@ -10,7 +12,8 @@ namespace saiki::index {
 // Filter keys and dictionary words are scored by tf only; their lists store
 // no positions (TermHasPositions).
 static_assert(static_cast<unsigned char>(kKeyPrefix) < 0x20 &&
-              static_cast<unsigned char>(kWordPrefix) < 0x20);
+              static_cast<unsigned char>(kWordPrefix) < 0x20 &&
+              static_cast<unsigned char>(kReadingPrefix) < 0x20);
 namespace {
 
 constexpr uint32_t kPositionBits = 28;
@@ -51,6 +54,53 @@ std::vector<std::string> CategoryKeys(const Analyzer& analyzer, std::string_view
 std::string CategoryPrefixKey(const Analyzer& analyzer, std::string_view prefix) {
   auto keys = CategoryKeys(analyzer, prefix);
   return keys.empty() ? std::string() : keys.back();
+}
+
+namespace {
+
+// The normalized, trimmed, non-empty levels of a category path.
+std::vector<std::string> CategoryLevels(const Analyzer& analyzer, std::string_view path) {
+  std::vector<std::string> levels;
+  std::string normalized = analyzer.Normalize(path);
+  std::string_view rest = normalized;
+  while (!rest.empty()) {
+    size_t gt = rest.find('>');
+    std::string_view level = Trim(rest.substr(0, gt));
+    rest = gt == std::string_view::npos ? std::string_view() : rest.substr(gt + 1);
+    if (!level.empty()) levels.emplace_back(level);
+  }
+  return levels;
+}
+
+}  // namespace
+
+std::vector<std::string> CategorySegmentKeys(const Analyzer& analyzer, std::string_view path) {
+  std::vector<std::string> levels = CategoryLevels(analyzer, path);
+  if (levels.size() > static_cast<size_t>(kMaxCategorySegmentLevels)) {
+    levels.resize(kMaxCategorySegmentLevels);
+  }
+  std::vector<std::string> keys;
+  for (size_t begin = 1; begin < levels.size(); ++begin) {
+    std::string run;
+    for (size_t end = begin; end < levels.size(); ++end) {
+      if (end > begin) run += '>';
+      run += levels[end];
+      keys.push_back(std::string(1, kKeyPrefix) + "s" + run);
+    }
+  }
+  // A level repeated at two depths gives one key once.
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+std::string CategorySegmentKey(const Analyzer& analyzer, std::string_view value) {
+  std::vector<std::string> levels = CategoryLevels(analyzer, value);
+  if (levels.empty()) return std::string();
+  std::string key(1, kKeyPrefix);
+  key += 's';
+  for (size_t i = 0; i < levels.size(); ++i) key += (i ? ">" : "") + levels[i];
+  return key;
 }
 
 namespace {
@@ -142,7 +192,19 @@ void SegmentBuilder::Add(uint32_t docid, const AnalyzedDoc& doc) {
   docs_.back().docid = docid;
 }
 
-void SegmentBuilder::Analyze(const IndexableDoc& doc, AnalyzedDoc* out) const {
+void SegmentBuilder::Analyze(const IndexableDoc& raw, AnalyzedDoc* out) const {
+  // HTML in any field is reduced to its text first (html_text.h); the
+  // stored product keeps the original. Buffers per thread: Analyze runs on
+  // the import's worker thread.
+  thread_local std::string clean[5];
+  IndexableDoc doc = raw;
+  std::string_view* fields[5] = {&doc.title, &doc.brand, &doc.category, &doc.tags,
+                                 &doc.description};
+  for (int f = 0; f < 5; ++f) {
+    if (!MayHoldHtml(*fields[f])) continue;
+    HtmlToText(*fields[f], &clean[f]);
+    *fields[f] = clean[f];
+  }
   out->tokens.clear();
   out->runs.clear();
   std::vector<Token>& tokens = out->tokens;
@@ -179,6 +241,18 @@ void SegmentBuilder::Analyze(const IndexableDoc& doc, AnalyzedDoc* out) const {
       for (size_t i = first; i < tokens.size(); ++i) words.push_back(tokens[i].text);
       info.signature = MinHashSignature(words);
     }
+    // Readings of the field's kanji words: after the signature (a title's
+    // near-duplicate signature is of its text), no length, no position.
+    if (f == kTags) {
+      std::string_view rest = doc.tags;
+      while (!rest.empty()) {
+        size_t bar = rest.find('|');
+        analyzer_->AnalyzeReadings(rest.substr(0, bar), 0, &tokens);
+        rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+      }
+    } else {
+      analyzer_->AnalyzeReadings(plain[f], 0, &tokens);
+    }
     out->runs.emplace_back(f, static_cast<uint32_t>(tokens.size()));
   }
   // Filter keys: no length, position 0. Their hashes identify the brand and
@@ -195,6 +269,9 @@ void SegmentBuilder::Analyze(const IndexableDoc& doc, AnalyzedDoc* out) const {
       info.category[level] = StableHash(category_keys[level]);
     }
     tokens.push_back({std::move(category_keys[level]), 0});
+  }
+  for (std::string& key : CategorySegmentKeys(*analyzer_, doc.category)) {
+    tokens.push_back({std::move(key), 0});
   }
   out->runs.emplace_back(kCategory, static_cast<uint32_t>(tokens.size()));
 }

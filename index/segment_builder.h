@@ -33,6 +33,14 @@ namespace saiki::index {
 // Prefix byte of filter keys (never produced by normalized text).
 inline constexpr char kKeyPrefix = '\x02';
 
+// The analysis the posting lists are built with (meta.analysis_version,
+// docs/FORMAT.md): 1 the n-grams, dictionary words and filter keys; 2 adds
+// the readings of kanji words (kReadingPrefix) and the category segment
+// keys (CategorySegmentKeys), and every field is reduced from HTML to its
+// text before analysis (html_text.h). A file of an older analysis
+// is re-indexed when opened read-write.
+inline constexpr int64_t kAnalysisVersion = 2;
+
 // The key a product's brand is indexed under, and brand:NAME looks up.
 std::string BrandKey(const Analyzer& analyzer, std::string_view brand);
 // The keys of every prefix of a category path "a>b>c" (levels trimmed and
@@ -40,6 +48,15 @@ std::string BrandKey(const Analyzer& analyzer, std::string_view brand);
 std::vector<std::string> CategoryKeys(const Analyzer& analyzer, std::string_view path);
 // The key category:PREFIX looks up (the last of CategoryKeys(prefix)).
 std::string CategoryPrefixKey(const Analyzer& analyzer, std::string_view prefix);
+// The keys of every run of consecutive levels that does not start at the
+// top ("a>b>c": "b", "c", "b>c"), so that category:b finds the product as
+// category:a does. At most kMaxCategorySegmentLevels levels are keyed (a
+// deeper path's deeper levels are found through their prefixes only).
+inline constexpr int kMaxCategorySegmentLevels = 6;
+std::vector<std::string> CategorySegmentKeys(const Analyzer& analyzer, std::string_view path);
+// The key category:VALUE looks up besides its prefix key: VALUE's levels
+// as a run below the top level.
+std::string CategorySegmentKey(const Analyzer& analyzer, std::string_view value);
 
 // What the index needs of a product.
 struct IndexableDoc {

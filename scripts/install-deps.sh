@@ -7,11 +7,13 @@ set -euo pipefail
 # python3-pytest run the Python package's tests (bindings/python).
 # libcpp-httplib-dev serves `saiki serve`; chromium, chromium-driver and
 # python3-selenium run the console's browser test (tests/browser/), and
-# fonts-ipafont-gothic gives that headless browser Japanese glyphs.
+# fonts-ipafont-gothic gives that headless browser Japanese glyphs. MeCab and
+# its IPADIC dictionary give the readings of kanji words (index/readings.h).
 packages=(cmake g++ make pkg-config libsqlite3-dev libeigen3-dev libre2-dev libicu-dev
           catch2 libcli11-dev nlohmann-json3-dev libfmt-dev clang libclang-rt-dev
           python3 python3-pytest
-          libcpp-httplib-dev chromium chromium-driver python3-selenium fonts-ipafont-gothic)
+          libcpp-httplib-dev chromium chromium-driver python3-selenium fonts-ipafont-gothic
+          libmecab-dev mecab-ipadic-utf8)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

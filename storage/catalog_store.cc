@@ -119,6 +119,31 @@ Status CatalogStore::ForEachProductId(
   }
 }
 
+Status CatalogStore::ForEachProduct(const std::function<Status(const ProductRow& row)>& visit) {
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("SELECT docid, id, title, description, brand, category, price, rating, "
+                     "review_count, tags FROM products ORDER BY docid"));
+  ResetOnExit reset(st);
+  ProductRow p;
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return Status::Ok();
+    p.docid = st->ColumnInt(0);
+    p.id = st->ColumnText(1);
+    p.title = st->ColumnText(2);
+    p.description = st->ColumnText(3);
+    p.brand = st->ColumnText(4);
+    p.category = st->ColumnText(5);
+    p.price = st->ColumnIsNull(6) ? std::nullopt : std::optional<double>(st->ColumnDouble(6));
+    p.rating = st->ColumnIsNull(7) ? std::nullopt : std::optional<double>(st->ColumnDouble(7));
+    p.review_count =
+        st->ColumnIsNull(8) ? std::nullopt : std::optional<int64_t>(st->ColumnInt(8));
+    p.tags = st->ColumnText(9);
+    SAIKI_RETURN_IF_ERROR(visit(p));
+  }
+}
+
 Result<int64_t> CatalogStore::CountProducts() {
   SAIKI_ASSIGN_OR_RETURN(Statement * st, conn_->Prepare("SELECT count(*) FROM products"));
   ResetOnExit reset(st);

@@ -89,6 +89,9 @@ class CatalogStore {
   // returns an error, which is returned as it is. `id` views the row and is
   // valid only during the call.
   Status ForEachProductId(const std::function<Status(int64_t docid, std::string_view id)>& visit);
+  // Calls `visit(row)` for every product, in docid order, until it returns
+  // an error, which is returned as it is. `row` is reused between calls.
+  Status ForEachProduct(const std::function<Status(const ProductRow& row)>& visit);
   Result<int64_t> CountProducts();
   // The largest docid ever handed out (products' AUTOINCREMENT counter in
   // sqlite_sequence), deleted products included; 0 before the first insert.

@@ -31,6 +31,19 @@ Status IndexStore::SetPostingsFormat(const WriteToken& token, int64_t format) {
   return st->Run();
 }
 
+Result<int64_t> IndexStore::AnalysisVersion() {
+  return Count("SELECT coalesce((SELECT value FROM meta WHERE key = 'analysis_version'), 1)");
+}
+
+Status IndexStore::SetAnalysisVersion(const WriteToken& token, int64_t version) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st, conn_->Prepare("INSERT INTO meta(key, value) VALUES ('analysis_version', ?1) "
+                                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  st->Bind(1, version);
+  return st->Run();
+}
+
 Result<int64_t> IndexStore::NextSegmentId(const WriteToken& token) {
   SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
   SAIKI_ASSIGN_OR_RETURN(int64_t seg, Count("SELECT coalesce((SELECT value FROM meta "
@@ -80,6 +93,11 @@ Status IndexStore::InsertSegment(const WriteToken& token, const SegmentView& s) 
 Status IndexStore::DeleteAllSegments(const WriteToken& token) {
   SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
   return conn_->Exec("DELETE FROM segments");
+}
+
+Status IndexStore::DeleteAllLists(const WriteToken& token) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  return conn_->Exec("DELETE FROM postings");
 }
 
 Result<std::vector<int64_t>> IndexStore::Tombstones() {

@@ -88,6 +88,10 @@ class IndexStore {
   // index this saiki cannot interpret).
   Result<int64_t> PostingsFormat();
   Status SetPostingsFormat(const WriteToken& token, int64_t format);
+  // meta.analysis_version: which analysis built the posting lists (1: before
+  // readings; a missing key reads as 1). See docs/FORMAT.md.
+  Result<int64_t> AnalysisVersion();
+  Status SetAnalysisVersion(const WriteToken& token, int64_t version);
   // Takes the next segment number (and advances meta.next_seg). kCorruption
   // when meta.next_seg is missing.
   Result<int64_t> NextSegmentId(const WriteToken& token);
@@ -104,6 +108,8 @@ class IndexStore {
   // kInvalidArgument when a segment with this number exists.
   Status InsertSegment(const WriteToken& token, const SegmentView& segment);
   Status DeleteAllSegments(const WriteToken& token);
+  // Deletes every posting list (a re-index rebuilds them all).
+  Status DeleteAllLists(const WriteToken& token);
 
   // --- tombstones ---------------------------------------------------------
 

@@ -34,6 +34,8 @@ class WhitespaceAnalyzer : public Analyzer {
     plan.phrase = tokens;
     return plan;
   }
+  void AnalyzeReadings(std::string_view, uint32_t, std::vector<Token>*) const override {}
+  std::string QueryReading(std::string_view) const override { return ""; }
 };
 
 struct MemoryIndex : PostingSource {
@@ -125,6 +127,31 @@ TEST_CASE("BM25F scores equal hand-computed values on a tiny corpus", "[searcher
   CHECK(out->hits[0].field_scores[kTitle] == Approx(s1 * (3 / 1.375) / t1));
   CHECK(out->hits[0].field_scores[kDescription] == Approx(s1 * (1 / 0.7) / t1));
   CHECK(out->hits[1].field_scores[kTitle] == 0);
+}
+
+TEST_CASE("an alternative's weight scales its term frequencies in the score", "[searcher]") {
+  // Two docs of one title word each; the clause is a (weight 1) or x (0.5),
+  // as a term and its reading are.
+  std::vector<TestDoc> docs = {{"a", "", "", "", ""}, {"x", "", "", "", ""}};
+  MemoryIndex index;
+  DocTable table;
+  Build(docs, 10, &index, &table);
+  CompiledQuery q;
+  Clause c = Term("a");
+  c.alternatives.push_back(Term("x").alternatives[0]);
+  c.weights = {1.0, 0.5};
+  q.required.push_back(c);
+  auto out = Search(q, &index, table, Bm25fParams());
+  REQUIRE(out.ok());
+  REQUIRE(out->hits.size() == 2);
+  // N 2, df of the group 1: idf ln 2. Title weight 3, every length 1: T = 3 tf.
+  auto s = [](double t) { return std::log(2.0) * t * 2.2 / (1.2 + t); };
+  CHECK(out->hits[0].docid == 1);
+  CHECK(out->hits[0].score == Approx(s(3.0)).epsilon(1e-9));
+  CHECK(out->hits[1].docid == 2);
+  CHECK(out->hits[1].score == Approx(s(1.5)).epsilon(1e-9));
+  // The match facts still count the occurrence whole.
+  CHECK(out->hits[1].title_clauses == 1);
 }
 
 TEST_CASE("a phrase matches only adjacent words in order within one field", "[searcher]") {
@@ -296,6 +323,120 @@ TEST_CASE("search equals exhaustive BM25F scoring on random corpora", "[searcher
         // Ties may order differently only when scores are equal.
         if (out->hits[i].docid != expected[i].second) {
           CHECK(out->hits[i].score == Approx(expected[i].first).epsilon(1e-12));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("weighted alternatives, price sorts and price-only scans equal exhaustive scoring",
+          "[searcher]") {
+  const unsigned seed = Catch::rngSeed();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  const std::vector<std::string> vocab = {"a", "b", "c", "d", "e", "f"};
+  auto random_text = [&](size_t max_words) {
+    std::string s;
+    for (size_t i = 0, n = rng() % (max_words + 1); i < n; ++i) s += vocab[rng() % vocab.size()] + " ";
+    return s;
+  };
+  for (int round = 0; round < 10; ++round) {
+    std::vector<TestDoc> docs(30 + rng() % 200);
+    for (auto& d : docs) {
+      d = {random_text(4), "", "", "", random_text(8),
+           rng() % 5 == 0 ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(rng() % 40)};
+    }
+    MemoryIndex index;
+    DocTable table;
+    Build(docs, 1 + rng() % 100, &index, &table);
+    std::vector<bool> deleted(docs.size() + 1, false);
+    for (size_t i = 0; i < docs.size() / 10; ++i) {
+      uint32_t d = 1 + rng() % docs.size();
+      table.Remove(d);
+      deleted[d] = true;
+    }
+    Bm25fParams params;
+    for (int q_round = 0; q_round < 20; ++q_round) {
+      CompiledQuery q;
+      q.k = 1 + rng() % 30;
+      const bool price_only = rng() % 4 == 0;
+      const std::string w1 = vocab[rng() % vocab.size()], w2 = vocab[rng() % vocab.size()];
+      const double weight = (1 + rng() % 10) / 10.0;
+      if (!price_only) {
+        Clause c = Term(w1);
+        if (w2 != w1) {
+          c.alternatives.push_back(Term(w2).alternatives[0]);
+          c.weights = {1.0, weight};
+        }
+        q.required.push_back(c);
+      }
+      if (price_only || rng() % 3 == 0) {
+        q.price_min = rng() % 20;
+        q.price_max = *q.price_min + rng() % 30;
+      }
+      const int sort = rng() % 3;  // relevance, price ascending, price descending
+      if (sort > 0) {
+        q.sort = SortKey::kPrice;
+        q.sort_descending = sort == 2;
+      }
+      auto out = Search(q, &index, table, params);
+      REQUIRE(out.ok());
+
+      struct Expected {
+        double score;
+        float price;
+        uint32_t id;
+      };
+      std::vector<Expected> expected;
+      const double n = table.live_count();
+      uint32_t df = 0;
+      for (const auto& w : {w1, w2}) {
+        auto it = index.terms.find(w);
+        df = std::max<uint32_t>(df, it == index.terms.end() ? 0 : it->second.df);
+      }
+      const double idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));
+      for (uint32_t id = 1; id <= docs.size(); ++id) {
+        if (deleted[id]) continue;
+        const TestDoc& d = docs[id - 1];
+        if (q.price_min && !(d.price >= *q.price_min && d.price <= *q.price_max)) continue;
+        double score = 0;
+        if (!price_only) {
+          const std::string fields[kNumFields] = {d.title, d.brand, d.category, d.tags,
+                                                  d.description};
+          double t = 0;
+          for (int f = 0; f < kNumFields; ++f) {
+            double tf = CountPhrase(fields[f], {w1});
+            if (w2 != w1) tf += weight * CountPhrase(fields[f], {w2});
+            if (tf == 0) continue;
+            double len = table.lengths(id)[f];
+            t += params.weight[f] * tf /
+                 (1 - params.b[f] + params.b[f] * len / table.average_length(f));
+          }
+          if (t == 0) continue;
+          score = idf * t * (params.k1 + 1) / (params.k1 + t);
+        }
+        expected.push_back({score, d.price, id});
+      }
+      std::sort(expected.begin(), expected.end(), [&](const Expected& a, const Expected& b) {
+        if (sort > 0) {
+          bool an = std::isnan(a.price), bn = std::isnan(b.price);
+          if (an != bn) return bn;
+          if (!an && a.price != b.price) return sort == 2 ? a.price > b.price : a.price < b.price;
+        }
+        if (std::abs(a.score - b.score) > 1e-9) return a.score > b.score;
+        return a.id < b.id;
+      });
+      REQUIRE(out->total == expected.size());
+      REQUIRE(out->hits.size() == std::min<size_t>(q.k, expected.size()));
+      for (size_t i = 0; i < out->hits.size(); ++i) {
+        CHECK(out->hits[i].score == Approx(expected[i].score).epsilon(1e-9));
+        if (sort > 0) {
+          float p = docs[out->hits[i].docid - 1].price;
+          CHECK(((std::isnan(p) && std::isnan(expected[i].price)) || p == expected[i].price));
+        }
+        if (out->hits[i].docid != expected[i].id) {
+          // Only ties (equal score and price) may order differently.
+          CHECK(out->hits[i].score == Approx(expected[i].score).epsilon(1e-12));
         }
       }
     }

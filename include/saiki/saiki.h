@@ -70,6 +70,15 @@ struct ImportProgress {
   uint64_t rows = 0;
 };
 
+// What an import does with a product id that appears on more than one row of
+// the same file (Shopify exports one row per variant, for example).
+enum class DuplicateIds {
+  kLast,   // the later row replaces the earlier one (reported through on_duplicate)
+  kFirst,  // the first row is kept, later ones are skipped (reported through on_duplicate)
+  kError,  // each later row is a bad row: reported through on_row_error, not
+           // stored, counted as rejected (with strict, nothing is stored)
+};
+
 struct ImportOptions {
   // "" (UTF-8) or an ICU converter name such as "shift_jis", "cp932".
   std::string encoding;
@@ -79,8 +88,14 @@ struct ImportOptions {
   bool replace = false;
   // Reject the whole file (store nothing) when any row is bad.
   bool strict = false;
+  // Rows of this file repeating an earlier row's id. Default kLast.
+  DuplicateIds duplicates = DuplicateIds::kLast;
   // Called for each rejected row, as it is found.
   std::function<void(const RowError&)> on_row_error;
+  // Called for each row whose id an earlier row of the same file had, with
+  // kLast and kFirst (the message names the earlier line and which row was
+  // kept). With kError such rows go to on_row_error instead.
+  std::function<void(const RowError&)> on_duplicate;
   // Called about every 64 KiB of input.
   std::function<void(const ImportProgress&)> on_progress;
 };
@@ -91,6 +106,8 @@ struct ImportReport {
   uint64_t updated = 0;    // existing ids replaced
   uint64_t rejected = 0;   // bad rows (not stored)
   uint64_t deleted = 0;    // removed by `replace`
+  uint64_t duplicates = 0; // rows repeating an earlier row's id in this file
+                           // (with kError they are also counted in rejected)
   bool committed = false;  // false when strict mode rejected the file
 };
 
@@ -104,11 +121,29 @@ struct Product {
   std::vector<std::pair<std::string, std::string>> attributes;
 };
 
+// The order of search results. kRelevance (the default) is the ranker's
+// order. The others sort the whole match set by the product's price,
+// rating or review count, ascending or descending; products without the
+// value come last, ties go by BM25F relevance, and products matching fewer
+// terms (a partial answer) still come after those matching more. A sorted
+// search is not re-ranked, and with a user it is not logged for learning (a
+// list in price order says little about relevance): query_id stays unset.
+enum class SortOrder {
+  kRelevance,
+  kPriceAscending,
+  kPriceDescending,
+  kRatingAscending,
+  kRatingDescending,
+  kReviewsAscending,
+  kReviewsDescending,
+};
+
 struct SearchRequest {
   std::string query;   // query syntax: see README "Query syntax"
   int k = 10;          // results wanted, 1..1000
   int offset = 0;      // results to skip (paging), 0..10000
   bool explain = false;
+  SortOrder sort = SortOrder::kRelevance;
   // When set, the search is personalised for this user and logged as an
   // impression of the user's current session (query_id in the response).
   // Up to 256 bytes.
@@ -329,8 +364,11 @@ class SAIKI_EXPORT Database {
   virtual Result<ImportReport> ImportCsv(std::istream& in, const std::string& name,
                                          const ImportOptions& options) = 0;
 
-  // Deletes products by id; returns how many existed.
-  virtual Result<uint64_t> DeleteProducts(const std::vector<std::string>& ids) = 0;
+  // Deletes products by id in one transaction; returns how many existed.
+  // When `not_found` is given, the ids no product had are appended to it,
+  // in the order given (an id listed twice is found the first time only).
+  virtual Result<uint64_t> DeleteProducts(const std::vector<std::string>& ids,
+                                          std::vector<std::string>* not_found = nullptr) = 0;
 
   virtual Result<SearchResponse> Search(const SearchRequest& request) = 0;
 

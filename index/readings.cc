@@ -1,0 +1,167 @@
+// Kanji readings through MeCab + IPADIC, romaji through ICU. See readings.h.
+#include "index/readings.h"
+
+#include <mecab.h>
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+#include <cstdlib>
+#include <mutex>
+
+#ifndef SAIKI_MECAB_DICDIR
+#define SAIKI_MECAB_DICDIR "/var/lib/mecab/dic/ipadic-utf8"
+#endif
+
+namespace saiki::index {
+namespace {
+
+// IPADIC's features: 品詞,品詞細分類1,細分類2,細分類3,活用型,活用形,原形,読み,発音.
+constexpr int kReadingFeature = 7;
+
+// The process's one model: loaded by the first Create(), never freed (the
+// dictionary is mmapped; threads' taggers point into it).
+std::once_flag model_once;
+MeCab::Model* model = nullptr;
+std::string model_error;
+
+std::string DicDir() {
+  const char* env = std::getenv("SAIKI_MECAB_DICDIR");
+  return env && *env ? env : SAIKI_MECAB_DICDIR;
+}
+
+void LoadModel() {
+  const std::string dir = DicDir();
+  // -r /dev/null: do not read a user's or the system's mecabrc, whose
+  // dicdir may name another dictionary with other features.
+  std::string args = "-r /dev/null -d " + dir;
+  model = MeCab::createModel(args.c_str());
+  if (model == nullptr) {
+    model_error = "MeCab could not load the dictionary in " + dir + " (" +
+                  MeCab::getLastError() +
+                  "): install the Debian package mecab-ipadic-utf8, or set "
+                  "SAIKI_MECAB_DICDIR to an IPADIC UTF-8 dictionary";
+    return;
+  }
+  const MeCab::DictionaryInfo* info = model->dictionary_info();
+  std::string charset = info && info->charset ? info->charset : "";
+  for (char& c : charset) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (charset != "utf-8" && charset != "utf8") {
+    model_error = "the MeCab dictionary in " + dir + " is in " + charset +
+                  ", not UTF-8: install the Debian package mecab-ipadic-utf8";
+    delete model;
+    model = nullptr;
+  }
+}
+
+struct ThreadMecab {
+  std::unique_ptr<MeCab::Tagger> tagger;
+  std::unique_ptr<MeCab::Lattice> lattice;
+  std::string sentence;  // the lattice points into it while parsing
+};
+
+ThreadMecab& Mecab() {
+  thread_local ThreadMecab t;
+  if (!t.tagger && model != nullptr) {
+    t.tagger.reset(model->createTagger());
+    t.lattice.reset(model->createLattice());
+  }
+  return t;
+}
+
+bool IsHan(UChar32 c) {
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3134F) || c == 0x3005 ||
+         c == 0x3006;
+}
+
+bool AllKatakana(const icu::UnicodeString& s) {
+  if (s.length() == 0) return false;
+  for (int32_t i = 0; i < s.length(); ++i) {
+    UChar c = s.charAt(i);
+    if (!((c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool HasHan(std::string_view s) {
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  int32_t n = static_cast<int32_t>(s.size()), i = 0;
+  while (i < n) {
+    if (p[i] < 0xE3) {  // ASCII, Latin, Greek...: no Han below U+3000
+      ++i;
+      continue;
+    }
+    UChar32 c;
+    U8_NEXT(p, i, n, c);
+    if (IsHan(c)) return true;
+  }
+  return false;
+}
+
+Result<std::unique_ptr<KanjiReadings>> KanjiReadings::Create() {
+  std::call_once(model_once, LoadModel);
+  if (model == nullptr) return Status::Internal(model_error);
+  return std::unique_ptr<KanjiReadings>(new KanjiReadings());
+}
+
+KanjiReadings::~KanjiReadings() = default;
+
+void KanjiReadings::ForEachReading(
+    std::string_view text, const std::function<void(std::string_view reading)>& emit) const {
+  if (!HasHan(text)) return;
+  ThreadMecab& m = Mecab();
+  if (!m.tagger || !m.lattice) return;  // out of memory creating them: no readings
+  m.sentence.assign(text);
+  m.lattice->set_sentence(m.sentence.c_str(), m.sentence.size());
+  if (!m.tagger->parse(m.lattice.get())) return;
+  for (const MeCab::Node* node = m.lattice->bos_node(); node != nullptr; node = node->next) {
+    if (node->stat != MECAB_NOR_NODE) continue;
+    if (!HasHan(std::string_view(node->surface, node->length))) continue;
+    std::string_view feature = node->feature ? node->feature : "";
+    // The kReadingFeature-th comma-separated field.
+    size_t start = 0;
+    for (int f = 0; f < kReadingFeature && start != std::string_view::npos; ++f) {
+      size_t comma = feature.find(',', start);
+      start = comma == std::string_view::npos ? comma : comma + 1;
+    }
+    if (start == std::string_view::npos) continue;  // an unknown word: no reading
+    size_t end = feature.find(',', start);
+    std::string_view reading = feature.substr(start, end == std::string_view::npos
+                                                         ? std::string_view::npos
+                                                         : end - start);
+    if (reading.empty() || reading == "*") continue;
+    emit(reading);
+  }
+  m.lattice->clear();
+}
+
+std::string RomajiToKatakana(std::string_view word) {
+  if (word.size() < 2 || word.size() > 32) return "";
+  bool vowel = false;
+  for (char c : word) {
+    if (c < 'a' || c > 'z') return "";
+    vowel |= c == 'a' || c == 'i' || c == 'u' || c == 'e' || c == 'o';
+  }
+  if (!vowel) return "";
+  thread_local std::unique_ptr<icu::Transliterator> latin_katakana;
+  thread_local bool tried = false;
+  if (!tried) {
+    tried = true;
+    UErrorCode st = U_ZERO_ERROR;
+    latin_katakana.reset(icu::Transliterator::createInstance("Latin-Katakana", UTRANS_FORWARD, st));
+    if (U_FAILURE(st)) latin_katakana.reset();
+  }
+  if (!latin_katakana) return "";
+  icu::UnicodeString s = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(word.data(), static_cast<int32_t>(word.size())));
+  latin_katakana->transliterate(s);
+  if (!AllKatakana(s)) return "";
+  std::string out;
+  s.toUTF8String(out);
+  return out;
+}
+
+}  // namespace saiki::index

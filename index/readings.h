@@ -1,0 +1,63 @@
+// Readings of kanji words, from a morphological dictionary: MeCab with
+// IPADIC (Debian packages libmecab-dev and mecab-ipadic-utf8).
+//
+// The analyzer (analyzer.h) indexes, besides its n-grams, the reading of
+// every word MeCab finds whose surface holds a Han character (犬 -> イヌ,
+// 紅茶 -> コウチャ, 学校 -> ガッコウ, 可愛い -> カワイイ). A query term written
+// only in kana (いぬ, イヌ) or in romaji (inu) matches those readings, at
+// word level: a reading is the reading of a whole MeCab word, never of one
+// kanji inside it, and a kanji query never goes through readings, so 健
+// (ケン) does not find 見本 (ミホン) because 見 can read ケン.
+//
+// Thread-safety: a KanjiReadings is immutable after Create() and may be
+// shared by threads. MeCab's model (the dictionary, about 50 MB mapped) is
+// loaded once per process; each thread makes its own tagger and lattice on
+// first use and keeps them in a thread_local, as the analyzer does with its
+// ICU break iterators. Romaji goes through ICU's Latin-Katakana
+// transliterator, also one per thread.
+#ifndef SAIKI_INDEX_READINGS_H_
+#define SAIKI_INDEX_READINGS_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "saiki/status.h"
+
+namespace saiki::index {
+
+class KanjiReadings {
+ public:
+  // Loads the dictionary: $SAIKI_MECAB_DICDIR when set, else the IPADIC
+  // directory found at build time (SAIKI_MECAB_DICDIR, normally
+  // /var/lib/mecab/dic/ipadic-utf8). kInternal naming the directory and
+  // the package to install when it cannot be loaded or is not a UTF-8
+  // IPADIC-style dictionary (the reading is feature 8).
+  static Result<std::unique_ptr<KanjiReadings>> Create();
+  ~KanjiReadings();
+
+  // Calls `emit(reading)` for each word of `text` (valid UTF-8, NFKC; kana
+  // as written: okurigana in hiragana segment better than folded katakana)
+  // whose surface holds a Han character and whose dictionary entry has a
+  // reading. The reading is katakana as IPADIC writes it (not normalized).
+  // Texts with no Han character return at once without calling MeCab.
+  void ForEachReading(std::string_view text,
+                      const std::function<void(std::string_view reading)>& emit) const;
+
+ private:
+  KanjiReadings() = default;
+};
+
+// True when `s` (UTF-8) holds a Han character (CJK ideographs, 々 〆).
+bool HasHan(std::string_view s);
+
+// The katakana a romaji word stands for ("inu" -> "イヌ", "gakkou" ->
+// "ガッコウ", "koucha" -> "コウチャ"), through ICU's Latin-Katakana; "" when
+// `word` is not 2..32 ASCII lowercase letters with a vowel, or does not
+// transliterate to katakana alone (so "xyz" stays itself).
+std::string RomajiToKatakana(std::string_view word);
+
+}  // namespace saiki::index
+
+#endif  // SAIKI_INDEX_READINGS_H_
