@@ -185,8 +185,11 @@ TEST_CASE("a user who clicks everything, thousands of times, cannot blow up the 
 
 TEST_CASE("the guard rejects an update that worsens replay on recent sessions", "[learning]") {
   LearningFixture f;
+  // A drastic learner (big steps, many of them, little shrinkage), so that
+  // one contradicting session makes an update the guard must catch.
   REQUIRE(f.db->SetSetting("learn.lr_user", "10").ok());
   REQUIRE(f.db->SetSetting("learn.steps", "100").ok());
+  REQUIRE(f.db->SetSetting("learn.l2_user", "0.05").ok());
   REQUIRE(f.db->SetSetting("learn.interleave_sessions", "0").ok());
   // Sessions where the user always clicks the first result...
   std::string first_id, second_id;
