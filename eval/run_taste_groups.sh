@@ -4,7 +4,9 @@
 # category only, the price tier only, the style only (--attribute-weights
 # 1,0,0,0 / 0,1,0,0 / 0,0,1,0 / 0,0,0,1), and the default mixture — and,
 # with --ablation, once per setting that removes a part of the personal
-# layer (the taste profile, the personal offsets, exploration). Prints a
+# layer (the taste profile; the personal model: learn.lr_user 0 makes no
+# personal version, and the taste prior comes with one) or adds one
+# (exploration, off by default). Prints a
 # Markdown table per part: NDCG@10 at the last session and over all
 # sessions (mean ±95% CI over the seeds) of bm25, global+history and
 # personalised, and the share of its own gap from bm25 to the oracle (1)
@@ -42,8 +44,8 @@ if [[ $ablation == 0 ]]; then
   runs=(mixture "" brand "--attribute-weights 1,0,0,0" leaf "--attribute-weights 0,1,0,0"
         tier "--attribute-weights 0,0,1,0" style "--attribute-weights 0,0,0,1")
 else
-  runs=(all "" "no taste profile" "--set learn.taste=off" "no personal offsets"
-        "--set learn.lr_user=0" "no exploration" "--set learn.explore=0"
+  runs=(default "" "no taste profile" "--set learn.taste=off" "no personal model"
+        "--set learn.lr_user=0" "with exploration 0.1" "--set learn.explore=0.1"
         "offsets on user features only" "--set learn.personal_features=user")
 fi
 names=()

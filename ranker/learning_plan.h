@@ -76,7 +76,7 @@ struct LearnSettings {
   // Share of a user's searches that show, in one of the last three places
   // of the first page, a candidate from beyond it that the user's taste
   // profile knows least about (engine/rerank.cc); 0 turns it off.
-  double explore = 0.1;
+  double explore = 0.0;
   // Pooled global learning.
   int global_min_users = 20;     // distinct users since the last candidate before the next
   int global_min_sessions = 50;  // pooled sessions since the last candidate before the next
