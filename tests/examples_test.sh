@@ -14,7 +14,7 @@
 #                dependencies its target carries
 #   c            examples/c with pkg-config (make)
 #   python       examples/python/search.py with the installed package
-#   quickstarts  the README's C++, C and Python quick starts, compiled/run
+#   quickstarts  the README's C++, C, Python, CLI and HTTP quick starts, compiled/run
 #   subproject   add_subdirectory(SOURCE) from an app with CLI11 and Catch2
 #                out of reach: configures, without CLI or test targets
 set -euo pipefail
@@ -140,6 +140,26 @@ case "$mode" in
       cat out.txt
       grep -q "犬" out.txt || fail "$run printed no 犬 result"
     done
+    # The CLI and HTTP quick starts, with the installed saiki first on PATH.
+    export PATH="$prefix/bin:$PATH"
+    extract cli >quick_cli.sh
+    [[ -s quick_cli.sh ]] || fail "README has no CLI quick start"
+    rm -f shop.saiki*
+    bash -e quick_cli.sh >out.txt 2>&1 || { cat out.txt; fail "the CLI quick start failed"; }
+    cat out.txt
+    grep -q "犬用ベッド" out.txt || fail "the CLI quick start found no 犬 product"
+    grep -q "query id 1" out.txt || fail "the CLI quick start's logged search is not query id 1"
+    grep -q "alice" out.txt || fail "the CLI quick start showed no model for alice"
+    port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    { extract http | sed "s/8700/$port/g"; echo 'wait $!'; } >quick_http.sh
+    grep -q "api/search" quick_http.sh || fail "README has no HTTP quick start"
+    rm -f shop.saiki*
+    bash -e quick_http.sh >out.txt 2>&1 || { cat out.txt; fail "the HTTP quick start failed (or serve did not exit 0)"; }
+    cat out.txt
+    grep -q '"query_id": *"1"' out.txt || fail "the HTTP search was not logged as query 1"
+    grep -q '犬用ベッド' out.txt || fail "the HTTP search found no 犬 product"
+    grep -q '"committed": *true' out.txt || fail "the HTTP import did not commit"
+    if grep -q '"error"' out.txt; then fail "an HTTP quick start request failed"; fi
     ;;
   subproject)
     mkdir -p "$scratch/app"
