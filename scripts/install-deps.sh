@@ -11,7 +11,7 @@ set -euo pipefail
 # its IPADIC dictionary give the readings of kanji words (index/readings.h).
 packages=(cmake g++ make pkg-config libsqlite3-dev libeigen3-dev libre2-dev libicu-dev
           catch2 libcli11-dev nlohmann-json3-dev libfmt-dev clang libclang-rt-dev
-          python3 python3-pytest curl
+          python3 python3-pytest curl libbenchmark-dev
           libcpp-httplib-dev chromium chromium-driver python3-selenium fonts-ipafont-gothic
           libmecab-dev mecab-ipadic-utf8)
 missing=()

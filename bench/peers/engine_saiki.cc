@@ -76,7 +76,8 @@ class SaikiEngine : public Engine {
       std::fprintf(stderr, "saiki-user: primed: %llu impressions, %llu clicks; global %s, user %s\n",
                    static_cast<unsigned long long>((*rep)->impressions),
                    static_cast<unsigned long long>((*rep)->clicks),
-                   (*rep)->global_outcome.c_str(), (*rep)->user_outcome.c_str());
+                   saiki::UpdateOutcomeName((*rep)->global.outcome),
+                   saiki::UpdateOutcomeName((*rep)->personal.outcome));
     }
     return true;
   }

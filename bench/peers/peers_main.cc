@@ -451,6 +451,44 @@ void Report(const std::string& label, const std::string& work, const std::vector
     o << "\n";
   }
 
+  // By kind, the tail: CPU p99 per kind.
+  o << "\n### CPU p99 ms by query kind\n\n| kind | n |";
+  for (auto& r : res)
+    if (r.ran) o << ' ' << r.name << " |";
+  o << "\n|---|--:|";
+  for (auto& r : res)
+    if (r.ran) o << "--:|";
+  o << "\n";
+  for (const auto& kind : kinds) {
+    std::vector<bool> sub(qs.size());
+    long n = 0;
+    for (size_t i = 0; i < qs.size(); ++i) n += (sub[i] = qs[i].kind == kind);
+    o << "| " << kind << " | " << n << " |";
+    for (auto& r : res)
+      if (r.ran) o << ' ' << Fmt(LatStats(r, &sub, true).p99, 2) << " |";
+    o << "\n";
+  }
+
+  // The slowest queries per engine: where each engine's tail comes from.
+  o << "\n### The 10 slowest queries per engine (median CPU ms over the passes; saiki "
+       "syntax)\n";
+  for (auto& r : res) {
+    if (!r.ran) continue;
+    std::vector<std::pair<double, size_t>> by_time;
+    for (size_t i = 0; i < qs.size() && i < r.q.size(); ++i) {
+      if (!r.q[i].cpu.empty()) by_time.push_back({Percentile(r.q[i].cpu, 50), i});
+    }
+    const size_t top = std::min<size_t>(10, by_time.size());
+    std::partial_sort(by_time.begin(), by_time.begin() + static_cast<std::ptrdiff_t>(top),
+                      by_time.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    o << "\n" << r.name << ": ";
+    for (size_t j = 0; j < top; ++j) {
+      const Query& q = qs[by_time[j].second];
+      o << (j ? ", " : "") << '`' << q.saiki << "` (" << q.kind << ") " << Fmt(by_time[j].first, 2);
+    }
+    o << "\n";
+  }
+
   // saiki variants and the cold CLI.
   o << "\n### saiki: re-ranking and the cold CLI\n\n| configuration | p50 ms | p99 ms | mean "
        "ms | CPU p50 ms |\n|---|--:|--:|--:|--:|\n";
