@@ -110,7 +110,10 @@ Status DatabaseImpl::Reload(unsigned parts) {
   next->data_version = data_version;
   SAIKI_RETURN_IF_ERROR(snapshot.End());
   // Posting lists cached from the old catalogue may be gone.
-  if (parts & kCatalogPart) cache_->Clear();
+  if (parts & kCatalogPart) {
+    cache_->Clear();
+    typo_cache_.clear();
+  }
   state_ = std::move(next);
   return Status::Ok();
 }

@@ -32,6 +32,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -311,6 +312,14 @@ class DatabaseImpl final : public Database {
   // Posting lists of the current catalogue (cleared when it is reloaded).
   std::unique_ptr<PostingCache> cache_;
   ranker::FeatureMatrix features_scratch_;  // reused by every re-rank
+  // typos.cc: the corrections found for a term (word, distance, df) and the
+  // term's own df, for the current catalogue (cleared with the posting
+  // cache); at most kTypoCacheTerms terms.
+  struct TypoCacheEntry {
+    int64_t df = 0;
+    std::vector<std::tuple<std::string, int, int64_t>> corrections;
+  };
+  std::unordered_map<std::string, TypoCacheEntry> typo_cache_;
   std::unique_ptr<storage::LogStore> logs_;
   std::unique_ptr<storage::ModelStore> models_;
 };

@@ -35,7 +35,7 @@ constexpr size_t kMaxPrefixBytes = 256;
 constexpr int64_t kMaxQueryRows = 5000;
 constexpr int64_t kMaxWordCandidates = 24;
 constexpr int64_t kMaxReadings = 3;
-constexpr size_t kTitlesPerReading = 40;
+constexpr size_t kTitlesPerReading = 24;
 // A query suggests itself to everyone once this many users searched it and
 // someone clicked in its results (a query one person typed stays theirs).
 constexpr size_t kMinQueryUsers = 2;
@@ -305,8 +305,15 @@ Result<SuggestResponse> DatabaseImpl::Suggest(const SuggestRequest& request) {
         std::unordered_set<std::string> in_title;
         for (size_t i = 0; i < words.size(); ++i) {
           if (!index::HasHan(words[i].surface) || words[i].reading.empty()) continue;
-          const std::string r = analyzer_->Normalize(words[i].reading);
+          // IPADIC's readings are katakana already; only a long vowel can
+          // differ from the normalized form.
+          const std::string& raw = words[i].reading;
+          const std::string r = raw.find("ー") == std::string::npos ? raw
+                                                                   : analyzer_->Normalize(raw);
           if (r.compare(0, reading.size(), reading) != 0) continue;
+          // A one-kanji word completes only when read exactly so: 乾 (イヌイ)
+          // is no completion of いぬ (it is mostly 速乾 cut apart), 犬 is.
+          if (index::DecodeUtf8(words[i].surface).size() == 1 && r != reading) continue;
           // The word, and with the kanji word of one or two characters
           // right after it (犬 + 用, 犬 + 服, 犬 + 小屋).
           in_title.insert(words[i].surface);

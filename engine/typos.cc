@@ -18,6 +18,8 @@ constexpr int64_t kTypoRareDf = 2;
 constexpr int64_t kTypoMoreCommon = 3;
 // Corrections kept per term: the nearest, then the most common.
 constexpr size_t kMaxCorrections = 3;
+// Terms whose corrections are remembered (then the memo starts again).
+constexpr size_t kTypoCacheTerms = 4096;
 // The corrected search finds "much more" (did_you_mean) at this ratio.
 constexpr uint64_t kDidYouMeanRatio = 2;
 
@@ -60,29 +62,38 @@ Status DatabaseImpl::ApplyTypos(const EngineState& state, const CompiledRequest&
     const index::TypoScript script = index::TypoScriptOf(term);
     if (script == index::TypoScript::kNone) continue;
     if (index::TypoBudget(index::DecodeUtf8(term).size()) == 0) continue;
-    SAIKI_ASSIGN_OR_RETURN(int64_t df, index_store_->TermDf(WordTerm(script, term)));
-    if (df > kTypoRareDf) continue;
-    SAIKI_ASSIGN_OR_RETURN(std::vector<index::TypoMatch> matches,
-                           index::FindTypoMatches(term, &terms));
+    // The term's df and its corrections depend on the catalogue only:
+    // computed once per term until the catalogue changes.
+    auto cached = typo_cache_.find(term);
+    if (cached == typo_cache_.end()) {
+      TypoCacheEntry entry;
+      SAIKI_ASSIGN_OR_RETURN(entry.df, index_store_->TermDf(WordTerm(script, term)));
+      if (entry.df <= kTypoRareDf) {
+        SAIKI_ASSIGN_OR_RETURN(std::vector<index::TypoMatch> matches,
+                               index::FindTypoMatches(term, &terms));
+        for (index::TypoMatch& m : matches) {
+          SAIKI_ASSIGN_OR_RETURN(int64_t mdf, index_store_->TermDf(m.term));
+          if (mdf >= std::max<int64_t>(1, kTypoMoreCommon * entry.df)) {
+            entry.corrections.emplace_back(std::move(m.word), m.distance, mdf);
+          }
+        }
+        std::sort(entry.corrections.begin(), entry.corrections.end(),
+                  [](const auto& a, const auto& b) {
+                    if (std::get<1>(a) != std::get<1>(b)) return std::get<1>(a) < std::get<1>(b);
+                    if (std::get<2>(a) != std::get<2>(b)) return std::get<2>(a) > std::get<2>(b);
+                    return std::get<0>(a) < std::get<0>(b);
+                  });
+        if (entry.corrections.size() > kMaxCorrections) entry.corrections.resize(kMaxCorrections);
+      }
+      if (typo_cache_.size() >= kTypoCacheTerms) typo_cache_.clear();
+      cached = typo_cache_.emplace(term, std::move(entry)).first;
+    }
+    if (cached->second.df > kTypoRareDf || cached->second.corrections.empty()) continue;
     struct Scored {
       std::string word;
-      int distance;
-      int64_t df;
     };
     std::vector<Scored> scored;
-    for (index::TypoMatch& m : matches) {
-      SAIKI_ASSIGN_OR_RETURN(int64_t mdf, index_store_->TermDf(m.term));
-      if (mdf >= std::max<int64_t>(1, kTypoMoreCommon * df)) {
-        scored.push_back({std::move(m.word), m.distance, mdf});
-      }
-    }
-    if (scored.empty()) continue;
-    std::sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
-      if (a.distance != b.distance) return a.distance < b.distance;
-      if (a.df != b.df) return a.df > b.df;
-      return a.word < b.word;
-    });
-    if (scored.size() > kMaxCorrections) scored.resize(kMaxCorrections);
+    for (const auto& c : cached->second.corrections) scored.push_back({std::get<0>(c)});
     TypoCorrection tc;
     tc.term = term;
     index::Clause& clause = corrected.required[i];
