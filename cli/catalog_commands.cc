@@ -259,7 +259,7 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
   });
   auto* syn_list = synonyms->add_subcommand(
       "list", "the database's own groups, one per line (the format `load` reads); with "
-              "--builtin the built-in SudachiDict variant groups");
+              "--builtin each built-in term and the variants it expands to");
   static bool syn_builtin = false;
   syn_list->add_flag("--builtin", syn_builtin, "list the built-in groups");
   syn_list->callback([&] {
@@ -275,8 +275,9 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
       std::cout << "\n";
     }
     auto mode = db->GetSetting("synonyms");
-    std::cerr << "saiki: " << groups->size() << (syn_builtin ? " built-in" : " own")
-              << " groups; setting synonyms = " << (mode.ok() ? *mode : std::string("?"))
+    std::cerr << "saiki: " << groups->size()
+              << (syn_builtin ? " built-in terms with their variants" : " own groups")
+              << "; setting synonyms = " << (mode.ok() ? *mode : std::string("?"))
               << (syn_builtin ? "" : " (built-in groups: saiki synonyms list --builtin)") << "\n";
   });
   for (const char* mode : {"on", "mine", "off"}) {

@@ -16,7 +16,8 @@
 // starting with another are not candidates), as Lucene's
 // DirectSpellChecker does by default (minPrefix 1): first letters are
 // rarely mistyped, and the walk then starts under one letter instead of
-// every letter of the script, which measured 5 times fewer seeks.
+// every letter of the script (on the bundled catalogue, typo queries' p50
+// went from 1.39 ms to 0.13 ms: README "Typos").
 //
 // The walk (as Lucene's automaton over a term dictionary): a depth-first
 // walk of the dictionary's prefixes in which each step keeps the row of the
@@ -24,9 +25,9 @@
 // by seeking the next term at or after prefix+character (one seek per child
 // that exists); a prefix whose row has no cell within the budget is not
 // entered, and characters outside the term's script are jumped over. So
-// the work grows with the prefixes near the term, not with the dictionary:
-// a 6-character katakana term takes a few hundred seeks on the bundled
-// catalogue's dictionary. `max_seeks` bounds it anyway.
+// the work grows with the prefixes near the term, not with the dictionary
+// (a test checks that against the dictionary's size). `max_seeks` bounds it
+// anyway.
 #ifndef SAIKI_INDEX_TYPO_H_
 #define SAIKI_INDEX_TYPO_H_
 

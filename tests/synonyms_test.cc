@@ -224,7 +224,8 @@ TEST_CASE("synonyms load reads the shipped SudachiDict file, and list prints wha
 
   auto builtin = RunCli("--db " + db + " synonyms list --builtin");
   REQUIRE(builtin.exit_code == 0);
-  CHECK(builtin.err.find("built-in groups; setting synonyms = on") != std::string::npos);
+  CHECK(builtin.err.find("built-in terms with their variants; setting synonyms = on") !=
+        std::string::npos);
   CHECK(builtin.out.find("子ドモ 子供\n") != std::string::npos);
 
   REQUIRE(RunCli("--db " + db + " synonyms off").exit_code == 0);
