@@ -230,7 +230,8 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
   });
 
   // synonyms
-  auto* synonyms = app.add_subcommand("synonyms", "query-time synonyms");
+  auto* synonyms = app.add_subcommand(
+      "synonyms", "query-time synonyms: load FILE, add TERM..., list [--builtin], on, mine, off");
   synonyms->require_subcommand(1);
   auto* syn_load = synonyms->add_subcommand(
       "load", "replace the synonym groups with FILE's (one group per line: 犬 いぬ ドッグ dog)");
@@ -246,6 +247,52 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
     }
     std::cerr << "saiki: loaded " << *n << " synonym groups\n";
   });
+  auto* syn_add = synonyms->add_subcommand(
+      "add", "add one group to the database's own (saiki synonyms add 犬 いぬ ドッグ dog)");
+  static std::vector<std::string> syn_terms;
+  syn_add->add_option("TERM", syn_terms, "two or more terms")->required();
+  syn_add->callback([&] {
+    auto db = OpenOrFail(g, true, rc);
+    if (!db) return;
+    saiki::Status s = db->AddSynonyms(syn_terms);
+    if (!s.ok()) rc = Fail(s);
+  });
+  auto* syn_list = synonyms->add_subcommand(
+      "list", "the database's own groups, one per line (the format `load` reads); with "
+              "--builtin each built-in term and the variants it expands to");
+  static bool syn_builtin = false;
+  syn_list->add_flag("--builtin", syn_builtin, "list the built-in groups");
+  syn_list->callback([&] {
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    auto groups = db->ListSynonyms(syn_builtin);
+    if (!groups.ok()) {
+      rc = Fail(groups.status());
+      return;
+    }
+    for (const auto& group : *groups) {
+      for (size_t i = 0; i < group.size(); ++i) std::cout << (i ? " " : "") << group[i];
+      std::cout << "\n";
+    }
+    auto mode = db->GetSetting("synonyms");
+    std::cerr << "saiki: " << groups->size()
+              << (syn_builtin ? " built-in terms with their variants" : " own groups")
+              << "; setting synonyms = " << (mode.ok() ? *mode : std::string("?"))
+              << (syn_builtin ? "" : " (built-in groups: saiki synonyms list --builtin)") << "\n";
+  });
+  for (const char* mode : {"on", "mine", "off"}) {
+    const std::string m = mode;
+    auto* sub = synonyms->add_subcommand(
+        m, m == "on"    ? "use the database's own groups and the built-in ones (the default)"
+           : m == "mine" ? "use the database's own groups only"
+                         : "use no synonyms");
+    sub->callback([&g, &rc, m] {
+      auto db = OpenOrFail(g, true, rc);
+      if (!db) return;
+      saiki::Status s = db->SetSetting("synonyms", m);
+      if (!s.ok()) rc = Fail(s);
+    });
+  }
 
   // check
   auto* check = app.add_subcommand(

@@ -78,6 +78,8 @@ void MoveSearchExclusions(const CLI::App& app, std::vector<std::string>* args);
 // status in *rc.
 void AddCatalogCommands(CLI::App& app, Globals& g, int& rc);
 void AddSearchCommand(CLI::App& app, Globals& g, int& rc);
+// suggest_command.cc
+void AddSuggestCommand(CLI::App& app, Globals& g, int& rc);
 void AddLearningCommands(CLI::App& app, Globals& g, int& rc);
 // simulate_command.cc: `simulate` (eval/simulator.h).
 void AddSimulateCommand(CLI::App& app, Globals& g, int& rc);

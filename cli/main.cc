@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   int rc = kExitOk;
   AddCatalogCommands(app, g, rc);
   AddSearchCommand(app, g, rc);
+  AddSuggestCommand(app, g, rc);
   AddLearningCommands(app, g, rc);
   AddSimulateCommand(app, g, rc);
   AddExportCommand(app, g, rc);

@@ -48,6 +48,12 @@ Json ResponseJson(const SearchResponse& r, bool explain) {
   j["gate"] = r.gate;
   j["interleaved"] = r.interleaved;
   if (!r.notice.empty()) j["notice"] = r.notice;
+  if (!r.typos.empty()) {
+    Json typos = Json::array();
+    for (const auto& t : r.typos) typos.push_back({{"term", t.term}, {"corrections", t.corrections}});
+    j["typos"] = typos;
+  }
+  if (!r.did_you_mean.empty()) j["did_you_mean"] = r.did_you_mean;
   Json results = Json::array();
   for (const auto& h : r.hits) results.push_back(HitJson(h, explain));
   j["results"] = results;

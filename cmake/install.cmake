@@ -68,3 +68,10 @@ if(SAIKI_SHARED)
       \"# Written by cmake --install: the shared library this package was installed with.\\nLIBRARY = \\\"\${_lib}\\\"\\n\")
   ")
 endif()
+
+# The library embeds SudachiDict's synonym data (engine/synonyms.h): its
+# licence and notice go with every install.
+install(FILES ${PROJECT_SOURCE_DIR}/datasets/sudachi-synonyms/LEGAL
+              ${PROJECT_SOURCE_DIR}/datasets/sudachi-synonyms/LICENSE-2.0.txt
+              ${PROJECT_SOURCE_DIR}/datasets/sudachi-synonyms/SOURCE.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/sudachi-synonyms)

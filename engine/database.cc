@@ -110,7 +110,10 @@ Status DatabaseImpl::Reload(unsigned parts) {
   next->data_version = data_version;
   SAIKI_RETURN_IF_ERROR(snapshot.End());
   // Posting lists cached from the old catalogue may be gone.
-  if (parts & kCatalogPart) cache_->Clear();
+  if (parts & kCatalogPart) {
+    cache_->Clear();
+    typo_cache_.clear();
+  }
   state_ = std::move(next);
   return Status::Ok();
 }
@@ -217,45 +220,6 @@ Result<Stats> DatabaseImpl::GetStats() {
   struct stat st;
   if (::stat(conn_->path().c_str(), &st) == 0) s.file_bytes = static_cast<uint64_t>(st.st_size);
   return s;
-}
-
-Result<uint64_t> DatabaseImpl::LoadSynonyms(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open synonyms file");
-  std::vector<std::vector<std::string>> groups;
-  std::string line;
-  uint64_t line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.size() > 64 * 1024) {
-      return Status::InvalidArgument(path + " line " + std::to_string(line_no) +
-                                     ": line longer than 65536 bytes");
-    }
-    if (size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-    std::string normalized = analyzer_->Normalize(line);
-    if (normalized.find("\xEF\xBF\xBD") != std::string::npos) {
-      return Status::InvalidArgument(path + " line " + std::to_string(line_no) +
-                                     ": invalid UTF-8");
-    }
-    std::istringstream words(normalized);
-    std::vector<std::string> group;
-    std::string w;
-    while (words >> w) {
-      if (std::find(group.begin(), group.end(), w) == group.end()) group.push_back(w);
-    }
-    if (group.size() == 1) {
-      return Status::InvalidArgument(path + " line " + std::to_string(line_no) +
-                                     ": a synonym group needs at least two terms");
-    }
-    if (!group.empty()) groups.push_back(std::move(group));
-  }
-  if (in.bad()) return Status::IoError(path + ": read failed");
-  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
-  SAIKI_RETURN_IF_ERROR(catalog_store_->ReplaceSynonyms(txn->token(), groups));
-  SAIKI_RETURN_IF_ERROR(BumpGenerations(txn->token(), kConfigPart));
-  SAIKI_RETURN_IF_ERROR(txn->Commit());
-  SAIKI_RETURN_IF_ERROR(Reload(kConfigPart));
-  return static_cast<uint64_t>(groups.size());
 }
 
 Result<const index::TermPostings*> PostingCache::Lookup(std::string_view term) {

@@ -32,6 +32,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -132,6 +133,11 @@ class DatabaseImpl final : public Database {
   Result<uint64_t> ExportFeatures(std::ostream& out, std::ostream* names_out) override;
   Result<ModelImportReport> ImportModel(const std::string& path,
                                         const ModelImportOptions& options) override;
+  // synonyms_db.cc
+  Result<std::vector<std::vector<std::string>>> ListSynonyms(bool builtin) override;
+  Status AddSynonyms(const std::vector<std::string>& terms) override;
+  // suggest.cc
+  Result<SuggestResponse> Suggest(const SuggestRequest& request) override;
 
  private:
   DatabaseImpl() = default;
@@ -142,6 +148,9 @@ class DatabaseImpl final : public Database {
     size_t k = 10, offset = 0;
     bool explain = false;
     uint32_t num_clauses = 0;
+    // Per required clause of the compiled query, the term typo tolerance
+    // may correct (the normalized word), or "" (a quoted phrase).
+    std::vector<std::string> typo_terms;
   };
   // One shown result after re-ranking: its candidate row, score, the
   // interleaving team that placed it, and its explanation. An explored
@@ -205,6 +214,14 @@ class DatabaseImpl final : public Database {
   Result<index::CompiledQuery> Compile(const ConfigState& config, const std::string& query,
                                        size_t k, bool explain, bool title_phrase,
                                        std::string* notice, CompiledRequest* req);
+
+  // typos.cc: when a required term is rare or absent as a word and words
+  // within its edit budget are more common, searches again with them as
+  // alternatives at typo.weight; keeps that outcome when it finds more and
+  // fills response->typos, did_you_mean and the notice (README "Typos").
+  Status ApplyTypos(const EngineState& state, const CompiledRequest& req,
+                    const index::CompiledQuery& cq, index::SearchOutcome* outcome,
+                    SearchResponse* response);
 
   // rerank.cc: orders the candidates with the active ranker (interleaving
   // old and new personal models when a test runs); *champion is the
@@ -295,6 +312,14 @@ class DatabaseImpl final : public Database {
   // Posting lists of the current catalogue (cleared when it is reloaded).
   std::unique_ptr<PostingCache> cache_;
   ranker::FeatureMatrix features_scratch_;  // reused by every re-rank
+  // typos.cc: the corrections found for a term (word, distance, df) and the
+  // term's own df, for the current catalogue (cleared with the posting
+  // cache); at most kTypoCacheTerms terms.
+  struct TypoCacheEntry {
+    int64_t df = 0;
+    std::vector<std::tuple<std::string, int, int64_t>> corrections;
+  };
+  std::unordered_map<std::string, TypoCacheEntry> typo_cache_;
   std::unique_ptr<storage::LogStore> logs_;
   std::unique_ptr<storage::ModelStore> models_;
 };

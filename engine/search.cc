@@ -5,6 +5,7 @@
 
 #include "engine/database_impl.h"
 #include "engine/query_parser.h"
+#include "engine/synonyms.h"
 
 namespace saiki::engine {
 namespace {
@@ -29,6 +30,7 @@ Result<index::CompiledQuery> DatabaseImpl::Compile(const ConfigState& config,
   }
   std::string normalized = analyzer_->Normalize(query);
   req->query = query;
+  req->typo_terms.clear();
   // The query's identity for click statistics: normalized, whitespace
   // collapsed.
   req->query_norm.clear();
@@ -66,10 +68,19 @@ Result<index::CompiledQuery> DatabaseImpl::Compile(const ConfigState& config,
         clause.weights.push_back(reading_weight);
       }
     }
-    if (with_synonyms && !part.phrase) {
-      auto it = config.synonyms.find(part.text);
-      if (it != config.synonyms.end()) {
-        for (const std::string& alt : it->second) {
+    if (with_synonyms && !part.phrase && config.settings.synonyms != kSynonymsOff) {
+      // The database's own group for the term, else the built-in one
+      // (README "Synonyms").
+      const std::vector<std::string>* alts = nullptr;
+      std::vector<std::string> builtin;
+      if (auto it = config.synonyms.find(part.text); it != config.synonyms.end()) {
+        alts = &it->second;
+      } else if (config.settings.synonyms == kSynonymsOn &&
+                 LookupBuiltinSynonyms(part.text, &builtin)) {
+        alts = &builtin;
+      }
+      if (alts) {
+        for (const std::string& alt : *alts) {
           if (alt == part.text) continue;
           index::TermPlan alt_plan = analyzer_->AnalyzeQueryTerm(alt);
           if (!alt_plan.phrase.empty()) {
@@ -89,6 +100,7 @@ Result<index::CompiledQuery> DatabaseImpl::Compile(const ConfigState& config,
       continue;
     }
     cq.required.push_back(std::move(c));
+    req->typo_terms.push_back(part.phrase ? std::string() : part.text);
   }
   for (const QueryPart& part : parsed.excluded) {
     index::Clause c = compile_part(part, true, nullptr);
@@ -199,6 +211,9 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
   index::SearchOutcome outcome;
   if (!cq.required.empty() || !cq.filters.empty() || cq.price_min || cq.price_max) {
     SAIKI_ASSIGN_OR_RETURN(outcome, index::Search(cq, cache_.get(), state->docs(), settings.bm25));
+    if (settings.typo && !cq.required.empty()) {
+      SAIKI_RETURN_IF_ERROR(ApplyTypos(*state, req, cq, &outcome, &response));
+    }
   }
   response.total = outcome.total;
   response.partial = outcome.partial;
@@ -207,6 +222,19 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
     response.notice = "no product matches every term; showing products that match some of them";
   } else if (outcome.total == 0 && response.notice.empty()) {
     response.notice = "no product matches the query";
+  }
+  if (!response.typos.empty()) {
+    std::string typo_notice;
+    for (const TypoCorrection& t : response.typos) {
+      std::string alts;
+      for (const std::string& c : t.corrections) alts += (alts.empty() ? "" : ", ") + c;
+      typo_notice += (typo_notice.empty() ? "" : "; ") + t.term + " is rare or absent: also " +
+                     "showing " + alts + " (a likely typo)";
+    }
+    if (!response.did_you_mean.empty()) {
+      typo_notice += "; did you mean: " + response.did_you_mean;
+    }
+    response.notice = response.partial ? typo_notice + "; " + response.notice : typo_notice;
   }
 
   std::vector<RankedHit> ranked;

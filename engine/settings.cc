@@ -125,6 +125,23 @@ const std::vector<Spec>& Specs() {
           [](EngineSettings* e) { return &e->learn.max_clicks_per_session; });
     whole("learn.propensity_clicks", 10, 1000000,
           [](EngineSettings* e) { return &e->learn.propensity_clicks; });
+    {
+      Spec spec;
+      spec.key = "synonyms";
+      spec.choices = {"on", "mine", "off"};  // kSynonymsOn, kSynonymsMine, kSynonymsOff
+      spec.choice = [](const EngineSettings& e) { return e.synonyms; };
+      spec.set_choice = [](EngineSettings* e, int i) { e->synonyms = i; };
+      s.push_back(std::move(spec));
+    }
+    {
+      Spec spec;
+      spec.key = "typo";
+      spec.choices = {"on", "off"};
+      spec.choice = [](const EngineSettings& e) { return e.typo ? 0 : 1; };
+      spec.set_choice = [](EngineSettings* e, int i) { e->typo = i == 0; };
+      s.push_back(std::move(spec));
+    }
+    num("typo.weight", 0.01, 1, [](EngineSettings* e) { return &e->typo_weight; });
     return s;
   }();
   return specs;

@@ -25,7 +25,16 @@ struct EngineSettings {
   // text itself; 0 turns reading matches off. README "Readings".
   double reading_weight = 0.5;
   LearnSettings learn;
+  // Query-time synonyms (README "Synonyms"): kSynonymsOn, the database's own
+  // groups and the built-in SudachiDict variants; kSynonymsMine, the
+  // database's own only; kSynonymsOff, none.
+  int synonyms = 0;
+  // Typo tolerance (README "Typos"): on; the weight of a corrected term's
+  // matches relative to the text itself.
+  bool typo = true;
+  double typo_weight = 0.3;
 };
+inline constexpr int kSynonymsOn = 0, kSynonymsMine = 1, kSynonymsOff = 2;
 
 // The value of `key` in `settings`, formatted; kNotFound for unknown keys.
 Result<std::string> GetSettingValue(const EngineSettings& settings, const std::string& key);

@@ -790,6 +790,16 @@ class IcuAnalyzer final : public Analyzer {
     });
   }
 
+  void ForEachReadingWord(
+      std::string_view text,
+      const std::function<void(std::string_view surface, std::string_view reading)>& emit)
+      const override {
+    thread_local std::string buf, nfkc;
+    std::string_view valid = SanitizeUtf8(Truncate(text), &buf);
+    Nfkc(valid, &nfkc);
+    readings_->ForEachWord(nfkc, emit);
+  }
+
   std::string QueryReading(std::string_view text) const override {
     std::string norm = Normalize(text);
     // Two or more katakana letters (and ー) after normalization.

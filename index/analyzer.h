@@ -70,6 +70,7 @@
 #define SAIKI_INDEX_ANALYZER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -136,6 +137,16 @@ class Analyzer {
   // transliteration (RomajiToKatakana); otherwise "" (kanji, mixed text,
   // digits, one character), so a kanji query never matches by sound.
   virtual std::string QueryReading(std::string_view text) const = 0;
+  // MeCab's words of `text` (NFKC-normalized as AnalyzeReadings does, kana
+  // as written), in order, as KanjiReadings::ForEachWord gives them
+  // (readings.h): `emit(surface, reading)`, the surface led by any
+  // whitespace before it, the raw katakana reading "" when there is none
+  // or the word is a proper noun. For suggestions (engine/suggest.cc).
+  // Safe on any bytes.
+  virtual void ForEachReadingWord(
+      std::string_view text,
+      const std::function<void(std::string_view surface, std::string_view reading)>& emit)
+      const {}  // default: no words (an analyzer without a dictionary)
 };
 
 }  // namespace saiki::index

@@ -138,6 +138,43 @@ void KanjiReadings::ForEachReading(
   m.lattice->clear();
 }
 
+void KanjiReadings::ForEachWord(
+    std::string_view text,
+    const std::function<void(std::string_view surface, std::string_view reading)>& emit) const {
+  ThreadMecab& m = Mecab();
+  if (!m.tagger || !m.lattice) return;
+  m.sentence.assign(text);
+  m.lattice->set_sentence(m.sentence.c_str(), m.sentence.size());
+  if (!m.tagger->parse(m.lattice.get())) return;
+  for (const MeCab::Node* node = m.lattice->bos_node(); node != nullptr; node = node->next) {
+    if (node->stat != MECAB_NOR_NODE && node->stat != MECAB_UNK_NODE) continue;
+    std::string_view feature = node->feature ? node->feature : "";
+    size_t start = 0;
+    for (int f = 0; f < kReadingFeature && start != std::string_view::npos; ++f) {
+      size_t comma = feature.find(',', start);
+      start = comma == std::string_view::npos ? comma : comma + 1;
+    }
+    // IPADIC's second feature: 固有名詞 for proper nouns.
+    const size_t c1 = feature.find(',');
+    std::string_view pos2;
+    if (c1 != std::string_view::npos) {
+      const size_t c2 = feature.find(',', c1 + 1);
+      pos2 = feature.substr(c1 + 1, c2 == std::string_view::npos ? c2 : c2 - c1 - 1);
+    }
+    const bool proper = pos2 == "固有名詞";
+    std::string_view reading;
+    if (start != std::string_view::npos && !proper) {
+      size_t end = feature.find(',', start);
+      reading = feature.substr(start, end == std::string_view::npos ? std::string_view::npos
+                                                                    : end - start);
+      if (reading == "*") reading = {};
+    }
+    const size_t space = node->rlength > node->length ? node->rlength - node->length : 0;
+    emit(std::string_view(node->surface - space, node->length + space), reading);
+  }
+  m.lattice->clear();
+}
+
 std::string RomajiToKatakana(std::string_view word) {
   if (word.size() < 2 || word.size() > 32) return "";
   bool vowel = false;

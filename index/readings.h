@@ -44,6 +44,16 @@ class KanjiReadings {
   // Texts with no Han character return at once without calling MeCab.
   void ForEachReading(std::string_view text,
                       const std::function<void(std::string_view reading)>& emit) const;
+  // Calls `emit(surface, reading)` for every word MeCab finds in `text`
+  // (same input as above), in order. `surface` starts with the whitespace
+  // MeCab skipped before the word, if any (so a caller can tell adjacent
+  // words from words a space apart). `reading` is "" for a word without one
+  // (unknown words, symbols) and for proper nouns (IPADIC reads 乾 in 速乾
+  // as the surname イヌイ). Suggestions use it (engine/suggest.cc) to find
+  // the kanji words of a reading and the words right after them.
+  void ForEachWord(std::string_view text,
+                   const std::function<void(std::string_view surface,
+                                            std::string_view reading)>& emit) const;
 
  private:
   KanjiReadings() = default;

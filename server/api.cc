@@ -296,6 +296,7 @@ std::variant<Call, HttpError> ParseCall(const ApiRequest& r, const ApiOptions& o
       {"/api/session/end", false, true}, {"/api/session/sweep", false, true},
       {"/api/model", true, false},       {"/api/model/history", true, false},
       {"/api/stats", true, false},       {"/api/import", false, true},
+      {"/api/suggest", true, false},
   };
   const Route* route = nullptr;
   for (const auto& rt : kRoutes) {
@@ -396,6 +397,17 @@ std::variant<Call, HttpError> ParseCall(const ApiRequest& r, const ApiOptions& o
     if (route->path == "/api/model") return Call{ModelShowCall{user}};
     return Call{ModelHistoryCall{user}};
   }
+  if (route->path == "/api/suggest") {
+    Params p(r, {"q", "k", "user"});
+    SAIKI_HTTP_TRY(p.Check());
+    SuggestCall c;
+    const std::string* text = p.Get("q");
+    if (!text) return HttpError{400, "parameter 'q' (what the user has typed) is required"};
+    c.request.prefix = *text;
+    if (auto* v = p.Get("k")) SAIKI_HTTP_TRY(ParseInt("parameter 'k'", *v, 1, 100, &c.request.k));
+    if (auto* v = p.Get("user")) c.request.user = *v;
+    return Call{c};
+  }
   if (route->path == "/api/stats") {
     Params p(r, {});
     SAIKI_HTTP_TRY(p.Check());
@@ -482,6 +494,12 @@ Json ResponseJson(const SearchResponse& r, bool explain) {
   j["gate"] = r.gate;
   j["interleaved"] = r.interleaved;
   if (!r.notice.empty()) j["notice"] = r.notice;
+  if (!r.typos.empty()) {
+    Json typos = Json::array();
+    for (const auto& t : r.typos) typos.push_back({{"term", t.term}, {"corrections", t.corrections}});
+    j["typos"] = typos;
+  }
+  if (!r.did_you_mean.empty()) j["did_you_mean"] = r.did_you_mean;
   Json results = Json::array();
   for (const auto& h : r.hits) results.push_back(HitJson(h, explain));
   j["results"] = results;
@@ -770,6 +788,18 @@ ApiResponse Api::Execute(const Call& call, const ApiRequest& r) {
       responses.push_back(std::move(j));
     }
     return JsonResponse(200, Json{{"responses", responses}});
+  }
+  if (auto* g = std::get_if<SuggestCall>(&call)) {
+    auto res = db->Suggest(g->request);
+    if (!res.ok()) return StatusResponse(res.status());
+    Json list = Json::array();
+    for (const auto& sg : res->suggestions) {
+      list.push_back({{"text", sg.text}, {"score", sg.score},
+                      {"source", SuggestionSourceName(sg.source)}});
+    }
+    return JsonResponse(200, Json{{"prefix", g->request.prefix},
+                                  {"took_ms", res->took_ms},
+                                  {"suggestions", list}});
   }
   if (auto* c = std::get_if<ClickCall>(&call)) {
     Status st = db->RecordClick(c->query_id, c->product_id, c->kind);

@@ -14,6 +14,7 @@
 //   POST /api/session/sweep                            saiki session sweep
 //   GET  /api/model?user=                              saiki model show
 //   GET  /api/model/history?user=                      saiki model history
+//   GET  /api/suggest?q=&k=&user=                      saiki suggest
 //   GET  /api/stats                                    saiki stats
 //   POST /api/import?replace=&strict=&encoding=&map=   saiki index (body: CSV)
 //   GET  /, /console.css, /console.js                  the console (embedded)
@@ -126,8 +127,11 @@ struct ImportCall {
 struct AssetCall {
   const Asset* asset = nullptr;
 };
+struct SuggestCall {
+  SuggestRequest request;
+};
 using Call = std::variant<SearchCall, ClickCall, SessionEndCall, SessionSweepCall, ModelShowCall,
-                          ModelHistoryCall, StatsCall, ImportCall, AssetCall>;
+                          ModelHistoryCall, StatsCall, ImportCall, AssetCall, SuggestCall>;
 
 // Whether a call writes the database (and so takes the writer lock). A
 // search writes when it is logged for a user.

@@ -246,4 +246,26 @@ Status CatalogStore::ReplaceSynonyms(const WriteToken& token,
   return Status::Ok();
 }
 
+Status CatalogStore::AddSynonymGroup(const WriteToken& token,
+                                     const std::vector<std::string>& terms) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  SAIKI_ASSIGN_OR_RETURN(Statement * next,
+                         conn_->Prepare("SELECT coalesce(max(grp), -1) + 1 FROM synonyms"));
+  int64_t grp = 0;
+  {
+    ResetOnExit reset(next);
+    SAIKI_ASSIGN_OR_RETURN(bool row, next->Step());
+    if (row) grp = next->ColumnInt(0);
+  }
+  SAIKI_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Prepare("INSERT INTO synonyms(term, grp) VALUES (?1, ?2) "
+                                        "ON CONFLICT(term) DO UPDATE SET grp = excluded.grp"));
+  for (const std::string& term : terms) {
+    st->Reset();
+    st->BindText(1, term).Bind(2, grp);
+    SAIKI_RETURN_IF_ERROR(st->Run());
+  }
+  return Status::Ok();
+}
+
 }  // namespace saiki::storage

@@ -129,6 +129,9 @@ class CatalogStore {
   // with group number g. A term listed in two groups ends in the later one.
   Status ReplaceSynonyms(const WriteToken& token,
                          const std::vector<std::vector<std::string>>& groups);
+  // Adds one group of terms with a new group number (one above the
+  // largest); a term already in another group moves to this one.
+  Status AddSynonymGroup(const WriteToken& token, const std::vector<std::string>& terms);
 
  private:
   Connection* conn_;

@@ -157,6 +157,45 @@ Status IndexStore::ForEachList(const std::function<Status(const PostingListView&
   }
 }
 
+Result<std::optional<std::string>> IndexStore::TermAtLeast(std::string_view key) {
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("SELECT term FROM postings WHERE term >= ?1 ORDER BY term LIMIT 1"));
+  ResetOnExit reset(st);
+  st->BindBlob(1, key);
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(st->ColumnBlob(0)));
+}
+
+Result<int64_t> IndexStore::TermDf(std::string_view term) {
+  SAIKI_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Prepare("SELECT coalesce(sum(df), 0) FROM postings WHERE term = ?1"));
+  ResetOnExit reset(st);
+  st->BindBlob(1, term);
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  return row ? st->ColumnInt(0) : int64_t{0};
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> IndexStore::TermsWithPrefix(
+    std::string_view prefix, int64_t limit) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  if (prefix.empty()) return out;
+  std::string upper(prefix);
+  upper.push_back('\xFF');  // above every UTF-8 continuation of the prefix
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("SELECT term, sum(df) AS n FROM postings WHERE term >= ?1 AND term < ?2 "
+                     "GROUP BY term ORDER BY n DESC, term LIMIT ?3"));
+  ResetOnExit reset(st);
+  st->BindBlob(1, prefix).BindBlob(2, upper).Bind(3, limit);
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return out;
+    out.emplace_back(std::string(st->ColumnBlob(0)), st->ColumnInt(1));
+  }
+}
+
 Result<std::vector<std::string>> IndexStore::DistinctTerms() {
   SAIKI_ASSIGN_OR_RETURN(Statement * st,
                          conn_->Prepare("SELECT DISTINCT term FROM postings ORDER BY term"));

@@ -132,6 +132,17 @@ class IndexStore {
   Status ForEachList(const std::function<Status(const PostingListView&)>& visit);
   // Every term with at least one list, in byte order.
   Result<std::vector<std::string>> DistinctTerms();
+  // The smallest term >= `key` in byte order, or nullopt: one seek in the
+  // postings index, for walks over the term dictionary (index/typo.h).
+  Result<std::optional<std::string>> TermAtLeast(std::string_view key);
+  // The sum of a term's per-segment document frequencies (deleted documents
+  // still in a segment count until a merge); 0 when the term is absent.
+  Result<int64_t> TermDf(std::string_view term);
+  // The terms starting with `prefix` (not empty) with their summed
+  // document frequencies, most frequent first (ties by term), at most
+  // `limit` (suggestions, engine/suggest.cc).
+  Result<std::vector<std::pair<std::string, int64_t>>> TermsWithPrefix(std::string_view prefix,
+                                                                       int64_t limit);
   // Number of posting lists (rows), and their total size in bytes.
   Result<int64_t> CountLists();
   Result<int64_t> ListBytes();

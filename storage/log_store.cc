@@ -696,4 +696,32 @@ Result<uint64_t> LogStore::DeleteUser(const WriteToken& t, std::string_view user
                  [&](Statement* st) { st->BindText(1, user); });
 }
 
+Result<std::vector<LogStore::QueryPrefixRow>> LogStore::QueriesWithPrefix(
+    std::string_view prefix, int64_t limit) {
+  std::vector<QueryPrefixRow> out;
+  if (prefix.empty()) return out;
+  // 0xFF never occurs in UTF-8: every text starting with `prefix` sorts
+  // below prefix + 0xFF (impressions_query orders query_norm by bytes).
+  std::string upper(prefix);
+  upper.push_back('\xFF');
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("SELECT i.query_norm, i.user, i.at, "
+                     "(SELECT count(*) FROM clicks c WHERE c.query_id = i.query_id) "
+                     "FROM impressions i WHERE i.query_norm >= ?1 AND i.query_norm < ?2 "
+                     "ORDER BY i.query_norm LIMIT ?3"));
+  ResetOnExit reset(st);
+  st->BindText(1, prefix).BindText(2, upper).Bind(3, limit);
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return out;
+    QueryPrefixRow r;
+    r.query_norm = std::string(st->ColumnText(0));
+    r.user = std::string(st->ColumnText(1));
+    r.at = st->ColumnDouble(2);
+    r.clicks = st->ColumnInt(3);
+    out.push_back(std::move(r));
+  }
+}
+
 }  // namespace saiki::storage

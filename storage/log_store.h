@@ -137,6 +137,15 @@ class LogStore {
   // before `up_to_seq` (the personalisation gate's click entropy).
   Result<std::vector<std::pair<std::string, std::string>>> QueryClickPairs(
       std::string_view query_norm, int64_t up_to_seq, int impressions);
+  // Logged searches whose normalized query starts with `prefix` (not
+  // empty), in query order, at most `limit`: the query, its user, its time
+  // and the clicks on its results (suggestions, engine/suggest.cc).
+  struct QueryPrefixRow {
+    std::string query_norm, user;
+    double at = 0;
+    int64_t clicks = 0;
+  };
+  Result<std::vector<QueryPrefixRow>> QueriesWithPrefix(std::string_view prefix, int64_t limit);
 
   // --- Learning reads. A session's log holds its impressions (signals,
   // teams, candidate statistics) and click events.

@@ -251,6 +251,11 @@ static void test_learning(saiki_db* db) {
   EXPECT_STATUS(db, saiki_model_history(db, "alice", &json), SAIKI_OK);
   CHECK(json && json[0] == '[');
   saiki_string_free(json);
+  EXPECT_STATUS(db, saiki_suggest(db, "", 5, NULL, &json), SAIKI_OK);
+  CHECK(contains(json, "\"suggestions\":[]"));
+  saiki_string_free(json);
+  EXPECT_STATUS(db, saiki_suggest(db, "x", 0, NULL, &json), SAIKI_INVALID_ARGUMENT);
+  EXPECT_STATUS(db, saiki_suggest(db, NULL, 5, NULL, &json), SAIKI_MISUSE);
   EXPECT_STATUS(db, saiki_model_rollback(db, 999999, NULL), SAIKI_NOT_FOUND);
   EXPECT_STATUS(db, saiki_model_rollback(db, -1, NULL), SAIKI_INVALID_ARGUMENT);
   EXPECT_STATUS(db, saiki_model_rollback(db, 0, NULL), SAIKI_OK);

@@ -607,5 +607,24 @@ TEST_CASE("saiki serve stops on SIGTERM with every answered click stored", "[ser
   CHECK(testing::IntegrityCheck(db) == "ok");
 }
 
+TEST_CASE("GET /api/suggest answers saiki suggest's JSON and refuses bad parameters",
+          "[server][suggest]") {
+  Fixture f;
+  Json res = f.Call(Get("/api/suggest", {{"q", "いぬ"}, {"k", "5"}}));
+  CHECK(res["prefix"] == "いぬ");
+  REQUIRE(res["suggestions"].is_array());
+  REQUIRE_FALSE(res["suggestions"].empty());
+  CHECK(res["suggestions"].size() <= 5);
+  bool kanji = false;
+  for (const auto& sg : res["suggestions"]) {
+    CHECK(sg.contains("score"));
+    kanji |= sg["text"].get<std::string>().rfind("犬", 0) == 0;
+  }
+  CHECK(kanji);
+  f.Call(Get("/api/suggest", {{"k", "5"}}), 400);
+  f.Call(Get("/api/suggest", {{"q", "a"}, {"k", "0"}}), 400);
+  f.Call(Get("/api/suggest", {{"q", "a"}, {"limit", "3"}}), 400);
+}
+
 }  // namespace
 }  // namespace saiki::server

@@ -244,6 +244,12 @@ Json ResponseJson(const SearchResponse& r, bool explain) {
   j["gate"] = r.gate;
   j["interleaved"] = r.interleaved;
   if (!r.notice.empty()) j["notice"] = r.notice;
+  if (!r.typos.empty()) {
+    Json typos = Json::array();
+    for (const auto& t : r.typos) typos.push_back({{"term", t.term}, {"corrections", t.corrections}});
+    j["typos"] = typos;
+  }
+  if (!r.did_you_mean.empty()) j["did_you_mean"] = r.did_you_mean;
   Json results = Json::array();
   for (const auto& h : r.hits) results.push_back(HitJson(h, explain));
   j["results"] = results;
@@ -694,6 +700,29 @@ int saiki_model_history(saiki_db* db, const char* user, char** json) {
     Json a = Json::array();
     for (const auto& v : *h) a.push_back(VersionJson(v));
     *json = NewString(Dump(a));
+    return saiki::Status::Ok();
+  });
+}
+
+int saiki_suggest(saiki_db* db, const char* prefix, int k, const char* user, char** json) {
+  return Call(db, "saiki_suggest", [&](saiki::Database& d) -> saiki::Status {
+    CheckNotNull("saiki_suggest", "json", json);
+    *json = nullptr;
+    CheckText("saiki_suggest", "prefix", prefix, false);
+    CheckText("saiki_suggest", "user", user, true);
+    saiki::SuggestRequest req;
+    req.prefix = Text(prefix);
+    req.k = k;
+    req.user = Text(user);
+    auto r = d.Suggest(req);
+    if (!r.ok()) return r.status();
+    Json list = Json::array();
+    for (const auto& sg : r->suggestions) {
+      list.push_back({{"text", sg.text}, {"score", sg.score},
+                      {"source", saiki::SuggestionSourceName(sg.source)}});
+    }
+    *json = NewString(Dump(Json{{"prefix", req.prefix}, {"took_ms", r->took_ms},
+                                {"suggestions", list}}));
     return saiki::Status::Ok();
   });
 }

@@ -173,6 +173,13 @@ struct SearchHit {
   std::vector<FeatureScore> features;   // with explain, when re-ranked
 };
 
+// A query term that was rare or absent in the catalogue and also matched
+// words within a small edit distance (README "Typos").
+struct TypoCorrection {
+  std::string term;                      // the term as normalized (ドックフード)
+  std::vector<std::string> corrections;  // the words it also matched, best first
+};
+
 struct SearchResponse {
   std::optional<std::string> query_id;  // set when the search was logged
   double took_ms = 0;
@@ -185,9 +192,45 @@ struct SearchResponse {
   double gate = 0;             // weight of the personal part for this query
   bool interleaved = false;    // old and new personal models interleaved
   std::vector<SearchHit> hits;
+  // Typo tolerance (setting `typo`): the terms matched through corrections
+  // too (their matches count at typo.weight, below the text itself); the
+  // notice names them.
+  std::vector<TypoCorrection> typos;
+  // The query (normalized) with each such term replaced by its best
+  // correction, when the corrections find at least twice as many products
+  // as the query as typed; else "".
+  std::string did_you_mean;
 };
 
 enum class ClickKind { kClick = 1, kCart = 2, kPurchase = 3 };
+
+// --- Suggestions as a user types (README "Suggestions").
+
+struct SuggestRequest {
+  std::string prefix;  // what the user has typed so far; up to 256 bytes
+  int k = 10;          // suggestions wanted, 1..100
+  // When set, this user's own past searches count more (and count at all
+  // when no other user made them). Up to 256 bytes.
+  std::string user;
+};
+
+enum class SuggestionSource {
+  kQuery,    // a query users searched (and clicked in)
+  kWord,     // a word of the products' titles
+  kReading,  // a kanji word of the titles read as the kana typed (いぬ -> 犬用)
+};
+SAIKI_EXPORT const char* SuggestionSourceName(SuggestionSource source);  // "query", "word", "reading"
+
+struct Suggestion {
+  std::string text;  // the whole completed query (the words before the last kept)
+  double score = 0;  // higher first; comparable within one response only
+  SuggestionSource source = SuggestionSource::kWord;
+};
+
+struct SuggestResponse {
+  std::vector<Suggestion> suggestions;  // best first, distinct texts
+  double took_ms = 0;
+};
 
 // --- The learning loop's vocabulary (README "How it learns"). Enums in the
 // --- API; their names (the ...Name functions) only at the edges (JSON, CLI).
@@ -384,9 +427,12 @@ class SAIKI_EXPORT Database {
   // Every known key with its current value.
   virtual Result<std::vector<std::pair<std::string, std::string>>> ListSettings() = 0;
 
-  // Replaces the query-time synonym groups with those in the file: one group
-  // per line, terms separated by spaces; '#' starts a comment. Returns the
-  // number of groups.
+  // Replaces the database's own query-time synonym groups with those in the
+  // file, in saiki's format (one group per line, terms separated by spaces;
+  // '#' starts a comment) or SudachiDict's synonyms.txt (its orthographic
+  // variant groups; detected from the first line): README "Synonyms".
+  // Returns the number of groups. kNotFound for a missing file,
+  // kInvalidArgument naming the line for a bad one (nothing changes then).
   virtual Result<uint64_t> LoadSynonyms(const std::string& path) = 0;
 
   // Merges all index segments into one and purges deleted documents.
@@ -460,6 +506,29 @@ class SAIKI_EXPORT Database {
   // kResourceExhausted (over the size limit).
   virtual Result<ModelImportReport> ImportModel(const std::string& path,
                                                 const ModelImportOptions& options = {}) = 0;
+
+  // --- Synonyms beyond LoadSynonyms (README "Synonyms"). The setting
+  // `synonyms` (on, mine, off) says which groups apply to queries.
+
+  // The database's own groups, as stored (normalized terms), in group
+  // order; with `builtin`, the built-in ones (SudachiDict's orthographic
+  // variants, embedded in the library) instead, one entry per term that
+  // expands: the term, then what it expands to, in byte order of the term.
+  virtual Result<std::vector<std::vector<std::string>>> ListSynonyms(bool builtin = false) = 0;
+  // Adds one group to the database's own. kInvalidArgument unless the terms
+  // hold at least two distinct ones after normalisation (or for invalid
+  // UTF-8, or a term of over 256 bytes). A term already in one of the
+  // database's groups moves to the new one.
+  virtual Status AddSynonyms(const std::vector<std::string>& terms) = 0;
+
+  // Completions of what a user has typed (README "Suggestions"): queries
+  // users searched and clicked in (popularity decayed by
+  // learn.half_life_days; with request.user, that user's own count more),
+  // words of the product titles starting with the last word typed, and,
+  // for a last word written in kana, the kanji words of the titles read
+  // that way (いぬ -> 犬, 犬用). Reads only; logs nothing.
+  // kInvalidArgument for k outside 1..100 or an over-long prefix or user.
+  virtual Result<SuggestResponse> Suggest(const SuggestRequest& request) = 0;
 };
 
 }  // namespace saiki

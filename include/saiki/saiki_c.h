@@ -249,6 +249,12 @@ SAIKI_EXPORT int saiki_model_show(saiki_db* db, const char* user, char** json);
 /* Every model version, newest first, as a JSON array (`saiki model history`
  * objects); with a user, only that user's and the global ones. */
 SAIKI_EXPORT int saiki_model_history(saiki_db* db, const char* user, char** json);
+/* Completions of `prefix` as a user types (saiki::Database::Suggest, `saiki
+ * suggest --json`): *json is {"prefix", "took_ms", "suggestions": [{"text",
+ * "score", "source"}]}; k is 1..100; user may be NULL or "". Free *json with
+ * saiki_string_free. */
+SAIKI_EXPORT int saiki_suggest(saiki_db* db, const char* prefix, int k, const char* user,
+                               char** json);
 /* Makes `version` active again (saiki::Database::RollbackModel). */
 SAIKI_EXPORT int saiki_model_rollback(saiki_db* db, int64_t version, const char* user);
 
