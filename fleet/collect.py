@@ -14,8 +14,11 @@ What it writes in DATA (an existing DATA is refused unless empty):
   part-DDDDD-PPP.csv  one device's queries (a query never spans parts, at
                       most R rows per part): columns device, qid, label and
                       the features under saiki's names. qid is made unique
-                      across the fleet: device index * 2^32 + the device's
-                      query id.
+                      across the fleet: a running number over every kept
+                      query, device after device (each device's queries in
+                      their order), so it increases through the parts in
+                      order (XGBoost wants qid non-decreasing within what a
+                      worker holds, and reads it as a 32-bit number).
   collect.json        the feature names (all devices must agree), each
                       device's counts (queries and rows exported, kept,
                       with at least one click) and its parts.
@@ -64,8 +67,9 @@ def export_database(saiki, db, tmp):
     return out
 
 
-def collect_device(index, device, export, names, args, out_dir):
-    """Subsamples and writes one device's export; returns its summary."""
+def collect_device(index, device, export, names, args, out_dir, first_qid):
+    """Subsamples and writes one device's export, numbering its kept queries
+    from first_qid; returns its summary."""
     n = len(names)
     queries, clicked = {}, set()
     with open(export, encoding="utf-8") as f:
@@ -82,7 +86,10 @@ def collect_device(index, device, export, names, args, out_dir):
         kept = set(ranked[:args.max_queries_per_device])
     else:
         kept = set(order)
-    base = index << fleetlib.DEVICE_QID_SHIFT
+    fleet_qid = {q: first_qid + i for i, q in enumerate(q for q in order if q in kept)}
+    if fleet_qid and max(fleet_qid.values()) > fleetlib.MAX_FLEET_QID:
+        raise fleetlib.FleetError("%s: more than 2^32 queries in the fleet's data; split the "
+                                  "training run" % export)
     parts, rows_kept = [], 0
     writer, handle, part_rows, last_qid = None, None, 0, None
 
@@ -112,14 +119,15 @@ def collect_device(index, device, export, names, args, out_dir):
                                   and part_rows > 0):
                 open_part()
             last_qid = qid
-            writer.writerow([device, base + qid, label] + ["%r" % v for v in values])
+            writer.writerow([device, fleet_qid[qid], label] + ["%r" % v for v in values])
             part_rows += 1
             rows_kept += 1
     if handle is not None:
         handle.close()
     return {"id": device, "index": index, "queries": len(queries),
             "rows": sum(queries.values()), "queries_with_clicks": len(clicked),
-            "queries_kept": len(kept), "rows_kept": rows_kept, "parts": parts}
+            "queries_kept": len(kept), "rows_kept": rows_kept, "parts": parts,
+            "first_qid": first_qid}
 
 
 def main(argv=None):
@@ -147,7 +155,7 @@ def main(argv=None):
         if os.path.isdir(args.out) and os.listdir(args.out):
             raise fleetlib.FleetError("%s: exists and is not empty" % args.out)
         os.makedirs(args.out, exist_ok=True)
-        names, summaries = None, []
+        names, summaries, next_qid = None, [], 0
         with tempfile.TemporaryDirectory() as tmp:
             for index, (device, path) in enumerate(devices):
                 if not os.path.exists(path):
@@ -163,7 +171,8 @@ def main(argv=None):
                         "device %s (%s) exports %d features (%s...), the first device %d: "
                         "devices of one training run must run the same feature set" %
                         (device, path, len(these), " ".join(these[:3]), len(names)))
-                s = collect_device(index, device, export, names, args, args.out)
+                s = collect_device(index, device, export, names, args, args.out, next_qid)
+                next_qid += s["queries_kept"]
                 summaries.append(s)
                 print("collect: %s: %d of %d queries kept (%d rows), %d part(s)" %
                       (device, s["queries_kept"], s["queries"], s["rows_kept"], len(s["parts"])),

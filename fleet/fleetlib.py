@@ -17,10 +17,12 @@ import os
 # of a query together and queries in increasing qid order.
 SUMMARY_FILE = "collect.json"
 SUMMARY_FORMAT = "saiki-fleet-data"
-# A device's index goes into the high bits of the fleet-wide query id, so
-# query ids are unique across devices (a device's own ids are below 2^32).
-DEVICE_QID_SHIFT = 32
-MAX_DEVICE_QID = (1 << DEVICE_QID_SHIFT) - 1
+# Fleet-wide query ids are a running number over the devices' kept queries
+# in collect order (device by device, each in its own query id order):
+# unique across devices and increasing through the parts, as XGBoost needs
+# within a worker's partitions; XGBoost reads qid as uint32, hence the bound.
+MAX_FLEET_QID = (1 << 32) - 1
+MAX_DEVICE_QID = (1 << 63) - 1
 
 MANIFEST_FORMAT = "saiki-model-manifest"
 MANIFEST_VERSION = 1

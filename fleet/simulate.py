@@ -83,8 +83,8 @@ def arm(results, name):
     per_device = []
     for r in results:
         for a in r["arms"]:
-            if a["name"] == name:
-                per_device += a["ndcg"]["per_seed"]
+            if a["arm"] == name:
+                per_device += a["ndcg10"]["per_seed"]
     return per_device
 
 
@@ -199,6 +199,8 @@ def main(argv=None):
         say("4. %d devices with new users: learning alone vs with the fleet model" %
             args.eval_devices)
         results = simulate_devices(args, 2001, args.eval_devices, ["--imported-model", model])
+        with open(os.path.join(out, "eval_results.json"), "w") as f:
+            json.dump(results, f)
         alone, fleet = arm(results, "personalised"), arm(results, "imported+personalised")
         bm25 = arm(results, "bm25")
         sessions = len(alone[0])
@@ -248,8 +250,8 @@ def main(argv=None):
             f.write(table)
         svg_plot({k: v for k, v in curves.items()},
                  "Fleet model vs devices learning alone: NDCG@10 by session",
-                 "%d devices x %d users, mean and 95%% interval over devices; fleet model "
-                 "trained on %d other devices' logs" % (args.eval_devices, args.users,
+                 "%d devices x %d users, mean and 95%% interval over devices; the fleet model "
+                 "trained on %d devices' logs (other users)" % (args.eval_devices, args.users,
                                                          args.devices),
                  args.plot or os.path.join(out, "fleet_simulation.svg"))
         print(table)

@@ -63,6 +63,23 @@ def partition_ndcg(df, names, booster_scores=None):
     return pd.DataFrame({"sum": [total], "count": [count]})
 
 
+def shuffle_within_queries(df, seed):
+    """The rows of each query in a pseudo-random order (keyed by seed, qid
+    and the row's place), queries kept in order: the held-out set that
+    early stopping and the model's NDCG read. In the logged order, a model
+    that ties many results (the first rounds) would score the order the
+    device showed, whose top results drew the clicks because they were on
+    top (position bias), and early stopping would keep one tree."""
+    import numpy as np
+    pos = df.groupby("qid").cumcount().to_numpy()
+    qid = df["qid"].to_numpy().astype(np.uint64)
+    key = (qid * np.uint64(0x9E3779B97F4A7C15) +
+           pos.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9) +
+           np.uint64(seed)) * np.uint64(0x94D049BB133111EB)
+    order = np.lexsort((key, df["qid"].to_numpy()))
+    return df.iloc[order]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -153,8 +170,12 @@ def train(args, summary):
         else:
             hold_df, _ = frame(hold_devs)
         df = df.persist()
+        # Logged order (for its NDCG) and shuffled within queries (for
+        # early stopping and the model's NDCG).
         hold_df = hold_df.persist()
-        wait([df, hold_df])
+        hold_eval = hold_df.map_partitions(shuffle_within_queries, args.seed,
+                                           meta=hold_df._meta).persist()
+        wait([df, hold_df, hold_eval])
         load_seconds = time.monotonic() - t0
         # Where the training partitions went (what more workers would share).
         who = client.who_has(futures_of(df))
@@ -163,8 +184,8 @@ def train(args, summary):
             for w in holders:
                 per_worker[w] = per_worker.get(w, 0) + 1
         dtrain = xgb.dask.DaskDMatrix(client, df[names], df["label"], qid=df["qid"])
-        dhold = xgb.dask.DaskDMatrix(client, hold_df[names], hold_df["label"],
-                                     qid=hold_df["qid"])
+        dhold = xgb.dask.DaskDMatrix(client, hold_eval[names], hold_eval["label"],
+                                     qid=hold_eval["qid"])
         params = {"objective": args.objective, "eval_metric": "ndcg@10",
                   "tree_method": "hist", "max_depth": args.max_depth, "eta": args.eta,
                   "seed": args.seed}
@@ -184,8 +205,8 @@ def train(args, summary):
 
         # NDCG@10 on the held-out queries with a click: the model against
         # the order the devices showed.
-        scores = xgb.dask.inplace_predict(client, booster, hold_df[names])
-        scored = hold_df[["qid", "label"]].assign(score=scores)
+        scores = xgb.dask.inplace_predict(client, booster, hold_eval[names])
+        scored = hold_eval[["qid", "label"]].assign(score=scores)
         meta = {"sum": "float64", "count": "int64"}
         logged = hold_df.map_partitions(partition_ndcg, names, meta=meta).compute()
         model_q = scored.map_partitions(partition_ndcg, names, True, meta=meta).compute()
