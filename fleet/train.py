@@ -80,6 +80,17 @@ def shuffle_within_queries(df, seed):
     return df.iloc[order]
 
 
+def in_partition_order(dmatrix):
+    """XGBoost 1.7's Dask interface concatenates the partitions a worker
+    holds in the order the scheduler lists them, and needs qid
+    non-decreasing in what each worker gets; the partitions are in qid
+    order (collect.py), so each worker's list is put back in partition
+    order. (XGBoost 2 sorts by qid itself.)"""
+    for parts in dmatrix.worker_map.values():
+        parts.sort(key=lambda future: dmatrix.partition_order[future.key])
+    return dmatrix
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,9 +137,10 @@ def split_devices(summary, share, seed):
     ranked = sorted(devices, key=lambda d: fleetlib.keep_score(seed, d["id"], 0))
     n_hold = max(1, int(round(share * len(devices))))
     n_hold = min(n_hold, len(devices) - 1)
-    hold = ranked[:n_hold]
-    held = {d["id"] for d in hold}
-    return [d for d in devices if d["id"] not in held], hold, "devices"
+    held = {d["id"] for d in ranked[:n_hold]}
+    # Both in collect order, so that partitions are in qid order.
+    return ([d for d in devices if d["id"] not in held],
+            [d for d in devices if d["id"] in held], "devices")
 
 
 def train(args, summary):
@@ -183,9 +195,11 @@ def train(args, summary):
         for holders in who.values():
             for w in holders:
                 per_worker[w] = per_worker.get(w, 0) + 1
-        dtrain = xgb.dask.DaskDMatrix(client, df[names], df["label"], qid=df["qid"])
-        dhold = xgb.dask.DaskDMatrix(client, hold_eval[names], hold_eval["label"],
-                                     qid=hold_eval["qid"])
+        dtrain = in_partition_order(
+            xgb.dask.DaskDMatrix(client, df[names], df["label"], qid=df["qid"]))
+        dhold = in_partition_order(
+            xgb.dask.DaskDMatrix(client, hold_eval[names], hold_eval["label"],
+                                 qid=hold_eval["qid"]))
         params = {"objective": args.objective, "eval_metric": "ndcg@10",
                   "tree_method": "hist", "max_depth": args.max_depth, "eta": args.eta,
                   "seed": args.seed}

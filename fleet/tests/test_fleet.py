@@ -153,6 +153,9 @@ def test_split_by_device():
     assert how == "devices" and len(hold) == 2 and len(tr) == 8
     assert not {d["id"] for d in tr} & {d["id"] for d in hold}
     assert "empty" not in {d["id"] for d in tr + hold}
+    # In collect order (the parts' qid order), both of them.
+    assert [d["id"] for d in hold] == sorted(d["id"] for d in hold)
+    assert [d["id"] for d in tr] == sorted(d["id"] for d in tr)
     assert train.split_devices(summary, 0.2, 1) == (tr, hold, how)
     one = {"devices": [{"id": "solo", "rows_kept": 5}]}
     assert train.split_devices(one, 0.2, 1)[2] == "queries"
