@@ -250,9 +250,8 @@ def main(argv=None):
             f.write(table)
         svg_plot({k: v for k, v in curves.items()},
                  "Fleet model vs devices learning alone: NDCG@10 by session",
-                 "%d devices x %d users, mean and 95%% interval over devices; the fleet model "
-                 "trained on %d devices' logs (other users)" % (args.eval_devices, args.users,
-                                                         args.devices),
+                 "%d devices x %d users (model: %d devices' logs, other users); "
+                 "mean, 95%% interval" % (args.eval_devices, args.users, args.devices),
                  args.plot or os.path.join(out, "fleet_simulation.svg"))
         print(table)
         print("import verdicts on the %d training devices: %s" %
