@@ -74,10 +74,14 @@ void AddModelImportCommand(CLI::App& app, Globals& g, int& rc) {
       "load an XGBoost JSON model (Booster.save_model(\"m.json\"), rank:pairwise or rank:ndcg,\n"
       "trained on export-features); it becomes the active global model (and the ranker\n"
       "trees) only when the off-policy check on the logged sessions says it beats the\n"
-      "active model, or with --force; otherwise it is stored as rejected (exit 3)");
-  static std::string file;
+      "active model, or with --force; otherwise it is stored as rejected (exit 3).\n"
+      "A manifest from fleet/publish.py (FILE.manifest, or --manifest) is checked first:\n"
+      "a model for another feature set is refused (exit 3) and nothing is stored");
+  static std::string file, manifest;
   static bool force = false;
   cmd->add_option("FILE", file, "the model file")->required();
+  cmd->add_option("--manifest", manifest,
+                  "the model's manifest (default: FILE.manifest when it exists)");
   cmd->add_flag("--force", force, "make it active without the check (recorded as forced)");
   cmd->callback([&] {
     auto db = OpenDb(g, false);
@@ -87,6 +91,7 @@ void AddModelImportCommand(CLI::App& app, Globals& g, int& rc) {
     }
     saiki::ModelImportOptions options;
     options.force = force;
+    options.manifest = manifest;
     auto r = (*db)->ImportModel(file, options);
     if (!r.ok()) {
       rc = Fail(r.status());

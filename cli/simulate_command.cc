@@ -121,6 +121,15 @@ void AddSimulateCommand(CLI::App& app, Globals& g, int& rc) {
                   "also run the engine with this XGBoost JSON model as a fixed global ranker "
                   "(arm 'xgboost offline'; eval/run_sim_xgb.sh trains one on simulated logs)")
       ->check(CLI::ExistingFile);
+  sim->add_option("--imported-model", opt.imported_model,
+                  "also run the personalised arm on a database where this XGBoost JSON model "
+                  "was imported first (arm 'imported+personalised': personal learning on top "
+                  "of it; fleet/simulate.py passes the fleet's model)")
+      ->check(CLI::ExistingFile);
+  static bool no_global_arms = false;
+  sim->add_flag("--no-global-arms", no_global_arms,
+                "skip the arms global and global+history (bm25, personalised and oracle run, "
+                "and the optional arms)");
   static std::string attribute_scale;
   sim->add_option("--attribute-weights", attribute_scale,
                   "relative importance of brand,leaf,tier,style in users' taste (default "
@@ -146,6 +155,7 @@ void AddSimulateCommand(CLI::App& app, Globals& g, int& rc) {
           "0..100000"));
   sim->add_flag("--quiet", quiet, "no progress lines on stderr");
   sim->callback([&] {
+    opt.global_arms = !no_global_arms;
     auto parsed = eval::ParseClickModel(click_model);
     opt.click.kind = parsed.value_or(eval::ClickModelKind::kPositionBased);
     if (!examination.empty()) {

@@ -9,6 +9,10 @@
 // at it like at any global version, so `model history` lists it and `model
 // rollback` goes back from it or to it.
 //
+// A manifest (model_manifest.h, written by fleet/publish.py) is checked
+// first when one is named or lies beside the model: a model for another
+// feature set is refused before anything is stored.
+//
 // The check: the off-policy comparison of the tree model against the active
 // global model on the pooled sessions logged before the import
 // (ranker/global_learner.h CompareOnPooledSessions). It becomes active only
@@ -24,9 +28,12 @@
 // offline); personal updates go on.
 #include <climits>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "engine/database_impl.h"
+#include "engine/model_manifest.h"
 #include "ranker/global_learner.h"
 
 namespace saiki::engine {
@@ -58,6 +65,22 @@ Result<ModelImportReport> DatabaseImpl::ImportModel(const std::string& path,
   if (!in.read(text.data(), size)) return Status::IoError(path + ": read failed");
   auto model = ranker::TreeEnsemble::FromXgboostJson(text);
   if (!model.ok()) return model.status().WithContext(path);
+  // The fleet manifest (model_manifest.h): named, or found beside the model.
+  // Checked before the transaction: a refused model stores nothing.
+  std::string manifest_path = options.manifest;
+  if (manifest_path.empty()) {
+    std::string beside = path + std::string(kModelManifestSuffix);
+    std::error_code ec;
+    if (std::filesystem::exists(beside, ec)) manifest_path = beside;
+  }
+  if (!manifest_path.empty()) {
+    std::ifstream mf(manifest_path, std::ios::binary);
+    if (!mf) return Status::NotFound(manifest_path + ": no such model manifest (or not readable)");
+    std::string manifest((std::istreambuf_iterator<char>(mf)), std::istreambuf_iterator<char>());
+    if (mf.bad()) return Status::IoError(manifest_path + ": read failed");
+    SAIKI_RETURN_IF_ERROR(CheckModelManifest(manifest, manifest_path, *model,
+                                             static_cast<uint64_t>(size)));
+  }
 
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   const storage::WriteToken& t = txn->token();

@@ -646,9 +646,11 @@ Outcome Interact(const Catalog& cat, const SimulationOptions& o, const SeedPlan&
 
 // ------------------------------------------------------------ arms
 
-// kArmOffline runs only with SimulationOptions::offline_model and
-// kArmPersonalisedBot only with bot_sessions > 0, after the oracle, so that
-// the first five arms keep their places in SimulationResult::arms.
+// kArmOffline runs only with SimulationOptions::offline_model, kArmImported
+// only with imported_model and kArmPersonalisedBot only with bot_sessions >
+// 0, after the oracle, so that the first five arms keep their places in
+// SimulationResult::arms (kArmGlobal and kArmHistory drop out with
+// global_arms false).
 enum ArmKind {
   kArmBm25 = 0,
   kArmGlobal,
@@ -656,14 +658,18 @@ enum ArmKind {
   kArmPersonalised,
   kArmOracle,
   kArmOffline,
+  kArmImported,
   kArmPersonalisedBot,
   kNumArms
 };
+constexpr const char* kImportedArmName = "imported+personalised";
 constexpr const char* kArmNames[kNumArms] = {
-    "bm25", "global", "global+history", "personalised", "oracle", "xgboost offline", kBotArmName};
+    "bm25", "global", "global+history", "personalised", "oracle", "xgboost offline",
+    kImportedArmName, kBotArmName};
 constexpr const char* kArmFiles[kNumArms] = {
     "bm25",   "global",          "global-history",  "personalised",
-    "oracle", "xgboost-offline", "personalised-bot"};
+    "oracle", "xgboost-offline",
+    "imported-personalised", "personalised-bot"};
 
 // The simulated calendar of the engine arms: user u's session of round s
 // starts at kEpoch + s * day + u * slot; the bot's sessions of round s start
@@ -776,14 +782,14 @@ Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o
     Status st = db->SetSetting(key, value);
     if (!st.ok()) return st.WithContext("simulate: setting " + key);
   }
-  if (kind != kArmPersonalised && kind != kArmPersonalisedBot) {
+  if (kind != kArmPersonalised && kind != kArmImported && kind != kArmPersonalisedBot) {
     // The global arms: no personal layer (offsets, taste profile,
     // exploration guided by it), only the global model and, for
     // global+history, the history features.
     SAIKI_RETURN_IF_ERROR(db->SetSetting("learn.lr_user", "0"));
     SAIKI_RETURN_IF_ERROR(db->SetSetting("learn.taste", "off"));
   }
-  if (kind == kArmOffline) {
+  if (kind == kArmOffline || kind == kArmImported) {
     // The tree model becomes the global ranker and stays fixed (the pooled
     // learner proposes no candidate over an imported tree model); lr_user 0
     // keeps the personal part at zero: the offline model alone. Forced: the
@@ -791,10 +797,14 @@ Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o
     // experiment is to serve it.
     ModelImportOptions force;
     force.force = true;
-    auto v = db->ImportModel(o.offline_model, force);
-    if (!v.ok()) return v.status().WithContext("simulate: --offline-model");
+    // The imported arm: the same import, then the personalised arm's
+    // learning (personal offsets and taste profiles) on top of it.
+    const std::string& file = kind == kArmOffline ? o.offline_model : o.imported_model;
+    const char* option = kind == kArmOffline ? "--offline-model" : "--imported-model";
+    auto v = db->ImportModel(file, force);
+    if (!v.ok()) return v.status().WithContext(std::string("simulate: ") + option);
     if (v->status != ModelStatus::kActive) {
-      return Status::Internal("simulate: --offline-model: the forced import is " +
+      return Status::Internal(std::string("simulate: ") + option + ": the forced import is " +
                               std::string(ModelStatusName(v->status)));
     }
   }
@@ -1137,7 +1147,9 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
   // The arms that run, in result order; at[kind] is the kind's place in
   // result.arms, -1 when it does not run.
   std::vector<ArmKind> kinds = {kArmBm25, kArmGlobal, kArmHistory, kArmPersonalised, kArmOracle};
+  if (!o.global_arms) kinds = {kArmBm25, kArmPersonalised, kArmOracle};
   if (!o.offline_model.empty()) kinds.push_back(kArmOffline);
+  if (!o.imported_model.empty()) kinds.push_back(kArmImported);
   if (o.bot_sessions > 0) kinds.push_back(kArmPersonalisedBot);
   std::array<int, kNumArms> at;
   at.fill(-1);
@@ -1185,7 +1197,8 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
     result.arms[at[kArmBm25]].seconds += static_seconds / 2;
     result.arms[at[kArmOracle]].seconds += static_seconds / 2;
     for (ArmKind kind :
-         {kArmGlobal, kArmHistory, kArmPersonalised, kArmOffline, kArmPersonalisedBot}) {
+         {kArmGlobal, kArmHistory, kArmPersonalised, kArmOffline, kArmImported,
+          kArmPersonalisedBot}) {
       if (at[kind] < 0) continue;
       ArmResult* arm = &result.arms[at[kind]];
       const std::string path = dir.File(fmt::format("seed{}-{}.saiki", seed, kArmFiles[kind]));
@@ -1412,6 +1425,7 @@ std::string LearningCurvesSvg(const SimulationResult& r) {
               : a.name == "global+history"   ? "#9467bd"
               : a.name == "personalised"     ? "#d62728"
               : a.name == "personalised+bot" ? "#ff7f0e"
+              : a.name == kImportedArmName   ? "#17becf"
                                              : "#2ca02c";
     s.dashed = a.name == "oracle";
     series.push_back(std::move(s));

@@ -75,6 +75,13 @@
 //                 ordered by true utility: the ceiling.
 //   xgboost offline  (with SimulationOptions::offline_model) a tree model
 //                 trained offline, fixed, no personal weights.
+//   imported+personalised  (with SimulationOptions::imported_model) the
+//                 personalised arm on a database where a tree model was
+//                 imported first as the global model: its users' personal
+//                 offsets and taste profiles learn on top of it (the
+//                 fleet simulation, fleet/simulate.py: a device with the
+//                 fleet's model against the personalised arm, the device
+//                 learning alone).
 //   personalised+bot  (with SimulationOptions::bot_sessions > 0, the
 //                 default) the personalised arm plus one more account, a
 //                 bot that searches one query and clicks, carts and buys one
@@ -155,6 +162,15 @@ struct SimulationOptions {
   // ranker and no personal weights. Empty: no such arm. eval/run_sim_xgb.sh
   // trains one on the logs of another simulation.
   std::string offline_model;
+  // An XGBoost JSON model imported (forced: the arm's fresh database has no
+  // logged sessions to check it on) before the arm "imported+personalised"
+  // runs: the personalised arm with that model as its global ranker and
+  // personal learning on top. Empty: no such arm.
+  std::string imported_model;
+  // Whether the arms global and global+history run (false: bm25,
+  // personalised, oracle and the optional arms only; fleet/simulate.py
+  // runs many devices and needs only the personalised arms).
+  bool global_arms = true;
   // Sessions of the bot in the "personalised+bot" arm, per seed, spread
   // evenly over the rounds of the users' sessions (eval/bot.h). Default 200
   // (10 after each round of the default 20); 0..100000; 0: no such arm. The
@@ -185,7 +201,7 @@ struct Curve {
 
 struct ArmResult {
   // bm25, global, global+history, personalised, oracle, xgboost offline,
-  // personalised+bot
+  // imported+personalised, personalised+bot
   std::string name;
   bool learns = false;  // an engine arm (logging and learning)
   Curve ndcg, mrr_purchase, ctr;
@@ -209,8 +225,9 @@ struct SimulationResult {
   SimulationOptions options;  // as run (progress dropped)
   uint64_t products = 0;
   uint64_t query_texts = 0;  // distinct query texts used
-  // bm25, global, global+history, personalised, oracle, then those that
-  // ran of xgboost offline and personalised+bot, in that order.
+  // bm25, global, global+history (unless global_arms is false),
+  // personalised, oracle, then those that ran of xgboost offline,
+  // imported+personalised and personalised+bot, in that order.
   std::vector<ArmResult> arms;
   // The bot arm's report, one per seed in seed order; empty without the arm.
   std::vector<BotSeedResult> bot;

@@ -91,6 +91,8 @@ class TreeEnsemble {
   // True when the model named its features (checked against kFeatureNames);
   // false when only their count was checked.
   bool named_features() const { return named_features_; }
+  // The features it was trained on (kNumFeatures or an earlier count).
+  int num_features() const { return num_features_; }
 
  private:
   struct Node {

@@ -7,11 +7,15 @@ set -euo pipefail
 # python3-pytest run the Python package's tests (bindings/python).
 # libcpp-httplib-dev serves `saiki serve`; chromium, chromium-driver and
 # python3-selenium run the console's browser test (tests/browser/), and
-# fonts-ipafont-gothic gives that headless browser Japanese glyphs. MeCab and
+# fonts-ipafont-gothic gives that headless browser Japanese glyphs.
+# python3-dask, python3-distributed, python3-xgboost and python3-pandas run
+# the fleet tools (fleet/: collect, train on Dask, publish). MeCab and
 # its IPADIC dictionary give the readings of kanji words (index/readings.h).
+# curl runs the README's HTTP quick start; libbenchmark-dev builds bench/.
 packages=(cmake g++ make pkg-config libsqlite3-dev libeigen3-dev libre2-dev libicu-dev
           catch2 libcli11-dev nlohmann-json3-dev libfmt-dev clang libclang-rt-dev
           python3 python3-pytest curl libbenchmark-dev
+          python3-dask python3-distributed python3-xgboost python3-pandas
           libcpp-httplib-dev chromium chromium-driver python3-selenium fonts-ipafont-gothic
           libmecab-dev mecab-ipadic-utf8)
 missing=()

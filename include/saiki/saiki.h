@@ -348,6 +348,15 @@ struct ModelImportOptions {
   // Make the model active even when the off-policy check does not show it
   // beating the active model (recorded as forced). Default false.
   bool force = false;
+  // The manifest of a model published by the fleet tools (fleet/publish.py,
+  // README "Learning across a fleet"): JSON naming the feature set the model
+  // was trained on and the model file's size, tree count and objective.
+  // Empty: MODEL.manifest beside the model file when there is one, else no
+  // manifest check. A manifest that names another feature set than this
+  // saiki's, or another model than the file, refuses the import
+  // (kInvalidArgument naming the first difference) before anything is
+  // stored.
+  std::string manifest;
 };
 
 struct ModelImportReport {
@@ -501,9 +510,12 @@ class SAIKI_EXPORT Database {
   // beats the active model, as for a learned candidate, or with
   // options.force (recorded as forced); otherwise it is kept as a rejected
   // version with the figures (with learn.mode shadow: a shadow version).
-  // Personal linear weights keep applying on top of it. Errors: kNotFound
-  // (no file), kInvalidArgument (not a valid model, with the reason),
-  // kResourceExhausted (over the size limit).
+  // Personal linear weights keep applying on top of it. With a manifest
+  // (ModelImportOptions::manifest) the model is first checked against it.
+  // Errors: kNotFound (no model or manifest file), kInvalidArgument (not a
+  // valid model, or a manifest that is malformed or does not match, with
+  // the reason), kResourceExhausted (over the size limit); on an error
+  // nothing is stored.
   virtual Result<ModelImportReport> ImportModel(const std::string& path,
                                                 const ModelImportOptions& options = {}) = 0;
 
