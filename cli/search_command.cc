@@ -10,50 +10,6 @@
 namespace saiki::cli {
 namespace {
 
-Json HitJson(const SearchHit& h, bool explain) {
-  Json j;
-  j["rank"] = h.rank;
-  j["id"] = h.id;
-  j["title"] = h.title;
-  j["brand"] = h.brand;
-  j["category"] = h.category;
-  j["price"] = h.price ? Json(*h.price) : Json(nullptr);
-  j["score"] = h.score;
-  j["bm25f"] = h.bm25f;
-  if (explain) {
-    Json e = Json::object();
-    for (const auto& fs : h.explain) e[fs.field] = fs.score;
-    j["explain"] = e;
-    if (!h.features.empty()) {
-      Json f = Json::array();
-      for (const auto& fs : h.features) {
-        f.push_back({{"feature", fs.feature}, {"value", fs.value}, {"global", fs.global},
-                     {"personal", fs.personal}});
-      }
-      j["features"] = f;
-    }
-  }
-  return j;
-}
-
-Json ResponseJson(const SearchResponse& r, bool explain) {
-  Json j;
-  j["query_id"] = r.query_id ? Json(*r.query_id) : Json(nullptr);
-  j["took_ms"] = r.took_ms;
-  j["total"] = r.total;
-  j["partial"] = r.partial;
-  j["ranker"] = r.ranker;
-  j["global_version"] = r.global_version;
-  j["user_version"] = r.user_version;
-  j["gate"] = r.gate;
-  j["interleaved"] = r.interleaved;
-  if (!r.notice.empty()) j["notice"] = r.notice;
-  Json results = Json::array();
-  for (const auto& h : r.hits) results.push_back(HitJson(h, explain));
-  j["results"] = results;
-  return j;
-}
-
 // The table: each column as wide as its widest cell (ids and brands are never
 // cut), every cell with its control characters escaped so that one product
 // is one line. On a terminal the title, last, is cut (with …) at the
@@ -145,7 +101,7 @@ int RunSearch(const Globals& g, const std::vector<std::string>& words,
       auto res = (*db)->Search(req);
       Json j;
       if (res.ok()) {
-        j = ResponseJson(*res, explain);
+        j = json::SearchResponseJson(*res, explain);
         j["query"] = line;
       } else {
         j["query"] = line;
@@ -162,7 +118,7 @@ int RunSearch(const Globals& g, const std::vector<std::string>& words,
   auto res = (*db)->Search(req);
   if (!res.ok()) return Fail(res.status());
   if (json) {
-    std::cout << Dump(ResponseJson(*res, explain)) << "\n";
+    std::cout << Dump(json::SearchResponseJson(*res, explain)) << "\n";
   } else {
     PrintTable(*res, explain);
   }

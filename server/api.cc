@@ -1,20 +1,20 @@
 // The HTTP/JSON API without the transport: see api.h.
 #include "server/api.h"
 
+#include "bindings/json/json_encoder.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <istream>
-#include <nlohmann/json.hpp>
 #include <streambuf>
 
 namespace saiki::server {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+using json::Dump;
+using json::Json;
 
 // Quotes a user-supplied value for a message: at most 64 bytes, control
 // bytes and non-ASCII shown as \xNN, so an error never echoes raw bytes.
@@ -441,153 +441,9 @@ Status DatabasePool::Warm() {
   return lease.ok() ? Status::Ok() : lease.status();
 }
 
-// --- JSON answers: the field names of the CLI's --json output.
+// --- JSON answers: the shared encoder (bindings/json/json_encoder.h), the
+// --- shapes of the CLI's --json output.
 namespace {
-
-Json HitJson(const SearchHit& h, bool explain) {
-  Json j;
-  j["rank"] = h.rank;
-  j["id"] = h.id;
-  j["title"] = h.title;
-  j["brand"] = h.brand;
-  j["category"] = h.category;
-  j["price"] = h.price ? Json(*h.price) : Json(nullptr);
-  j["score"] = h.score;
-  j["bm25f"] = h.bm25f;
-  if (explain) {
-    Json e = Json::object();
-    for (const auto& fs : h.explain) e[fs.field] = fs.score;
-    j["explain"] = e;
-    Json f = Json::array();
-    for (const auto& fs : h.features) {
-      f.push_back({{"feature", fs.feature},
-                   {"value", fs.value},
-                   {"global", fs.global},
-                   {"personal", fs.personal}});
-    }
-    j["features"] = f;
-  }
-  return j;
-}
-
-Json ResponseJson(const SearchResponse& r, bool explain) {
-  Json j;
-  j["query_id"] = r.query_id ? Json(*r.query_id) : Json(nullptr);
-  j["took_ms"] = r.took_ms;
-  j["total"] = r.total;
-  j["partial"] = r.partial;
-  j["ranker"] = r.ranker;
-  j["global_version"] = r.global_version;
-  j["user_version"] = r.user_version;
-  j["gate"] = r.gate;
-  j["interleaved"] = r.interleaved;
-  if (!r.notice.empty()) j["notice"] = r.notice;
-  Json results = Json::array();
-  for (const auto& h : r.hits) results.push_back(HitJson(h, explain));
-  j["results"] = results;
-  return j;
-}
-
-Json EvidenceJson(const PooledEvidence& e) {
-  return {{"sessions", e.sessions},
-          {"users", e.users},
-          {"clipped_users", e.clipped_users},
-          {"capped_clicks", e.capped_clicks},
-          {"screened_sessions", e.screened_sessions},
-          {"heldout_units", e.heldout_units},
-          {"heldout_impressions", e.heldout_impressions},
-          {"active_estimate", e.active_estimate},
-          {"candidate_estimate", e.candidate_estimate},
-          {"lower_bound", e.lower_bound},
-          {"influence_bound", e.influence_bound}};
-}
-
-Json VersionJson(const ModelVersion& v) {
-  Json j;
-  j["version"] = v.version;
-  j["scope"] = ModelScopeName(v.scope);
-  if (!v.user.empty()) j["user"] = v.user;
-  j["kind"] = ModelKindName(v.kind);
-  j["parent"] = v.parent;
-  j["session_id"] = v.session_id;
-  j["created_at"] = v.created_at;
-  if (v.scope == ModelScope::kUser) {
-    j["loss_before"] = v.loss_before;
-    j["loss_after"] = v.loss_after;
-    j["replay_before"] = v.metric_before;
-    j["replay_after"] = v.metric_after;
-  } else if (v.evidence) {
-    j["estimate_active"] = v.metric_before;
-    j["estimate_candidate"] = v.metric_after;
-  }
-  j["status"] = ModelStatusName(v.status);
-  if (v.forced) j["forced"] = true;
-  if (!v.reason.empty()) j["reason"] = v.reason;
-  if (v.evidence) j["evidence"] = EvidenceJson(*v.evidence);
-  return j;
-}
-
-Json ModelJson(const ModelInfo& m, const std::string& user) {
-  Json j;
-  j["learn_mode"] = m.learn_mode;
-  j["global"] = VersionJson(m.global);
-  j["global_learning_rate"] = m.global_learning_rate;
-  j["pooled_evidence"] = {{"sessions", m.pending_sessions},
-                          {"users", m.pending_users},
-                          {"needed_sessions", m.needed_sessions},
-                          {"needed_users", m.needed_users}};
-  if (!user.empty()) {
-    j["user"] = user;
-    j["personal"] = m.personal ? VersionJson(*m.personal) : Json(nullptr);
-    j["user_learning_rate"] = m.user_learning_rate;
-    j["interleaving"] = {{"champion_version", m.champion_version},
-                         {"sessions_left", m.interleave_sessions_left},
-                         {"wins_new", m.wins_new},
-                         {"wins_old", m.wins_old},
-                         {"ties", m.ties}};
-  }
-  Json w = Json::array();
-  for (const auto& x : m.weights) {
-    Json e = {{"feature", x.feature}, {"global", x.global}, {"mean", x.mean}, {"scale", x.scale}};
-    if (!user.empty()) e["personal"] = x.personal;
-    w.push_back(e);
-  }
-  j["weights"] = w;
-  j["propensities"] = m.propensities;
-  return j;
-}
-
-Json UpdateJson(const UpdateReport& u) {
-  Json j;
-  j["outcome"] = UpdateOutcomeName(u.outcome);
-  if (!u.reason.empty()) j["reason"] = u.reason;
-  if (u.version) j["version"] = u.version;
-  return j;
-}
-
-Json SessionJson(const SessionReport& r) {
-  Json j;
-  j["session_id"] = r.session_id;
-  j["user"] = r.user;
-  j["impressions"] = r.impressions;
-  j["clicks"] = r.clicks;
-  j["pairs"] = r.pairs;
-  j["pooled"] = r.pooled;
-  if (!r.not_pooled_reason.empty()) j["not_pooled_reason"] = r.not_pooled_reason;
-  j["personal"] = UpdateJson(r.personal);
-  j["global"] = UpdateJson(r.global);
-  if (r.global_evidence) j["global"]["evidence"] = EvidenceJson(*r.global_evidence);
-  j["global_version"] = r.global_version;
-  j["user_version"] = r.user_version;
-  j["loss_before"] = r.loss_before;
-  j["loss_after"] = r.loss_after;
-  std::string interleaving = InterleavingOutcomeName(r.interleaving);
-  if (r.interleaving == InterleavingOutcome::kRolledBack) {
-    interleaving += " to version " + std::to_string(r.rolled_back_to);
-  }
-  j["interleaving"] = interleaving;
-  return j;
-}
 
 ApiResponse JsonResponse(int status, const Json& j) {
   ApiResponse r;
@@ -749,7 +605,7 @@ ApiResponse Api::Execute(const Call& call, const ApiRequest& r) {
     if (!s->batch) {
       auto res = db->Search(s->request);
       if (!res.ok()) return StatusResponse(res.status());
-      return JsonResponse(200, ResponseJson(*res, s->request.explain));
+      return JsonResponse(200, json::SearchResponseJson(*res, s->request.explain));
     }
     // A batch answers every query; one failing does not stop the others
     // (as `saiki search --batch`).
@@ -760,7 +616,7 @@ ApiResponse Api::Execute(const Call& call, const ApiRequest& r) {
       auto res = db->Search(req);
       Json j;
       if (res.ok()) {
-        j = ResponseJson(*res, req.explain);
+        j = json::SearchResponseJson(*res, req.explain);
         j["query"] = q;
       } else {
         j["query"] = q;
@@ -785,7 +641,7 @@ ApiResponse Api::Execute(const Call& call, const ApiRequest& r) {
           200,
           Json{{"closed", false}, {"message", "user " + Shown(e->user) + " has no open session"}});
     }
-    Json j = SessionJson(**res);
+    Json j = json::SessionJson(**res);
     j["closed"] = true;
     return JsonResponse(200, j);
   }
@@ -793,33 +649,25 @@ ApiResponse Api::Execute(const Call& call, const ApiRequest& r) {
     auto res = db->SweepSessions();
     if (!res.ok()) return StatusResponse(res.status());
     Json sessions = Json::array();
-    for (const auto& rep : *res) sessions.push_back(SessionJson(rep));
+    for (const auto& rep : *res) sessions.push_back(json::SessionJson(rep));
     return JsonResponse(200, Json{{"closed", res->size()}, {"sessions", sessions}});
   }
   if (auto* m = std::get_if<ModelShowCall>(&call)) {
     auto res = db->GetModel(m->user);
     if (!res.ok()) return StatusResponse(res.status());
-    return JsonResponse(200, ModelJson(*res, m->user));
+    return JsonResponse(200, json::ModelJson(*res, m->user));
   }
   if (auto* h = std::get_if<ModelHistoryCall>(&call)) {
     auto res = db->ModelHistory(h->user);
     if (!res.ok()) return StatusResponse(res.status());
     Json versions = Json::array();
-    for (const auto& v : *res) versions.push_back(VersionJson(v));
+    for (const auto& v : *res) versions.push_back(json::VersionJson(v));
     return JsonResponse(200, Json{{"versions", versions}});
   }
   if (std::holds_alternative<StatsCall>(call)) {
     auto s = db->GetStats();
     if (!s.ok()) return StatusResponse(s.status());
-    Json j;
-    j["schema_version"] = s->schema_version;
-    j["products"] = s->products;
-    j["segments"] = s->segments;
-    j["posting_lists"] = s->terms;
-    j["postings_bytes"] = s->postings_bytes;
-    j["deleted_pending_merge"] = s->deleted_pending;
-    j["file_bytes"] = s->file_bytes;
-    return JsonResponse(200, j);
+    return JsonResponse(200, json::StatsJson(*s));
   }
   const auto& imp = std::get<ImportCall>(call);
   ImportOptions opts;
