@@ -44,6 +44,12 @@ class KanjiReadings {
   // Texts with no Han character return at once without calling MeCab.
   void ForEachReading(std::string_view text,
                       const std::function<void(std::string_view reading)>& emit) const;
+  // As ForEachReading, with where each word is: `begin` and `end` are the
+  // byte offsets of the word's surface in `text` (for highlighting a
+  // reading match in stored text: index/highlighter.h).
+  void ForEachReadingSpan(
+      std::string_view text,
+      const std::function<void(size_t begin, size_t end, std::string_view reading)>& emit) const;
 
  private:
   KanjiReadings() = default;

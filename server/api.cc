@@ -194,11 +194,35 @@ std::variant<Body, HttpError> ParseBody(const ApiRequest& r) {
     if (auto e_ = (expr)) return std::move(*e_); \
   } while (0)
 
+// Facet names, comma-separated ("brand,category,price"), as fields.
+std::optional<HttpError> ParseFacets(std::string_view where, const std::string& list,
+                                     std::vector<FacetField>* out) {
+  size_t start = 0;
+  while (!list.empty()) {
+    size_t comma = list.find(',', start);
+    std::string name = list.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (name == "brand") {
+      out->push_back(FacetField::kBrand);
+    } else if (name == "category") {
+      out->push_back(FacetField::kCategory);
+    } else if (name == "price") {
+      out->push_back(FacetField::kPrice);
+    } else {
+      return HttpError{400, std::string(where) + ": " + Shown(name) +
+                                " is not a facet (brand, category, price)"};
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return std::nullopt;
+}
+
 std::variant<Call, HttpError> ParseSearch(const ApiRequest& r, const ApiOptions& o) {
   SearchCall call;
   SearchRequest& q = call.request;
   if (r.method == "GET") {
-    Params p(r, {"q", "k", "offset", "explain", "user"});
+    Params p(r, {"q", "k", "offset", "explain", "user", "facets", "facet_limit", "highlight",
+                 "snippet"});
     SAIKI_HTTP_TRY(p.Check());
     const std::string* text = p.Get("q");
     if (!text) return HttpError{400, "parameter 'q' (the query) is required"};
@@ -210,12 +234,43 @@ std::variant<Call, HttpError> ParseSearch(const ApiRequest& r, const ApiOptions&
     if (auto* v = p.Get("explain"))
       SAIKI_HTTP_TRY(ParseBool("parameter 'explain'", *v, &q.explain));
     if (auto* v = p.Get("user")) q.user = *v;
+    if (auto* v = p.Get("facets")) SAIKI_HTTP_TRY(ParseFacets("parameter 'facets'", *v, &q.facets));
+    if (auto* v = p.Get("facet_limit")) {
+      SAIKI_HTTP_TRY(ParseInt("parameter 'facet_limit'", *v, 1, 1000, &q.facet_limit));
+    }
+    if (auto* v = p.Get("highlight")) {
+      SAIKI_HTTP_TRY(ParseBool("parameter 'highlight'", *v, &q.highlight));
+    }
+    if (auto* v = p.Get("snippet")) {
+      SAIKI_HTTP_TRY(ParseInt("parameter 'snippet'", *v, 10, 10000, &q.snippet_chars));
+    }
     return call;
   }
   auto body = ParseBody(r);
   if (auto* e = std::get_if<HttpError>(&body)) return std::move(*e);
   const Body& b = std::get<Body>(body);
-  SAIKI_HTTP_TRY(b.CheckKeys({"query", "queries", "k", "offset", "explain", "user"}));
+  SAIKI_HTTP_TRY(b.CheckKeys({"query", "queries", "k", "offset", "explain", "user", "facets",
+                               "facet_limit", "highlight", "snippet"}));
+  if (auto f = b.json.find("facets"); f != b.json.end() && !f->is_null()) {
+    // An array of names, or one comma-separated string as in the query string.
+    std::string list;
+    if (f->is_string()) {
+      list = f->get<std::string>();
+    } else if (f->is_array()) {
+      for (const auto& name : *f) {
+        if (!name.is_string()) {
+          return HttpError{400, r.path + " body: 'facets' must hold names (strings)"};
+        }
+        list += (list.empty() ? "" : ",") + name.get<std::string>();
+      }
+    } else {
+      return HttpError{400, r.path + " body: 'facets' must be an array of names"};
+    }
+    SAIKI_HTTP_TRY(ParseFacets(r.path + " body: 'facets'", list, &q.facets));
+  }
+  SAIKI_HTTP_TRY(b.Int("facet_limit", 1, 1000, &q.facet_limit));
+  SAIKI_HTTP_TRY(b.Bool("highlight", &q.highlight));
+  SAIKI_HTTP_TRY(b.Int("snippet", 10, 10000, &q.snippet_chars));
   SAIKI_HTTP_TRY(b.Int("k", 1, 1000, &q.k));
   SAIKI_HTTP_TRY(b.Int("offset", 0, 10000, &q.offset));
   SAIKI_HTTP_TRY(b.Bool("explain", &q.explain));

@@ -57,26 +57,37 @@ TEST_CASE("The CLI, the C API and the HTTP API write the same JSON for the same 
   saiki_db* c = nullptr;
   REQUIRE(saiki_open(path.c_str(), nullptr, &c) == SAIKI_OK);
 
-  SECTION("a search with explanations") {
-    auto from_cli = RunCli(cli + "search 犬 ベッド -k 4 --offset 1 --explain --json");
+  SECTION("a search with facets, highlights and explanations") {
+    auto from_cli = RunCli(cli +
+                           "search 犬 ベッド -k 4 --offset 1 --explain --highlight "
+                           "--facets brand,category,price --facet-limit 3 --json");
     INFO(from_cli.err);
     REQUIRE(from_cli.exit_code == 0);
     Json j_cli = Json::parse(from_cli.out);
 
-    Json j_http = http(Get("/api/search",
-                           {{"q", "犬 ベッド"}, {"k", "4"}, {"offset", "1"}, {"explain", "1"}}));
+    Json j_http = http(Get("/api/search", {{"q", "犬 ベッド"},
+                                           {"k", "4"},
+                                           {"offset", "1"},
+                                           {"explain", "1"},
+                                           {"highlight", "1"},
+                                           {"facets", "brand,category,price"},
+                                           {"facet_limit", "3"}}));
 
     saiki_search_options o;
     saiki_search_options_init(&o);
     o.k = 4;
     o.offset = 1;
     o.explain = 1;
+    o.highlight = 1;
+    o.facets = "brand,category,price";
+    o.facet_limit = 3;
     saiki_results* res = nullptr;
     REQUIRE(saiki_search(c, "犬 ベッド", &o, &res) == SAIKI_OK);
     Json j_c = Json::parse(saiki_results_json(res));
     saiki_results_free(res);
 
-    CHECK(j_cli["results"].size() == 4);
+    CHECK(j_cli["facets"]["brand"].size() == 3);
+    CHECK(j_cli["results"][0].contains("highlight"));
     CHECK(j_cli["results"][0].contains("features"));  // with explain, always (empty: not re-ranked)
     CHECK(Stable(j_cli) == Stable(j_http));
     CHECK(Stable(j_cli) == Stable(j_c));

@@ -190,6 +190,31 @@ int Call(saiki_db* h, const char* fn, Body&& body) {
 // --- JSON: the shared encoder (bindings/json/json_encoder.h), the shapes
 // --- `saiki ... --json` prints.
 
+// "brand,category,price" as facet fields; spaces around names are allowed.
+std::vector<saiki::FacetField> ParseFacets(const std::string& list) {
+  std::vector<saiki::FacetField> out;
+  size_t start = 0;
+  while (start <= list.size() && !list.empty()) {
+    size_t comma = list.find(',', start);
+    std::string name = list.substr(start, comma == std::string::npos ? comma : comma - start);
+    size_t a = name.find_first_not_of(' '), b = name.find_last_not_of(' ');
+    name = a == std::string::npos ? "" : name.substr(a, b - a + 1);
+    if (name == "brand") {
+      out.push_back(saiki::FacetField::kBrand);
+    } else if (name == "category") {
+      out.push_back(saiki::FacetField::kCategory);
+    } else if (name == "price") {
+      out.push_back(saiki::FacetField::kPrice);
+    } else {
+      throw CallError{SAIKI_INVALID_ARGUMENT, "saiki_search: options->facets: '" + name +
+                                                  "' is not brand, category or price"};
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
 // --- Search results: the public struct and what its pointers point into.
 
 struct ResultsBox {
@@ -391,6 +416,10 @@ void saiki_search_options_init(saiki_search_options* options) {
   options->offset = 0;
   options->user = nullptr;
   options->explain = 0;
+  options->facets = nullptr;
+  options->facet_limit = 10;
+  options->highlight = 0;
+  options->snippet_chars = 120;
 }
 
 int saiki_search(saiki_db* db, const char* query, const saiki_search_options* options,
@@ -407,6 +436,11 @@ int saiki_search(saiki_db* db, const char* query, const saiki_search_options* op
       req.offset = options->offset;
       req.user = Text(options->user);
       req.explain = options->explain != 0;
+      CheckText("saiki_search", "options->facets", options->facets, true);
+      req.facets = ParseFacets(Text(options->facets));
+      req.facet_limit = options->facet_limit;
+      req.highlight = options->highlight != 0;
+      req.snippet_chars = options->snippet_chars;
     }
     auto r = d.Search(req);
     if (!r.ok()) return r.status();

@@ -1,6 +1,8 @@
 // The shared JSON encoding: see json_encoder.h.
 #include "bindings/json/json_encoder.h"
 
+#include <cmath>
+
 namespace saiki::json {
 
 std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
@@ -22,6 +24,10 @@ Json SearchHitJson(const SearchHit& h, bool explain) {
   j["price"] = Optional(h.price);
   j["score"] = h.score;
   j["bm25f"] = h.bm25f;
+  if (h.highlight) {
+    j["highlight"] = {{"title", MarkedHtml(h.highlight->title)},
+                      {"description", MarkedHtml(h.highlight->description)}};
+  }
   if (explain) {
     Json e = Json::object();
     for (const auto& fs : h.explain) e[fs.field] = fs.score;
@@ -38,6 +44,65 @@ Json SearchHitJson(const SearchHit& h, bool explain) {
   return j;
 }
 
+std::string MarkedHtml(const HighlightedText& h) {
+  std::string out;
+  out.reserve(h.text.size() + h.marks.size() * 13);
+  auto escape = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to && i < h.text.size(); ++i) {
+      char c = h.text[i];
+      switch (c) {
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&#39;";
+          break;
+        default:
+          out += c;
+      }
+    }
+  };
+  size_t at = 0;
+  for (const auto& [begin, end] : h.marks) {
+    if (begin < at || end <= begin || end > h.text.size()) continue;  // not as documented
+    escape(at, begin);
+    out += "<mark>";
+    escape(begin, end);
+    out += "</mark>";
+    at = end;
+  }
+  escape(at, h.text.size());
+  return out;
+}
+
+Json FacetsJson(const std::vector<FacetCounts>& facets) {
+  Json j = Json::object();
+  for (const FacetCounts& f : facets) {
+    Json values = Json::array();
+    if (f.field == FacetField::kPrice) {
+      for (const PriceBucket& b : f.buckets) {
+        values.push_back({{"from", b.from},
+                          {"to", std::isfinite(b.to) ? Json(b.to) : Json(nullptr)},
+                          {"count", b.count}});
+      }
+    } else {
+      for (const FacetValue& v : f.values)
+        values.push_back({{"value", v.value}, {"count", v.count}});
+    }
+    j[FacetFieldName(f.field)] = values;
+  }
+  return j;
+}
+
 Json SearchResponseJson(const SearchResponse& r, bool explain) {
   Json j;
   j["query_id"] = Optional(r.query_id);
@@ -50,6 +115,7 @@ Json SearchResponseJson(const SearchResponse& r, bool explain) {
   j["gate"] = r.gate;
   j["interleaved"] = r.interleaved;
   if (!r.notice.empty()) j["notice"] = r.notice;
+  if (!r.facets.empty()) j["facets"] = FacetsJson(r.facets);
   Json results = Json::array();
   for (const auto& h : r.hits) results.push_back(SearchHitJson(h, explain));
   j["results"] = results;

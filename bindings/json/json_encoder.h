@@ -6,7 +6,7 @@
 // Internal: compiled into the library (the C API needs it) but not
 // installed and not exported from libsaiki.so; the CLI and the server link
 // the static library. The shapes are documented where users read them:
-// README ("Using the CLI", "Using the HTTP API")
+// README ("JSON output", "Using the HTTP API", "Facets", "Highlighting")
 // and include/saiki/saiki_c.h. Changing a shape here changes all three:
 // bindings/python and server/console parse it, so keep fields backward
 // compatible (add, do not rename or drop).
@@ -28,11 +28,18 @@ std::string Dump(const Json& j);
 
 // A search answer (`saiki search --json`): query_id, took_ms, total,
 // partial, ranker, model versions, gate, interleaved, notice (when set),
-// results. With `explain` each
+// facets (when the request asked for them), results. With `explain` each
 // result also has "explain" (field -> score) and "features" (an array;
 // empty when the results were not re-ranked).
 Json SearchResponseJson(const SearchResponse& r, bool explain);
 Json SearchHitJson(const SearchHit& h, bool explain);
+// {"brand": [{"value", "count"}...], "category": [...], "price": [{"from",
+// "to", "count"}...]}: the facets in the order asked for; a price range's
+// "to" is null for the last, open range.
+Json FacetsJson(const std::vector<FacetCounts>& facets);
+// Highlighted text as HTML: the text escaped (& < > " ' as entities) and
+// each mark as <mark>...</mark>, so a page can insert it as it is.
+std::string MarkedHtml(const HighlightedText& h);
 
 // A stored product (`saiki get`): id, title, description, brand, category,
 // price, rating, review_count (null when unset), tags, attributes.
