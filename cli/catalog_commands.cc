@@ -144,21 +144,7 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
       rc = Fail(saiki::Status::NotFound("no product with id '" + get_id + "'"));
       return;
     }
-    const saiki::Product& pr = **p;
-    Json j;
-    j["id"] = pr.id;
-    j["title"] = pr.title;
-    j["description"] = pr.description;
-    j["brand"] = pr.brand;
-    j["category"] = pr.category;
-    j["price"] = pr.price ? Json(*pr.price) : Json(nullptr);
-    j["rating"] = pr.rating ? Json(*pr.rating) : Json(nullptr);
-    j["review_count"] = pr.review_count ? Json(*pr.review_count) : Json(nullptr);
-    j["tags"] = pr.tags;
-    Json attrs = Json::object();
-    for (const auto& [key, v] : pr.attributes) attrs[key] = v;
-    j["attributes"] = attrs;
-    std::cout << Dump(j) << "\n";
+    std::cout << Dump(json::ProductJson(**p)) << "\n";
   });
 
   // stats
@@ -175,13 +161,7 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
     }
     Json j;
     j["database"] = g.db_path;
-    j["schema_version"] = s->schema_version;
-    j["products"] = s->products;
-    j["segments"] = s->segments;
-    j["posting_lists"] = s->terms;
-    j["postings_bytes"] = s->postings_bytes;
-    j["deleted_pending_merge"] = s->deleted_pending;
-    j["file_bytes"] = s->file_bytes;
+    j.update(json::StatsJson(*s));
     if (stats_json) {
       std::cout << Dump(j) << "\n";
     } else {

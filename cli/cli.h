@@ -13,11 +13,14 @@
 #include <string_view>
 #include <vector>
 
+#include "bindings/json/json_encoder.h"
 #include "saiki/saiki.h"
 
 namespace saiki::cli {
 
-using Json = nlohmann::ordered_json;
+// The shared encoder (bindings/json/json_encoder.h) writes every result
+// object; the CLI only adds what is its own (the database path of `stats`).
+using Json = json::Json;
 
 // Exit statuses, documented in README and `saiki --help`.
 enum Exit {
@@ -49,8 +52,6 @@ std::string Price(const std::optional<double>& p);
 std::string EscapeControls(std::string_view s);
 // Columns of the terminal on stdout, or 0 when stdout is not a terminal.
 int TerminalColumns();
-// The pooled evidence of a global candidate or a checked import, as JSON.
-Json EvidenceJson(const PooledEvidence& e);
 
 // Global options, shared by every command.
 struct Globals {

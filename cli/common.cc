@@ -114,9 +114,7 @@ int TerminalColumns() {
   return ws.ws_col;
 }
 
-std::string Dump(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+std::string Dump(const Json& j) { return json::Dump(j); }
 
 Result<std::unique_ptr<Database>> OpenDb(const Globals& g, bool create) {
   OpenOptions o;
@@ -132,22 +130,6 @@ std::unique_ptr<Database> OpenOrFail(const Globals& g, bool create, int& rc) {
     return nullptr;
   }
   return std::move(db).value();
-}
-
-Json EvidenceJson(const PooledEvidence& e) {
-  Json j;
-  j["sessions"] = e.sessions;
-  j["users"] = e.users;
-  j["clipped_users"] = e.clipped_users;
-  j["capped_clicks"] = e.capped_clicks;
-  j["screened_sessions"] = e.screened_sessions;
-  j["heldout_units"] = e.heldout_units;
-  j["heldout_impressions"] = e.heldout_impressions;
-  j["active_estimate"] = e.active_estimate;
-  j["candidate_estimate"] = e.candidate_estimate;
-  j["lower_bound"] = e.lower_bound;
-  j["influence_bound"] = e.influence_bound;
-  return j;
 }
 
 }  // namespace saiki::cli

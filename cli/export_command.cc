@@ -97,14 +97,7 @@ void AddModelImportCommand(CLI::App& app, Globals& g, int& rc) {
       rc = Fail(r.status());
       return;
     }
-    Json j;
-    j["version"] = r->version;
-    j["kind"] = "trees";
-    j["status"] = saiki::ModelStatusName(r->status);
-    j["forced"] = r->forced;
-    j["reason"] = r->reason;
-    if (r->evidence) j["evidence"] = EvidenceJson(*r->evidence);
-    std::cout << Dump(j) << "\n";
+    std::cout << Dump(json::ModelImportJson(*r)) << "\n";
     if (r->status == saiki::ModelStatus::kActive) {
       std::cerr << "saiki: " << file << " is global model version " << r->version
                 << (r->forced ? " (forced)" : "") << "; the ranker is now trees\n";

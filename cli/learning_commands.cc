@@ -28,34 +28,7 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
   auto* session = app.add_subcommand("session", "end sessions (learning happens then)");
   session->require_subcommand(1);
   static auto print_report = [](const saiki::SessionReport& r) {
-    auto update = [](const saiki::UpdateReport& u) {
-      Json j;
-      j["outcome"] = saiki::UpdateOutcomeName(u.outcome);
-      if (!u.reason.empty()) j["reason"] = u.reason;
-      if (u.version) j["version"] = u.version;
-      return j;
-    };
-    Json j;
-    j["session_id"] = r.session_id;
-    j["user"] = r.user;
-    j["impressions"] = r.impressions;
-    j["clicks"] = r.clicks;
-    j["pairs"] = r.pairs;
-    j["pooled"] = r.pooled;
-    if (!r.not_pooled_reason.empty()) j["not_pooled_reason"] = r.not_pooled_reason;
-    j["personal"] = update(r.personal);
-    j["global"] = update(r.global);
-    if (r.global_evidence) j["global"]["evidence"] = EvidenceJson(*r.global_evidence);
-    j["global_version"] = r.global_version;
-    j["user_version"] = r.user_version;
-    j["loss_before"] = r.loss_before;
-    j["loss_after"] = r.loss_after;
-    std::string interleaving = saiki::InterleavingOutcomeName(r.interleaving);
-    if (r.interleaving == saiki::InterleavingOutcome::kRolledBack) {
-      interleaving += " to version " + std::to_string(r.rolled_back_to);
-    }
-    j["interleaving"] = interleaving;
-    std::cout << Dump(j) << "\n";
+    std::cout << Dump(json::SessionJson(r)) << "\n";
   };
   auto* session_end = session->add_subcommand("end", "close USER's session and learn from it");
   static std::string session_user;
@@ -90,30 +63,6 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
   // model
   auto* model = app.add_subcommand("model", "inspect and roll back the learned models");
   model->require_subcommand(1);
-  static auto version_json = [](const saiki::ModelVersion& v) {
-    Json j;
-    j["version"] = v.version;
-    j["scope"] = saiki::ModelScopeName(v.scope);
-    if (!v.user.empty()) j["user"] = v.user;
-    j["kind"] = saiki::ModelKindName(v.kind);
-    j["parent"] = v.parent;
-    j["session_id"] = v.session_id;
-    j["created_at"] = v.created_at;
-    if (v.scope == saiki::ModelScope::kUser) {
-      j["loss_before"] = v.loss_before;
-      j["loss_after"] = v.loss_after;
-      j["replay_before"] = v.metric_before;
-      j["replay_after"] = v.metric_after;
-    } else if (v.evidence) {
-      j["estimate_active"] = v.metric_before;
-      j["estimate_candidate"] = v.metric_after;
-    }
-    j["status"] = saiki::ModelStatusName(v.status);
-    if (v.forced) j["forced"] = true;
-    if (!v.reason.empty()) j["reason"] = v.reason;
-    if (v.evidence) j["evidence"] = EvidenceJson(*v.evidence);
-    return j;
-  };
   auto* model_show = model->add_subcommand("show", "the active models and their weights");
   static std::string model_user;
   model_show->add_option("--user", model_user, "also the user's personal part");
@@ -125,33 +74,7 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
       rc = Fail(m.status());
       return;
     }
-    Json j;
-    j["learn_mode"] = m->learn_mode;
-    j["global"] = version_json(m->global);
-    j["global_learning_rate"] = m->global_learning_rate;
-    j["pooled_evidence"] = {{"sessions", m->pending_sessions},
-                            {"users", m->pending_users},
-                            {"needed_sessions", m->needed_sessions},
-                            {"needed_users", m->needed_users}};
-    if (!model_user.empty()) {
-      j["user"] = model_user;
-      j["personal"] = m->personal ? version_json(*m->personal) : Json(nullptr);
-      j["user_learning_rate"] = m->user_learning_rate;
-      j["interleaving"] = {{"champion_version", m->champion_version},
-                           {"sessions_left", m->interleave_sessions_left},
-                           {"wins_new", m->wins_new},
-                           {"wins_old", m->wins_old},
-                           {"ties", m->ties}};
-    }
-    Json w = Json::array();
-    for (const auto& x : m->weights) {
-      Json e = {{"feature", x.feature}, {"global", x.global}, {"mean", x.mean},
-                {"scale", x.scale}};
-      if (!model_user.empty()) e["personal"] = x.personal;
-      w.push_back(e);
-    }
-    j["weights"] = w;
-    j["propensities"] = m->propensities;
+    Json j = json::ModelJson(*m, model_user);
     std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   });
   auto* model_history = model->add_subcommand("history", "every model version, newest first");
@@ -165,7 +88,7 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
       rc = Fail(h.status());
       return;
     }
-    for (const auto& v : *h) std::cout << Dump(version_json(v)) << "\n";
+    for (const auto& v : *h) std::cout << Dump(json::VersionJson(v)) << "\n";
   });
   auto* model_rollback = model->add_subcommand(
       "rollback",

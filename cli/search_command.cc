@@ -1,6 +1,10 @@
 // `saiki search`: one query (a table or JSON), or a batch of queries (one
 // JSON line each), optionally personalised and logged for a user.
+#include <unistd.h>
+
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -10,54 +14,49 @@
 namespace saiki::cli {
 namespace {
 
-Json HitJson(const SearchHit& h, bool explain) {
-  Json j;
-  j["rank"] = h.rank;
-  j["id"] = h.id;
-  j["title"] = h.title;
-  j["brand"] = h.brand;
-  j["category"] = h.category;
-  j["price"] = h.price ? Json(*h.price) : Json(nullptr);
-  j["score"] = h.score;
-  j["bm25f"] = h.bm25f;
-  if (explain) {
-    Json e = Json::object();
-    for (const auto& fs : h.explain) e[fs.field] = fs.score;
-    j["explain"] = e;
-    if (!h.features.empty()) {
-      Json f = Json::array();
-      for (const auto& fs : h.features) {
-        f.push_back({{"feature", fs.feature}, {"value", fs.value}, {"global", fs.global},
-                     {"personal", fs.personal}});
-      }
-      j["features"] = f;
-    }
+// Marked text for the table: on a terminal each mark in bold yellow (ANSI
+// SGR), unless NO_COLOR is set (https://no-color.org); piped, or with
+// NO_COLOR, plain text, as grep --color=auto does. Only the first `bytes`
+// bytes of the text are shown (the cut is on a character boundary).
+std::string Marked(const HighlightedText& h, size_t bytes, bool color) {
+  if (!color) return h.text.substr(0, bytes);
+  const char* open = "\x1b[1;33m";
+  const char* close = "\x1b[0m";
+  std::string out;
+  size_t at = 0;
+  for (const auto& [begin, end] : h.marks) {
+    if (begin >= bytes || begin < at) break;
+    out.append(h.text, at, begin - at);
+    out += open;
+    out.append(h.text, begin, std::min<size_t>(end, bytes) - begin);
+    out += close;
+    at = std::min<size_t>(end, bytes);
   }
-  return j;
+  if (at < bytes) out.append(h.text, at, bytes - at);
+  return out;
 }
 
-Json ResponseJson(const SearchResponse& r, bool explain) {
-  Json j;
-  j["query_id"] = r.query_id ? Json(*r.query_id) : Json(nullptr);
-  j["took_ms"] = r.took_ms;
-  j["total"] = r.total;
-  j["partial"] = r.partial;
-  j["ranker"] = r.ranker;
-  j["global_version"] = r.global_version;
-  j["user_version"] = r.user_version;
-  j["gate"] = r.gate;
-  j["interleaved"] = r.interleaved;
-  if (!r.notice.empty()) j["notice"] = r.notice;
-  if (!r.typos.empty()) {
-    Json typos = Json::array();
-    for (const auto& t : r.typos) typos.push_back({{"term", t.term}, {"corrections", t.corrections}});
-    j["typos"] = typos;
+bool UseColor() {
+  const char* no_color = std::getenv("NO_COLOR");
+  return isatty(STDOUT_FILENO) && !(no_color && *no_color);
+}
+
+// A short summary of the facets under the table: one line per facet, its
+// values with their counts.
+void PrintFacets(const SearchResponse& r) {
+  for (const FacetCounts& f : r.facets) {
+    std::cout << FacetFieldName(f.field) << ":";
+    if (f.values.empty() && f.buckets.empty()) std::cout << " -";
+    for (const FacetValue& v : f.values) {
+      std::cout << "  " << EscapeControls(v.value) << " (" << v.count << ")";
+    }
+    for (const PriceBucket& b : f.buckets) {
+      std::cout << "  " << Price(b.from) << "-"
+                << (std::isfinite(b.to) ? Price(b.to) : std::string()) << " (" << b.count << ")";
+    }
+    if (f.missing > 0) std::cout << "  none (" << f.missing << ")";
+    std::cout << "\n";
   }
-  if (!r.did_you_mean.empty()) j["did_you_mean"] = r.did_you_mean;
-  Json results = Json::array();
-  for (const auto& h : r.hits) results.push_back(HitJson(h, explain));
-  j["results"] = results;
-  return j;
 }
 
 // The table: each column as wide as its widest cell (ids and brands are never
@@ -70,7 +69,11 @@ void PrintTable(const SearchResponse& r, bool explain) {
             << static_cast<int>(r.took_ms * 1000) / 1000.0 << " ms, ranker " << r.ranker;
   if (r.query_id) std::cout << ", query id " << *r.query_id;
   std::cout << ")\n";
-  if (r.hits.empty()) return;
+  if (r.hits.empty()) {
+    PrintFacets(r);
+    return;
+  }
+  const bool color = UseColor();
   struct Row {
     std::string rank, id, score, price, brand, title;
   };
@@ -98,10 +101,25 @@ void PrintTable(const SearchResponse& r, bool explain) {
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& row = rows[i];
     std::string title = row.title;
-    if (w_title > 0 && DisplayWidth(title) > w_title) title = Fit(title, w_title);
+    const SearchHit* hit = i > 0 ? &r.hits[i - 1] : nullptr;
+    if (hit && hit->highlight) {
+      // The highlighted title (whitespace made single spaces), cut as below.
+      const HighlightedText& t = hit->highlight->title;
+      size_t cut = t.text.size();
+      bool cut_off = w_title > 0 && DisplayWidth(t.text) > w_title;
+      if (cut_off) DisplayWidth(t.text, &cut, w_title - 1);
+      title = Marked(t, cut, color) + (cut_off ? "\u2026" : "");
+    } else if (w_title > 0 && DisplayWidth(title) > w_title) {
+      title = Fit(title, w_title);
+    }
     std::cout << Fit(row.rank, w_rank + gap) << Fit(row.id, w_id + gap)
               << Fit(row.score, w_score + gap) << Fit(row.price, w_price + gap)
               << Fit(row.brand, w_brand + gap) << title << "\n";
+    if (hit && hit->highlight && !hit->highlight->description.text.empty()) {
+      std::cout << "      " << Marked(hit->highlight->description,
+                                      hit->highlight->description.text.size(), color)
+                << "\n";
+    }
     if (!explain || i == 0) continue;
     const SearchHit& h = r.hits[i - 1];
     std::cout << "      bm25f " << h.bm25f << ": ";
@@ -120,14 +138,15 @@ void PrintTable(const SearchResponse& r, bool explain) {
       std::cout << line;
     }
   }
+  PrintFacets(r);
 }
 
 int RunSearch(const Globals& g, const std::vector<std::string>& words,
               const std::string& batch, int k, int offset, bool json, bool explain,
-              const std::string& user, SortOrder sort) {
+              const std::string& user, SortOrder sort, const SearchRequest& extras) {
   auto db = OpenDb(g, false);
   if (!db.ok()) return Fail(db.status());
-  SearchRequest req;
+  SearchRequest req = extras;
   req.user = user;
   req.k = k;
   req.offset = offset;
@@ -151,7 +170,7 @@ int RunSearch(const Globals& g, const std::vector<std::string>& words,
       auto res = (*db)->Search(req);
       Json j;
       if (res.ok()) {
-        j = ResponseJson(*res, explain);
+        j = json::SearchResponseJson(*res, explain);
         j["query"] = line;
       } else {
         j["query"] = line;
@@ -168,7 +187,7 @@ int RunSearch(const Globals& g, const std::vector<std::string>& words,
   auto res = (*db)->Search(req);
   if (!res.ok()) return Fail(res.status());
   if (json) {
-    std::cout << Dump(ResponseJson(*res, explain)) << "\n";
+    std::cout << Dump(json::SearchResponseJson(*res, explain)) << "\n";
   } else {
     PrintTable(*res, explain);
   }
@@ -278,13 +297,39 @@ void AddSearchCommand(CLI::App& app, Globals& g, int& rc) {
   static std::string user;
   search->add_option("--user", user, "personalise for USER and log the search for learning "
                                      "(prints its query id)");
+  // Facets and highlighting (README "Facets", "Highlighting").
+  static std::vector<FacetField> facets;
+  static const std::map<std::string, FacetField> kFacets = {
+      {"brand", FacetField::kBrand}, {"category", FacetField::kCategory},
+      {"price", FacetField::kPrice}};
+  search->add_option("--facets", facets,
+                     "count brand, category and/or price (ranges) over all matches, "
+                     "e.g. --facets brand,category,price")
+      ->delimiter(',')
+      ->transform(CLI::CheckedTransformer(kFacets));
+  static int facet_limit = 10;
+  search->add_option("--facet-limit", facet_limit, "values per brand/category facet (1..1000, "
+                                                   "default 10)")
+      ->check(CLI::Range(1, 1000));
+  static bool highlight = false;
+  search->add_flag("--highlight", highlight, "mark the matched terms in titles and a "
+                                             "description snippet");
+  static int snippet = 120;
+  search->add_option("--snippet", snippet, "description snippet length in characters with "
+                                           "--highlight (10..10000, default 120)")
+      ->check(CLI::Range(10, 10000));
   search->callback([&] {
     if (words.empty() && batch.empty()) {
       std::cerr << "saiki search: give a QUERY or --batch FILE\n";
       rc = kExitUsage;
       return;
     }
-    rc = RunSearch(g, words, batch, k, offset, json, explain, user, sort);
+    SearchRequest extras;
+    extras.facets = facets;
+    extras.facet_limit = facet_limit;
+    extras.highlight = highlight;
+    extras.snippet_chars = snippet;
+    rc = RunSearch(g, words, batch, k, offset, json, explain, user, sort, extras);
   });
 
 }

@@ -31,16 +31,7 @@ void AddSuggestCommand(CLI::App& app, Globals& g, int& rc) {
       return;
     }
     if (json) {
-      Json j;
-      j["prefix"] = prefix;
-      j["took_ms"] = r->took_ms;
-      Json list = Json::array();
-      for (const auto& s : r->suggestions) {
-        list.push_back({{"text", s.text}, {"score", s.score},
-                        {"source", SuggestionSourceName(s.source)}});
-      }
-      j["suggestions"] = list;
-      std::cout << j.dump() << "\n";
+      std::cout << json::Dump(json::SuggestResponseJson(prefix, *r)) << "\n";
       return;
     }
     for (const auto& s : r->suggestions) std::cout << s.text << "\n";

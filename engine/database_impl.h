@@ -40,6 +40,7 @@
 #include "engine/settings.h"
 #include "index/analyzer.h"
 #include "index/doc_table.h"
+#include "index/highlighter.h"
 #include "index/searcher.h"
 #include "index/segment_builder.h"
 #include "ranker/features.h"
@@ -151,6 +152,10 @@ class DatabaseImpl final : public Database {
     // Per required clause of the compiled query, the term typo tolerance
     // may correct (the normalized word), or "" (a quoted phrase).
     std::vector<std::string> typo_terms;
+    // The normalised texts and readings the required terms matched
+    // through, for highlighting (index/highlighter.h). Whatever widens a
+    // term's match (synonyms, readings, typo corrections) adds to it.
+    index::MatchTerms match_terms;
   };
   // One shown result after re-ranking: its candidate row, score, the
   // interleaving team that placed it, and its explanation. An explored
@@ -230,6 +235,14 @@ class DatabaseImpl final : public Database {
   // (learning.cc), inside the caller's write transaction.
   Status UpdateTaste(const storage::WriteToken& t, const ranker::SessionLog& session,
                      const ModelState& models);
+  // search_extras.cc: facet counts over the whole match set (`matches`,
+  // the docids the searcher counted) and highlights of the shown hits,
+  // added to `response`. Inside the search's read snapshot.
+  static Status CheckExtras(const SearchRequest& request);  // facets and highlight options
+  Status AddFacets(const EngineState& state, const SearchRequest& request,
+                   const std::vector<uint32_t>& matches, SearchResponse* response);
+  Status AddHighlights(const CompiledRequest& req, const SearchRequest& request,
+                       SearchResponse* response);
   Status Rerank(const EngineState& state, const CompiledRequest& req,
                 index::SearchOutcome* outcome, SearchResponse* response,
                 std::vector<RankedHit>* ranked, int64_t* champion);

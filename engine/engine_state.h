@@ -26,6 +26,7 @@
 
 #include "engine/settings.h"
 #include "index/doc_table.h"
+#include "index/facets.h"
 #include "ranker/features.h"
 #include "ranker/linear_model.h"
 #include "ranker/trees.h"
@@ -49,9 +50,16 @@ struct CatalogState {
     if (!medians_) medians_ = ranker::ComputeCategoryMedians(docs);
     return *medians_;
   }
+  // Dense facet ordinals, built on the first faceted search (README
+  // "Facets"). Derived from `docs` only, as Medians.
+  const index::FacetColumns& Facets() const {
+    if (!facets_) facets_ = index::FacetColumns::Build(docs);
+    return *facets_;
+  }
 
  private:
   mutable std::optional<ranker::CategoryMedians> medians_;
+  mutable std::optional<index::FacetColumns> facets_;
 };
 
 struct ConfigState {

@@ -58,12 +58,17 @@ Result<index::CompiledQuery> DatabaseImpl::Compile(const ConfigState& config,
     clause.alternatives.push_back(ToPhrase(plan));
     clause.weights.push_back(1.0);
     if (bonus) bonus->insert(bonus->end(), plan.bonus.begin(), plan.bonus.end());
+    // Required terms (those with a bonus list) are highlighted; the text
+    // is normalised already.
+    index::MatchTerms* marks = bonus ? &req->match_terms : nullptr;
+    if (marks) marks->texts.push_back(part.text);
     // A term in kana or romaji also matches kanji words read that way, below
     // the text itself (README "Readings"). Not for quoted phrases: a phrase
     // asks for the text as written.
     if (!part.phrase && reading_weight > 0) {
       std::string reading = analyzer_->QueryReading(part.text);
       if (!reading.empty()) {
+        if (marks) marks->readings.push_back(reading.substr(1));  // without kReadingPrefix
         clause.alternatives.push_back({{std::move(reading), 0}});
         clause.weights.push_back(reading_weight);
       }
@@ -84,6 +89,7 @@ Result<index::CompiledQuery> DatabaseImpl::Compile(const ConfigState& config,
           if (alt == part.text) continue;
           index::TermPlan alt_plan = analyzer_->AnalyzeQueryTerm(alt);
           if (!alt_plan.phrase.empty()) {
+            if (marks) marks->texts.push_back(analyzer_->Normalize(alt));
             clause.alternatives.push_back(ToPhrase(alt_plan));
             clause.weights.push_back(1.0);
           }
@@ -165,6 +171,7 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
     return Status::InvalidArgument("user name is longer than " + std::to_string(kMaxIdBytes) +
                                    " bytes");
   }
+  SAIKI_RETURN_IF_ERROR(CheckExtras(request));
   // Everything the search reads (index, products, the user's history and
   // models) comes from one snapshot, whatever other processes commit
   // meanwhile; the impression is logged after it ends.
@@ -208,6 +215,10 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
       cq.sort_descending = true;
       break;
   }
+  // Facets count the whole match set: the searcher lists every document it
+  // counts in `total` (search_extras.cc).
+  std::vector<uint32_t> matches;
+  if (!request.facets.empty()) cq.match_docids = &matches;
   index::SearchOutcome outcome;
   if (!cq.required.empty() || !cq.filters.empty() || cq.price_min || cq.price_max) {
     SAIKI_ASSIGN_OR_RETURN(outcome, index::Search(cq, cache_.get(), state->docs(), settings.bm25));
@@ -274,6 +285,10 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
     ids.push_back(hit.id);
     response.hits.push_back(std::move(hit));
   }
+  if (!request.facets.empty()) {
+    SAIKI_RETURN_IF_ERROR(AddFacets(*state, request, matches, &response));
+  }
+  if (request.highlight) SAIKI_RETURN_IF_ERROR(AddHighlights(req, request, &response));
   SAIKI_RETURN_IF_ERROR(snapshot.End());
   if (!request.user.empty() && !ranked.empty() && !sorted) {
     if (read_only_) return Status::IoError(conn_->path() + ": a search for a user is logged, "

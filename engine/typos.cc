@@ -110,6 +110,10 @@ Status DatabaseImpl::ApplyTypos(const EngineState& state, const CompiledRequest&
     if (!tc.corrections.empty()) typos.push_back(std::move(tc));
   }
   if (typos.empty()) return Status::Ok();
+  // The corrected search lists its own matches (for facets): they replace
+  // the first search's only when its outcome does.
+  std::vector<uint32_t> corrected_matches;
+  if (cq.match_docids != nullptr) corrected.match_docids = &corrected_matches;
   SAIKI_ASSIGN_OR_RETURN(index::SearchOutcome with_typos,
                          index::Search(corrected, cache_.get(), state.docs(), settings.bm25));
   // Kept only when the corrections add something: more products, or
@@ -135,6 +139,7 @@ Status DatabaseImpl::ApplyTypos(const EngineState& state, const CompiledRequest&
     response->did_you_mean = dym;
   }
   *outcome = std::move(with_typos);
+  if (cq.match_docids != nullptr) *cq.match_docids = std::move(corrected_matches);
   response->typos = std::move(typos);
   return Status::Ok();
 }

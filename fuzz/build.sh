@@ -45,7 +45,7 @@ mkdir -p "$OUT/obj"
 
 # Newest header of the tree: an object older than it is rebuilt.
 newest_header="$(find "$ROOT/include" "$ROOT/engine" "$ROOT/index" "$ROOT/ranker" \
-  "$ROOT/storage" "$ROOT/server" "$ROOT/fuzz" -name '*.h' -printf '%T@\n' | sort -n | tail -1)"
+  "$ROOT/storage" "$ROOT/server" "$ROOT/bindings" "$ROOT/fuzz" -name '*.h' -printf '%T@\n' | sort -n | tail -1)"
 
 stale() {  # stale SRC OBJ
   local src="$1" obj="$2"
@@ -67,8 +67,9 @@ export -f compile stale
 export CXX CXXFLAGS ROOT newest_header
 
 # The library, as CMakeLists.txt globs it, and the HTTP API's request
-# mapping (server/api.cc; not the cpp-httplib transport).
-LIB_SRCS=("$ROOT/server/api.cc")
+# mapping (server/api.cc; not the cpp-httplib transport) with the shared
+# JSON encoder it answers through.
+LIB_SRCS=("$ROOT/server/api.cc" "$ROOT/bindings/json/json_encoder.cc")
 for dir in engine index ranker storage; do
   for f in "$ROOT/$dir"/*.cc; do LIB_SRCS+=("$f"); done
 done

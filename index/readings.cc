@@ -111,6 +111,12 @@ KanjiReadings::~KanjiReadings() = default;
 
 void KanjiReadings::ForEachReading(
     std::string_view text, const std::function<void(std::string_view reading)>& emit) const {
+  ForEachReadingSpan(text, [&](size_t, size_t, std::string_view reading) { emit(reading); });
+}
+
+void KanjiReadings::ForEachReadingSpan(
+    std::string_view text,
+    const std::function<void(size_t begin, size_t end, std::string_view reading)>& emit) const {
   if (!HasHan(text)) return;
   ThreadMecab& m = Mecab();
   if (!m.tagger || !m.lattice) return;  // out of memory creating them: no readings
@@ -133,7 +139,9 @@ void KanjiReadings::ForEachReading(
                                                          ? std::string_view::npos
                                                          : end - start);
     if (reading.empty() || reading == "*") continue;
-    emit(reading);
+    // MeCab's surface points into the copy of `text` it parsed.
+    size_t begin = static_cast<size_t>(node->surface - m.sentence.data());
+    emit(begin, begin + node->length, reading);
   }
   m.lattice->clear();
 }

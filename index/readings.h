@@ -54,6 +54,12 @@ class KanjiReadings {
   void ForEachWord(std::string_view text,
                    const std::function<void(std::string_view surface,
                                             std::string_view reading)>& emit) const;
+  // As ForEachReading, with where each word is: `begin` and `end` are the
+  // byte offsets of the word's surface in `text` (for highlighting a
+  // reading match in stored text: index/highlighter.h).
+  void ForEachReadingSpan(
+      std::string_view text,
+      const std::function<void(size_t begin, size_t end, std::string_view reading)>& emit) const;
 
  private:
   KanjiReadings() = default;

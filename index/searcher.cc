@@ -422,6 +422,7 @@ Status ScanAll(const CompiledQuery& query, const DocTable& docs, QueryCursors* q
   for (uint32_t d = 1; d < docs.capacity(); ++d) {
     if (!eval->Admissible(d)) continue;
     ++out->total;
+    if (query.match_docids) query.match_docids->push_back(d);
     top.Push(eval->Score(d));
   }
   out->hits = top.Sorted();
@@ -458,6 +459,7 @@ Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval
     }
     if (eval->Admissible(d)) {
       ++out->total;
+      if (query.match_docids) query.match_docids->push_back(d);
       top.Push(eval->Score(d));
     }
     lead->Next();
@@ -482,6 +484,7 @@ Status Partial(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval,
     }
     if (pass && eval->Admissible(d)) {
       ++out->total;
+      if (query.match_docids) query.match_docids->push_back(d);
       top.Push(eval->Score(d));
     }
     for (auto& c : qc->required) {

@@ -94,6 +94,10 @@ struct CompiledQuery {
   bool allow_partial = true;  // fall back to partial matches when none match all
   SortKey sort = SortKey::kRelevance;
   bool sort_descending = false;
+  // When set, every document counted in SearchOutcome::total is appended
+  // to it, in the order evaluated (for facets over the whole match set).
+  // Amortised: no allocation per match once it has grown.
+  std::vector<uint32_t>* match_docids = nullptr;
 };
 
 struct Hit {

@@ -1,20 +1,20 @@
 // The HTTP/JSON API without the transport: see api.h.
 #include "server/api.h"
 
+#include "bindings/json/json_encoder.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <istream>
-#include <nlohmann/json.hpp>
 #include <streambuf>
 
 namespace saiki::server {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+using json::Dump;
+using json::Json;
 
 // Quotes a user-supplied value for a message: at most 64 bytes, control
 // bytes and non-ASCII shown as \xNN, so an error never echoes raw bytes.
@@ -194,11 +194,35 @@ std::variant<Body, HttpError> ParseBody(const ApiRequest& r) {
     if (auto e_ = (expr)) return std::move(*e_); \
   } while (0)
 
+// Facet names, comma-separated ("brand,category,price"), as fields.
+std::optional<HttpError> ParseFacets(std::string_view where, const std::string& list,
+                                     std::vector<FacetField>* out) {
+  size_t start = 0;
+  while (!list.empty()) {
+    size_t comma = list.find(',', start);
+    std::string name = list.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (name == "brand") {
+      out->push_back(FacetField::kBrand);
+    } else if (name == "category") {
+      out->push_back(FacetField::kCategory);
+    } else if (name == "price") {
+      out->push_back(FacetField::kPrice);
+    } else {
+      return HttpError{400, std::string(where) + ": " + Shown(name) +
+                                " is not a facet (brand, category, price)"};
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return std::nullopt;
+}
+
 std::variant<Call, HttpError> ParseSearch(const ApiRequest& r, const ApiOptions& o) {
   SearchCall call;
   SearchRequest& q = call.request;
   if (r.method == "GET") {
-    Params p(r, {"q", "k", "offset", "explain", "user"});
+    Params p(r, {"q", "k", "offset", "explain", "user", "facets", "facet_limit", "highlight",
+                 "snippet"});
     SAIKI_HTTP_TRY(p.Check());
     const std::string* text = p.Get("q");
     if (!text) return HttpError{400, "parameter 'q' (the query) is required"};
@@ -210,12 +234,43 @@ std::variant<Call, HttpError> ParseSearch(const ApiRequest& r, const ApiOptions&
     if (auto* v = p.Get("explain"))
       SAIKI_HTTP_TRY(ParseBool("parameter 'explain'", *v, &q.explain));
     if (auto* v = p.Get("user")) q.user = *v;
+    if (auto* v = p.Get("facets")) SAIKI_HTTP_TRY(ParseFacets("parameter 'facets'", *v, &q.facets));
+    if (auto* v = p.Get("facet_limit")) {
+      SAIKI_HTTP_TRY(ParseInt("parameter 'facet_limit'", *v, 1, 1000, &q.facet_limit));
+    }
+    if (auto* v = p.Get("highlight")) {
+      SAIKI_HTTP_TRY(ParseBool("parameter 'highlight'", *v, &q.highlight));
+    }
+    if (auto* v = p.Get("snippet")) {
+      SAIKI_HTTP_TRY(ParseInt("parameter 'snippet'", *v, 10, 10000, &q.snippet_chars));
+    }
     return call;
   }
   auto body = ParseBody(r);
   if (auto* e = std::get_if<HttpError>(&body)) return std::move(*e);
   const Body& b = std::get<Body>(body);
-  SAIKI_HTTP_TRY(b.CheckKeys({"query", "queries", "k", "offset", "explain", "user"}));
+  SAIKI_HTTP_TRY(b.CheckKeys({"query", "queries", "k", "offset", "explain", "user", "facets",
+                               "facet_limit", "highlight", "snippet"}));
+  if (auto f = b.json.find("facets"); f != b.json.end() && !f->is_null()) {
+    // An array of names, or one comma-separated string as in the query string.
+    std::string list;
+    if (f->is_string()) {
+      list = f->get<std::string>();
+    } else if (f->is_array()) {
+      for (const auto& name : *f) {
+        if (!name.is_string()) {
+          return HttpError{400, r.path + " body: 'facets' must hold names (strings)"};
+        }
+        list += (list.empty() ? "" : ",") + name.get<std::string>();
+      }
+    } else {
+      return HttpError{400, r.path + " body: 'facets' must be an array of names"};
+    }
+    SAIKI_HTTP_TRY(ParseFacets(r.path + " body: 'facets'", list, &q.facets));
+  }
+  SAIKI_HTTP_TRY(b.Int("facet_limit", 1, 1000, &q.facet_limit));
+  SAIKI_HTTP_TRY(b.Bool("highlight", &q.highlight));
+  SAIKI_HTTP_TRY(b.Int("snippet", 10, 10000, &q.snippet_chars));
   SAIKI_HTTP_TRY(b.Int("k", 1, 1000, &q.k));
   SAIKI_HTTP_TRY(b.Int("offset", 0, 10000, &q.offset));
   SAIKI_HTTP_TRY(b.Bool("explain", &q.explain));
@@ -453,159 +508,9 @@ Status DatabasePool::Warm() {
   return lease.ok() ? Status::Ok() : lease.status();
 }
 
-// --- JSON answers: the field names of the CLI's --json output.
+// --- JSON answers: the shared encoder (bindings/json/json_encoder.h), the
+// --- shapes of the CLI's --json output.
 namespace {
-
-Json HitJson(const SearchHit& h, bool explain) {
-  Json j;
-  j["rank"] = h.rank;
-  j["id"] = h.id;
-  j["title"] = h.title;
-  j["brand"] = h.brand;
-  j["category"] = h.category;
-  j["price"] = h.price ? Json(*h.price) : Json(nullptr);
-  j["score"] = h.score;
-  j["bm25f"] = h.bm25f;
-  if (explain) {
-    Json e = Json::object();
-    for (const auto& fs : h.explain) e[fs.field] = fs.score;
-    j["explain"] = e;
-    Json f = Json::array();
-    for (const auto& fs : h.features) {
-      f.push_back({{"feature", fs.feature},
-                   {"value", fs.value},
-                   {"global", fs.global},
-                   {"personal", fs.personal}});
-    }
-    j["features"] = f;
-  }
-  return j;
-}
-
-Json ResponseJson(const SearchResponse& r, bool explain) {
-  Json j;
-  j["query_id"] = r.query_id ? Json(*r.query_id) : Json(nullptr);
-  j["took_ms"] = r.took_ms;
-  j["total"] = r.total;
-  j["partial"] = r.partial;
-  j["ranker"] = r.ranker;
-  j["global_version"] = r.global_version;
-  j["user_version"] = r.user_version;
-  j["gate"] = r.gate;
-  j["interleaved"] = r.interleaved;
-  if (!r.notice.empty()) j["notice"] = r.notice;
-  if (!r.typos.empty()) {
-    Json typos = Json::array();
-    for (const auto& t : r.typos) typos.push_back({{"term", t.term}, {"corrections", t.corrections}});
-    j["typos"] = typos;
-  }
-  if (!r.did_you_mean.empty()) j["did_you_mean"] = r.did_you_mean;
-  Json results = Json::array();
-  for (const auto& h : r.hits) results.push_back(HitJson(h, explain));
-  j["results"] = results;
-  return j;
-}
-
-Json EvidenceJson(const PooledEvidence& e) {
-  return {{"sessions", e.sessions},
-          {"users", e.users},
-          {"clipped_users", e.clipped_users},
-          {"capped_clicks", e.capped_clicks},
-          {"screened_sessions", e.screened_sessions},
-          {"heldout_units", e.heldout_units},
-          {"heldout_impressions", e.heldout_impressions},
-          {"active_estimate", e.active_estimate},
-          {"candidate_estimate", e.candidate_estimate},
-          {"lower_bound", e.lower_bound},
-          {"influence_bound", e.influence_bound}};
-}
-
-Json VersionJson(const ModelVersion& v) {
-  Json j;
-  j["version"] = v.version;
-  j["scope"] = ModelScopeName(v.scope);
-  if (!v.user.empty()) j["user"] = v.user;
-  j["kind"] = ModelKindName(v.kind);
-  j["parent"] = v.parent;
-  j["session_id"] = v.session_id;
-  j["created_at"] = v.created_at;
-  if (v.scope == ModelScope::kUser) {
-    j["loss_before"] = v.loss_before;
-    j["loss_after"] = v.loss_after;
-    j["replay_before"] = v.metric_before;
-    j["replay_after"] = v.metric_after;
-  } else if (v.evidence) {
-    j["estimate_active"] = v.metric_before;
-    j["estimate_candidate"] = v.metric_after;
-  }
-  j["status"] = ModelStatusName(v.status);
-  if (v.forced) j["forced"] = true;
-  if (!v.reason.empty()) j["reason"] = v.reason;
-  if (v.evidence) j["evidence"] = EvidenceJson(*v.evidence);
-  return j;
-}
-
-Json ModelJson(const ModelInfo& m, const std::string& user) {
-  Json j;
-  j["learn_mode"] = m.learn_mode;
-  j["global"] = VersionJson(m.global);
-  j["global_learning_rate"] = m.global_learning_rate;
-  j["pooled_evidence"] = {{"sessions", m.pending_sessions},
-                          {"users", m.pending_users},
-                          {"needed_sessions", m.needed_sessions},
-                          {"needed_users", m.needed_users}};
-  if (!user.empty()) {
-    j["user"] = user;
-    j["personal"] = m.personal ? VersionJson(*m.personal) : Json(nullptr);
-    j["user_learning_rate"] = m.user_learning_rate;
-    j["interleaving"] = {{"champion_version", m.champion_version},
-                         {"sessions_left", m.interleave_sessions_left},
-                         {"wins_new", m.wins_new},
-                         {"wins_old", m.wins_old},
-                         {"ties", m.ties}};
-  }
-  Json w = Json::array();
-  for (const auto& x : m.weights) {
-    Json e = {{"feature", x.feature}, {"global", x.global}, {"mean", x.mean}, {"scale", x.scale}};
-    if (!user.empty()) e["personal"] = x.personal;
-    w.push_back(e);
-  }
-  j["weights"] = w;
-  j["propensities"] = m.propensities;
-  return j;
-}
-
-Json UpdateJson(const UpdateReport& u) {
-  Json j;
-  j["outcome"] = UpdateOutcomeName(u.outcome);
-  if (!u.reason.empty()) j["reason"] = u.reason;
-  if (u.version) j["version"] = u.version;
-  return j;
-}
-
-Json SessionJson(const SessionReport& r) {
-  Json j;
-  j["session_id"] = r.session_id;
-  j["user"] = r.user;
-  j["impressions"] = r.impressions;
-  j["clicks"] = r.clicks;
-  j["pairs"] = r.pairs;
-  j["pooled"] = r.pooled;
-  if (!r.not_pooled_reason.empty()) j["not_pooled_reason"] = r.not_pooled_reason;
-  j["personal"] = UpdateJson(r.personal);
-  j["global"] = UpdateJson(r.global);
-  if (r.global_evidence) j["global"]["evidence"] = EvidenceJson(*r.global_evidence);
-  j["global_version"] = r.global_version;
-  j["user_version"] = r.user_version;
-  j["loss_before"] = r.loss_before;
-  j["loss_after"] = r.loss_after;
-  std::string interleaving = InterleavingOutcomeName(r.interleaving);
-  if (r.interleaving == InterleavingOutcome::kRolledBack) {
-    interleaving += " to version " + std::to_string(r.rolled_back_to);
-  }
-  j["interleaving"] = interleaving;
-  return j;
-}
 
 ApiResponse JsonResponse(int status, const Json& j) {
   ApiResponse r;
@@ -767,7 +672,7 @@ ApiResponse Api::Execute(const Call& call, const ApiRequest& r) {
     if (!s->batch) {
       auto res = db->Search(s->request);
       if (!res.ok()) return StatusResponse(res.status());
-      return JsonResponse(200, ResponseJson(*res, s->request.explain));
+      return JsonResponse(200, json::SearchResponseJson(*res, s->request.explain));
     }
     // A batch answers every query; one failing does not stop the others
     // (as `saiki search --batch`).
@@ -778,7 +683,7 @@ ApiResponse Api::Execute(const Call& call, const ApiRequest& r) {
       auto res = db->Search(req);
       Json j;
       if (res.ok()) {
-        j = ResponseJson(*res, req.explain);
+        j = json::SearchResponseJson(*res, req.explain);
         j["query"] = q;
       } else {
         j["query"] = q;
@@ -792,14 +697,7 @@ ApiResponse Api::Execute(const Call& call, const ApiRequest& r) {
   if (auto* g = std::get_if<SuggestCall>(&call)) {
     auto res = db->Suggest(g->request);
     if (!res.ok()) return StatusResponse(res.status());
-    Json list = Json::array();
-    for (const auto& sg : res->suggestions) {
-      list.push_back({{"text", sg.text}, {"score", sg.score},
-                      {"source", SuggestionSourceName(sg.source)}});
-    }
-    return JsonResponse(200, Json{{"prefix", g->request.prefix},
-                                  {"took_ms", res->took_ms},
-                                  {"suggestions", list}});
+    return JsonResponse(200, json::SuggestResponseJson(g->request.prefix, *res));
   }
   if (auto* c = std::get_if<ClickCall>(&call)) {
     Status st = db->RecordClick(c->query_id, c->product_id, c->kind);
@@ -815,7 +713,7 @@ ApiResponse Api::Execute(const Call& call, const ApiRequest& r) {
           200,
           Json{{"closed", false}, {"message", "user " + Shown(e->user) + " has no open session"}});
     }
-    Json j = SessionJson(**res);
+    Json j = json::SessionJson(**res);
     j["closed"] = true;
     return JsonResponse(200, j);
   }
@@ -823,33 +721,25 @@ ApiResponse Api::Execute(const Call& call, const ApiRequest& r) {
     auto res = db->SweepSessions();
     if (!res.ok()) return StatusResponse(res.status());
     Json sessions = Json::array();
-    for (const auto& rep : *res) sessions.push_back(SessionJson(rep));
+    for (const auto& rep : *res) sessions.push_back(json::SessionJson(rep));
     return JsonResponse(200, Json{{"closed", res->size()}, {"sessions", sessions}});
   }
   if (auto* m = std::get_if<ModelShowCall>(&call)) {
     auto res = db->GetModel(m->user);
     if (!res.ok()) return StatusResponse(res.status());
-    return JsonResponse(200, ModelJson(*res, m->user));
+    return JsonResponse(200, json::ModelJson(*res, m->user));
   }
   if (auto* h = std::get_if<ModelHistoryCall>(&call)) {
     auto res = db->ModelHistory(h->user);
     if (!res.ok()) return StatusResponse(res.status());
     Json versions = Json::array();
-    for (const auto& v : *res) versions.push_back(VersionJson(v));
+    for (const auto& v : *res) versions.push_back(json::VersionJson(v));
     return JsonResponse(200, Json{{"versions", versions}});
   }
   if (std::holds_alternative<StatsCall>(call)) {
     auto s = db->GetStats();
     if (!s.ok()) return StatusResponse(s.status());
-    Json j;
-    j["schema_version"] = s->schema_version;
-    j["products"] = s->products;
-    j["segments"] = s->segments;
-    j["posting_lists"] = s->terms;
-    j["postings_bytes"] = s->postings_bytes;
-    j["deleted_pending_merge"] = s->deleted_pending;
-    j["file_bytes"] = s->file_bytes;
-    return JsonResponse(200, j);
+    return JsonResponse(200, json::StatsJson(*s));
   }
   const auto& imp = std::get<ImportCall>(call);
   ImportOptions opts;

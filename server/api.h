@@ -7,8 +7,9 @@
 // A thin client of include/saiki/saiki.h: every endpoint is one call of the
 // public API, with the JSON field names of the CLI's --json output.
 //
-//   GET  /api/search?q=&k=&offset=&explain=&user=    saiki search
-//   POST /api/search   {"query"|"queries", k, offset, explain, user}
+//   GET  /api/search?q=&k=&offset=&explain=&user=&facets=&facet_limit=&highlight=&snippet=
+//   POST /api/search   {"query"|"queries", k, offset, explain, user, facets, facet_limit,
+//                       highlight, snippet}                saiki search
 //   POST /api/click    {"query_id", "id", "kind"}      saiki click
 //   POST /api/session/end   {"user"}                   saiki session end
 //   POST /api/session/sweep                            saiki session sweep

@@ -210,6 +210,40 @@ TEST_CASE("a rare katakana term also finds the common word one edit away, below 
   CHECK(Ids(both) == std::set<std::string>{"s2"});
 }
 
+TEST_CASE("facets of a corrected search count its match set once, and the correction is "
+          "highlighted",
+          "[typo][facets][highlight]") {
+  TempDir dir;
+  auto db = Shop(dir);
+  SearchRequest req;
+  req.query = "ドックフード";
+  req.k = 50;
+  req.facets = {FacetField::kPrice, FacetField::kBrand};
+  req.highlight = true;
+  auto r = db->Search(req);
+  REQUIRE(r.ok());
+  REQUIRE(r->typos.size() == 1);
+  REQUIRE(r->facets.size() == 2);
+  // Every match falls in one price range or has no price: the ranges and
+  // the missing count add up to the total (the first, uncorrected search's
+  // matches are not counted again).
+  uint64_t priced = r->facets[0].missing;
+  for (const PriceBucket& b : r->facets[0].buckets) priced += b.count;
+  CHECK(priced == r->total);
+  uint64_t branded = r->facets[1].missing;
+  for (const FacetValue& v : r->facets[1].values) branded += v.count;
+  CHECK(branded <= r->total);
+  // A product found only through the correction has it marked.
+  bool marked = false;
+  for (const SearchHit& h : r->hits) {
+    if (!h.highlight) continue;
+    for (const auto& [begin, end] : h.highlight->title.marks) {
+      marked |= h.highlight->title.text.substr(begin, end - begin) == "ドッグフード";
+    }
+  }
+  CHECK(marked);
+}
+
 TEST_CASE("common terms, short terms, kanji, phrases and typo off are not corrected",
           "[typo]") {
   TempDir dir;

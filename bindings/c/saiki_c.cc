@@ -31,8 +31,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "bindings/json/json_encoder.h"
 #include "saiki/saiki.h"
 
 struct saiki_db {
@@ -44,7 +43,8 @@ struct saiki_db {
 namespace saiki::capi {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using json::Dump;
+using json::Json;
 
 // --- The registry of live handles.
 
@@ -99,7 +99,6 @@ char* NewString(const std::string& s) {
 
 // JSON text; strings that are not UTF-8 (never expected: everything stored
 // was checked on the way in) are repaired rather than thrown on.
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 // --- Status plumbing.
 
@@ -188,176 +187,32 @@ int Call(saiki_db* h, const char* fn, Body&& body) {
   }
 }
 
-// --- JSON, in the CLI's shapes.
+// --- JSON: the shared encoder (bindings/json/json_encoder.h), the shapes
+// --- `saiki ... --json` prints.
 
-Json EvidenceJson(const PooledEvidence& e) {
-  Json j;
-  j["sessions"] = e.sessions;
-  j["users"] = e.users;
-  j["clipped_users"] = e.clipped_users;
-  j["capped_clicks"] = e.capped_clicks;
-  j["screened_sessions"] = e.screened_sessions;
-  j["heldout_units"] = e.heldout_units;
-  j["heldout_impressions"] = e.heldout_impressions;
-  j["active_estimate"] = e.active_estimate;
-  j["candidate_estimate"] = e.candidate_estimate;
-  j["lower_bound"] = e.lower_bound;
-  j["influence_bound"] = e.influence_bound;
-  return j;
-}
-
-Json HitJson(const SearchHit& h, bool explain) {
-  Json j;
-  j["rank"] = h.rank;
-  j["id"] = h.id;
-  j["title"] = h.title;
-  j["brand"] = h.brand;
-  j["category"] = h.category;
-  j["price"] = h.price ? Json(*h.price) : Json(nullptr);
-  j["score"] = h.score;
-  j["bm25f"] = h.bm25f;
-  if (explain) {
-    Json e = Json::object();
-    for (const auto& fs : h.explain) e[fs.field] = fs.score;
-    j["explain"] = e;
-    if (!h.features.empty()) {
-      Json f = Json::array();
-      for (const auto& fs : h.features) {
-        f.push_back({{"feature", fs.feature}, {"value", fs.value}, {"global", fs.global},
-                     {"personal", fs.personal}});
-      }
-      j["features"] = f;
+// "brand,category,price" as facet fields; spaces around names are allowed.
+std::vector<saiki::FacetField> ParseFacets(const std::string& list) {
+  std::vector<saiki::FacetField> out;
+  size_t start = 0;
+  while (start <= list.size() && !list.empty()) {
+    size_t comma = list.find(',', start);
+    std::string name = list.substr(start, comma == std::string::npos ? comma : comma - start);
+    size_t a = name.find_first_not_of(' '), b = name.find_last_not_of(' ');
+    name = a == std::string::npos ? "" : name.substr(a, b - a + 1);
+    if (name == "brand") {
+      out.push_back(saiki::FacetField::kBrand);
+    } else if (name == "category") {
+      out.push_back(saiki::FacetField::kCategory);
+    } else if (name == "price") {
+      out.push_back(saiki::FacetField::kPrice);
+    } else {
+      throw CallError{SAIKI_INVALID_ARGUMENT, "saiki_search: options->facets: '" + name +
+                                                  "' is not brand, category or price"};
     }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
   }
-  return j;
-}
-
-Json ResponseJson(const SearchResponse& r, bool explain) {
-  Json j;
-  j["query_id"] = r.query_id ? Json(*r.query_id) : Json(nullptr);
-  j["took_ms"] = r.took_ms;
-  j["total"] = r.total;
-  j["partial"] = r.partial;
-  j["ranker"] = r.ranker;
-  j["global_version"] = r.global_version;
-  j["user_version"] = r.user_version;
-  j["gate"] = r.gate;
-  j["interleaved"] = r.interleaved;
-  if (!r.notice.empty()) j["notice"] = r.notice;
-  if (!r.typos.empty()) {
-    Json typos = Json::array();
-    for (const auto& t : r.typos) typos.push_back({{"term", t.term}, {"corrections", t.corrections}});
-    j["typos"] = typos;
-  }
-  if (!r.did_you_mean.empty()) j["did_you_mean"] = r.did_you_mean;
-  Json results = Json::array();
-  for (const auto& h : r.hits) results.push_back(HitJson(h, explain));
-  j["results"] = results;
-  return j;
-}
-
-Json UpdateJson(const UpdateReport& u) {
-  Json j;
-  j["outcome"] = UpdateOutcomeName(u.outcome);
-  if (!u.reason.empty()) j["reason"] = u.reason;
-  if (u.version) j["version"] = u.version;
-  return j;
-}
-
-Json SessionJson(const SessionReport& r) {
-  Json j;
-  j["session_id"] = r.session_id;
-  j["user"] = r.user;
-  j["impressions"] = r.impressions;
-  j["clicks"] = r.clicks;
-  j["pairs"] = r.pairs;
-  j["pooled"] = r.pooled;
-  if (!r.not_pooled_reason.empty()) j["not_pooled_reason"] = r.not_pooled_reason;
-  j["personal"] = UpdateJson(r.personal);
-  j["global"] = UpdateJson(r.global);
-  if (r.global_evidence) j["global"]["evidence"] = EvidenceJson(*r.global_evidence);
-  j["global_version"] = r.global_version;
-  j["user_version"] = r.user_version;
-  j["loss_before"] = r.loss_before;
-  j["loss_after"] = r.loss_after;
-  std::string interleaving = InterleavingOutcomeName(r.interleaving);
-  if (r.interleaving == InterleavingOutcome::kRolledBack) {
-    interleaving += " to version " + std::to_string(r.rolled_back_to);
-  }
-  j["interleaving"] = interleaving;
-  return j;
-}
-
-Json VersionJson(const ModelVersion& v) {
-  Json j;
-  j["version"] = v.version;
-  j["scope"] = ModelScopeName(v.scope);
-  if (!v.user.empty()) j["user"] = v.user;
-  j["kind"] = ModelKindName(v.kind);
-  j["parent"] = v.parent;
-  j["session_id"] = v.session_id;
-  j["created_at"] = v.created_at;
-  if (v.scope == ModelScope::kUser) {
-    j["loss_before"] = v.loss_before;
-    j["loss_after"] = v.loss_after;
-    j["replay_before"] = v.metric_before;
-    j["replay_after"] = v.metric_after;
-  } else if (v.evidence) {
-    j["estimate_active"] = v.metric_before;
-    j["estimate_candidate"] = v.metric_after;
-  }
-  j["status"] = ModelStatusName(v.status);
-  if (v.forced) j["forced"] = true;
-  if (!v.reason.empty()) j["reason"] = v.reason;
-  if (v.evidence) j["evidence"] = EvidenceJson(*v.evidence);
-  return j;
-}
-
-Json ModelJson(const ModelInfo& m, const std::string& user) {
-  Json j;
-  j["learn_mode"] = m.learn_mode;
-  j["global"] = VersionJson(m.global);
-  j["global_learning_rate"] = m.global_learning_rate;
-  j["pooled_evidence"] = {{"sessions", m.pending_sessions},
-                          {"users", m.pending_users},
-                          {"needed_sessions", m.needed_sessions},
-                          {"needed_users", m.needed_users}};
-  if (!user.empty()) {
-    j["user"] = user;
-    j["personal"] = m.personal ? VersionJson(*m.personal) : Json(nullptr);
-    j["user_learning_rate"] = m.user_learning_rate;
-    j["interleaving"] = {{"champion_version", m.champion_version},
-                         {"sessions_left", m.interleave_sessions_left},
-                         {"wins_new", m.wins_new},
-                         {"wins_old", m.wins_old},
-                         {"ties", m.ties}};
-  }
-  Json w = Json::array();
-  for (const auto& x : m.weights) {
-    Json e = {{"feature", x.feature}, {"global", x.global}, {"mean", x.mean}, {"scale", x.scale}};
-    if (!user.empty()) e["personal"] = x.personal;
-    w.push_back(e);
-  }
-  j["weights"] = w;
-  j["propensities"] = m.propensities;
-  return j;
-}
-
-Json ProductJson(const Product& p) {
-  Json j;
-  j["id"] = p.id;
-  j["title"] = p.title;
-  j["description"] = p.description;
-  j["brand"] = p.brand;
-  j["category"] = p.category;
-  j["price"] = p.price ? Json(*p.price) : Json(nullptr);
-  j["rating"] = p.rating ? Json(*p.rating) : Json(nullptr);
-  j["review_count"] = p.review_count ? Json(*p.review_count) : Json(nullptr);
-  j["tags"] = p.tags;
-  Json attrs = Json::object();
-  for (const auto& [key, v] : p.attributes) attrs[key] = v;
-  j["attributes"] = attrs;
-  return j;
+  return out;
 }
 
 // --- Search results: the public struct and what its pointers point into.
@@ -550,7 +405,7 @@ int saiki_get_product(saiki_db* db, const char* id, char** json) {
     CheckText("saiki_get_product", "id", id, false);
     auto p = d.GetProduct(id);
     if (!p.ok()) return p.status();
-    if (*p) *json = NewString(Dump(ProductJson(**p)));
+    if (*p) *json = NewString(Dump(saiki::json::ProductJson(**p)));
     return saiki::Status::Ok();
   });
 }
@@ -561,6 +416,10 @@ void saiki_search_options_init(saiki_search_options* options) {
   options->offset = 0;
   options->user = nullptr;
   options->explain = 0;
+  options->facets = nullptr;
+  options->facet_limit = 10;
+  options->highlight = 0;
+  options->snippet_chars = 120;
 }
 
 int saiki_search(saiki_db* db, const char* query, const saiki_search_options* options,
@@ -577,6 +436,11 @@ int saiki_search(saiki_db* db, const char* query, const saiki_search_options* op
       req.offset = options->offset;
       req.user = Text(options->user);
       req.explain = options->explain != 0;
+      CheckText("saiki_search", "options->facets", options->facets, true);
+      req.facets = ParseFacets(Text(options->facets));
+      req.facet_limit = options->facet_limit;
+      req.highlight = options->highlight != 0;
+      req.snippet_chars = options->snippet_chars;
     }
     auto r = d.Search(req);
     if (!r.ok()) return r.status();
@@ -628,7 +492,7 @@ const char* saiki_results_json(saiki_results* results) {
   }
   auto* box = static_cast<ResultsBox*>(owner);
   try {
-    if (!box->json) box->json = Dump(ResponseJson(box->response, box->explain));
+    if (!box->json) box->json = Dump(saiki::json::SearchResponseJson(box->response, box->explain));
   } catch (...) {  // out of memory: no JSON, as for a bad handle
     return nullptr;
   }
@@ -661,7 +525,7 @@ int saiki_end_session(saiki_db* db, const char* user, char** json) {
     CheckText("saiki_end_session", "user", user, false);
     auto r = d.EndSession(user);
     if (!r.ok()) return r.status();
-    if (*r) Give(json, Dump(SessionJson(**r)));
+    if (*r) Give(json, Dump(saiki::json::SessionJson(**r)));
     return saiki::Status::Ok();
   });
 }
@@ -672,7 +536,7 @@ int saiki_sweep_sessions(saiki_db* db, char** json) {
     auto r = d.SweepSessions();
     if (!r.ok()) return r.status();
     Json a = Json::array();
-    for (const auto& rep : *r) a.push_back(SessionJson(rep));
+    for (const auto& rep : *r) a.push_back(saiki::json::SessionJson(rep));
     Give(json, Dump(a));
     return saiki::Status::Ok();
   });
@@ -685,7 +549,7 @@ int saiki_model_show(saiki_db* db, const char* user, char** json) {
     CheckText("saiki_model_show", "user", user, true);
     auto m = d.GetModel(Text(user));
     if (!m.ok()) return m.status();
-    *json = NewString(Dump(ModelJson(*m, Text(user))));
+    *json = NewString(Dump(saiki::json::ModelJson(*m, Text(user))));
     return saiki::Status::Ok();
   });
 }
@@ -698,7 +562,7 @@ int saiki_model_history(saiki_db* db, const char* user, char** json) {
     auto h = d.ModelHistory(Text(user));
     if (!h.ok()) return h.status();
     Json a = Json::array();
-    for (const auto& v : *h) a.push_back(VersionJson(v));
+    for (const auto& v : *h) a.push_back(saiki::json::VersionJson(v));
     *json = NewString(Dump(a));
     return saiki::Status::Ok();
   });
@@ -716,13 +580,7 @@ int saiki_suggest(saiki_db* db, const char* prefix, int k, const char* user, cha
     req.user = Text(user);
     auto r = d.Suggest(req);
     if (!r.ok()) return r.status();
-    Json list = Json::array();
-    for (const auto& sg : r->suggestions) {
-      list.push_back({{"text", sg.text}, {"score", sg.score},
-                      {"source", saiki::SuggestionSourceName(sg.source)}});
-    }
-    *json = NewString(Dump(Json{{"prefix", req.prefix}, {"took_ms", r->took_ms},
-                                {"suggestions", list}}));
+    *json = NewString(Dump(saiki::json::SuggestResponseJson(req.prefix, *r)));
     return saiki::Status::Ok();
   });
 }
@@ -744,12 +602,7 @@ int saiki_forget_user(saiki_db* db, const char* user, char** json) {
     CheckText("saiki_forget_user", "user", user, false);
     auto r = d.ForgetUser(user);
     if (!r.ok()) return r.status();
-    Json j;
-    j["rows_deleted"] = r->rows_deleted;
-    j["entries_replayed"] = r->entries_replayed;
-    j["versions_rederived"] = r->versions_rederived;
-    j["notes"] = r->notes;
-    Give(json, Dump(j));
+    Give(json, Dump(saiki::json::ForgetJson(*r)));
     return saiki::Status::Ok();
   });
 }

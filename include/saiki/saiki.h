@@ -138,6 +138,55 @@ enum class SortOrder {
   kReviewsDescending,
 };
 
+// A facet of a search's match set (SearchRequest::facets, README "Facets").
+enum class FacetField {
+  kBrand,     // the brand, as stored (products whose brands normalise alike count as one)
+  kCategory,  // the whole category path (its first three levels), as stored
+  kPrice,     // price ranges of the 1-2-5 series: [1000, 2000), [2000, 5000), ...
+};
+SAIKI_EXPORT const char* FacetFieldName(FacetField field);  // "brand", "category", "price"
+
+// One value of a brand or category facet and how many matching products
+// have it.
+struct FacetValue {
+  std::string value;  // as stored in the first product indexed with it
+  uint64_t count = 0;
+};
+
+// One price range of the price facet: products with from <= price < to.
+struct PriceBucket {
+  double from = 0;
+  double to = 0;
+  uint64_t count = 0;
+};
+
+// The counts of one facet over the whole match set (not only the page).
+struct FacetCounts {
+  FacetField field = FacetField::kBrand;
+  // kBrand, kCategory: the most frequent values, most products first (ties:
+  // the value indexed first), at most SearchRequest::facet_limit.
+  std::vector<FacetValue> values;
+  // kPrice: every non-empty range, cheapest first.
+  std::vector<PriceBucket> buckets;
+  // Matching products without this field (no brand, no category, no price).
+  uint64_t missing = 0;
+};
+
+// Part of a stored field with the matched query terms marked
+// (SearchRequest::highlight, README "Highlighting").
+struct HighlightedText {
+  // The stored text (the title whole; the description cut to a snippet
+  // around its best passage, "…" where cut), unescaped.
+  std::string text;
+  // Byte ranges [begin, end) of `text` that matched a query term, in
+  // order, not overlapping, on UTF-8 character boundaries.
+  std::vector<std::pair<uint32_t, uint32_t>> marks;
+};
+
+struct Highlight {
+  HighlightedText title, description;
+};
+
 struct SearchRequest {
   std::string query;   // query syntax: see README "Query syntax"
   int k = 10;          // results wanted, 1..1000
@@ -148,6 +197,16 @@ struct SearchRequest {
   // impression of the user's current session (query_id in the response).
   // Up to 256 bytes.
   std::string user;
+  // Facet counts to compute over the whole match set (README "Facets"), in
+  // the order given; each field at most once. Default none.
+  std::vector<FacetField> facets;
+  // Most values per brand or category facet, 1..1000. Default 10.
+  int facet_limit = 10;
+  // Mark the query's matched terms in each hit's title and in a snippet of
+  // its description (SearchHit::highlight). Default false.
+  bool highlight = false;
+  // The description snippet's length in characters, 10..10000. Default 120.
+  int snippet_chars = 120;
 };
 
 struct FieldScore {
@@ -171,6 +230,7 @@ struct SearchHit {
   double bm25f = 0;       // the retrieval score
   std::vector<FieldScore> explain;      // with SearchRequest::explain
   std::vector<FeatureScore> features;   // with explain, when re-ranked
+  std::optional<Highlight> highlight;   // with SearchRequest::highlight
 };
 
 // A query term that was rare or absent in the catalogue and also matched
@@ -200,6 +260,8 @@ struct SearchResponse {
   // correction, when the corrections find at least twice as many products
   // as the query as typed; else "".
   std::string did_you_mean;
+  // One per SearchRequest::facets field, in that order.
+  std::vector<FacetCounts> facets;
 };
 
 enum class ClickKind { kClick = 1, kCart = 2, kPurchase = 3 };

@@ -175,6 +175,16 @@ typedef struct saiki_search_options {
                        and logged as an impression of the user's session
                        (results->query_id). At most 256 bytes. */
   int explain;      /* add per-field and per-feature scores to saiki_results_json */
+  /* Facets (README "Facets"): NULL or "" for none, else a comma-separated
+     list of brand, category, price; counted over the whole match set and
+     given in saiki_results_json as "facets". */
+  const char* facets;
+  int facet_limit;   /* values per brand/category facet, 1..1000; default 10 */
+  /* Non-zero: each result in saiki_results_json gets "highlight" {"title",
+     "description"}: HTML-escaped text with the matched terms in
+     <mark>...</mark> (README "Highlighting"). */
+  int highlight;
+  int snippet_chars; /* the description snippet's length, 10..10000; default 120 */
 } saiki_search_options;
 
 SAIKI_EXPORT void saiki_search_options_init(saiki_search_options* options);
@@ -211,7 +221,9 @@ typedef struct saiki_results {
 SAIKI_EXPORT int saiki_search(saiki_db* db, const char* query,
                               const saiki_search_options* options, saiki_results** results);
 /* The whole response as JSON: the object `saiki search --json` prints, with
- * "explain" and "features" per result when options->explain was set. Built
+ * "explain" and "features" per result when options->explain was set,
+ * "highlight" per result with options->highlight, and "facets" with
+ * options->facets. Built
  * on the first call (the structs cost nothing of it) and owned by
  * `results`: valid until saiki_results_free. NULL for a NULL or freed
  * `results`. */

@@ -131,7 +131,9 @@ async function search() {
   const users = shownUsers();
   try {
     const answers = await Promise.all(users.map((u) => {
-      const params = new URLSearchParams({ q: state.query, k: '10', user: u });
+      const params = new URLSearchParams({
+        q: state.query, k: '10', user: u, highlight: '1', facets: 'brand,price', facet_limit: '4',
+      });
       if (explain) params.set('explain', '1');
       return api('GET', '/api/search?' + params.toString());
     }));
@@ -175,6 +177,7 @@ function renderColumns() {
         ' · global v' + r.global_version + (r.user_version ? ' · personal v' + r.user_version : '') +
         (r.interleaved ? ' · interleaved' : '');
       if (r.notice) { const n = $('.notice', node); n.hidden = false; n.textContent = r.notice; }
+      if (r.facets) renderFacets($('.facets', node), r.facets);
       if (r.results.length === 0) list.append(el('li', { class: 'empty', text: 'No results.' }));
       for (const hit of r.results) list.append(renderHit(user, r, hit, moves.get(hit.id), other));
       $('.session', node).textContent = r.query_id ? 'query id ' + r.query_id + ' · ' +
@@ -185,6 +188,27 @@ function renderColumns() {
     end.addEventListener('click', () => endSession(user));
     columns.append(node);
   }
+}
+
+// The facet counts over all matches: the top brands and the price ranges.
+function renderFacets(node, facets) {
+  const parts = [];
+  for (const b of facets.brand || []) parts.push(b.value + ' ' + b.count);
+  for (const p of facets.price || []) {
+    parts.push('¥' + p.from + '–' + (p.to === null ? '' : p.to) + ' ' + p.count);
+  }
+  node.textContent = parts.join(' · ');
+  node.hidden = parts.length === 0;
+}
+
+// Highlighted text from the API (HTML: the text escaped, matches in
+// <mark>) as DOM nodes, built without innerHTML: the marks become <mark>
+// elements and the entities the encoder writes are decoded.
+function markedNodes(html) {
+  const decode = (t) => t.replace(/&(amp|lt|gt|quot|#39);/g, (m, e) =>
+    ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]);
+  return html.split(/<\/?mark>/).map((piece, i) =>
+    i % 2 === 1 ? el('mark', { text: decode(piece) }) : document.createTextNode(decode(piece)));
 }
 
 function countClicks(user) {
@@ -207,6 +231,7 @@ function renderHit(user, response, hit, move, other) {
     title: 'record a click on this result as ' + user,
     onclick: () => clickHit(user, response, hit),
   });
+  if (hit.highlight && hit.title) title.replaceChildren(...markedNodes(hit.highlight.title));
   const facts = el('div', { class: 'facts' },
     el('span', { class: 'price', text: price(hit.price) }),
     el('span', { text: hit.brand || '–' }),

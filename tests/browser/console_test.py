@@ -113,6 +113,13 @@ def main():
         for part in (".price", ".score"):
             if not first.find_element(By.CSS_SELECTOR, ".facts " + part).text.strip():
                 fail("a result shows its " + part[1:])
+        # Highlighting and facets (README "Highlighting", "Facets").
+        marks = [m.text for m in driver.find_elements(By.CSS_SELECTOR, alice + " .title-btn mark")]
+        if "犬" not in marks:
+            fail("the results' titles mark 犬", str(marks))
+        facets = driver.find_element(By.CSS_SELECTOR, alice + " .facets").text
+        if "¥" not in facets:
+            fail("the column shows the facet counts", facets)
 
         rows_before = len(driver.find_elements(By.CSS_SELECTOR, "#history tbody tr.version"))
 

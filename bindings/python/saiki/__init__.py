@@ -26,7 +26,7 @@ import ctypes
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Optional, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from . import _capi
 from ._capi import lib as _lib
@@ -153,6 +153,8 @@ class Hit:
     bm25f: float                   #: the retrieval score
     explain: Optional[dict[str, float]] = None     #: per-field scores (explain=True)
     features: Optional[list[dict[str, Any]]] = None  #: per-feature values (explain=True)
+    #: {"title", "description"}: HTML-escaped, matched terms in <mark> (highlight=True)
+    highlight: Optional[dict[str, str]] = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,8 @@ class SearchResults:
     interleaved: bool
     took_ms: float
     raw: dict[str, Any] = field(repr=False)  #: the JSON object (`saiki search --json`)
+    #: per facet asked for: [{"value", "count"}] or, for price, [{"from", "to", "count"}]
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -340,12 +344,19 @@ class Database:
     # -- search and learning
 
     def search(self, query: Text, *, user: Optional[Text] = None, k: int = 10, offset: int = 0,
-               explain: bool = False) -> SearchResults:
+               explain: bool = False, facets: Optional[Sequence[str]] = None,
+               facet_limit: int = 10, highlight: bool = False,
+               snippet_chars: int = 120) -> SearchResults:
         """Searches (README "Query syntax": terms, "phrases", -exclusions,
         brand:, category:, price:MIN..MAX). With ``user`` the results are
         personalised and the search logged as an impression of the user's
         session (``query_id`` set). ``k`` 1..1000, ``offset`` 0..10000.
-        Raises InvalidArgumentError for a bad query or option."""
+        ``facets`` (any of "brand", "category", "price") are counted over
+        the whole match set (README "Facets"), ``facet_limit`` values each;
+        ``highlight`` marks the matched terms in each hit's title and a
+        description snippet of ``snippet_chars`` characters (README
+        "Highlighting"). Raises InvalidArgumentError for a bad query or
+        option."""
         h = self._handle()
         opts = _capi.SearchOptions()
         _lib.saiki_search_options_init(ctypes.byref(opts))
@@ -353,6 +364,10 @@ class Database:
         opts.offset = int(offset)
         opts.user = _opt_bytes(user, "user")
         opts.explain = int(bool(explain))
+        opts.facets = _opt_bytes(",".join(facets), "facets") if facets else None
+        opts.facet_limit = int(facet_limit)
+        opts.highlight = int(bool(highlight))
+        opts.snippet_chars = int(snippet_chars)
         res = ctypes.POINTER(_capi.Results)()
         self._check(_lib.saiki_search(h, _bytes(query, "query"), ctypes.byref(opts),
                                       ctypes.byref(res)))
@@ -362,13 +377,15 @@ class Database:
             _lib.saiki_results_free(res)
         hits = [Hit(rank=r["rank"], id=r["id"], title=r["title"], brand=r["brand"],
                     category=r["category"], price=r["price"], score=r["score"],
-                    bm25f=r["bm25f"], explain=r.get("explain"), features=r.get("features"))
+                    bm25f=r["bm25f"], explain=r.get("explain"), features=r.get("features"),
+                    highlight=r.get("highlight"))
                 for r in raw["results"]]
         return SearchResults(hits=hits, total=raw["total"], query_id=raw["query_id"],
                              partial=raw["partial"], notice=raw.get("notice", ""),
                              ranker=raw["ranker"], global_version=raw["global_version"],
                              user_version=raw["user_version"], gate=raw["gate"],
-                             interleaved=raw["interleaved"], took_ms=raw["took_ms"], raw=raw)
+                             interleaved=raw["interleaved"], took_ms=raw["took_ms"], raw=raw,
+                             facets=raw.get("facets", {}))
 
     def click(self, query_id: Text, product_id: Text, kind: str = "click") -> None:
         """Records a click on ``product_id`` in the results of ``query_id``

@@ -46,7 +46,9 @@ class ImportReport(Structure):
 
 
 class SearchOptions(Structure):
-    _fields_ = [("k", c_int), ("offset", c_int), ("user", c_char_p), ("explain", c_int)]
+    _fields_ = [("k", c_int), ("offset", c_int), ("user", c_char_p), ("explain", c_int),
+                ("facets", c_char_p), ("facet_limit", c_int), ("highlight", c_int),
+                ("snippet_chars", c_int)]
 
 
 class Hit(Structure):

@@ -75,6 +75,19 @@ def test_search_with_filters_and_paging(db):
     assert explained[0].explain and explained[0].explain["title"] > 0
 
 
+def test_facets_and_highlighting(db):
+    res = db.search("犬", k=1, facets=["brand", "price"], facet_limit=2, highlight=True)
+    # Counted over every match, not the one result shown.
+    assert res.facets["brand"] == [{"value": "ペティオ", "count": 2},
+                                   {"value": "ドギーマン", "count": 2}]
+    assert sum(b["count"] for b in res.facets["price"]) == 4  # p6 has no price
+    assert res.facets["price"][0] == {"from": 200.0, "to": 500.0, "count": 1}
+    assert "<mark>犬</mark>" in res[0].highlight["title"]
+    assert db.search("犬").facets == {}
+    with pytest.raises(saiki.InvalidArgumentError):
+        db.search("犬", facets=["colour"])
+
+
 def test_click_and_end_session_learn(db):
     res = db.search("犬", user="alice")
     assert res.query_id is not None
