@@ -1,7 +1,7 @@
 # Install rules (included by CMakeLists.txt when SAIKI_INSTALL is on).
 #
 #   include/saiki/*.h                     the public headers (C++ and C)
-#   lib/libsaiki.a, lib/libsaiki.so.*     the libraries (SONAME libsaiki.so.0.1)
+#   lib/libsaiki.a, lib/libsaiki.so.*     the libraries (SONAME libsaiki.so.0.2)
 #   lib/cmake/saiki/saikiConfig*.cmake    find_package(saiki): saiki::saiki,
 #                                         saiki::shared, saiki::static
 #   lib/pkgconfig/saiki.pc                pkg-config (relocatable: paths are

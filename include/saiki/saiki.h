@@ -41,7 +41,7 @@
 
 namespace saiki {
 
-// The version of the library in use, e.g. "0.1.0". SAIKI_VERSION
+// The version of the library in use, e.g. "0.2.0". SAIKI_VERSION
 // (saiki/version.h) is the version of the headers the caller was compiled
 // against.
 SAIKI_EXPORT const char* Version();

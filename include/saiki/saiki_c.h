@@ -72,7 +72,7 @@ typedef enum saiki_status {
   SAIKI_MISUSE = 9              /* NULL, closed or freed handle; NULL required pointer */
 } saiki_status;
 
-/* The library's version, e.g. "0.1.0" (SAIKI_VERSION is the header's). */
+/* The library's version, e.g. "0.2.0" (SAIKI_VERSION is the header's). */
 SAIKI_EXPORT const char* saiki_version(void);
 /* A status code's name: "ok", "invalid argument", ..., "misuse"; "unknown"
  * for a number that is no code. */

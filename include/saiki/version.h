@@ -8,15 +8,15 @@
 // against one release loads another's shared library.
 //
 // Compatibility: while the major version is 0, a minor release may change
-// the ABI, so the SONAME carries both numbers (libsaiki.so.0.1); from 1.0
+// the ABI, so the SONAME carries both numbers (libsaiki.so.0.2); from 1.0
 // on, only the major.
 #ifndef SAIKI_VERSION_H_
 #define SAIKI_VERSION_H_
 
 #define SAIKI_VERSION_MAJOR 0
-#define SAIKI_VERSION_MINOR 1
+#define SAIKI_VERSION_MINOR 2
 #define SAIKI_VERSION_PATCH 0
-#define SAIKI_VERSION "0.1.0"
+#define SAIKI_VERSION "0.2.0"
 // MAJOR * 10000 + MINOR * 100 + PATCH, for #if comparisons.
 #define SAIKI_VERSION_NUMBER 100
 

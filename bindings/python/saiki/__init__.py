@@ -18,7 +18,7 @@ with the library's message, which names the problem and where it is.
 
 A :class:`Database` is used by one thread at a time; open one per thread.
 The shared library is found through ``$SAIKI_LIBRARY``, else the path
-``cmake --install`` recorded, else the dynamic loader (``libsaiki.so.0.1``).
+``cmake --install`` recorded, else the dynamic loader (``libsaiki.so.0.2``).
 """
 from __future__ import annotations
 
@@ -38,14 +38,14 @@ __all__ = [
 ]
 
 #: The version of this package; the library it loads has the same major.minor.
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 Text = Union[str, bytes]
 PathLike = Union[str, bytes, "os.PathLike[str]"]
 
 
 def version() -> str:
-    """The version of the loaded shared library, e.g. ``"0.1.0"``."""
+    """The version of the loaded shared library, e.g. ``"0.2.0"``."""
     return _lib.saiki_version().decode()
 
 

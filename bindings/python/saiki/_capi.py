@@ -12,7 +12,7 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_int, c_
                     c_size_t, c_uint64, c_void_p)
 
 #: The C API version this package is written against (major.minor must match).
-API_VERSION = "0.1"
+API_VERSION = "0.2"
 _SONAME = "libsaiki.so." + API_VERSION
 
 # saiki_status
@@ -127,7 +127,7 @@ def _candidates() -> list[str]:
 
 def _load() -> ctypes.CDLL:
     """Loads libsaiki: $SAIKI_LIBRARY if set, else the path `cmake --install`
-    recorded, else libsaiki.so.0.1 through the dynamic loader. Raises
+    recorded, else libsaiki.so.0.2 through the dynamic loader. Raises
     ImportError naming what was tried, or a version mismatch."""
     errors = []
     for path in _candidates():
