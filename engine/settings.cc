@@ -142,6 +142,8 @@ const std::vector<Spec>& Specs() {
       s.push_back(std::move(spec));
     }
     num("typo.weight", 0.01, 1, [](EngineSettings* e) { return &e->typo_weight; });
+    whole("total.exact_up_to", 0, kTotalAlwaysExact,
+          [](EngineSettings* e) { return &e->total_exact_up_to; });
     return s;
   }();
   return specs;

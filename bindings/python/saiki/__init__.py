@@ -176,6 +176,8 @@ class SearchResults:
     raw: dict[str, Any] = field(repr=False)  #: the JSON object (`saiki search --json`)
     #: per facet asked for: [{"value", "count"}] or, for price, [{"from", "to", "count"}]
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: "eq": ``total`` is exact; "gte": a lower bound (setting total.exact_up_to)
+    total_relation: str = "eq"
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -385,7 +387,8 @@ class Database:
                              ranker=raw["ranker"], global_version=raw["global_version"],
                              user_version=raw["user_version"], gate=raw["gate"],
                              interleaved=raw["interleaved"], took_ms=raw["took_ms"], raw=raw,
-                             facets=raw.get("facets", {}))
+                             facets=raw.get("facets", {}),
+                             total_relation=raw.get("total_relation", "eq"))
 
     def click(self, query_id: Text, product_id: Text, kind: str = "click") -> None:
         """Records a click on ``product_id`` in the results of ``query_id``
