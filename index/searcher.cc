@@ -233,8 +233,13 @@ class ClauseCursor {
       }
     }
     if (any) *bound = scorer.Bound(max_tf, min_len, idf);
+    range_min_len_ = min_len;
     return any;
   }
+  // The bound of the clause's score at the current document, a match
+  // inside the range of the last BlockBound: its own tfs, the lengths
+  // bounded by those blocks' minimums (no access to the docs table).
+  double DocBound(const Scorer& scorer) const { return scorer.Bound(wtf_, range_min_len_, idf); }
 
   double idf = 0;
 
@@ -265,6 +270,7 @@ class ClauseCursor {
   std::vector<PhraseCursor> alts_;
   std::vector<double> weights_;
   WeightedTf wtf_{};
+  WeightedTf range_min_len_{};  // per field, from the last BlockBound
   uint32_t doc_ = kEndDoc;
   uint32_t df_ = 0;
   TfArray tf_{};
@@ -474,6 +480,7 @@ class Evaluator {
       if (!c.BlockBound(target, scorer_, &end, &b)) return false;
       sum += b;
     }
+    const double clauses = sum;
     const double bonus_weight = std::max(0.0, params_.bonus_weight);
     for (auto& bonus : qc_->bonus) {
       const BlockInfo* info = bonus.cursor.PeekBlock(target);
@@ -489,7 +496,18 @@ class Evaluator {
     // Slack for rounding: the score sums its parts in another order.
     *bound = sum * (1 + 1e-9);
     *upto = end;
+    range_bonus_bound_ = sum - clauses;
     return true;
+  }
+
+  // A bound of the score of the current match d, inside the range of the
+  // last RangeBound: the clauses' own tfs over the blocks' minimum lengths,
+  // plus the range's bonus bound. Reads no document data: a match it rules
+  // out costs neither the docs table's cache misses nor the bonus cursors.
+  double DocBound() const {
+    double sum = 0;
+    for (const auto& c : qc_->required) sum += c.DocBound(scorer_);
+    return (sum + range_bonus_bound_) * (1 + 1e-9);
   }
 
  private:
@@ -498,12 +516,14 @@ class Evaluator {
   const Bm25fParams& params_;
   Scorer scorer_;
   QueryCursors* qc_;
+  double range_bonus_bound_ = 0;  // the bonus tokens' part of the last RangeBound
 };
 
 HitOrder Order(const CompiledQuery& query) { return HitOrder{query.sort, query.sort_descending}; }
 
 // No clause at all, a price range: every live document the range (and the
-// exclusions) admit, in docid order, each scored 0. The docs table is in
+// exclusions) admit, in docid order, each scored 0 (exhaustive: nothing to
+// bound, and the total is exact). The docs table is in
 // memory, so this is a scan of it, about 1 ns per product.
 Status ScanAll(const CompiledQuery& query, const DocTable& docs, QueryCursors* qc,
                Evaluator* eval, SearchOutcome* out) {
@@ -524,11 +544,15 @@ Status ScanAll(const CompiledQuery& query, const DocTable& docs, QueryCursors* q
 // Block-max pruning: once the heap holds k hits and at least
 // query.total_exact_up_to matches were counted, the walk goes range by
 // range (Evaluator::RangeBound), skipping a range whose bound is <= the
-// k-th hit's score without decoding it. A document scoring <= that score
+// k-th hit's score without decoding it; inside a range, a match whose own
+// tfs bound its score below that (Evaluator::DocBound) is not scored. A
+// document scoring <= that score
 // cannot enter the heap (it comes after the kept hits in docid order, so
 // it loses ties), so the top k equal exhaustive evaluation's. Only for the
 // relevance order: a sort by price or rating, and facets (match_docids,
-// which need every match), evaluate every match. After a skip, `total`
+// which need every match), evaluate every match. Explanations (per-field
+// splits, CompiledQuery::explain) are of the hits only, which are exact, so
+// they prune too; so do the re-ranker's candidates (k = ranker.candidates). After a skip, `total`
 // counts the matches seen, a lower bound (total_at_least).
 Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval,
                    SearchOutcome* out) {
@@ -584,6 +608,11 @@ Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval
       target = e;
       continue;
     }
+    if (pruning && !(eval->DocBound() > top.worst_score())) {
+      ++out->skipped_docs;  // cannot enter the heap: neither checked nor scored
+      target = d + 1;
+      continue;
+    }
     if (eval->Admissible(d)) {
       ++out->total;
       if (query.match_docids) query.match_docids->push_back(d);
@@ -591,12 +620,15 @@ Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval
     }
     target = d + 1;
   }
-  out->total_at_least = out->skipped_ranges > 0;
+  out->total_at_least = out->skipped_ranges > 0 || out->skipped_docs > 0;
   out->hits = top.Sorted();
   return qc->status();
 }
 
 // At least one required clause, every filter: a union of the clauses.
+// Exhaustive, with an exact total: it runs only when nothing matched every
+// clause, and ranks by clauses matched before score, which a block bound of
+// the score alone does not order.
 Status Partial(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval,
                SearchOutcome* out) {
   TopK top(query.k, Order(query));

@@ -135,6 +135,7 @@ struct SearchOutcome {
   bool total_at_least = false;
   bool partial = false;   // no document matched every clause
   uint64_t skipped_ranges = 0;  // docid ranges skipped by pruning (tests, benchmarks)
+  uint64_t skipped_docs = 0;    // matches left unscored by pruning (tests, benchmarks)
 };
 
 Result<SearchOutcome> Search(const CompiledQuery& query, PostingSource* source,

@@ -49,9 +49,12 @@ class SaikiEngine : public Engine {
     db_ = std::move(db.value());
     saiki::Status st = db_->SetSetting("ranker", variant_ == "saiki" ? "bm25" : "linear");
     if (!st.ok()) return Fail(st, error);
-    // The default (totals exact up to 1000, then pruned lower bounds): the
+    // The default (totals exact up to 1000, then pruned lower bounds), or
+    // $SAIKI_PEERS_TOTAL_EXACT_UP_TO (2000000000: every total exact, no
+    // pruning, to measure what pruning saves); set on every open because the
     // recall pass of an earlier variant on this shared index set it to exact.
-    st = db_->SetSetting("total.exact_up_to", "1000");
+    const char* exact_up_to = std::getenv("SAIKI_PEERS_TOTAL_EXACT_UP_TO");
+    st = db_->SetSetting("total.exact_up_to", exact_up_to ? exact_up_to : "1000");
     if (!st.ok()) return Fail(st, error);
     if (variant_ == "saiki-user") user_ = "bench-user";
     return true;
