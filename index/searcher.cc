@@ -500,14 +500,31 @@ class Evaluator {
     return true;
   }
 
-  // A bound of the score of the current match d, inside the range of the
-  // last RangeBound: the clauses' own tfs over the blocks' minimum lengths,
-  // plus the range's bonus bound. Reads no document data: a match it rules
-  // out costs neither the docs table's cache misses nor the bonus cursors.
-  double DocBound() const {
-    double sum = 0;
-    for (const auto& c : qc_->required) sum += c.DocBound(scorer_);
-    return (sum + range_bonus_bound_) * (1 + 1e-9);
+  // Whether the current match d, inside the range of the last RangeBound,
+  // cannot score above `threshold`, by bounds that read no document data
+  // (a match ruled out costs none of the docs table's cache misses): the
+  // clauses' own tfs over their blocks' minimum lengths plus, first, the
+  // range's bonus bound, then, when that is not enough, the bonus tokens'
+  // own tfs at d (moving their cursors to d, as Score would).
+  bool CannotBeat(uint32_t d, double threshold) {
+    double clauses = 0;
+    for (const auto& c : qc_->required) clauses += c.DocBound(scorer_);
+    if (!((clauses + range_bonus_bound_) * (1 + 1e-9) > threshold)) return true;
+    if (qc_->bonus.empty()) return false;
+    double bonus = 0;
+    const double bonus_weight = std::max(0.0, params_.bonus_weight);
+    for (auto& b : qc_->bonus) {
+      b.cursor.NextGeq(d);
+      if (b.cursor.doc() != d) continue;
+      const BlockInfo& info = b.cursor.block();
+      WeightedTf tf{}, min_len{};
+      for (int f = 0; f < kNumFields; ++f) {
+        tf[f] = b.cursor.tf(f);
+        min_len[f] = info.min_len[f];
+      }
+      bonus += bonus_weight * scorer_.Bound(tf, min_len, b.idf);
+    }
+    return !((clauses + bonus) * (1 + 1e-9) > threshold);
   }
 
  private:
@@ -545,7 +562,7 @@ Status ScanAll(const CompiledQuery& query, const DocTable& docs, QueryCursors* q
 // query.total_exact_up_to matches were counted, the walk goes range by
 // range (Evaluator::RangeBound), skipping a range whose bound is <= the
 // k-th hit's score without decoding it; inside a range, a match whose own
-// tfs bound its score below that (Evaluator::DocBound) is not scored. A
+// tfs bound its score below that (Evaluator::CannotBeat) is not scored. A
 // document scoring <= that score
 // cannot enter the heap (it comes after the kept hits in docid order, so
 // it loses ties), so the top k equal exhaustive evaluation's. Only for the
@@ -608,7 +625,7 @@ Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval
       target = e;
       continue;
     }
-    if (pruning && !(eval->DocBound() > top.worst_score())) {
+    if (pruning && eval->CannotBeat(d, top.worst_score())) {
       ++out->skipped_docs;  // cannot enter the heap: neither checked nor scored
       target = d + 1;
       continue;
