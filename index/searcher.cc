@@ -562,15 +562,15 @@ Status ScanAll(const CompiledQuery& query, const DocTable& docs, QueryCursors* q
 // query.total_exact_up_to matches were counted, the walk goes range by
 // range (Evaluator::RangeBound), skipping a range whose bound is <= the
 // k-th hit's score without decoding it; inside a range, a match whose own
-// tfs bound its score below that (Evaluator::CannotBeat) is not scored. A
-// document scoring <= that score
-// cannot enter the heap (it comes after the kept hits in docid order, so
-// it loses ties), so the top k equal exhaustive evaluation's. Only for the
-// relevance order: a sort by price or rating, and facets (match_docids,
-// which need every match), evaluate every match. Explanations (per-field
-// splits, CompiledQuery::explain) are of the hits only, which are exact, so
-// they prune too; so do the re-ranker's candidates (k = ranker.candidates). After a skip, `total`
-// counts the matches seen, a lower bound (total_at_least).
+// tfs bound its score that low (Evaluator::CannotBeat) is not scored. A
+// document scoring <= the k-th hit's score cannot enter the heap (it comes
+// after the kept hits in docid order, so it loses ties), so the top k equal
+// exhaustive evaluation's. Only for the relevance order: a sort by price or
+// rating, and facets (match_docids, which need every match), evaluate every
+// match. Explanations (per-field splits, CompiledQuery::explain) are of the
+// hits only, which are exact, so they prune too; so do the re-ranker's
+// candidates (k = ranker.candidates). After a skip, `total` counts the
+// matches seen, a lower bound (total_at_least).
 Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval,
                    SearchOutcome* out) {
   std::vector<ClauseCursor*> drivers;
@@ -602,7 +602,7 @@ Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval
         }
         if (!(range_bound <= threshold)) break;  // may hold a better hit (NaN: never skip)
         ++out->skipped_ranges;
-        target = upto + 1;  // upto < kEndDoc - 1
+        target = upto + 1;  // upto <= kEndDoc - 1: no overflow
       }
       if (!more) break;
     }
