@@ -282,14 +282,16 @@ void AddSearchCommand(CLI::App& app, Globals& g, int& rc) {
   search->add_option("--batch", batch, "answer one query per line of FILE (- for stdin), "
                                        "one JSON line each");
   static SortOrder sort = SortOrder::kRelevance;
-  static const std::map<std::string, SortOrder> kSorts = {
-      {"relevance", SortOrder::kRelevance},
-      {"price", SortOrder::kPriceAscending},
-      {"-price", SortOrder::kPriceDescending},
-      {"rating", SortOrder::kRatingAscending},
-      {"-rating", SortOrder::kRatingDescending},
-      {"reviews", SortOrder::kReviewsAscending},
-      {"-reviews", SortOrder::kReviewsDescending}};
+  static const std::map<std::string, SortOrder> kSorts = [] {
+    std::map<std::string, SortOrder> m;
+    for (SortOrder o : {SortOrder::kRelevance, SortOrder::kPriceAscending,
+                        SortOrder::kPriceDescending, SortOrder::kRatingAscending,
+                        SortOrder::kRatingDescending, SortOrder::kReviewsAscending,
+                        SortOrder::kReviewsDescending}) {
+      m.emplace(SortOrderName(o), o);
+    }
+    return m;
+  }();
   search->add_option("--sort", sort,
                      "order: relevance (default), price, -price, rating, -rating, reviews, "
                      "-reviews (- for descending; ties by relevance; not re-ranked or logged)")
