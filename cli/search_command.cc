@@ -281,19 +281,14 @@ void AddSearchCommand(CLI::App& app, Globals& g, int& rc) {
   search->add_flag("--explain", explain, "show per-field score contributions");
   search->add_option("--batch", batch, "answer one query per line of FILE (- for stdin), "
                                        "one JSON line each");
-  static SortOrder sort = SortOrder::kRelevance;
-  static const std::map<std::string, SortOrder> kSorts = {
-      {"relevance", SortOrder::kRelevance},
-      {"price", SortOrder::kPriceAscending},
-      {"-price", SortOrder::kPriceDescending},
-      {"rating", SortOrder::kRatingAscending},
-      {"-rating", SortOrder::kRatingDescending},
-      {"reviews", SortOrder::kReviewsAscending},
-      {"-reviews", SortOrder::kReviewsDescending}};
-  search->add_option("--sort", sort,
+  static std::string sort_name = "relevance";
+  search->add_option("--sort", sort_name,
                      "order: relevance (default), price, -price, rating, -rating, reviews, "
                      "-reviews (- for descending; ties by relevance; not re-ranked or logged)")
-      ->transform(CLI::CheckedTransformer(kSorts));
+      ->check([](const std::string& v) -> std::string {
+        if (ParseSortOrder(v)) return "";
+        return "'" + v + "' is not relevance, price, -price, rating, -rating, reviews or -reviews";
+      });
   static std::string user;
   search->add_option("--user", user, "personalise for USER and log the search for learning "
                                      "(prints its query id)");
@@ -329,7 +324,8 @@ void AddSearchCommand(CLI::App& app, Globals& g, int& rc) {
     extras.facet_limit = facet_limit;
     extras.highlight = highlight;
     extras.snippet_chars = snippet;
-    rc = RunSearch(g, words, batch, k, offset, json, explain, user, sort, extras);
+    rc = RunSearch(g, words, batch, k, offset, json, explain, user,
+                   ParseSortOrder(sort_name).value_or(SortOrder::kRelevance), extras);
   });
 
 }

@@ -20,6 +20,28 @@ const char* ModelStatusName(ModelStatus status) {
   return "active";
 }
 
+namespace {
+constexpr std::pair<SortOrder, const char*> kSortOrderNames[] = {
+    {SortOrder::kRelevance, "relevance"},       {SortOrder::kPriceAscending, "price"},
+    {SortOrder::kPriceDescending, "-price"},    {SortOrder::kRatingAscending, "rating"},
+    {SortOrder::kRatingDescending, "-rating"},  {SortOrder::kReviewsAscending, "reviews"},
+    {SortOrder::kReviewsDescending, "-reviews"}};
+}  // namespace
+
+const char* SortOrderName(SortOrder order) {
+  for (const auto& [o, name] : kSortOrderNames) {
+    if (o == order) return name;
+  }
+  return "relevance";
+}
+
+std::optional<SortOrder> ParseSortOrder(const std::string& name) {
+  for (const auto& [o, n] : kSortOrderNames) {
+    if (name == n) return o;
+  }
+  return std::nullopt;
+}
+
 const char* UpdateOutcomeName(UpdateOutcome outcome) {
   switch (outcome) {
     case UpdateOutcome::kNone: return "none";

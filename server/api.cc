@@ -217,12 +217,25 @@ std::optional<HttpError> ParseFacets(std::string_view where, const std::string& 
   return std::nullopt;
 }
 
+// A sort order's name (SortOrderName): "price", "-rating", ...
+std::optional<HttpError> ParseSort(std::string_view where, const std::string& name,
+                                   SortOrder* out) {
+  auto order = ParseSortOrder(name);
+  if (!order) {
+    return HttpError{400, std::string(where) + ": " + Shown(name) +
+                              " is not a sort order (relevance, price, -price, rating, -rating, "
+                              "reviews, -reviews)"};
+  }
+  *out = *order;
+  return std::nullopt;
+}
+
 std::variant<Call, HttpError> ParseSearch(const ApiRequest& r, const ApiOptions& o) {
   SearchCall call;
   SearchRequest& q = call.request;
   if (r.method == "GET") {
     Params p(r, {"q", "k", "offset", "explain", "user", "facets", "facet_limit", "highlight",
-                 "snippet"});
+                 "snippet", "sort"});
     SAIKI_HTTP_TRY(p.Check());
     const std::string* text = p.Get("q");
     if (!text) return HttpError{400, "parameter 'q' (the query) is required"};
@@ -244,13 +257,14 @@ std::variant<Call, HttpError> ParseSearch(const ApiRequest& r, const ApiOptions&
     if (auto* v = p.Get("snippet")) {
       SAIKI_HTTP_TRY(ParseInt("parameter 'snippet'", *v, 10, 10000, &q.snippet_chars));
     }
+    if (auto* v = p.Get("sort")) SAIKI_HTTP_TRY(ParseSort("parameter 'sort'", *v, &q.sort));
     return call;
   }
   auto body = ParseBody(r);
   if (auto* e = std::get_if<HttpError>(&body)) return std::move(*e);
   const Body& b = std::get<Body>(body);
   SAIKI_HTTP_TRY(b.CheckKeys({"query", "queries", "k", "offset", "explain", "user", "facets",
-                               "facet_limit", "highlight", "snippet"}));
+                               "facet_limit", "highlight", "snippet", "sort"}));
   if (auto f = b.json.find("facets"); f != b.json.end() && !f->is_null()) {
     // An array of names, or one comma-separated string as in the query string.
     std::string list;
@@ -271,6 +285,11 @@ std::variant<Call, HttpError> ParseSearch(const ApiRequest& r, const ApiOptions&
   SAIKI_HTTP_TRY(b.Int("facet_limit", 1, 1000, &q.facet_limit));
   SAIKI_HTTP_TRY(b.Bool("highlight", &q.highlight));
   SAIKI_HTTP_TRY(b.Int("snippet", 10, 10000, &q.snippet_chars));
+  {
+    std::string sort;
+    SAIKI_HTTP_TRY(b.String("sort", false, &sort));
+    if (!sort.empty()) SAIKI_HTTP_TRY(ParseSort(r.path + " body: 'sort'", sort, &q.sort));
+  }
   SAIKI_HTTP_TRY(b.Int("k", 1, 1000, &q.k));
   SAIKI_HTTP_TRY(b.Int("offset", 0, 10000, &q.offset));
   SAIKI_HTTP_TRY(b.Bool("explain", &q.explain));

@@ -92,6 +92,43 @@ TEST_CASE("The CLI, the C API and the HTTP API write the same JSON for the same 
     CHECK(Stable(j_cli) == Stable(j_http));
     CHECK(Stable(j_cli) == Stable(j_c));
   }
+  SECTION("a sorted search, and a sort order that does not exist") {
+    auto from_cli = RunCli(cli + "search 犬 --sort -price -k 5 --json");
+    INFO(from_cli.err);
+    REQUIRE(from_cli.exit_code == 0);
+    Json j_cli = Json::parse(from_cli.out);
+    Json j_get = http(Get("/api/search", {{"q", "犬"}, {"k", "5"}, {"sort", "-price"}}));
+    ApiRequest post = Get("/api/search", {});
+    post.method = "POST";
+    post.headers.push_back({"Content-Type", "application/json"});
+    post.body = R"({"query": "犬", "k": 5, "sort": "-price"})";
+    Json j_post = http(post);
+    saiki_search_options o;
+    saiki_search_options_init(&o);
+    o.k = 5;
+    o.sort = "-price";
+    saiki_results* res = nullptr;
+    REQUIRE(saiki_search(c, "犬", &o, &res) == SAIKI_OK);
+    Json j_c = Json::parse(saiki_results_json(res));
+    saiki_results_free(res);
+
+    REQUIRE(j_cli["results"].size() == 5);
+    for (size_t i = 1; i < j_cli["results"].size(); ++i) {
+      CHECK(j_cli["results"][i - 1]["price"].get<double>() >=
+            j_cli["results"][i]["price"].get<double>());
+    }
+    CHECK(Stable(j_cli) == Stable(j_get));
+    CHECK(Stable(j_cli) == Stable(j_post));
+    CHECK(Stable(j_cli) == Stable(j_c));
+
+    o.sort = "colour";
+    CHECK(saiki_search(c, "犬", &o, &res) == SAIKI_INVALID_ARGUMENT);
+    CHECK(std::string(saiki_errmsg(c)).find("'colour' is not relevance, price") !=
+          std::string::npos);
+    ApiResponse bad = api.Handle(Get("/api/search", {{"q", "犬"}, {"sort", "colour"}}));
+    CHECK(bad.status == 400);
+    CHECK(bad.body.find("is not a sort order") != std::string::npos);
+  }
   SECTION("a product, statistics and the model") {
     char* product = nullptr;
     REQUIRE(saiki_get_product(c, "P3", &product) == SAIKI_OK);

@@ -551,7 +551,9 @@ TEST_CASE("the CLI browses and sorts the bundled catalogue", "[shop][sort][cli]"
     CHECK(hit["price"].get<double>() >= last);
     last = hit["price"].get<double>();
   }
-  CHECK(RunCli(db + " search 犬 --sort cheapest").exit_code == 2);
+  auto bad = RunCli(db + " search 犬 --sort cheapest");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("--sort: 'cheapest' is not relevance, price") != std::string::npos);
 }
 
 // --- clean text -------------------------------------------------------------

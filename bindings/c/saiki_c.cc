@@ -420,6 +420,7 @@ void saiki_search_options_init(saiki_search_options* options) {
   options->facet_limit = 10;
   options->highlight = 0;
   options->snippet_chars = 120;
+  options->sort = nullptr;
 }
 
 int saiki_search(saiki_db* db, const char* query, const saiki_search_options* options,
@@ -441,6 +442,17 @@ int saiki_search(saiki_db* db, const char* query, const saiki_search_options* op
       req.facet_limit = options->facet_limit;
       req.highlight = options->highlight != 0;
       req.snippet_chars = options->snippet_chars;
+      CheckText("saiki_search", "options->sort", options->sort, true);
+      if (std::string sort = Text(options->sort); !sort.empty()) {
+        auto order = saiki::ParseSortOrder(sort);
+        if (!order) {
+          throw CallError{SAIKI_INVALID_ARGUMENT,
+                          "saiki_search: options->sort: '" + sort +
+                              "' is not relevance, price, -price, rating, -rating, reviews or "
+                              "-reviews"};
+        }
+        req.sort = *order;
+      }
     }
     auto r = d.Search(req);
     if (!r.ok()) return r.status();

@@ -137,6 +137,12 @@ enum class SortOrder {
   kReviewsAscending,
   kReviewsDescending,
 };
+// "relevance", "price", "-price", "rating", "-rating", "reviews", "-reviews"
+// (a leading '-' for descending): what the CLI's --sort, the C API's
+// saiki_search_options.sort and the HTTP API's `sort` take.
+SAIKI_EXPORT const char* SortOrderName(SortOrder order);
+// The order a name above stands for; nullopt for any other text.
+SAIKI_EXPORT std::optional<SortOrder> ParseSortOrder(const std::string& name);
 
 // A facet of a search's match set (SearchRequest::facets, README "Facets").
 enum class FacetField {

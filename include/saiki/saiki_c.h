@@ -185,6 +185,11 @@ typedef struct saiki_search_options {
      <mark>...</mark> (README "Highlighting"). */
   int highlight;
   int snippet_chars; /* the description snippet's length, 10..10000; default 120 */
+  /* NULL or "": by relevance (re-ranked). Else "price", "-price", "rating",
+     "-rating", "reviews" or "-reviews" ('-' descending): the whole match set
+     sorted by that value, ties by relevance, not re-ranked and not logged
+     for learning (README "Sorting"); "relevance" is the default order. */
+  const char* sort;
 } saiki_search_options;
 
 SAIKI_EXPORT void saiki_search_options_init(saiki_search_options* options);

@@ -32,7 +32,7 @@ from . import _capi
 from ._capi import lib as _lib
 
 __all__ = [
-    "open", "Database", "SearchResults", "Hit", "ImportReport", "Stats", "version",
+    "open", "Database", "SearchResults", "Hit", "Suggestion", "ImportReport", "Stats", "version",
     "SaikiError", "InvalidArgumentError", "NotFoundError", "CorruptionError", "SaikiIOError",
     "BusyError", "NotSupportedError", "ResourceExhaustedError", "InternalError", "MisuseError",
 ]
@@ -176,6 +176,10 @@ class SearchResults:
     raw: dict[str, Any] = field(repr=False)  #: the JSON object (`saiki search --json`)
     #: per facet asked for: [{"value", "count"}] or, for price, [{"from", "to", "count"}]
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: query terms matched through typo corrections: [{"term", "corrections"}]
+    typos: list[dict[str, Any]] = field(default_factory=list)
+    #: the corrected query, when it would find much more than the typed one; else ""
+    did_you_mean: str = ""
     #: "eq": ``total`` is exact; "gte": a lower bound (setting total.exact_up_to)
     total_relation: str = "eq"
 
@@ -187,6 +191,14 @@ class SearchResults:
 
     def __getitem__(self, i: int) -> Hit:
         return self.hits[i]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One completion (:meth:`Database.suggest`)."""
+    text: str
+    score: float
+    source: str                    #: "query", "word" or "reading"
 
 
 @dataclass(frozen=True)
@@ -348,7 +360,7 @@ class Database:
     def search(self, query: Text, *, user: Optional[Text] = None, k: int = 10, offset: int = 0,
                explain: bool = False, facets: Optional[Sequence[str]] = None,
                facet_limit: int = 10, highlight: bool = False,
-               snippet_chars: int = 120) -> SearchResults:
+               snippet_chars: int = 120, sort: Optional[str] = None) -> SearchResults:
         """Searches (README "Query syntax": terms, "phrases", -exclusions,
         brand:, category:, price:MIN..MAX). With ``user`` the results are
         personalised and the search logged as an impression of the user's
@@ -357,8 +369,11 @@ class Database:
         the whole match set (README "Facets"), ``facet_limit`` values each;
         ``highlight`` marks the matched terms in each hit's title and a
         description snippet of ``snippet_chars`` characters (README
-        "Highlighting"). Raises InvalidArgumentError for a bad query or
-        option."""
+        "Highlighting"). ``sort`` ("price", "-price", "rating", "-rating",
+        "reviews", "-reviews"; None or "relevance" for the ranker's order)
+        sorts the whole match set, ties by relevance; a sorted search is not
+        re-ranked or logged (README "Sorting"). Raises InvalidArgumentError
+        for a bad query or option."""
         h = self._handle()
         opts = _capi.SearchOptions()
         _lib.saiki_search_options_init(ctypes.byref(opts))
@@ -370,6 +385,7 @@ class Database:
         opts.facet_limit = int(facet_limit)
         opts.highlight = int(bool(highlight))
         opts.snippet_chars = int(snippet_chars)
+        opts.sort = _opt_bytes(sort, "sort")
         res = ctypes.POINTER(_capi.Results)()
         self._check(_lib.saiki_search(h, _bytes(query, "query"), ctypes.byref(opts),
                                       ctypes.byref(res)))
@@ -387,8 +403,21 @@ class Database:
                              ranker=raw["ranker"], global_version=raw["global_version"],
                              user_version=raw["user_version"], gate=raw["gate"],
                              interleaved=raw["interleaved"], took_ms=raw["took_ms"], raw=raw,
-                             facets=raw.get("facets", {}),
+                             facets=raw.get("facets", {}), typos=raw.get("typos", []),
+                             did_you_mean=raw.get("did_you_mean", ""),
                              total_relation=raw.get("total_relation", "eq"))
+
+    def suggest(self, prefix: Text, *, k: int = 10,
+                user: Optional[Text] = None) -> list[Suggestion]:
+        """Completions of ``prefix`` as a user types (``saiki suggest``,
+        README "Suggestions"): from queries that users searched and clicked,
+        title words, and, for kana, kanji words read that way; best first.
+        ``k`` 1..100; with ``user`` that user's own queries count more."""
+        h = self._handle()
+        raw = self._take_json(lambda out: _lib.saiki_suggest(
+            h, _bytes(prefix, "prefix"), int(k), _opt_bytes(user, "user"), out))
+        return [Suggestion(text=x["text"], score=x["score"], source=x["source"])
+                for x in raw["suggestions"]]
 
     def click(self, query_id: Text, product_id: Text, kind: str = "click") -> None:
         """Records a click on ``product_id`` in the results of ``query_id``

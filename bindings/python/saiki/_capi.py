@@ -48,7 +48,7 @@ class ImportReport(Structure):
 class SearchOptions(Structure):
     _fields_ = [("k", c_int), ("offset", c_int), ("user", c_char_p), ("explain", c_int),
                 ("facets", c_char_p), ("facet_limit", c_int), ("highlight", c_int),
-                ("snippet_chars", c_int)]
+                ("snippet_chars", c_int), ("sort", c_char_p)]
 
 
 class Hit(Structure):
@@ -99,6 +99,7 @@ _SIGNATURES = {
     "saiki_model_show": (c_int, [_db, c_char_p, _out_str]),
     "saiki_model_history": (c_int, [_db, c_char_p, _out_str]),
     "saiki_model_rollback": (c_int, [_db, c_int64, c_char_p]),
+    "saiki_suggest": (c_int, [_db, c_char_p, c_int, c_char_p, _out_str]),
     "saiki_forget_user": (c_int, [_db, c_char_p, _out_str]),
     "saiki_stats_get": (c_int, [_db, POINTER(Stats)]),
     "saiki_setting_get": (c_int, [_db, c_char_p, _out_str]),

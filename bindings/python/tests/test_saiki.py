@@ -91,6 +91,32 @@ def test_facets_and_highlighting(db):
         db.search("犬", facets=["colour"])
 
 
+def test_sort_by_price(db):
+    cheap_first = db.search("犬", sort="price")
+    prices = [h.price for h in cheap_first]
+    assert prices[-1] is None  # p6 has no price: last either way
+    assert prices[:-1] == sorted(prices[:-1])
+    dear_first = db.search("犬", sort="-price")
+    assert [h.price for h in dear_first][:-1] == sorted(prices[:-1], reverse=True)
+    assert [h.id for h in db.search("犬", sort="relevance")] == [h.id for h in db.search("犬")]
+    # Not re-ranked and not logged, even with a user.
+    assert db.search("犬", sort="price", user="alice").query_id is None
+    with pytest.raises(saiki.InvalidArgumentError, match="colour"):
+        db.search("犬", sort="colour")
+
+
+def test_suggest(db):
+    got = db.suggest("いぬ", k=5)
+    assert got and len(got) <= 5
+    # Kana suggests the kanji words read that way.
+    assert any(s.text.startswith("犬") for s in got)
+    assert all(s.source in ("query", "word", "reading") for s in got)
+    assert [s.score for s in got] == sorted((s.score for s in got), reverse=True)
+    with pytest.raises(saiki.InvalidArgumentError):
+        db.suggest("いぬ", k=0)
+    assert db.search("犬").did_you_mean == "" and db.search("犬").typos == []
+
+
 def test_click_and_end_session_learn(db):
     res = db.search("犬", user="alice")
     assert res.query_id is not None
