@@ -65,7 +65,7 @@ void PrintFacets(const SearchResponse& r) {
 // terminal's width; piped, it is whole.
 void PrintTable(const SearchResponse& r, bool explain) {
   if (!r.notice.empty()) std::cerr << "saiki: " << r.notice << "\n";
-  std::cout << r.total << " products match (" << r.hits.size() << " shown, "
+  std::cout << r.total << (r.total_at_least ? "+" : "") << " products match (" << r.hits.size() << " shown, "
             << static_cast<int>(r.took_ms * 1000) / 1000.0 << " ms, ranker " << r.ranker;
   if (r.query_id) std::cout << ", query id " << *r.query_id;
   std::cout << ")\n";

@@ -219,6 +219,12 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
   // counts in `total` (search_extras.cc).
   std::vector<uint32_t> matches;
   if (!request.facets.empty()) cq.match_docids = &matches;
+  // Past this many matches the total may become a lower bound and the
+  // searcher skips what cannot reach the candidates (exact with facets or
+  // a sort: the searcher sees every match then).
+  cq.total_exact_up_to = settings.total_exact_up_to >= kTotalAlwaysExact
+                             ? UINT64_MAX
+                             : static_cast<uint64_t>(settings.total_exact_up_to);
   index::SearchOutcome outcome;
   if (!cq.required.empty() || !cq.filters.empty() || cq.price_min || cq.price_max) {
     SAIKI_ASSIGN_OR_RETURN(outcome, index::Search(cq, cache_.get(), state->docs(), settings.bm25));
@@ -227,6 +233,7 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
     }
   }
   response.total = outcome.total;
+  response.total_at_least = outcome.total_at_least;
   response.partial = outcome.partial;
   response.ranker = "bm25";
   if (outcome.partial) {

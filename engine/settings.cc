@@ -27,6 +27,9 @@ struct Spec {
 };
 
 std::string Format(double v) {
+  // Whole numbers in full (2000000000, not 2e+09), the rest as the stream
+  // writes them (0.75).
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
   std::ostringstream o;
   o << v;
   return o.str();
@@ -142,6 +145,8 @@ const std::vector<Spec>& Specs() {
       s.push_back(std::move(spec));
     }
     num("typo.weight", 0.01, 1, [](EngineSettings* e) { return &e->typo_weight; });
+    whole("total.exact_up_to", 0, kTotalAlwaysExact,
+          [](EngineSettings* e) { return &e->total_exact_up_to; });
     return s;
   }();
   return specs;

@@ -33,7 +33,13 @@ struct EngineSettings {
   // matches relative to the text itself.
   bool typo = true;
   double typo_weight = 0.3;
+  // Totals are exact up to this many matches; past it the search prunes
+  // (skips blocks of postings that cannot reach the top candidates) and the
+  // total is a lower bound. kTotalAlwaysExact: never prune. README
+  // "Dynamic pruning".
+  int total_exact_up_to = 1000;
 };
+inline constexpr int kTotalAlwaysExact = 2000000000;
 inline constexpr int kSynonymsOn = 0, kSynonymsMine = 1, kSynonymsOff = 2;
 
 // The value of `key` in `settings`, formatted; kNotFound for unknown keys.

@@ -705,6 +705,49 @@ void TermCursor::NextGeq(uint32_t target) {
   doc_ = docids_[pos_in_block_];
 }
 
+const BlockInfo* TermCursor::PeekBlock(uint32_t target) {
+  if (list_ >= lists_.size()) return nullptr;  // ended (or failed)
+  // Resume from the last answer when it is not behind the decoded block and
+  // no earlier block could hold `target`; else from the decoded block.
+  size_t list = list_, block = block_;
+  if ((peek_list_ > list_ || (peek_list_ == list_ && peek_block_ >= block_)) &&
+      peek_list_ < lists_.size() && peek_block_ < lists_[peek_list_]->blocks.size()) {
+    const auto& blocks = lists_[peek_list_]->blocks;
+    const bool earlier_behind =
+        peek_block_ > 0 ? blocks[peek_block_ - 1].last_docid < target : peek_list_ == list_;
+    if (earlier_behind) {
+      list = peek_list_;
+      block = peek_block_;
+    }
+  }
+  for (;;) {
+    while (list < lists_.size() && block >= lists_[list]->blocks.size()) {
+      ++list;
+      block = 0;
+    }
+    if (list >= lists_.size()) return nullptr;
+    const auto& blocks = lists_[list]->blocks;
+    if (blocks.back().last_docid < target) {
+      ++list;
+      block = 0;
+      continue;
+    }
+    if (blocks[block].last_docid < target) {
+      // Usually the next block; else a binary search.
+      if (blocks[block + 1].last_docid >= target) {
+        ++block;
+      } else {
+        auto it = std::lower_bound(blocks.begin() + block + 2, blocks.end(), target,
+                                   [](const BlockInfo& b, uint32_t t) { return b.last_docid < t; });
+        block = static_cast<size_t>(it - blocks.begin());
+      }
+    }
+    peek_list_ = list;
+    peek_block_ = block;
+    return &blocks[block];
+  }
+}
+
 std::span<const uint32_t> TermCursor::positions(int f) {
   if (doc_ == kEndDoc || !has_positions_) return {};
   if (!pos_first_ready_) {

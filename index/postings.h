@@ -192,6 +192,14 @@ class TermCursor {
 
   // The current block's directory entry (for block-max bounds).
   const BlockInfo& block() const { return lists_[list_]->blocks[block_]; }
+  // The directory entry of the block that holds the cursor's postings from
+  // `target` on: the first block, from the current one on, whose last docid
+  // is >= target. nullptr when the cursor has no docid >= target. Neither
+  // decodes nor moves the cursor (a "shallow" advance, for block-max
+  // pruning): the entry bounds the term's tf and field lengths over the
+  // docids in [target, entry->last_docid]. Cheapest when successive
+  // targets do not decrease (the search resumes where the last one ended).
+  const BlockInfo* PeekBlock(uint32_t target);
   // Total documents over all lists (document frequency, deleted included).
   uint32_t df() const { return df_; }
   const Status& status() const { return status_; }
@@ -202,6 +210,7 @@ class TermCursor {
 
   std::vector<const PostingList*> lists_;
   size_t list_ = 0, block_ = 0;
+  size_t peek_list_ = 0, peek_block_ = 0;  // PeekBlock's last answer
   uint32_t doc_ = kEndDoc;
   uint32_t df_ = 0;
   uint32_t pos_in_block_ = 0, block_ndocs_ = 0;

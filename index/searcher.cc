@@ -5,10 +5,19 @@
 //   PhraseCursor tokens that must co-occur at relative positions in a field
 //   ClauseCursor alternatives (synonyms) of one clause, tf summed
 // The top-k is a bounded heap whose worst entry is compared once per match.
+//
+// Dynamic pruning (block-max, README "Dynamic pruning"): the conjunctive
+// pass walks docid ranges bounded by the posting blocks of the scored
+// clauses and bonus tokens. Each block's directory entry holds max tf and
+// min field length per field, so a range's best possible score is known
+// without decoding it; once the heap holds k hits (and the total is past
+// CompiledQuery::total_exact_up_to), a range whose bound cannot beat the
+// k-th hit is skipped whole. Skipped ranges are never decoded.
 #include "index/searcher.h"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 
 namespace saiki::index {
@@ -30,6 +39,10 @@ class PhraseCursor {
   uint32_t doc() const { return doc_; }
   uint32_t df() const { return df_; }
   const TfArray& tf() const { return tf_; }
+  // The block of the rarest token holding its docids from `target` on
+  // (TermCursor::PeekBlock). Bounds the phrase: each occurrence of the
+  // phrase is one of that token's, in a document of the same lengths.
+  const BlockInfo* PeekBlock(uint32_t target) { return tokens_[0].first.PeekBlock(target); }
   void Next() {
     tokens_[0].first.Next();
     Align();
@@ -115,6 +128,55 @@ class PhraseCursor {
 
 using WeightedTf = std::array<double, kNumFields>;
 
+double Idf(double n, double df) { return std::log(1.0 + (n - df + 0.5) / (df + 0.5)); }
+
+// Per-query constants of BM25F.
+struct Scorer {
+  Scorer(const Bm25fParams& p, const DocTable& docs) : params(p), docs(docs) {
+    for (int f = 0; f < kNumFields; ++f) {
+      c1[f] = 1.0 - p.b[f];
+      c2[f] = p.b[f] / docs.average_length(f);
+    }
+  }
+  // Returns s(c,d); with `fields`, adds its split by field.
+  template <typename TfLike>
+  double Score(uint32_t docid, const TfLike& tf, double idf, double* fields) const {
+    const FieldLengths& len = docs.lengths(docid);
+    double part[kNumFields];
+    double t = 0;
+    for (int f = 0; f < kNumFields; ++f) {
+      part[f] = tf[f] ? params.weight[f] * tf[f] / (c1[f] + c2[f] * len[f]) : 0.0;
+      t += part[f];
+    }
+    if (t <= 0) return 0;
+    double s = idf * t * (params.k1 + 1) / (params.k1 + t);
+    if (fields) {
+      for (int f = 0; f < kNumFields; ++f) fields[f] += s * part[f] / t;
+    }
+    return s;
+  }
+  // An upper bound of Score() over documents whose (weighted) tf in each
+  // field is at most max_tf[f] and whose length is at least min_len[f]:
+  // s grows with each tf and with T, and falls with each length (field
+  // weights, k1 and b are non-negative by their settings' ranges). Written
+  // as Score() is, so that rounding keeps it >= Score(); callers add a
+  // relative slack for sums taken in another order. +infinity when the
+  // parameters make it non-finite (never prunes).
+  double Bound(const WeightedTf& max_tf, const WeightedTf& min_len, double idf) const {
+    double t = 0;
+    for (int f = 0; f < kNumFields; ++f) {
+      if (max_tf[f] > 0) t += params.weight[f] * max_tf[f] / (c1[f] + c2[f] * min_len[f]);
+    }
+    if (std::isnan(t) || std::isnan(idf)) return std::numeric_limits<double>::infinity();
+    if (t <= 0 || idf <= 0) return 0;
+    double s = idf * t * (params.k1 + 1) / (params.k1 + t);
+    return std::isfinite(s) ? s : std::numeric_limits<double>::infinity();
+  }
+  const Bm25fParams& params;
+  const DocTable& docs;
+  double c1[kNumFields], c2[kNumFields];
+};
+
 class ClauseCursor {
  public:
   // `weights`: one per alternative (see Clause::weights).
@@ -147,6 +209,38 @@ class ClauseCursor {
     return Status::Ok();
   }
 
+  // Block-max bound: sets *bound to an upper bound of the clause's score
+  // over the docids in [target, *upto], after lowering *upto to the end of
+  // the blocks it used. Each alternative's tf is bounded by its rarest
+  // token's block (times the alternative's weight, summed over
+  // alternatives as the score sums them), each field's length by the least
+  // of those blocks' minimum lengths. False when no alternative has a
+  // docid >= target: the clause cannot match again.
+  bool BlockBound(uint32_t target, const Scorer& scorer, uint32_t* upto, double* bound) {
+    WeightedTf max_tf{}, min_len;
+    min_len.fill(std::numeric_limits<double>::infinity());
+    bool any = false;
+    for (size_t i = 0; i < alts_.size(); ++i) {
+      const BlockInfo* b = alts_[i].PeekBlock(target);
+      if (b == nullptr) continue;
+      any = true;
+      *upto = std::min(*upto, b->last_docid);
+      const double w = std::max(0.0, weights_[i]);
+      for (uint32_t bits = b->field_mask & ((1u << kNumFields) - 1); bits != 0; bits &= bits - 1) {
+        const int f = __builtin_ctz(bits);
+        max_tf[f] += w * b->max_tf[f];
+        min_len[f] = std::min<double>(min_len[f], b->min_len[f]);
+      }
+    }
+    if (any) *bound = scorer.Bound(max_tf, min_len, idf);
+    range_min_len_ = min_len;
+    return any;
+  }
+  // The bound of the clause's score at the current document, a match
+  // inside the range of the last BlockBound: its own tfs, the lengths
+  // bounded by those blocks' minimums (no access to the docs table).
+  double DocBound(const Scorer& scorer) const { return scorer.Bound(wtf_, range_min_len_, idf); }
+
   double idf = 0;
 
  private:
@@ -176,41 +270,10 @@ class ClauseCursor {
   std::vector<PhraseCursor> alts_;
   std::vector<double> weights_;
   WeightedTf wtf_{};
+  WeightedTf range_min_len_{};  // per field, from the last BlockBound
   uint32_t doc_ = kEndDoc;
   uint32_t df_ = 0;
   TfArray tf_{};
-};
-
-double Idf(double n, double df) { return std::log(1.0 + (n - df + 0.5) / (df + 0.5)); }
-
-// Per-query constants of BM25F.
-struct Scorer {
-  Scorer(const Bm25fParams& p, const DocTable& docs) : params(p), docs(docs) {
-    for (int f = 0; f < kNumFields; ++f) {
-      c1[f] = 1.0 - p.b[f];
-      c2[f] = p.b[f] / docs.average_length(f);
-    }
-  }
-  // Returns s(c,d); with `fields`, adds its split by field.
-  template <typename TfLike>
-  double Score(uint32_t docid, const TfLike& tf, double idf, double* fields) const {
-    const FieldLengths& len = docs.lengths(docid);
-    double part[kNumFields];
-    double t = 0;
-    for (int f = 0; f < kNumFields; ++f) {
-      part[f] = tf[f] ? params.weight[f] * tf[f] / (c1[f] + c2[f] * len[f]) : 0.0;
-      t += part[f];
-    }
-    if (t <= 0) return 0;
-    double s = idf * t * (params.k1 + 1) / (params.k1 + t);
-    if (fields) {
-      for (int f = 0; f < kNumFields; ++f) fields[f] += s * part[f] / t;
-    }
-    return s;
-  }
-  const Bm25fParams& params;
-  const DocTable& docs;
-  double c1[kNumFields], c2[kNumFields];
 };
 
 // The result order (CompiledQuery::sort): a ranks before b.
@@ -238,7 +301,9 @@ class TopK {
     heap_.reserve(k);
   }
   bool Better(const Hit& a, const Hit& b) const { return better_(a, b); }
-  bool WouldKeep(const Hit& h) const { return heap_.size() < k_ || Better(h, heap_.front()); }
+  bool full() const { return k_ > 0 && heap_.size() >= k_; }
+  // The worst kept hit's score; only when full().
+  double worst_score() const { return heap_.front().score; }
   void Push(const Hit& h) {
     if (k_ == 0) return;
     if (heap_.size() < k_) {
@@ -403,18 +468,79 @@ class Evaluator {
     return hit;
   }
 
+  // Block-max bound of the whole score over [target, *upto]: the scored
+  // clauses' bounds plus the bonus tokens' (ClauseCursor::BlockBound), with
+  // *upto set to the end of the shortest block used. False when a required
+  // clause cannot match again (no document >= target can match).
+  bool RangeBound(uint32_t target, uint32_t* upto, double* bound) {
+    uint32_t end = kEndDoc - 1;
+    double sum = 0;
+    for (auto& c : qc_->required) {
+      double b = 0;
+      if (!c.BlockBound(target, scorer_, &end, &b)) return false;
+      sum += b;
+    }
+    const double clauses = sum;
+    const double bonus_weight = std::max(0.0, params_.bonus_weight);
+    for (auto& bonus : qc_->bonus) {
+      const BlockInfo* info = bonus.cursor.PeekBlock(target);
+      if (info == nullptr) continue;
+      end = std::min(end, info->last_docid);
+      WeightedTf max_tf{}, min_len{};
+      for (int f = 0; f < kNumFields; ++f) {
+        max_tf[f] = info->max_tf[f];
+        min_len[f] = info->min_len[f];
+      }
+      sum += bonus_weight * scorer_.Bound(max_tf, min_len, bonus.idf);
+    }
+    // Slack for rounding: the score sums its parts in another order.
+    *bound = sum * (1 + 1e-9);
+    *upto = end;
+    range_bonus_bound_ = sum - clauses;
+    return true;
+  }
+
+  // Whether the current match d, inside the range of the last RangeBound,
+  // cannot score above `threshold`, by bounds that read no document data
+  // (a match ruled out costs none of the docs table's cache misses): the
+  // clauses' own tfs over their blocks' minimum lengths plus, first, the
+  // range's bonus bound, then, when that is not enough, the bonus tokens'
+  // own tfs at d (moving their cursors to d, as Score would).
+  bool CannotBeat(uint32_t d, double threshold) {
+    double clauses = 0;
+    for (const auto& c : qc_->required) clauses += c.DocBound(scorer_);
+    if (!((clauses + range_bonus_bound_) * (1 + 1e-9) > threshold)) return true;
+    if (qc_->bonus.empty()) return false;
+    double bonus = 0;
+    const double bonus_weight = std::max(0.0, params_.bonus_weight);
+    for (auto& b : qc_->bonus) {
+      b.cursor.NextGeq(d);
+      if (b.cursor.doc() != d) continue;
+      const BlockInfo& info = b.cursor.block();
+      WeightedTf tf{}, min_len{};
+      for (int f = 0; f < kNumFields; ++f) {
+        tf[f] = b.cursor.tf(f);
+        min_len[f] = info.min_len[f];
+      }
+      bonus += bonus_weight * scorer_.Bound(tf, min_len, b.idf);
+    }
+    return !((clauses + bonus) * (1 + 1e-9) > threshold);
+  }
+
  private:
   const CompiledQuery& query_;
   const DocTable& docs_;
   const Bm25fParams& params_;
   Scorer scorer_;
   QueryCursors* qc_;
+  double range_bonus_bound_ = 0;  // the bonus tokens' part of the last RangeBound
 };
 
 HitOrder Order(const CompiledQuery& query) { return HitOrder{query.sort, query.sort_descending}; }
 
 // No clause at all, a price range: every live document the range (and the
-// exclusions) admit, in docid order, each scored 0. The docs table is in
+// exclusions) admit, in docid order, each scored 0 (exhaustive: nothing to
+// bound, and the total is exact). The docs table is in
 // memory, so this is a scan of it, about 1 ns per product.
 Status ScanAll(const CompiledQuery& query, const DocTable& docs, QueryCursors* qc,
                Evaluator* eval, SearchOutcome* out) {
@@ -430,7 +556,21 @@ Status ScanAll(const CompiledQuery& query, const DocTable& docs, QueryCursors* q
 }
 
 // All required clauses and filters must match: leapfrog intersection with
-// the rarest cursor leading.
+// the rarest cursor leading, docids in increasing order.
+//
+// Block-max pruning: once the heap holds k hits and at least
+// query.total_exact_up_to matches were counted, the walk goes range by
+// range (Evaluator::RangeBound), skipping a range whose bound is <= the
+// k-th hit's score without decoding it; inside a range, a match whose own
+// tfs bound its score that low (Evaluator::CannotBeat) is not scored. A
+// document scoring <= the k-th hit's score cannot enter the heap (it comes
+// after the kept hits in docid order, so it loses ties), so the top k equal
+// exhaustive evaluation's. Only for the relevance order: a sort by price or
+// rating, and facets (match_docids, which need every match), evaluate every
+// match. Explanations (per-field splits, CompiledQuery::explain) are of the
+// hits only, which are exact, so they prune too; so do the re-ranker's
+// candidates (k = ranker.candidates). After a skip, `total` counts the
+// matches seen, a lower bound (total_at_least).
 Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval,
                    SearchOutcome* out) {
   std::vector<ClauseCursor*> drivers;
@@ -439,22 +579,55 @@ Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval
   std::sort(drivers.begin(), drivers.end(),
             [](const ClauseCursor* a, const ClauseCursor* b) { return a->df() < b->df(); });
   TopK top(query.k, Order(query));
+  const bool may_prune = query.sort == SortKey::kRelevance && query.match_docids == nullptr &&
+                         query.k > 0 && !qc->required.empty();
+  bool pruning = false;
+  bool range_valid = false;
+  uint32_t upto = 0;        // the current range's last docid
+  double range_bound = 0;   // the best score any document of the range can reach
   ClauseCursor* lead = drivers[0];
-  uint32_t d = lead->doc();
-  while (d != kEndDoc) {
+  uint32_t target = 0;  // no document below it can still match
+  for (;;) {
+    if (may_prune && !pruning && top.full() && out->total >= query.total_exact_up_to) {
+      pruning = true;
+    }
+    if (pruning) {
+      const double threshold = top.worst_score();
+      bool more = true;
+      for (;;) {
+        if (!range_valid || target > upto) {
+          more = eval->RangeBound(target, &upto, &range_bound);
+          range_valid = true;
+          if (!more) break;
+        }
+        if (!(range_bound <= threshold)) break;  // may hold a better hit (NaN: never skip)
+        ++out->skipped_ranges;
+        target = upto + 1;  // upto <= kEndDoc - 1: no overflow
+      }
+      if (!more) break;
+    }
+    lead->NextGeq(target);
+    const uint32_t d = lead->doc();
+    if (d == kEndDoc) break;
+    if (pruning && d > upto) {  // past the range: bound the one holding d first
+      target = d;
+      continue;
+    }
     size_t i = 1;
+    uint32_t e = d;
     for (; i < drivers.size(); ++i) {
       drivers[i]->NextGeq(d);
-      uint32_t e = drivers[i]->doc();
-      if (e != d) {
-        d = e;
-        break;
-      }
+      e = drivers[i]->doc();
+      if (e != d) break;
     }
     if (i < drivers.size()) {
-      if (d == kEndDoc) break;
-      lead->NextGeq(d);
-      d = lead->doc();
+      if (e == kEndDoc) break;
+      target = e;
+      continue;
+    }
+    if (pruning && eval->CannotBeat(d, top.worst_score())) {
+      ++out->skipped_docs;  // cannot enter the heap: neither checked nor scored
+      target = d + 1;
       continue;
     }
     if (eval->Admissible(d)) {
@@ -462,14 +635,17 @@ Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval
       if (query.match_docids) query.match_docids->push_back(d);
       top.Push(eval->Score(d));
     }
-    lead->Next();
-    d = lead->doc();
+    target = d + 1;
   }
+  out->total_at_least = out->skipped_ranges > 0 || out->skipped_docs > 0;
   out->hits = top.Sorted();
   return qc->status();
 }
 
 // At least one required clause, every filter: a union of the clauses.
+// Exhaustive, with an exact total: it runs only when nothing matched every
+// clause, and ranks by clauses matched before score, which a block bound of
+// the score alone does not order.
 Status Partial(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval,
                SearchOutcome* out) {
   TopK top(query.k, Order(query));

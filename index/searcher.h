@@ -13,6 +13,11 @@
 // live documents of the docs table and scores them 0); bonus tokens (whole dictionary words) add score to documents that
 // already match.
 //
+// The top k are exact; past CompiledQuery::total_exact_up_to matches the
+// search skips blocks of postings whose BM25F upper bound (from the
+// blocks' max tf and min field length, postings.h) cannot reach the k-th
+// hit, and the total becomes a lower bound.
+//
 // BM25F (Robertson & Zaragoza, 2009), per clause c and document d:
 //   T(c,d)  = sum_f w_f * tf_f(c,d) / (1 - b_f + b_f * len_f(d) / avglen_f)
 //   idf(c)  = ln(1 + (N - df(c) + 0.5) / (df(c) + 0.5))
@@ -96,8 +101,15 @@ struct CompiledQuery {
   bool sort_descending = false;
   // When set, every document counted in SearchOutcome::total is appended
   // to it, in the order evaluated (for facets over the whole match set).
-  // Amortised: no allocation per match once it has grown.
+  // Amortised: no allocation per match once it has grown. Turns pruning off.
   std::vector<uint32_t>* match_docids = nullptr;
+  // Totals are exact up to this many matches; past it, the search may skip
+  // ranges of documents that cannot reach the top k (block-max pruning) and
+  // `total` becomes a lower bound (SearchOutcome::total_at_least). The hits
+  // are the same either way. Pruning applies to the relevance order of
+  // full matches only: a sort, match_docids and the partial-match fallback
+  // evaluate every match. The default keeps every total exact.
+  uint64_t total_exact_up_to = UINT64_MAX;
 };
 
 struct Hit {
@@ -118,7 +130,12 @@ struct Hit {
 struct SearchOutcome {
   std::vector<Hit> hits;  // best first: score desc, then docid asc
   uint64_t total = 0;     // documents matching (all clauses, or partially)
+  // `total` is a lower bound (at least total_exact_up_to): pruning skipped
+  // documents that might match.
+  bool total_at_least = false;
   bool partial = false;   // no document matched every clause
+  uint64_t skipped_ranges = 0;  // docid ranges skipped by pruning (tests, benchmarks)
+  uint64_t skipped_docs = 0;    // matches left unscored by pruning (tests, benchmarks)
 };
 
 Result<SearchOutcome> Search(const CompiledQuery& query, PostingSource* source,

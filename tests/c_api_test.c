@@ -128,6 +128,7 @@ static void test_search(saiki_db* db) {
   CHECK(res != NULL);
   if (!res) return;
   CHECK(res->total == 5); /* p1 p2 p3 p5 p6: 犬 matches 子犬 and 愛犬 too */
+  CHECK(res->total_at_least == 0); /* 5 matches: below total.exact_up_to */
   CHECK(res->count == 5);
   CHECK(res->query_id == NULL); /* anonymous: not logged */
   const char* json = saiki_results_json(res);

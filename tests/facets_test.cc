@@ -311,5 +311,76 @@ TEST_CASE("saiki search --facets prints facets in JSON and under the table", "[f
   CHECK_THAT(bad.err, Catch::Contains("colour"));
 }
 
+
+TEST_CASE("Past total.exact_up_to the total is a lower bound and the results are the same; "
+          "facets and sorts keep it exact",
+          "[facets][pruning]") {
+  // The first 20 products, titled 犬 alone, score best; the 580 after them,
+  // with 犬 in a long title, are in posting blocks whose bounds cannot reach
+  // the top 5, so a pruned search skips them.
+  TempDir dir;
+  const std::string path = dir.File("p.saiki");
+  {
+    auto db = OpenOrDie(path);
+    std::string csv = "id,title,description,brand,category,price\n";
+    for (int i = 0; i < 600; ++i) {
+      std::string title = i < 20 ? "犬" : "犬 ふわふわもこもこの大きなクッションベッド 洗える 北欧 グレー";
+      csv += "P" + std::to_string(i) + "," + title + ",,ACME,ペット用品," +
+             std::to_string(100 + i) + "\n";
+    }
+    Import(db.get(), csv);
+    REQUIRE(db->SetSetting("ranker", "bm25").ok());
+  }
+  auto search = [&](const std::string& exact_up_to, bool facets, bool sorted) {
+    auto db = OpenOrDie(path);
+    REQUIRE(db->SetSetting("total.exact_up_to", exact_up_to).ok());
+    SearchRequest req;
+    req.query = "犬";
+    req.k = 5;
+    if (facets) req.facets = {FacetField::kBrand};
+    if (sorted) req.sort = SortOrder::kPriceAscending;
+    auto r = db->Search(req);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    return std::move(r).value();
+  };
+  const SearchResponse exact = search("2000000000", false, false);
+  CHECK(exact.total == 600);
+  CHECK_FALSE(exact.total_at_least);
+  const SearchResponse pruned = search("50", false, false);
+  CHECK(pruned.total_at_least);
+  CHECK(pruned.total >= 50);
+  CHECK(pruned.total < 600);
+  REQUIRE(pruned.hits.size() == exact.hits.size());
+  for (size_t i = 0; i < exact.hits.size(); ++i) {
+    CHECK(pruned.hits[i].id == exact.hits[i].id);
+    CHECK(pruned.hits[i].score == exact.hits[i].score);
+  }
+  const SearchResponse faceted = search("50", true, false);
+  CHECK(faceted.total == 600);
+  CHECK_FALSE(faceted.total_at_least);
+  REQUIRE(faceted.facets.size() == 1);
+  REQUIRE(faceted.facets[0].values.size() == 1);
+  CHECK(faceted.facets[0].values[0].count == 600);
+  const SearchResponse sorted = search("50", false, true);
+  CHECK(sorted.total == 600);
+  CHECK_FALSE(sorted.total_at_least);
+  CHECK(sorted.hits.at(0).id == "P0");
+
+  // What a user sees: "N+ products match" and "total_relation": "gte".
+  const std::string db = "--db " + Quote(path) + " ";
+  auto table = RunCli(db + "search 犬 -k 5");
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.out, Catch::StartsWith(std::to_string(pruned.total) + "+ products match"));
+  auto json = RunCli(db + "search 犬 -k 5 --json");
+  REQUIRE(json.exit_code == 0);
+  auto j = nlohmann::json::parse(json.out);
+  CHECK(j["total_relation"] == "gte");
+  auto full = RunCli(db + "search 犬 -k 5 --json --facets brand");
+  REQUIRE(full.exit_code == 0);
+  CHECK(nlohmann::json::parse(full.out)["total_relation"] == "eq");
+  CHECK(nlohmann::json::parse(full.out)["total"] == 600);
+}
+
 }  // namespace
 }  // namespace saiki

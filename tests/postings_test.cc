@@ -129,6 +129,43 @@ TEST_CASE("NextGeq lands on the first document at or after the target across seg
   }
 }
 
+TEST_CASE("PeekBlock finds the block of the next document at or after a target without moving",
+          "[postings]") {
+  const unsigned seed = Catch::rngSeed();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  auto seg1 = RandomDocs(&rng, 0, 500);
+  auto seg2 = RandomDocs(&rng, seg1.back().docid, 5);  // one short block between
+  auto seg3 = RandomDocs(&rng, seg2.back().docid, 300);
+  auto l1 = PostingList::Parse(Encode(seg1));
+  auto l2 = PostingList::Parse(Encode(seg2));
+  auto l3 = PostingList::Parse(Encode(seg3));
+  REQUIRE(l1.ok());
+  REQUIRE(l2.ok());
+  REQUIRE(l3.ok());
+  std::vector<const PostingList*> lists = {&l1.value(), &l2.value(), &l3.value()};
+  for (int trial = 0; trial < 200; ++trial) {
+    TermCursor c(lists), probe(lists);
+    uint32_t target = 0;
+    for (int step = 0; step < 12; ++step) {
+      target += rng() % 2000;
+      if (rng() % 3 == 0) c.NextGeq(target - std::min<uint32_t>(target, rng() % 500));
+      const uint32_t before = c.doc();
+      const BlockInfo* b = c.PeekBlock(target);
+      CHECK(c.doc() == before);  // not moved
+      // The answer is the block the first document >= max(target, doc) is in.
+      probe.NextGeq(std::max(target, before));
+      if (probe.doc() == kEndDoc) {
+        CHECK(b == nullptr);
+        break;
+      }
+      REQUIRE(b != nullptr);
+      CHECK(b == &probe.block());
+      CHECK(b->last_docid >= probe.doc());
+    }
+  }
+}
+
 TEST_CASE("concatenated segment lists decode to every document of each, in order",
           "[postings]") {
   auto seed = std::random_device{}();

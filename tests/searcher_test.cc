@@ -443,5 +443,165 @@ TEST_CASE("weighted alternatives, price sorts and price-only scans equal exhaust
   }
 }
 
+
+TEST_CASE("pruned top k equals exhaustive evaluation, hit for hit, on random corpora",
+          "[searcher][pruning]") {
+  // Corpora large enough for many blocks per common word (several
+  // segments), words of Zipf-like frequency repeated in a field (tf > 1),
+  // fields of varied length; queries with phrases, weighted alternatives,
+  // bonus tokens, filters, exclusions and price ranges. Each query runs
+  // exhaustively (every total exact) and with pruning from a random total
+  // threshold on: the hits must be identical, docids and scores, ties by
+  // docid; the pruned total is the exhaustive one or, when it says so, a
+  // lower bound of it of at least the threshold.
+  const unsigned seed = Catch::rngSeed();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  std::vector<std::string> vocab;
+  for (int i = 0; i < 40; ++i) vocab.push_back("w" + std::to_string(i));
+  auto word = [&] {
+    // P(i) ~ 1/(i+1): w0 is in most documents.
+    std::uniform_real_distribution<double> u(0, std::log(vocab.size() + 1.0));
+    return vocab[std::min<size_t>(vocab.size() - 1, size_t(std::exp(u(rng))) - 1)];
+  };
+  auto random_text = [&](size_t max_words) {
+    std::string s;
+    for (size_t i = 0, n = rng() % (max_words + 1); i < n; ++i) {
+      std::string w = word();
+      for (size_t r = 0, reps = rng() % 8 == 0 ? 1 + rng() % 3 : 1; r < reps; ++r) s += w + " ";
+    }
+    return s;
+  };
+  uint64_t skipped_ranges = 0, skipped_docs = 0, lower_bounds = 0;
+  for (int round = 0; round < 4; ++round) {
+    std::vector<TestDoc> docs(1500 + rng() % 2500);
+    for (auto& d : docs) {
+      d = {random_text(3 + rng() % 12), random_text(1), random_text(2), random_text(4),
+           random_text(rng() % 2 ? 4 : 30), static_cast<float>(rng() % 100)};
+    }
+    MemoryIndex index;
+    DocTable table;
+    Build(docs, 300 + rng() % 2000, &index, &table);
+    for (size_t i = 0; i < docs.size() / 20; ++i) table.Remove(1 + rng() % docs.size());
+    Bm25fParams params;
+    params.bonus_weight = (rng() % 3) * 0.7;
+    for (int q_round = 0; q_round < 60; ++q_round) {
+      CompiledQuery q;
+      q.k = 1 + rng() % (rng() % 2 ? 10 : 200);
+      for (size_t i = 0, n = 1 + rng() % 3; i < n; ++i) {
+        std::string text = word();
+        if (rng() % 5 == 0) text += " " + word();  // a phrase
+        Clause c = Term(text);
+        if (rng() % 4 == 0) {  // alternatives, as synonyms and readings are
+          for (size_t a = 0, na = 1 + rng() % 2; a < na; ++a) {
+            c.alternatives.push_back(Term(word()).alternatives[0]);
+          }
+          c.weights.push_back(1.0);
+          for (size_t a = 1; a < c.alternatives.size(); ++a) c.weights.push_back((1 + rng() % 10) / 10.0);
+        }
+        q.required.push_back(std::move(c));
+      }
+      for (size_t i = 0, n = rng() % 3; i < n; ++i) q.bonus.push_back(word());
+      if (rng() % 4 == 0) q.excluded.push_back(Term(vocab[5 + rng() % 30]));
+      if (rng() % 5 == 0) q.filters.push_back(Term(word()));
+      if (rng() % 4 == 0) {
+        q.price_min = rng() % 50;
+        q.price_max = *q.price_min + rng() % 60;
+      }
+      q.explain = rng() % 2 == 0;
+      q.allow_partial = rng() % 2 == 0;
+      auto exhaustive = Search(q, &index, table, params);
+      REQUIRE(exhaustive.ok());
+      REQUIRE_FALSE(exhaustive->total_at_least);
+      REQUIRE(exhaustive->skipped_ranges + exhaustive->skipped_docs == 0);
+      const uint64_t thresholds[] = {0, 1, 10, 100};
+      q.total_exact_up_to = thresholds[rng() % 4];
+      auto pruned = Search(q, &index, table, params);
+      REQUIRE(pruned.ok());
+      INFO("round " << round << " query " << q_round << " k " << q.k << " exact up to "
+                    << q.total_exact_up_to);
+      skipped_ranges += pruned->skipped_ranges;
+      skipped_docs += pruned->skipped_docs;
+      REQUIRE(pruned->hits.size() == exhaustive->hits.size());
+      for (size_t i = 0; i < pruned->hits.size(); ++i) {
+        const Hit &a = pruned->hits[i], &b = exhaustive->hits[i];
+        CHECK(a.docid == b.docid);
+        CHECK(a.score == b.score);
+        CHECK(a.matched_clauses == b.matched_clauses);
+        CHECK(a.field_scores == b.field_scores);
+        CHECK(a.bonus_score == b.bonus_score);
+      }
+      CHECK(pruned->partial == exhaustive->partial);
+      if (pruned->total_at_least) {
+        ++lower_bounds;
+        CHECK(pruned->skipped_ranges + pruned->skipped_docs > 0);
+        CHECK(pruned->total <= exhaustive->total);
+        CHECK(pruned->total >= q.total_exact_up_to);
+        CHECK(pruned->total >= pruned->hits.size());
+      } else {
+        CHECK(pruned->total == exhaustive->total);
+      }
+    }
+  }
+  // The test is about pruning: both kinds must have happened.
+  CHECK(skipped_ranges > 0);
+  CHECK(skipped_docs > 0);
+  CHECK(lower_bounds > 0);
+}
+
+TEST_CASE("sorted searches, facets' match lists and partial matches keep exact totals",
+          "[searcher][pruning]") {
+  // Many documents of one word: a pruned relevance search skips most of
+  // them, but these searches must see every match.
+  // The first block holds the best documents (short titles); later ones
+  // have longer titles, so their bounds fall below the fifth best score.
+  std::vector<TestDoc> docs;
+  for (int i = 0; i < 3000; ++i) {
+    std::string title = "x";
+    for (int w = 0, n = i < 100 ? i % 3 : 10 + i % 7; w < n; ++w) title += " y";
+    docs.push_back({title, "", "", "", i % 3 == 0 ? "x x" : "", float(i % 50)});
+  }
+  MemoryIndex index;
+  DocTable table;
+  Build(docs, 1000, &index, &table);
+  Bm25fParams params;
+  CompiledQuery q;
+  q.required.push_back(Term("x"));
+  q.k = 5;
+  q.total_exact_up_to = 0;
+  auto relevance = Search(q, &index, table, params);
+  REQUIRE(relevance.ok());
+  CHECK(relevance->total_at_least);  // the control: this one prunes
+  CHECK(relevance->total < 3000);
+
+  CompiledQuery sorted = q;
+  sorted.sort = SortKey::kPrice;
+  auto by_price = Search(sorted, &index, table, params);
+  REQUIRE(by_price.ok());
+  CHECK_FALSE(by_price->total_at_least);
+  CHECK(by_price->total == 3000);
+
+  std::vector<uint32_t> matches;
+  CompiledQuery faceted = q;
+  faceted.match_docids = &matches;
+  auto with_facets = Search(faceted, &index, table, params);
+  REQUIRE(with_facets.ok());
+  CHECK_FALSE(with_facets->total_at_least);
+  CHECK(with_facets->total == 3000);
+  CHECK(matches.size() == 3000);
+  CHECK(with_facets->hits.size() == relevance->hits.size());
+  for (size_t i = 0; i < relevance->hits.size(); ++i) {
+    CHECK(with_facets->hits[i].docid == relevance->hits[i].docid);
+  }
+
+  CompiledQuery partial = q;  // no field holds "y x": partial matches of x
+  partial.required.push_back(Term("y x"));
+  auto some = Search(partial, &index, table, params);
+  REQUIRE(some.ok());
+  CHECK(some->partial);
+  CHECK_FALSE(some->total_at_least);
+  CHECK(some->total == 3000);
+}
+
 }  // namespace
 }  // namespace saiki::index

@@ -49,6 +49,13 @@ class SaikiEngine : public Engine {
     db_ = std::move(db.value());
     saiki::Status st = db_->SetSetting("ranker", variant_ == "saiki" ? "bm25" : "linear");
     if (!st.ok()) return Fail(st, error);
+    // The default (totals exact up to 1000, then pruned lower bounds), or
+    // $SAIKI_PEERS_TOTAL_EXACT_UP_TO (2000000000: every total exact, no
+    // pruning, to measure what pruning saves); set on every open because the
+    // recall pass of an earlier variant on this shared index set it to exact.
+    const char* exact_up_to = std::getenv("SAIKI_PEERS_TOTAL_EXACT_UP_TO");
+    st = db_->SetSetting("total.exact_up_to", exact_up_to ? exact_up_to : "1000");
+    if (!st.ok()) return Fail(st, error);
     if (variant_ == "saiki-user") user_ = "bench-user";
     return true;
   }
@@ -106,6 +113,13 @@ class SaikiEngine : public Engine {
   bool MatchAll(const Query& q, std::vector<uint32_t>* docs, MatchInfo* info,
                 std::string* error) override {
     docs->clear();
+    if (!exact_totals_) {
+      // The enumeration below needs exact totals; the recall pass runs after
+      // the timed passes, so they keep the default.
+      saiki::Status st = db_->SetSetting("total.exact_up_to", "2000000000");
+      if (!st.ok()) return Fail(st, error);
+      exact_totals_ = true;
+    }
     const std::vector<double>& prices = SortedPrices();
     double lo = q.price_min.value_or(0), hi = q.price_max.value_or(1e9);
     saiki::SearchRequest req;
@@ -156,6 +170,7 @@ class SaikiEngine : public Engine {
   }
 
  private:
+  bool exact_totals_ = false;  // total.exact_up_to set to exact (MatchAll)
   // Matches with a price in [lo, hi], known to number `total` (> 1000).
   bool Range(const Query& q, double lo, double hi, double total, std::vector<uint32_t>* docs,
              MatchInfo* info, std::string* error) {

@@ -478,6 +478,7 @@ int saiki_search(saiki_db* db, const char* query, const saiki_search_options* op
     pub.query_id = resp.query_id ? resp.query_id->c_str() : nullptr;
     pub.took_ms = resp.took_ms;
     pub.total = resp.total;
+    pub.total_at_least = resp.total_at_least ? 1 : 0;
     pub.partial = resp.partial ? 1 : 0;
     pub.notice = resp.notice.c_str();
     pub.ranker = resp.ranker.c_str();

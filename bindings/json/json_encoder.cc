@@ -108,6 +108,7 @@ Json SearchResponseJson(const SearchResponse& r, bool explain) {
   j["query_id"] = Optional(r.query_id);
   j["took_ms"] = r.took_ms;
   j["total"] = r.total;
+  j["total_relation"] = r.total_at_least ? "gte" : "eq";
   j["partial"] = r.partial;
   j["ranker"] = r.ranker;
   j["global_version"] = r.global_version;

@@ -250,6 +250,11 @@ struct SearchResponse {
   std::optional<std::string> query_id;  // set when the search was logged
   double took_ms = 0;
   uint64_t total = 0;    // matching products
+  // `total` is a lower bound ("1000+ products match"): past the setting
+  // total.exact_up_to matches, the search skips products that cannot reach
+  // the results and stops counting exactly (README "Dynamic pruning").
+  // Never with facets, a sort other than relevance, or partial matches.
+  bool total_at_least = false;
   bool partial = false;  // nothing matched every term: partial matches shown
   std::string notice;    // a sentence for the user when partial or empty
   std::string ranker;    // the ranker that ordered the results

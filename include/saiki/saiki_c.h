@@ -218,6 +218,7 @@ typedef struct saiki_results {
   int interleaved;      /* old and new personal models interleaved */
   size_t count;         /* hits */
   const saiki_hit* hits;
+  int total_at_least;   /* total is a lower bound (setting total.exact_up_to) */
 } saiki_results;
 
 /* Searches; options may be NULL (defaults). Free *results with

@@ -173,7 +173,7 @@ function renderColumns() {
       list.append(el('li', { class: 'empty', text: state.query ? 'searching…' : 'Type a query to search as ' + user + '.' }));
     } else {
       $('.meta', node).textContent =
-        r.total + ' match · ' + fmt(r.took_ms, 1) + ' ms · ' + r.ranker +
+        r.total + (r.total_relation === 'gte' ? '+' : '') + ' match · ' + fmt(r.took_ms, 1) + ' ms · ' + r.ranker +
         ' · global v' + r.global_version + (r.user_version ? ' · personal v' + r.user_version : '') +
         (r.interleaved ? ' · interleaved' : '');
       if (r.notice) { const n = $('.notice', node); n.hidden = false; n.textContent = r.notice; }

@@ -180,6 +180,8 @@ class SearchResults:
     typos: list[dict[str, Any]] = field(default_factory=list)
     #: the corrected query, when it would find much more than the typed one; else ""
     did_you_mean: str = ""
+    #: "eq": ``total`` is exact; "gte": a lower bound (setting total.exact_up_to)
+    total_relation: str = "eq"
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -402,7 +404,8 @@ class Database:
                              user_version=raw["user_version"], gate=raw["gate"],
                              interleaved=raw["interleaved"], took_ms=raw["took_ms"], raw=raw,
                              facets=raw.get("facets", {}), typos=raw.get("typos", []),
-                             did_you_mean=raw.get("did_you_mean", ""))
+                             did_you_mean=raw.get("did_you_mean", ""),
+                             total_relation=raw.get("total_relation", "eq"))
 
     def suggest(self, prefix: Text, *, k: int = 10,
                 user: Optional[Text] = None) -> list[Suggestion]:

@@ -61,7 +61,8 @@ class Results(Structure):
     _fields_ = [("query_id", c_char_p), ("took_ms", c_double), ("total", c_uint64),
                 ("partial", c_int), ("notice", c_char_p), ("ranker", c_char_p),
                 ("global_version", c_int64), ("user_version", c_int64), ("gate", c_double),
-                ("interleaved", c_int), ("count", c_size_t), ("hits", POINTER(Hit))]
+                ("interleaved", c_int), ("count", c_size_t), ("hits", POINTER(Hit)),
+                ("total_at_least", c_int)]
 
 
 class Stats(Structure):

@@ -65,6 +65,7 @@ def test_import_reports_bad_rows_and_stores_the_rest(db_path, tmp_path):
 def test_search_with_filters_and_paging(db):
     res = db.search("犬")
     assert res.total == 5 and len(res) == 5
+    assert res.total_relation == "eq"  # below total.exact_up_to: exact
     assert res.query_id is None
     assert [h.rank for h in res] == [1, 2, 3, 4, 5]
     assert "p4" not in [h.id for h in res]
