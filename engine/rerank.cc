@@ -153,7 +153,11 @@ Status DatabaseImpl::Rerank(const EngineState& state, const CompiledRequest& req
   ranker::TasteProfile taste;
   if (!req.user.empty()) {
     SAIKI_ASSIGN_OR_RETURN(auto clicks, logs_->RecentClicks(req.user, kProfileClicks));
-    profile = ranker::UserProfile(clicks, now, settings.learn.half_life_days * 86400.0);
+    // The visit's clicks belong to the personal layer: off with the taste
+    // profile (features.h user_visit_leaf).
+    profile = ranker::UserProfile(
+        clicks, now, settings.learn.half_life_days * 86400.0,
+        settings.learn.taste ? settings.learn.session_timeout_minutes * 60.0 : 0.0);
     if (settings.learn.taste) {
       SAIKI_ASSIGN_OR_RETURN(taste, models_->Taste(req.user));
     }
