@@ -64,7 +64,7 @@ int FeatureIndex(std::string_view name) {
 }
 
 UserProfile::UserProfile(std::span<const ClickRecord> clicks, double now,
-                         double half_life_seconds, double visit_seconds) {
+                         double half_life_seconds, double visit_start) {
   double price_weight = 0, price_sum = 0;
   // Every table gets room for one key per click at load 1/2, in one buffer
   // allocated here (the engine builds a profile per request).
@@ -88,7 +88,7 @@ UserProfile::UserProfile(std::span<const ClickRecord> clicks, double now,
         leaf = c.category[l];
       }
     }
-    if (leaf && age < visit_seconds) Add(kVisitLeafTable, leaf, std::clamp(c.kind, 1, 3));
+    if (leaf && c.at >= visit_start) Add(kVisitLeafTable, leaf, std::clamp(c.kind, 1, 3));
     if (!std::isnan(c.price)) {
       price_sum += w * std::log1p(std::max(0.0f, c.price));
       price_weight += w;

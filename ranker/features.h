@@ -45,8 +45,8 @@
 //                           (its MinHash slots)
 //   user intent, from u's clicks of the current visit
 //     user_visit_leaf       ln(1 + weight of u's clicks, carts and purchases
-//                           on d's leaf category in the last
-//                           learn.session_timeout_minutes), undecayed: the
+//                           on d's leaf category in u's open session (the
+//                           visit), undecayed: the
 //                           leaf u is shopping for now (a session mostly
 //                           serves one mission, so an ambiguous query such
 //                           as 犬 or フード means that leaf). A feature of
@@ -154,10 +154,11 @@ struct ClickRecord {
 class UserProfile {
  public:
   UserProfile() = default;
-  // `visit_seconds`: clicks younger than this count, undecayed, in
-  // visit_leaf (0: none do).
+  // `visit_start`: clicks at or after this time (the start of the user's
+  // open session) count, undecayed, in visit_leaf; +infinity (the default):
+  // none do.
   UserProfile(std::span<const ClickRecord> clicks, double now, double half_life_seconds,
-              double visit_seconds = 0);
+              double visit_start = std::numeric_limits<double>::infinity());
 
   bool empty() const { return total_weight_ == 0; }
   double product(uint32_t id_hash) const { return Get(kProductTable, id_hash); }

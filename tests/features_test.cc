@@ -523,18 +523,19 @@ TEST_CASE("User features are ln(1 + decayed weight) of the user's clicks", "[fea
 TEST_CASE("user_visit_leaf counts the visit's clicks on the leaf, undecayed", "[features]") {
   // ThreeClicks: c1 (purchase, food > dog > dry) one half-life old, c2
   // (click, food > cat, a leaf at level 2) now, c3 (cart, toys) two
-  // half-lives old. A visit of an hour holds c2 only.
+  // half-lives old. A visit that started an hour ago holds c2 only.
   std::vector<ClickRecord> clicks = ThreeClicks();
-  const double hour = 3600;
-  UserProfile visit(clicks, kNow, kHalfLife, hour);
+  UserProfile visit(clicks, kNow, kHalfLife, kNow - 3600);
   CHECK(visit.visit_leaf(kCatFoodCat) == Approx(1.0));  // a click: 1, not decayed
   CHECK(visit.visit_leaf(kCatFoodDogDry) == 0.0);        // older than the visit
   CHECK(visit.visit_leaf(kCatFood) == 0.0);              // not its leaf
   // A visit long enough for every click: c1 weighs its kind, 3, undecayed.
-  UserProfile all(clicks, kNow, kHalfLife, 10 * kHalfLife);
+  UserProfile all(clicks, kNow, kHalfLife, kNow - 10 * kHalfLife);
   CHECK(all.visit_leaf(kCatFoodDogDry) == Approx(3.0));
   CHECK(all.visit_leaf(kCatToys) == Approx(2.0));
-  // Without a visit length (the personal layer off) nothing counts.
+  // A visit that starts now holds c2 (clicked at its start); without a
+  // visit (no open session, or the personal layer off) nothing counts.
+  CHECK(UserProfile(clicks, kNow, kHalfLife, kNow).visit_leaf(kCatFoodCat) == Approx(1.0));
   CHECK(UserProfile(clicks, kNow, kHalfLife).visit_leaf(kCatFoodCat) == 0.0);
 
   // As a feature: ln(1 + weight) for a candidate in the leaf, 0 elsewhere,
