@@ -126,12 +126,17 @@ Status DatabaseImpl::UpdateTaste(const storage::WriteToken& t, const ranker::Ses
     // leaf — the products the user chose between — teach every value.
     clicked_leaves.clear();
     for (size_t o = first; o < observed.size(); ++o) {
-      if (observed[o].click > 0 && observed[o].keys.leaf) clicked_leaves.push_back(observed[o].keys.leaf);
+      if (observed[o].click > 0 && observed[o].keys.leaf) {
+        clicked_leaves.push_back(observed[o].keys.leaf);
+      }
     }
     for (size_t o = first; o < observed.size(); ++o) {
       ranker::TasteKeys& k = observed[o].keys;
       if (observed[o].click > 0 || !page_clicked) continue;
-      if (std::find(clicked_leaves.begin(), clicked_leaves.end(), k.leaf) != clicked_leaves.end()) continue;
+      if (std::find(clicked_leaves.begin(), clicked_leaves.end(), k.leaf) !=
+          clicked_leaves.end()) {
+        continue;
+      }
       k.brand = 0;
       k.tier = 0;
       k.has_words = false;

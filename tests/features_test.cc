@@ -549,9 +549,9 @@ TEST_CASE("user_visit_leaf counts the visit's clicks on the leaf, undecayed", "[
   docs.Add(dry);
   std::vector<float> x = Extract(HitFor(0), 1, docs, {}, visit);
   CHECK(x[kUserVisitLeaf] == Approx(std::log(2.0)).margin(kTol));
+  const UserProfile no_visit(clicks, kNow, kHalfLife);
   CHECK(x[kUserClicksCat2] ==
-        Approx(Extract(HitFor(0), 1, docs, {}, UserProfile(clicks, kNow, kHalfLife))[kUserClicksCat2])
-            .margin(kTol));
+        Approx(Extract(HitFor(0), 1, docs, {}, no_visit)[kUserClicksCat2]).margin(kTol));
   CHECK(Extract(HitFor(1), 1, docs, {}, visit)[kUserVisitLeaf] == 0.0f);
   CHECK(Extract(HitFor(1), 1, docs, {}, all)[kUserVisitLeaf] == Approx(std::log(4.0)).margin(kTol));
 }
