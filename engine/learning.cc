@@ -98,10 +98,12 @@ Status DatabaseImpl::UpdateTaste(const storage::WriteToken& t, const ranker::Ses
   const index::DocTable& docs = state_->docs();
   const ranker::CategoryMedians& medians = state_->catalog->Medians();
   std::vector<ranker::TasteProfile::Shown> observed;
+  std::vector<uint32_t> clicked_leaves;
   for (size_t i = 0; i < shown.size(); ++i) {
     const ranker::LoggedImpression& imp = session.impressions[i];
     bool page_clicked = false;
     for (uint8_t s : imp.signal) page_clicked |= s > 0;
+    const size_t first = observed.size();
     for (size_t pos = 0; pos < shown[i].size() && pos < imp.signal.size(); ++pos) {
       if (shown[i][pos].empty()) continue;
       SAIKI_ASSIGN_OR_RETURN(std::optional<int64_t> docid,
@@ -115,6 +117,29 @@ Status DatabaseImpl::UpdateTaste(const storage::WriteToken& t, const ranker::Ses
       s.click = imp.signal[pos] ? 1.0 + 0.5 * (imp.signal[pos] - 1) : 0.0;
       s.page_clicked = page_clicked;
       observed.push_back(s);
+    }
+    // A pass over a product of a leaf the page's clicks were not in says
+    // that the user did not want that leaf for this query, not that they
+    // dislike its brand, tier or words: a 柴犬 mug passed over in a search
+    // for dog food is off the query's intent whatever its brand. So such a
+    // pass teaches the leaf (and the bias) only; passes within a clicked
+    // leaf — the products the user chose between — teach every value.
+    clicked_leaves.clear();
+    for (size_t o = first; o < observed.size(); ++o) {
+      if (observed[o].click > 0 && observed[o].keys.leaf) {
+        clicked_leaves.push_back(observed[o].keys.leaf);
+      }
+    }
+    for (size_t o = first; o < observed.size(); ++o) {
+      ranker::TasteKeys& k = observed[o].keys;
+      if (observed[o].click > 0 || !page_clicked) continue;
+      if (std::find(clicked_leaves.begin(), clicked_leaves.end(), k.leaf) !=
+          clicked_leaves.end()) {
+        continue;
+      }
+      k.brand = 0;
+      k.tier = 0;
+      k.has_words = false;
     }
   }
   if (observed.empty()) return Status::Ok();

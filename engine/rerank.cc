@@ -153,7 +153,20 @@ Status DatabaseImpl::Rerank(const EngineState& state, const CompiledRequest& req
   ranker::TasteProfile taste;
   if (!req.user.empty()) {
     SAIKI_ASSIGN_OR_RETURN(auto clicks, logs_->RecentClicks(req.user, kProfileClicks));
-    profile = ranker::UserProfile(clicks, now, settings.learn.half_life_days * 86400.0);
+    // The visit: the user's open session, unless it has been idle past the
+    // timeout (it closes at this request, and this search starts a new
+    // one). Its clicks belong to the personal layer: off with the taste
+    // profile (features.h user_visit_leaf).
+    double visit_start = std::numeric_limits<double>::infinity();
+    if (settings.learn.taste) {
+      SAIKI_ASSIGN_OR_RETURN(auto open, logs_->OpenSessionsOf(req.user));
+      const double timeout = settings.learn.session_timeout_minutes * 60;
+      for (const auto& s : open) {
+        if (now - s.last_at <= timeout) visit_start = s.started_at;  // the newest open one
+      }
+    }
+    profile = ranker::UserProfile(clicks, now, settings.learn.half_life_days * 86400.0,
+                                  visit_start);
     if (settings.learn.taste) {
       SAIKI_ASSIGN_OR_RETURN(taste, models_->Taste(req.user));
     }

@@ -113,6 +113,7 @@ const std::vector<Spec>& Specs() {
       s.push_back(std::move(spec));
     }
     num("learn.taste_weight", 0, 10, [](EngineSettings* e) { return &e->learn.taste_weight; });
+    num("learn.visit_weight", 0, 10, [](EngineSettings* e) { return &e->learn.visit_weight; });
     num("learn.explore", 0, 0.5, [](EngineSettings* e) { return &e->learn.explore; });
     whole("learn.global_min_users", 1, 1000000,
           [](EngineSettings* e) { return &e->learn.global_min_users; });

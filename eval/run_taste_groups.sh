@@ -4,7 +4,8 @@
 # category only, the price tier only, the style only (--attribute-weights
 # 1,0,0,0 / 0,1,0,0 / 0,0,1,0 / 0,0,0,1), and the default mixture — and,
 # with --ablation, once per setting that removes a part of the personal
-# layer (the taste profile; the personal model: learn.lr_user 0 makes no
+# layer (the taste profile, with the visit's leaf; the visit's leaf's prior
+# weight, learn.visit_weight 0; the personal model: learn.lr_user 0 makes no
 # personal version, and the taste prior comes with one) or adds one
 # (exploration, off by default). Prints a
 # Markdown table per part: NDCG@10 at the last session and over all
@@ -44,7 +45,8 @@ if [[ $ablation == 0 ]]; then
   runs=(mixture "" brand "--attribute-weights 1,0,0,0" leaf "--attribute-weights 0,1,0,0"
         tier "--attribute-weights 0,0,1,0" style "--attribute-weights 0,0,0,1")
 else
-  runs=(default "" "no taste profile" "--set learn.taste=off" "no personal model"
+  runs=(default "" "no taste profile" "--set learn.taste=off" "no visit prior"
+        "--set learn.visit_weight=0" "no personal model"
         "--set learn.lr_user=0" "with exploration 0.1" "--set learn.explore=0.1"
         "offsets on user features only" "--set learn.personal_features=user")
 fi

@@ -64,7 +64,7 @@ int FeatureIndex(std::string_view name) {
 }
 
 UserProfile::UserProfile(std::span<const ClickRecord> clicks, double now,
-                         double half_life_seconds) {
+                         double half_life_seconds, double visit_start) {
   double price_weight = 0, price_sum = 0;
   // Every table gets room for one key per click at load 1/2, in one buffer
   // allocated here (the engine builds a profile per request).
@@ -81,9 +81,14 @@ UserProfile::UserProfile(std::span<const ClickRecord> clicks, double now,
     total_weight_ += w;
     if (c.id_hash) Add(kProductTable, c.id_hash, w);
     if (c.brand) Add(kBrandTable, c.brand, w);
+    uint32_t leaf = 0;
     for (int l = 0; l < index::kCategoryLevels; ++l) {
-      if (c.category[l]) Add(kCategoryTable + l, c.category[l], w);
+      if (c.category[l]) {
+        Add(kCategoryTable + l, c.category[l], w);
+        leaf = c.category[l];
+      }
     }
+    if (leaf && c.at >= visit_start) Add(kVisitLeafTable, leaf, std::clamp(c.kind, 1, 3));
     if (!std::isnan(c.price)) {
       price_sum += w * std::log1p(std::max(0.0f, c.price));
       price_weight += w;
@@ -260,6 +265,9 @@ void ExtractFeatures(std::span<const index::Hit> hits, uint32_t num_clauses,
       }
       x[kUserTextSimilarity] = static_cast<float>(profile.TextSimilarity(d.signature));
       x[kUserHasHistory] = 1.0f;
+    }
+    if (history && leaf) {
+      x[kUserVisitLeaf] = static_cast<float>(Log1pOrZero(profile.visit_leaf(leaf)));
     }
     if (taste != nullptr || uncertainty != nullptr) {
       const TasteProfile::Scores t = taste ? taste->Score(TasteKeysOf(d, medians))

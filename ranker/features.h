@@ -43,6 +43,15 @@
 //     user_tier_affinity    ... for d's price tier within its leaf
 //     user_style_affinity   mean of u's affinities for d's title words
 //                           (its MinHash slots)
+//   user intent, from u's clicks of the current visit
+//     user_visit_leaf       ln(1 + weight of u's clicks, carts and purchases
+//                           on d's leaf category in u's open session (the
+//                           visit), undecayed: the
+//                           leaf u is shopping for now (a session mostly
+//                           serves one mission, so an ambiguous query such
+//                           as 犬 or フード means that leaf). A feature of
+//                           the personal layer like the taste features
+//                           (the global fits mask it).
 // Features are appended, never reordered: vectors logged and models stored
 // with an earlier, shorter list read as today's with 0 for what came later
 // (storage/log_store.h, linear_model.h).
@@ -91,6 +100,7 @@ enum Feature : int {
   kUserLeafAffinity,
   kUserTierAffinity,
   kUserStyleAffinity,
+  kUserVisitLeaf,
   kNumFeatures
 };
 
@@ -105,15 +115,17 @@ inline constexpr const char* kFeatureNames[kNumFeatures] = {
     "rating",          "rating_missing",     "log_price",           "price_vs_category",
     "user_clicks_product", "user_clicks_brand", "user_clicks_cat1", "user_clicks_cat2",
     "user_clicks_cat3", "user_price_distance", "user_text_similarity", "user_has_history",
-    "user_brand_affinity", "user_leaf_affinity", "user_tier_affinity", "user_style_affinity"};
-// The taste features, the personal layer's own (taste.h).
+    "user_brand_affinity", "user_leaf_affinity", "user_tier_affinity", "user_style_affinity",
+    "user_visit_leaf"};
+// The taste features and the visit's intent, the personal layer's own
+// (taste.h): from here to the end.
 inline constexpr int kFirstTasteFeature = kUserBrandAffinity;
 
 // The lengths the feature list had in earlier releases: vectors logged and
 // models stored then are read as today's with 0 for the features added
 // since. Any other count is an error (a corrupt row, or a model for another
 // feature set).
-inline constexpr int kEarlierFeatureCounts[] = {24};
+inline constexpr int kEarlierFeatureCounts[] = {24, 28};
 inline bool KnownFeatureCount(int64_t n) {
   if (n == kNumFeatures) return true;
   for (int c : kEarlierFeatureCounts) {
@@ -142,7 +154,11 @@ struct ClickRecord {
 class UserProfile {
  public:
   UserProfile() = default;
-  UserProfile(std::span<const ClickRecord> clicks, double now, double half_life_seconds);
+  // `visit_start`: clicks at or after this time (the start of the user's
+  // open session) count, undecayed, in visit_leaf; +infinity (the default):
+  // none do.
+  UserProfile(std::span<const ClickRecord> clicks, double now, double half_life_seconds,
+              double visit_start = std::numeric_limits<double>::infinity());
 
   bool empty() const { return total_weight_ == 0; }
   double product(uint32_t id_hash) const { return Get(kProductTable, id_hash); }
@@ -150,6 +166,8 @@ class UserProfile {
   double category(int level, uint32_t h) const { return Get(kCategoryTable + level, h); }
   // Decayed mean of ln(1 + price) over clicks with a price; NaN if none.
   double mean_log_price() const { return mean_log_price_; }
+  // Weight of the clicks of the current visit on leaf category `h`.
+  double visit_leaf(uint32_t h) const { return Get(kVisitLeafTable, h); }
   double TextSimilarity(const index::TitleSignature& sig) const;
 
  private:
@@ -164,7 +182,8 @@ class UserProfile {
     kBrandTable = 1,
     kCategoryTable = 2,                                  // + level
     kSlotTable = kCategoryTable + index::kCategoryLevels,  // + MinHash slot
-    kNumTables = kSlotTable + index::kSignatureSlots
+    kVisitLeafTable = kSlotTable + index::kSignatureSlots,
+    kNumTables
   };
   size_t Find(int table, uint32_t key) const;  // the key's slot, or its empty slot
   double Get(int table, uint32_t key) const {

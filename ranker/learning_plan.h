@@ -70,6 +70,7 @@ struct LearnSettings {
   // are 0).
   bool taste = true;
   double taste_weight = 1.0;  // the taste prior (personal_learner.h TastePrior)
+  double visit_weight = 3.0;  // its weight on user_visit_leaf (the same prior)
   // learn.personal_features: the personal offsets move on every feature
   // (true, "all") or on the user features only (false, "user").
   bool personal_all_features = true;

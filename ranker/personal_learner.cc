@@ -85,7 +85,7 @@ Eigen::VectorXd TastePrior(const LearnSettings& settings, const Eigen::VectorXd&
   Eigen::VectorXd prior = Eigen::VectorXd::Zero(kNumFeatures);
   if (!settings.taste) return prior;
   for (int i = kFirstTasteFeature; i < kNumFeatures; ++i) {
-    prior[i] = settings.taste_weight * scale[i];
+    prior[i] = (i == kUserVisitLeaf ? settings.visit_weight : settings.taste_weight) * scale[i];
   }
   return prior;
 }

@@ -26,7 +26,9 @@ namespace saiki::ranker {
 // (global_learner.cc masks them): what they say is the user's own, and the
 // offsets the personal learner fits sit on top of this prior: it is part of
 // every personal model version, and of none at version 0 (no personal
-// model, or rolled back to none). Zero with learn.taste off.
+// model, or rolled back to none). Zero with learn.taste off. The visit's
+// leaf (features.h user_visit_leaf), a count rather than log-odds, has its
+// own weight, learn.visit_weight.
 Eigen::VectorXd TastePrior(const LearnSettings& settings, const Eigen::VectorXd& scale);
 
 struct PersonalPlanResult {

@@ -157,14 +157,14 @@ LogStore::LogStore(Connection* conn) : conn_(conn) {
 Result<std::vector<LogStore::OpenSessionRow>> LogStore::OpenSessionsOf(std::string_view user) {
   SAIKI_ASSIGN_OR_RETURN(
       Statement * st,
-      conn_->Prepare("SELECT session_id, last_at FROM sessions WHERE user = ?1 AND "
+      conn_->Prepare("SELECT session_id, last_at, started_at FROM sessions WHERE user = ?1 AND "
                      "closed_at IS NULL ORDER BY session_id"));
   st->BindText(1, user);
   std::vector<OpenSessionRow> out;
   for (;;) {
     SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    out.push_back({st->ColumnInt(0), st->ColumnDouble(1)});
+    out.push_back({st->ColumnInt(0), st->ColumnDouble(1), st->ColumnDouble(2)});
   }
   return out;
 }

@@ -103,6 +103,7 @@ class LogStore {
   struct OpenSessionRow {
     int64_t session_id = 0;
     double last_at = 0;
+    double started_at = 0;
   };
   // The user's open sessions, oldest first.
   Result<std::vector<OpenSessionRow>> OpenSessionsOf(std::string_view user);

@@ -76,7 +76,7 @@ TEST_CASE("Every feature has a unique name and FeatureIndex finds it", "[feature
     CHECK(FeatureIndex(kFeatureNames[i]) == i);
   }
   CHECK(names.size() == static_cast<size_t>(kNumFeatures));
-  CHECK(kNumFeatures == 28);
+  CHECK(kNumFeatures == 29);
   // The enum and the names agree at both ends and at a few points between.
   CHECK(FeatureIndex("bm25f") == kBm25f);
   CHECK(FeatureIndex("bm25f_word_bonus") == kBm25fWordBonus);
@@ -85,9 +85,11 @@ TEST_CASE("Every feature has a unique name and FeatureIndex finds it", "[feature
   CHECK(FeatureIndex("user_clicks_cat3") == kUserClicksCat3);
   CHECK(FeatureIndex("user_has_history") == kUserHasHistory);
   CHECK(FeatureIndex("user_has_history") == kFirstTasteFeature - 1);
-  CHECK(FeatureIndex("user_style_affinity") == kNumFeatures - 1);
+  CHECK(FeatureIndex("user_style_affinity") == kUserStyleAffinity);
+  CHECK(FeatureIndex("user_visit_leaf") == kNumFeatures - 1);
   // Features are only appended: the earlier lists are prefixes of today's.
   CHECK(KnownFeatureCount(24));
+  CHECK(KnownFeatureCount(28));
   CHECK(KnownFeatureCount(kNumFeatures));
   CHECK_FALSE(KnownFeatureCount(23));
   CHECK_FALSE(KnownFeatureCount(kNumFeatures + 1));
@@ -516,6 +518,42 @@ TEST_CASE("User features are ln(1 + decayed weight) of the user's clicks", "[fea
   // 2 / 3 = 0.666667 (see the profile test)
   CHECK(x[kUserTextSimilarity] == Approx(0.666667).margin(kTol));
   CHECK(x[kUserHasHistory] == 1.0f);
+}
+
+TEST_CASE("user_visit_leaf counts the visit's clicks on the leaf, undecayed", "[features]") {
+  // ThreeClicks: c1 (purchase, food > dog > dry) one half-life old, c2
+  // (click, food > cat, a leaf at level 2) now, c3 (cart, toys) two
+  // half-lives old. A visit that started an hour ago holds c2 only.
+  std::vector<ClickRecord> clicks = ThreeClicks();
+  UserProfile visit(clicks, kNow, kHalfLife, kNow - 3600);
+  CHECK(visit.visit_leaf(kCatFoodCat) == Approx(1.0));  // a click: 1, not decayed
+  CHECK(visit.visit_leaf(kCatFoodDogDry) == 0.0);        // older than the visit
+  CHECK(visit.visit_leaf(kCatFood) == 0.0);              // not its leaf
+  // A visit long enough for every click: c1 weighs its kind, 3, undecayed.
+  UserProfile all(clicks, kNow, kHalfLife, kNow - 10 * kHalfLife);
+  CHECK(all.visit_leaf(kCatFoodDogDry) == Approx(3.0));
+  CHECK(all.visit_leaf(kCatToys) == Approx(2.0));
+  // A visit that starts now holds c2 (clicked at its start); without a
+  // visit (no open session, or the personal layer off) nothing counts.
+  CHECK(UserProfile(clicks, kNow, kHalfLife, kNow).visit_leaf(kCatFoodCat) == Approx(1.0));
+  CHECK(UserProfile(clicks, kNow, kHalfLife).visit_leaf(kCatFoodCat) == 0.0);
+
+  // As a feature: ln(1 + weight) for a candidate in the leaf, 0 elsewhere,
+  // and the long-term features are unchanged by the visit.
+  index::DocTable docs;
+  index::DocInfo cat = Doc(0);
+  cat.category = {kCatFood, kCatFoodCat, 0};
+  docs.Add(cat);
+  index::DocInfo dry = Doc(1);
+  dry.category = {kCatFood, kCatFoodDog, kCatFoodDogDry};
+  docs.Add(dry);
+  std::vector<float> x = Extract(HitFor(0), 1, docs, {}, visit);
+  CHECK(x[kUserVisitLeaf] == Approx(std::log(2.0)).margin(kTol));
+  const UserProfile no_visit(clicks, kNow, kHalfLife);
+  CHECK(x[kUserClicksCat2] ==
+        Approx(Extract(HitFor(0), 1, docs, {}, no_visit)[kUserClicksCat2]).margin(kTol));
+  CHECK(Extract(HitFor(1), 1, docs, {}, visit)[kUserVisitLeaf] == 0.0f);
+  CHECK(Extract(HitFor(1), 1, docs, {}, all)[kUserVisitLeaf] == Approx(std::log(4.0)).margin(kTol));
 }
 
 TEST_CASE("User features are 0 for a product unrelated to a non-empty history",

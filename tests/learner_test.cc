@@ -746,7 +746,7 @@ TEST_CASE("A model stored with the earlier 24-feature list reads with the taste 
   // 25 features are no list saiki ever had.
   j["features"].push_back(kFeatureNames[24]);
   CHECK_THAT(GlobalLinearModel::FromJson(j.dump()).status().message(),
-             Catch::Contains("trained on 25 features; this saiki computes 28"));
+             Catch::Contains("trained on 25 features; this saiki computes 29"));
 }
 
 TEST_CASE("Global model FromJson rejects bad input with clear messages", "[learner]") {
@@ -767,19 +767,23 @@ TEST_CASE("Global model FromJson rejects bad input with clear messages", "[learn
   // Two names swapped: same set, wrong order.
   CHECK_THAT(GlobalError([](Json& j) { std::swap(j["features"][1], j["features"][2]); }),
              Contains("feature 1 is 'bm25f_brand', expected 'bm25f_title'"));
-  CHECK_THAT(GlobalError([](Json& j) { j["features"].erase(j["features"].size() - 1); }),
-             Contains("trained on 27 features; this saiki computes 28"));
+  // (28 features, one fewer than today, is an earlier list: a prefix.)
+  CHECK_THAT(GlobalError([](Json& j) {
+               j["features"].erase(j["features"].size() - 1);
+               j["features"].erase(j["features"].size() - 1);
+             }),
+             Contains("trained on 27 features; this saiki computes 29"));
   CHECK_THAT(GlobalError([](Json& j) { j["features"].push_back("new_feature"); }),
-             Contains("trained on 29 features; this saiki computes 28"));
+             Contains("trained on 30 features; this saiki computes 29"));
 
   CHECK_THAT(GlobalError([](Json& j) { j["weights"].erase(0); }),
-             Contains("'weights' must be an array of 28 numbers, one per feature"));
+             Contains("'weights' must be an array of 29 numbers, one per feature"));
   CHECK_THAT(GlobalError([](Json& j) { j["mean"].push_back(0.0); }),
-             Contains("'mean' must be an array of 28 numbers, one per feature"));
+             Contains("'mean' must be an array of 29 numbers, one per feature"));
   CHECK_THAT(GlobalError([](Json& j) { j.erase("m2"); }),
-             Contains("'m2' must be an array of 28 numbers, one per feature"));
+             Contains("'m2' must be an array of 29 numbers, one per feature"));
   CHECK_THAT(GlobalError([](Json& j) { j["scale"] = 1.0; }),
-             Contains("'scale' must be an array of 28 numbers, one per feature"));
+             Contains("'scale' must be an array of 29 numbers, one per feature"));
   // JSON has no NaN: nlohmann writes it as null, and a string is no number.
   CHECK_THAT(GlobalError([](Json& j) { j["weights"][5] = nullptr; }),
              Contains("'weights'[5] is not a finite number"));
@@ -857,7 +861,7 @@ TEST_CASE("Personal model JSON round-trips and rejects bad input", "[learner]") 
   bad = j;
   bad["delta"].erase(0);
   CHECK_THAT(PersonalLinearModel::FromJson(bad.dump()).status().message(),
-             Contains("'delta' must be an array of 28 numbers, one per feature"));
+             Contains("'delta' must be an array of 29 numbers, one per feature"));
   bad = j;
   bad["delta"][4] = nullptr;
   CHECK_THAT(PersonalLinearModel::FromJson(bad.dump()).status().message(),

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sqlite3.h>
 #include <string>
 #include <vector>
@@ -441,6 +442,85 @@ TEST_CASE("Impressions logged with the earlier 24-feature list are learned from"
   REQUIRE(end->has_value());
   CHECK((*end)->clicks == 1);
   CHECK((*end)->pairs > 0);
+}
+
+TEST_CASE("A pass outside the page's clicked leaves teaches its leaf, not its brand; the visit's "
+          "leaf counts the open session's clicks",
+          "[taste][engine]") {
+  testing::TempDir dir;
+  const std::string path = dir.File("t.saiki");
+  // Two dog leaves, brands apart: A and B sell food, C toys only.
+  std::string csv = "id,title,brand,category,price\n";
+  for (int i = 0; i < 12; ++i) {
+    const bool food = i % 2 == 0;
+    csv += "p" + std::to_string(i) + ",犬用 " + (food ? "フード " : "おもちゃ ") +
+           std::to_string(i) + "," + (food ? (i % 4 == 0 ? "ブランドA" : "ブランドB") : "ブランドC") +
+           ",ペット用品>犬用品>" + (food ? "フード" : "おもちゃ") + "," +
+           std::to_string(500 + 100 * i) + "\n";
+  }
+  testing::WriteFile(dir.File("c.csv"), csv);
+  auto opened = Database::Open(path);
+  REQUIRE(opened.ok());
+  Database* db = opened->get();
+  REQUIRE(db->ImportCsv(dir.File("c.csv"), ImportOptions{}).ok());
+
+  SearchRequest req;
+  req.query = "犬";
+  req.user = "alice";
+  req.k = 10;
+  req.explain = true;
+  auto page = db->Search(req);
+  REQUIRE(page.ok());
+  REQUIRE(page->hits.size() == 10);
+  // alice clicks the first result only: its leaf is the page's clicked leaf.
+  const std::string leaf = page->hits[0].category;
+  std::set<std::string> brands_in_leaf, brands_elsewhere;
+  for (const auto& h : page->hits) {
+    (h.category == leaf ? brands_in_leaf : brands_elsewhere).insert(h.brand);
+  }
+  std::string outside;  // a brand the page showed only outside the clicked leaf
+  for (const auto& b : brands_elsewhere) {
+    if (!brands_in_leaf.count(b)) outside = b;
+  }
+  REQUIRE_FALSE(outside.empty());
+  std::set<std::string> passed_outside;  // its products on the page
+  for (const auto& h : page->hits) {
+    if (h.brand == outside) passed_outside.insert(h.id);
+  }
+  REQUIRE(db->RecordClick(*page->query_id, page->hits[0].id, ClickKind::kClick).ok());
+
+  // Within the open session the clicked leaf is the visit's: ln(1 + 1).
+  auto during = db->Search(req);
+  REQUIRE(during.ok());
+  bool saw_leaf = false, saw_other = false;
+  for (const auto& h : during->hits) {
+    const double v = FeatureOf(h, "user_visit_leaf");
+    if (h.category == leaf) {
+      CHECK(v == Approx(std::log(2.0)).margin(1e-6));
+      saw_leaf = true;
+    } else {
+      CHECK(v == 0.0);
+      saw_other = true;
+    }
+  }
+  CHECK(saw_leaf);
+  CHECK(saw_other);
+  REQUIRE(db->EndSession("alice").ok());
+
+  // After the session: the passed-over leaves learned a negative weight, the
+  // brand seen only there none; and a new session has no visit clicks yet.
+  auto after = db->Search(req);
+  REQUIRE(after.ok());
+  bool saw_outside = false;
+  for (const auto& h : after->hits) {
+    CHECK(FeatureOf(h, "user_visit_leaf") == 0.0);
+    if (h.brand == outside) CHECK(FeatureOf(h, "user_brand_affinity") == 0.0);
+    if (passed_outside.count(h.id)) {
+      CHECK(FeatureOf(h, "user_leaf_affinity") < 0);
+      saw_outside = true;
+    }
+  }
+  CHECK(saw_outside);
 }
 
 }  // namespace
