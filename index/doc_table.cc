@@ -255,18 +255,22 @@ Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint3
 
 void DocTable::Reserve(uint32_t capacity) {
   if (capacity <= live_.size()) return;
-  docs_.resize(capacity);
+  hot_.resize(capacity);
+  cold_.resize(capacity);
   live_.resize(capacity, 0);
 }
 
 void DocTable::Add(const DocInfo& doc) {
   if (doc.docid >= live_.size()) {
     size_t n = std::max<size_t>(doc.docid + 1, live_.size() * 3 / 2);
-    docs_.resize(n);
+    hot_.resize(n);
+    cold_.resize(n);
     live_.resize(n, 0);
   }
   if (live_[doc.docid]) Remove(doc.docid);
-  docs_[doc.docid] = doc;
+  hot_[doc.docid] = {doc.lengths, doc.price};
+  cold_[doc.docid] = {doc.id_hash, doc.brand, doc.category, doc.rating,
+                      doc.reviews, doc.signature};
   live_[doc.docid] = 1;
   ++live_count_;
   for (int f = 0; f < kNumFields; ++f) total_length_[f] += doc.lengths[f];
@@ -276,7 +280,7 @@ void DocTable::Remove(uint32_t docid) {
   if (!live(docid)) return;
   live_[docid] = 0;
   --live_count_;
-  for (int f = 0; f < kNumFields; ++f) total_length_[f] -= docs_[docid].lengths[f];
+  for (int f = 0; f < kNumFields; ++f) total_length_[f] -= hot_[docid].lengths[f];
 }
 
 double DocTable::average_length(int f) const {

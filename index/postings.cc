@@ -496,6 +496,15 @@ void TermCursor::Fail(const char* what) {
   list_ = lists_.size();
 }
 
+void TermCursor::PrefetchRows(const void* base, uint32_t stride) {
+  prefetch_base_ = static_cast<const uint8_t*>(base);
+  prefetch_stride_ = stride;
+  if (doc_ == kEndDoc || prefetch_base_ == nullptr) return;
+  for (uint32_t i = pos_in_block_; i < block_ndocs_; ++i) {
+    __builtin_prefetch(prefetch_base_ + size_t(docids_[i]) * prefetch_stride_);
+  }
+}
+
 bool TermCursor::LoadBlock(size_t list, size_t block) {
   list_ = list;
   block_ = block;
@@ -551,6 +560,11 @@ bool TermCursor::LoadBlock(size_t list, size_t block) {
   if (zero_gap || sum != info.last_docid) {
     Fail(zero_gap ? "docids not increasing" : "block does not match its directory entry");
     return false;
+  }
+  if (prefetch_base_ != nullptr) {
+    for (uint32_t i = 0; i < n; ++i) {
+      __builtin_prefetch(prefetch_base_ + size_t(docids_[i]) * prefetch_stride_);
+    }
   }
   // Flags: the block's palette, then an index into it per doc.
   const uint32_t nflags = *p++;

@@ -200,6 +200,12 @@ class TermCursor {
   // docids in [target, entry->last_docid]. Cheapest when successive
   // targets do not decrease (the search resumes where the last one ended).
   const BlockInfo* PeekBlock(uint32_t target);
+  // Asks each block decoded from now on to prefetch, for each of its
+  // docids, the byte at base + docid * stride (the driving cursor of a
+  // search warms the docs table's rows its matches will be scored from).
+  // `base` must address a table covering every docid of the lists.
+  // The current block's rows from the current docid on are prefetched now.
+  void PrefetchRows(const void* base, uint32_t stride);
   // Total documents over all lists (document frequency, deleted included).
   uint32_t df() const { return df_; }
   const Status& status() const { return status_; }
@@ -214,6 +220,8 @@ class TermCursor {
   uint32_t doc_ = kEndDoc;
   uint32_t df_ = 0;
   uint32_t pos_in_block_ = 0, block_ndocs_ = 0;
+  const uint8_t* prefetch_base_ = nullptr;
+  uint32_t prefetch_stride_ = 0;
   std::array<uint32_t, kBlockSize> docids_{};
   std::array<uint8_t, kBlockSize> masks_{};
   std::array<std::array<uint16_t, kNumFields>, kBlockSize> tfs_{};

@@ -43,6 +43,10 @@ class PhraseCursor {
   // (TermCursor::PeekBlock). Bounds the phrase: each occurrence of the
   // phrase is one of that token's, in a document of the same lengths.
   const BlockInfo* PeekBlock(uint32_t target) { return tokens_[0].first.PeekBlock(target); }
+  // The rarest token drives: its docids are the candidates.
+  void PrefetchRows(const void* base, uint32_t stride) {
+    if (!tokens_.empty()) tokens_[0].first.PrefetchRows(base, stride);
+  }
   void Next() {
     tokens_[0].first.Next();
     Align();
@@ -187,6 +191,9 @@ class ClauseCursor {
   }
 
   bool empty() const { return alts_.empty(); }
+  void PrefetchRows(const void* base, uint32_t stride) {
+    for (auto& a : alts_) a.PrefetchRows(base, stride);
+  }
   uint32_t doc() const { return doc_; }
   uint32_t df() const { return df_; }
   // Occurrences by field, every alternative counted once (match facts).
@@ -571,8 +578,8 @@ Status ScanAll(const CompiledQuery& query, const DocTable& docs, QueryCursors* q
 // hits only, which are exact, so they prune too; so do the re-ranker's
 // candidates (k = ranker.candidates). After a skip, `total` counts the
 // matches seen, a lower bound (total_at_least).
-Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval,
-                   SearchOutcome* out) {
+Status Conjunctive(const CompiledQuery& query, const DocTable& docs, QueryCursors* qc,
+                   Evaluator* eval, SearchOutcome* out) {
   std::vector<ClauseCursor*> drivers;
   for (auto& c : qc->required) drivers.push_back(&c);
   for (auto& c : qc->filters) drivers.push_back(&c);
@@ -586,6 +593,9 @@ Status Conjunctive(const CompiledQuery& query, QueryCursors* qc, Evaluator* eval
   uint32_t upto = 0;        // the current range's last docid
   double range_bound = 0;   // the best score any document of the range can reach
   ClauseCursor* lead = drivers[0];
+  // The lead's docids are the candidates: their docs-table rows are
+  // fetched while the other clauses are aligned and earlier matches scored.
+  lead->PrefetchRows(docs.hot_rows(), DocTable::kHotRowBytes);
   uint32_t target = 0;  // no document below it can still match
   for (;;) {
     if (may_prune && !pruning && top.full() && out->total >= query.total_exact_up_to) {
@@ -691,7 +701,7 @@ Result<SearchOutcome> Search(const CompiledQuery& query, PostingSource* source,
     }
     if (runnable) {
       Evaluator eval(query, docs, params, &qc);
-      SAIKI_RETURN_IF_ERROR(Conjunctive(query, &qc, &eval, &out));
+      SAIKI_RETURN_IF_ERROR(Conjunctive(query, docs, &qc, &eval, &out));
     }
   }
   if (out.total == 0 && query.allow_partial && query.required.size() >= 2) {

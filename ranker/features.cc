@@ -221,6 +221,7 @@ void ExtractFeatures(std::span<const index::Hit> hits, uint32_t num_clauses,
   out->values.assign(hits.size() * kNumFeatures, 0.0f);
   const bool history = !profile.empty();
   const double mean_log_price = profile.mean_log_price();
+  for (const index::Hit& h : hits) docs.PrefetchInfo(h.docid);
   for (size_t r = 0; r < hits.size(); ++r) {
     const index::Hit& h = hits[r];
     const index::DocInfo& d = docs.info(h.docid);
