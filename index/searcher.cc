@@ -36,9 +36,12 @@ class PhraseCursor {
     Align();
   }
 
+  // The current match, or after ProbeAt a lower bound of the next one
+  // (exact() false).
   uint32_t doc() const { return doc_; }
+  bool exact() const { return exact_; }
   uint32_t df() const { return df_; }
-  const TfArray& tf() const { return tf_; }
+  const TfArray& tf() const { return tf_; }  // when exact()
   // The block of the rarest token holding its docids from `target` on
   // (TermCursor::PeekBlock). Bounds the phrase: each occurrence of the
   // phrase is one of that token's, in a document of the same lengths.
@@ -48,13 +51,47 @@ class PhraseCursor {
     if (!tokens_.empty()) tokens_[0].first.PrefetchRows(base, stride);
   }
   void Next() {
+    if (!exact_) {
+      NextGeq(doc_);
+      return;
+    }
     tokens_[0].first.Next();
     Align();
   }
+  // Moves to the first match at or after `target` (exact).
   void NextGeq(uint32_t target) {
-    if (doc_ >= target) return;
-    tokens_[0].first.NextGeq(target);
+    if (doc_ >= target && exact_) return;
+    tokens_[0].first.NextGeq(std::max(target, doc_));
     Align();
+  }
+  // Whether the phrase is at `d`, and nothing more: afterwards doc() == d
+  // (exact) when it is, else doc() > d is a lower bound of the next match
+  // (some token's next document), and positions were compared only if
+  // every token is at d. The two-phase check of Lucene's phrase queries:
+  // a clause that does not lead the conjunction is asked about the lead's
+  // candidates only, so verifying its own matches in between is wasted.
+  // Targets must not decrease.
+  void ProbeAt(uint32_t d) {
+    if (doc_ > d || (doc_ == d && exact_)) return;
+    if (tokens_.size() == 1) {
+      NextGeq(d);
+      return;
+    }
+    exact_ = false;
+    for (auto& t : tokens_) {
+      t.first.NextGeq(d);
+      if (t.first.doc() != d) {
+        doc_ = t.first.doc();
+        exact_ = doc_ == kEndDoc;
+        return;
+      }
+    }
+    if (ComputeTf()) {
+      doc_ = d;
+      exact_ = true;
+    } else {
+      doc_ = d + 1;  // d < kEndDoc
+    }
   }
   Status status() const {
     for (const auto& t : tokens_) {
@@ -87,12 +124,14 @@ class PhraseCursor {
       }
       if (ComputeTf()) {
         doc_ = d;
+        exact_ = true;
         return;
       }
       lead.Next();
       d = lead.doc();
     }
     doc_ = kEndDoc;
+    exact_ = true;
   }
 
   // Fills tf_ for the current doc; false when no field holds the phrase.
@@ -126,6 +165,7 @@ class PhraseCursor {
 
   std::vector<std::pair<TermCursor, uint32_t>> tokens_;
   uint32_t doc_ = kEndDoc;
+  bool exact_ = true;  // doc_ is a match (or the end), not a lower bound
   uint32_t df_ = 0;
   TfArray tf_{};
 };
@@ -194,9 +234,12 @@ class ClauseCursor {
   void PrefetchRows(const void* base, uint32_t stride) {
     for (auto& a : alts_) a.PrefetchRows(base, stride);
   }
+  // The current match, or after ProbeAt a lower bound of the next one when
+  // it is not at the probed document.
   uint32_t doc() const { return doc_; }
   uint32_t df() const { return df_; }
-  // Occurrences by field, every alternative counted once (match facts).
+  // At doc(), when it is a match. Occurrences by field, every alternative
+  // counted once (match facts).
   const TfArray& tf() const { return tf_; }
   // What the score uses: occurrences times their alternative's weight.
   const WeightedTf& weighted_tf() const { return wtf_; }
@@ -207,8 +250,16 @@ class ClauseCursor {
     Settle();
   }
   void NextGeq(uint32_t target) {
-    if (doc_ >= target) return;
+    if (doc_ >= target && exact_) return;
     for (auto& a : alts_) a.NextGeq(target);
+    Settle();
+  }
+  // Whether the clause matches `d` (PhraseCursor::ProbeAt): afterwards
+  // doc() == d when it does, else doc() > d, a lower bound of its next
+  // match. Targets must not decrease.
+  void ProbeAt(uint32_t d) {
+    if (doc_ > d || (doc_ == d && exact_)) return;
+    for (auto& a : alts_) a.ProbeAt(d);
     Settle();
   }
   Status status() const {
@@ -251,11 +302,15 @@ class ClauseCursor {
   double idf = 0;
 
  private:
+  // doc_: the least of the alternatives' docs; a match (exact_) when an
+  // alternative there is exact, and then the tfs of those that are.
   void Settle() {
     doc_ = kEndDoc;
     for (const auto& a : alts_) doc_ = std::min(doc_, a.doc());
+    exact_ = doc_ == kEndDoc;
+    for (const auto& a : alts_) exact_ |= a.doc() == doc_ && a.exact();
     if (alts_.size() == 1) {
-      if (doc_ != kEndDoc) {
+      if (doc_ != kEndDoc && exact_) {
         tf_ = alts_[0].tf();
         for (int f = 0; f < kNumFields; ++f) wtf_[f] = weights_[0] * tf_[f];
       }
@@ -266,7 +321,7 @@ class ClauseCursor {
     if (doc_ == kEndDoc) return;
     for (size_t i = 0; i < alts_.size(); ++i) {
       const PhraseCursor& a = alts_[i];
-      if (a.doc() != doc_) continue;
+      if (a.doc() != doc_ || !a.exact()) continue;
       for (int f = 0; f < kNumFields; ++f) {
         tf_[f] += a.tf()[f];
         wtf_[f] += weights_[i] * a.tf()[f];
@@ -279,6 +334,7 @@ class ClauseCursor {
   WeightedTf wtf_{};
   WeightedTf range_min_len_{};  // per field, from the last BlockBound
   uint32_t doc_ = kEndDoc;
+  bool exact_ = true;
   uint32_t df_ = 0;
   TfArray tf_{};
 };
@@ -436,7 +492,7 @@ class Evaluator {
       if (query_.price_max && price > *query_.price_max + 1e-6) return false;
     }
     for (auto& ex : qc_->excluded) {
-      ex.NextGeq(d);
+      ex.ProbeAt(d);
       if (ex.doc() == d) return false;
     }
     return true;
@@ -460,7 +516,7 @@ class Evaluator {
       hit.category_match |= c.tf()[kCategory] > 0;
     }
     for (auto& p : qc_->title_phrase) {
-      p.NextGeq(d);
+      p.ProbeAt(d);
       hit.title_phrase = p.doc() == d && p.tf()[kTitle] > 0;
     }
     for (auto& b : qc_->bonus) {
@@ -626,7 +682,7 @@ Status Conjunctive(const CompiledQuery& query, const DocTable& docs, QueryCursor
     size_t i = 1;
     uint32_t e = d;
     for (; i < drivers.size(); ++i) {
-      drivers[i]->NextGeq(d);
+      drivers[i]->ProbeAt(d);
       e = drivers[i]->doc();
       if (e != d) break;
     }
