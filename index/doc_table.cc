@@ -1,6 +1,8 @@
 // Docs blob codec and the in-memory document table. See doc_table.h.
 #include "index/doc_table.h"
 
+#include <sys/mman.h>
+
 #include <unordered_map>
 
 #include <cmath>
@@ -253,11 +255,19 @@ Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint3
   return Decode(blob, &row, visit);
 }
 
+void AdviseHugePages(void* p, size_t bytes) {
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  if (p == nullptr || end <= begin) return;
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint
+}
+
 void DocTable::Reserve(uint32_t capacity) {
   if (capacity <= live_.size()) return;
-  hot_.resize(capacity);
-  cold_.resize(capacity);
-  live_.resize(capacity, 0);
+  ResizeAdvised(hot_, capacity);
+  ResizeAdvised(cold_, capacity);
+  ResizeAdvised(live_, capacity);
 }
 
 void DocTable::Add(const DocInfo& doc) {

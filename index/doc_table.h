@@ -96,6 +96,27 @@ struct SegmentDocsRow {
 Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint32_t max_docid,
                          const std::function<void(const DocInfo&)>& visit);
 
+// Asks the kernel to back [p, p + bytes) with huge pages where it can (a
+// hint: no effect without transparent huge pages in "madvise" or "always"
+// mode, or on a range smaller than one). Call it on memory not yet touched:
+// the docs table and the vectors sized by the catalogue take one page fault
+// per 2 MiB instead of one per 4 KiB when they are first written (at 1M
+// products, 28k page faults of a cold `saiki search` were most of them).
+void AdviseHugePages(void* p, size_t bytes);
+
+// v.resize(n) on fresh memory advised for huge pages when v must grow.
+template <typename V>
+void ResizeAdvised(V& v, size_t n) {
+  if (n > v.capacity()) {
+    V fresh;
+    fresh.reserve(n);
+    AdviseHugePages(fresh.data(), n * sizeof(typename V::value_type));
+    fresh.assign(v.begin(), v.end());
+    v.swap(fresh);
+  }
+  v.resize(n);
+}
+
 class DocTable {
   // Two columns by docid. The hot one is what every match reads (BM25F
   // lengths, the price filter), 16 bytes a row: the search prefetches the

@@ -149,6 +149,8 @@ CategoryMedians ComputeCategoryMedians(const index::DocTable& docs) {
   std::vector<float> doc_price;
   doc_leaf.reserve(docs.capacity());
   doc_price.reserve(docs.capacity());
+  index::AdviseHugePages(doc_leaf.data(), docs.capacity() * sizeof(uint32_t));
+  index::AdviseHugePages(doc_price.data(), docs.capacity() * sizeof(float));
   int log2_slots = 6;
   auto slot_of = [&](uint32_t key) {
     const size_t mask = leaf_keys.size() - 1;
@@ -187,7 +189,8 @@ CategoryMedians ComputeCategoryMedians(const index::DocTable& docs) {
   std::vector<uint32_t> start(leaves.size() + 1, 0);
   for (uint32_t id : doc_leaf) ++start[id + 1];
   for (size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
-  std::vector<uint32_t> keys(doc_price.size());  // OrderedBits of the prices
+  std::vector<uint32_t> keys;  // OrderedBits of the prices
+  index::ResizeAdvised(keys, doc_price.size());
   {
     std::vector<uint32_t> next(start.begin(), start.end() - 1);
     for (size_t i = 0; i < doc_leaf.size(); ++i) {

@@ -75,6 +75,32 @@ Status IndexStore::ForEachSegment(const std::function<Status(const SegmentView&)
   }
 }
 
+Status IndexStore::ForEachSegmentRow(
+    const std::function<Status(const SegmentView& row, size_t docs_bytes)>& visit) {
+  // length() of a blob reads its size from the record header, not the blob.
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("SELECT seg, first_docid, last_docid, ndocs, length(docs) FROM segments "
+                     "ORDER BY seg"));
+  ResetOnExit reset(st);
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return Status::Ok();
+    SegmentView v;
+    v.seg = st->ColumnInt(0);
+    v.first_docid = st->ColumnInt(1);
+    v.last_docid = st->ColumnInt(2);
+    v.ndocs = st->ColumnInt(3);
+    const int64_t bytes = st->ColumnInt(4);
+    if (bytes < 0) return Status::Corruption(path() + ": segment " + std::to_string(v.seg) + " has no docs blob");
+    SAIKI_RETURN_IF_ERROR(visit(v, static_cast<size_t>(bytes)));
+  }
+}
+
+Status IndexStore::ReadSegmentDocs(int64_t seg, std::span<char> out) {
+  return conn_->ReadBlob("segments", "docs", seg, out);
+}
+
 Result<int64_t> IndexStore::MaxLastDocid() { return Count("SELECT max(last_docid) FROM segments"); }
 
 Result<int64_t> IndexStore::CountSegments() { return Count("SELECT count(*) FROM segments"); }

@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -102,6 +103,13 @@ class IndexStore {
   // it returns an error, which is returned as it is: add the segment's
   // number to it inside the callback, while the row is still valid.
   Status ForEachSegment(const std::function<Status(const SegmentView&)>& visit);
+  // As ForEachSegment without the docs blobs: SegmentView::docs is empty
+  // and `docs_bytes` is its length, for reading it with ReadSegmentDocs
+  // into memory of the caller's choosing.
+  Status ForEachSegmentRow(
+      const std::function<Status(const SegmentView& row, size_t docs_bytes)>& visit);
+  // Segment `seg`'s docs blob into `out` (exactly its length).
+  Status ReadSegmentDocs(int64_t seg, std::span<char> out);
   // The largest last_docid of any segment; 0 when there is none.
   Result<int64_t> MaxLastDocid();
   Result<int64_t> CountSegments();

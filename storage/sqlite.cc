@@ -137,6 +137,27 @@ Status Connection::Exec(const char* sql) {
   return FromSqlite(rc, msg);
 }
 
+Status Connection::ReadBlob(const char* table, const char* column, int64_t rowid,
+                            std::span<char> out) {
+  sqlite3_blob* blob = nullptr;
+  int rc = sqlite3_blob_open(db_, "main", table, column, rowid, 0, &blob);
+  const std::string where = std::string(table) + "." + column + " of row " + std::to_string(rowid);
+  if (rc != SQLITE_OK) {
+    sqlite3_blob_close(blob);  // a no-op on nullptr
+    return FromSqlite(rc, "open blob " + where);
+  }
+  const int bytes = sqlite3_blob_bytes(blob);
+  if (bytes < 0 || static_cast<size_t>(bytes) != out.size()) {
+    sqlite3_blob_close(blob);
+    return Status::Corruption(path_ + ": " + where + " is " + std::to_string(bytes) +
+                              " bytes, expected " + std::to_string(out.size()));
+  }
+  rc = out.empty() ? SQLITE_OK : sqlite3_blob_read(blob, out.data(), bytes, 0);
+  const int close_rc = sqlite3_blob_close(blob);
+  if (rc == SQLITE_OK) rc = close_rc;
+  return rc == SQLITE_OK ? Status::Ok() : FromSqlite(rc, "read blob " + where);
+}
+
 Result<Statement*> Connection::Prepare(const char* sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) {

@@ -13,6 +13,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -87,6 +88,12 @@ class Connection {
   // pointer stays valid for the connection's lifetime. Do not use the same
   // statement in two nested loops.
   Result<Statement*> Prepare(const char* sql);
+  // Reads the whole blob in `column` of row `rowid` of `table` into `out`,
+  // which must be exactly its size (SQLite's incremental blob I/O: the
+  // bytes go straight to the caller's memory, not through a copy of
+  // SQLite's own). kNotFound without that row; kCorruption when the blob's
+  // size is not out.size().
+  Status ReadBlob(const char* table, const char* column, int64_t rowid, std::span<char> out);
 
   // Converts an SQLite result code into a Status with `context`.
   Status FromSqlite(int rc, std::string_view context) const;

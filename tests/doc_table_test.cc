@@ -123,5 +123,21 @@ TEST_CASE("a docs blob with a brand or category index past its table is corrupti
   CHECK(DecodeDocs(huge + blob.substr(3), [](const DocInfo&) {}).code() == StatusCode::kCorruption);
 }
 
+TEST_CASE("ResizeAdvised keeps the elements, zeroes the new ones and survives any range",
+          "[docs]") {
+  std::vector<uint32_t> v{7, 8, 9};
+  ResizeAdvised(v, 3u << 20);  // 12 MiB: spans whole huge pages
+  REQUIRE(v.size() == (3u << 20));
+  CHECK(v[0] == 7);
+  CHECK(v[2] == 9);
+  CHECK(v[3] == 0);
+  CHECK(v.back() == 0);
+  ResizeAdvised(v, 2);  // shrinking keeps the front
+  CHECK(v == std::vector<uint32_t>{7, 8});
+  AdviseHugePages(nullptr, 1 << 30);  // a hint: nothing happens
+  AdviseHugePages(v.data(), 1);
+  CHECK(v == std::vector<uint32_t>{7, 8});
+}
+
 }  // namespace
 }  // namespace saiki::index

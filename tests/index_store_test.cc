@@ -108,6 +108,37 @@ TEST_CASE("segments come back in segment order with their docs blobs byte for by
   CHECK(Must(store.CountSegments()) == 0);
 }
 
+TEST_CASE("segment rows give each docs blob's length, and the blob reads into the caller's memory",
+          "[storage]") {
+  StoreDb db;
+  IndexStore store(db.conn.get());
+  auto txn = db.Begin();
+  Must(store.InsertSegment(txn->token(), {5, 10, 19, 3, kDocsB}));
+  Must(store.InsertSegment(txn->token(), {2, 1, 9, 9, kDocsA}));
+  Must(txn->Commit());
+  std::vector<std::pair<int64_t, std::string>> read;
+  Must(store.ForEachSegmentRow([&](const SegmentView& s, size_t bytes) {
+    CHECK(s.docs.empty());
+    std::string buf(bytes, 'x');
+    Must(store.ReadSegmentDocs(s.seg, std::span<char>(buf.data(), buf.size())));
+    read.emplace_back(s.seg, buf);
+    return Status::Ok();
+  }));
+  CHECK(read == std::vector<std::pair<int64_t, std::string>>{{2, kDocsA}, {5, kDocsB}});
+
+  // The wrong length and a missing segment are errors that say which.
+  std::string short_buf(kDocsA.size() - 1, 'x');
+  Status s = store.ReadSegmentDocs(2, std::span<char>(short_buf.data(), short_buf.size()));
+  CHECK(s.code() == StatusCode::kCorruption);
+  CHECK_THAT(s.message(), Catch::Contains("segments.docs of row 2") &&
+                              Catch::Contains("6 bytes, expected 5"));
+  CHECK(short_buf == std::string(kDocsA.size() - 1, 'x'));
+  std::string buf(4, 'x');
+  Status missing = store.ReadSegmentDocs(7, std::span<char>(buf.data(), buf.size()));
+  CHECK_FALSE(missing.ok());
+  CHECK_THAT(missing.message(), Catch::Contains("segments.docs of row 7"));
+}
+
 TEST_CASE("an error from a visit stops the scan and comes back unchanged", "[storage]") {
   StoreDb db;
   IndexStore store(db.conn.get());
