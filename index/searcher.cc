@@ -211,6 +211,25 @@ struct Scorer {
     for (int f = 0; f < kNumFields; ++f) {
       if (max_tf[f] > 0) t += params.weight[f] * max_tf[f] / (c1[f] + c2[f] * min_len[f]);
     }
+    return Saturate(t, idf);
+  }
+  // Bound() with the lengths' part computed once: norm[f] = weight_f /
+  // (c1_f + c2_f * min_len_f) (Norms). Equal to Bound() within rounding,
+  // which the callers' relative slack covers.
+  double BoundByNorms(const WeightedTf& max_tf, const WeightedTf& norm, double idf) const {
+    double t = 0;
+    for (int f = 0; f < kNumFields; ++f) {
+      if (max_tf[f] > 0) t += max_tf[f] * norm[f];
+    }
+    return Saturate(t, idf);
+  }
+  WeightedTf Norms(const WeightedTf& min_len) const {
+    WeightedTf norm;
+    for (int f = 0; f < kNumFields; ++f) norm[f] = params.weight[f] / (c1[f] + c2[f] * min_len[f]);
+    return norm;
+  }
+  // BM25's saturation of a bound of T (as Score() computes it).
+  double Saturate(double t, double idf) const {
     if (std::isnan(t) || std::isnan(idf)) return std::numeric_limits<double>::infinity();
     if (t <= 0 || idf <= 0) return 0;
     double s = idf * t * (params.k1 + 1) / (params.k1 + t);
@@ -291,13 +310,13 @@ class ClauseCursor {
       }
     }
     if (any) *bound = scorer.Bound(max_tf, min_len, idf);
-    range_min_len_ = min_len;
+    range_norm_ = scorer.Norms(min_len);
     return any;
   }
   // The bound of the clause's score at the current document, a match
   // inside the range of the last BlockBound: its own tfs, the lengths
   // bounded by those blocks' minimums (no access to the docs table).
-  double DocBound(const Scorer& scorer) const { return scorer.Bound(wtf_, range_min_len_, idf); }
+  double DocBound(const Scorer& scorer) const { return scorer.BoundByNorms(wtf_, range_norm_, idf); }
 
   double idf = 0;
 
@@ -332,7 +351,8 @@ class ClauseCursor {
   std::vector<PhraseCursor> alts_;
   std::vector<double> weights_;
   WeightedTf wtf_{};
-  WeightedTf range_min_len_{};  // per field, from the last BlockBound
+  // Per field, from the last BlockBound's minimum lengths (Scorer::Norms).
+  WeightedTf range_norm_{};
   uint32_t doc_ = kEndDoc;
   bool exact_ = true;
   uint32_t df_ = 0;
