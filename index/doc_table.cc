@@ -147,6 +147,17 @@ namespace {
 
 Status BadDocs(const std::string& what) { return Status::Corruption("docs table: " + what); }
 
+// GetVarint with its one-byte case inline: most of a document's varints
+// (lengths, table indexes, deltas) are below 128, and the docs of a whole
+// catalogue are decoded at every open.
+inline bool Varint(const uint8_t** p, const uint8_t* end, uint32_t* v) {
+  if (*p < end && **p < 0x80) {
+    *v = *(*p)++;
+    return true;
+  }
+  return GetVarint(p, end, v);
+}
+
 // DecodeDocs, and with `row` the checks of DecodeSegmentDocs. Reads format 1
 // (brand and category hashes in each document) and format 2.
 Status Decode(std::string_view blob, const SegmentDocsRow* row,
@@ -184,7 +195,7 @@ Status Decode(std::string_view blob, const SegmentDocsRow* row,
   DocInfo d;
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t delta;
-    if (!GetVarint(&p, end, &delta)) return bad("truncated docid");
+    if (!Varint(&p, end, &delta)) return bad("truncated docid");
     if ((i > 0 && delta == 0) || uint64_t(prev) + delta >= kEndDoc) return bad("docids not increasing");
     if (uint64_t(prev) + delta > kMaxDocid) return bad("docid beyond the limit");
     prev += delta;
@@ -198,13 +209,13 @@ Status Decode(std::string_view blob, const SegmentDocsRow* row,
     }
     for (int f = 0; f < kNumFields; ++f) {
       uint32_t len;
-      if (!GetVarint(&p, end, &len)) return bad("truncated lengths");
+      if (!Varint(&p, end, &len)) return bad("truncated lengths");
       d.lengths[f] = static_cast<uint16_t>(std::min<uint32_t>(len, UINT16_MAX));
     }
     bool ok = GetF32(&p, end, &d.price) && GetU32(&p, end, &d.id_hash);
     if (shared_values) {
       uint32_t b, c;
-      ok = ok && GetVarint(&p, end, &b) && GetVarint(&p, end, &c);
+      ok = ok && Varint(&p, end, &b) && Varint(&p, end, &c);
       if (ok && (b >= brands.size() || c >= categories.size())) {
         return bad("brand or category index out of range");
       }
@@ -216,7 +227,7 @@ Status Decode(std::string_view blob, const SegmentDocsRow* row,
       ok = ok && GetU32(&p, end, &d.brand);
       for (int c = 0; ok && c < kCategoryLevels; ++c) ok = GetU32(&p, end, &d.category[c]);
     }
-    ok = ok && GetF32(&p, end, &d.rating) && GetVarint(&p, end, &d.reviews);
+    ok = ok && GetF32(&p, end, &d.rating) && Varint(&p, end, &d.reviews);
     if (!ok || end - p < 2 * kSignatureSlots) return bad("truncated product values");
     for (int i = 0; i < kSignatureSlots; ++i, p += 2) {
       d.signature[i] = static_cast<uint16_t>(p[0] | (p[1] << 8));
