@@ -2,6 +2,7 @@
 // synonyms, optimize.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <algorithm>
@@ -23,14 +24,20 @@ int RunIndex(const Globals& g, const std::string& file, const ImportOptions& bas
   };
   opts.on_duplicate = opts.on_row_error;
   bool tty = isatty(STDERR_FILENO);
+  const auto start = std::chrono::steady_clock::now();
+  auto rows_per_second = [start](uint64_t rows) {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return s > 0 ? static_cast<double>(rows) / s : 0.0;
+  };
   if (tty) {
-    opts.on_progress = [](const ImportProgress& p) {
+    opts.on_progress = [&rows_per_second](const ImportProgress& p) {
       if (p.bytes_total > 0) {
-        std::fprintf(stderr, "\rimporting: %3d%%  %llu rows",
+        std::fprintf(stderr, "\rimporting: %3d%%  %llu rows  %.0f rows/s ",
                      static_cast<int>(100.0 * p.bytes_read / p.bytes_total),
-                     static_cast<unsigned long long>(p.rows));
+                     static_cast<unsigned long long>(p.rows), rows_per_second(p.rows));
       } else {
-        std::fprintf(stderr, "\rimporting: %llu rows", static_cast<unsigned long long>(p.rows));
+        std::fprintf(stderr, "\rimporting: %llu rows  %.0f rows/s ",
+                     static_cast<unsigned long long>(p.rows), rows_per_second(p.rows));
       }
     };
   }
@@ -52,7 +59,7 @@ int RunIndex(const Globals& g, const std::string& file, const ImportOptions& bas
             << " inserted, " << r.updated << " updated, " << r.deleted << " deleted, "
             << r.rejected << " rejected";
   if (r.duplicates > 0) std::cerr << ", " << r.duplicates << " repeated ids";
-  std::cerr << "\n";
+  std::fprintf(stderr, " (%.0f rows/s)\n", rows_per_second(r.rows));
   return r.rejected > 0 ? kExitBadInput : kExitOk;
 }
 

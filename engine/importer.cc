@@ -7,15 +7,17 @@
 // end. A bad row is reported and skipped; a bad file (empty, no header, no
 // id column) stores nothing; --strict stores nothing if any row is bad.
 //
-// Analysis (normalization, ICU segmentation, n-grams) is the larger half of
-// an import's CPU and needs nothing from SQLite, so it runs on a worker
-// thread, one batch of rows at a time, while this thread inserts the same
-// batch into `products` and adds the previous, already analyzed batch to the
-// segment. The segment builder still sees every document in file order with
+// Analysis (normalization, ICU segmentation, n-grams, MeCab readings) is
+// the larger half of an import's CPU and needs nothing from SQLite, so it
+// runs on a worker thread, one batch of rows at a time, while this thread
+// inserts the same batch into `products`, adds the previous, already
+// analyzed batch to the segment, and then analyzes what rows of the batch
+// the worker has not yet claimed. The segment builder still sees every document in file order with
 // the same docid, so the same file gives the same database however the two
 // threads are scheduled.
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <charconv>
@@ -199,11 +201,27 @@ constexpr size_t kBatchRows = 256;
 struct Batch {
   std::vector<PendingRow> rows;
   size_t size = 0;
+  // The next row to analyze: the worker and the importing thread claim rows
+  // from it, so neither waits while the other has rows left.
+  std::atomic<size_t> next{0};
+
+  // Analyzes unclaimed rows until none are left.
+  void AnalyzeClaimed(const index::SegmentBuilder& builder) {
+    for (size_t i = next.fetch_add(1, std::memory_order_relaxed); i < size;
+         i = next.fetch_add(1, std::memory_order_relaxed)) {
+      builder.Analyze(rows[i].doc, &rows[i].analyzed);
+    }
+  }
 };
 
-// One thread that analyzes the batches handed to it, one at a time. The
-// batch must stay alive and untouched between Submit and Wait; the
-// destructor finishes a batch in progress and joins.
+// One thread that analyzes the batches handed to it, one at a time, with
+// the importing thread's help once that thread has stored its rows
+// (Batch::next): analysis is the larger share of an import, so the two
+// threads split it by rows rather than one waiting for the other. The batch
+// must stay alive and untouched between Submit and Wait, except for the
+// helping thread's AnalyzeClaimed; the destructor finishes a batch in
+// progress and joins. Every row is analyzed alone, so which thread analyzed
+// it changes nothing in the result.
 class AnalysisWorker {
  public:
   explicit AnalysisWorker(const index::SegmentBuilder* builder)
@@ -220,6 +238,7 @@ class AnalysisWorker {
   AnalysisWorker& operator=(const AnalysisWorker&) = delete;
 
   void Submit(Batch* batch) {
+    batch->next.store(0, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lock(mu_);
       job_ = batch;
@@ -227,7 +246,9 @@ class AnalysisWorker {
     }
     cv_.notify_all();
   }
-  void Wait() {
+  // Helps with the batch's remaining rows, then waits for the worker's.
+  void HelpAndWait(Batch* batch) {
+    batch->AnalyzeClaimed(*builder_);
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return done_; });
   }
@@ -243,10 +264,7 @@ class AnalysisWorker {
         batch = job_;
         job_ = nullptr;
       }
-      for (size_t i = 0; i < batch->size; ++i) {
-        PendingRow& row = batch->rows[i];
-        builder_->Analyze(row.doc, &row.analyzed);
-      }
+      batch->AnalyzeClaimed(*builder_);
       {
         std::lock_guard<std::mutex> lock(mu_);
         done_ = true;
@@ -506,7 +524,7 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
         }
       }
     }
-    if (batch->size > 0) worker.Wait();
+    if (batch->size > 0) worker.HelpAndWait(batch);
     previous = batch->size > 0 ? batch : nullptr;
   }
   SAIKI_RETURN_IF_ERROR(reader->io_status());

@@ -187,6 +187,43 @@ TEST_CASE("re-import upserts by id and delete removes products", "[engine]") {
   CHECK((*p)->title == "猫用 爪とぎ");
 }
 
+TEST_CASE("an import analyzed by two threads stores each row's own analysis", "[engine]") {
+  // The importer's worker and its own thread split each batch's rows
+  // (engine/importer.cc): every product must still be found by its own
+  // words and docid, never by a neighbour's. Several batches of 256 rows.
+  TempDir dir;
+  auto owned = OpenOrDie(dir.File("rows.saiki"));
+  Database* db = owned.get();
+  constexpr int kRows = 1300;
+  std::string csv = kHeader;
+  auto code = [](int i) {
+    char b[16];
+    std::snprintf(b, sizeof b, "ZQ%05d", i);
+    return std::string(b);
+  };
+  for (int i = 0; i < kRows; ++i) {
+    // Kanji (readings through MeCab), katakana and a model number per row.
+    csv += "r" + std::to_string(i) + ",犬用 ベッド " + code(i) + ",説明 " + code(i) +
+           " です,ブランド" + std::to_string(i % 7) + ",ペット用品>犬用品>ベッド," +
+           std::to_string(1000 + i) + ",4.0,10,タグ" + std::to_string(i % 5) + "\n";
+  }
+  auto report = ImportText(db, csv);
+  REQUIRE(report.inserted == kRows);
+  for (int i = 0; i < kRows; i += 37) {
+    INFO("row " << i);
+    CHECK(Ids(db, code(i)) == std::vector<std::string>{"r" + std::to_string(i)});
+    auto p = db->GetProduct("r" + std::to_string(i));
+    REQUIRE(p.ok());
+    REQUIRE(p->has_value());
+    CHECK((*p)->price == 1000 + i);
+  }
+  SearchRequest all;
+  all.query = "いぬ";  // every row, through its title's reading
+  auto res = db->Search(all);
+  REQUIRE(res.ok());
+  CHECK(res->total == static_cast<uint64_t>(kRows));
+}
+
 TEST_CASE("replace makes the catalogue equal to the file", "[engine]") {
   Fixture f;
   ImportOptions opts;
