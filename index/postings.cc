@@ -584,30 +584,44 @@ bool TermCursor::LoadBlock(size_t list, size_t block) {
   UnpackBits(p, blob_end, 0, n, index_bits, index.data());
   p += index_bytes;
   // Term frequencies: 1 in each field of the mask unless the doc lists them.
-  std::array<uint32_t, kNumFields> field_total{};
-  uint8_t block_mask = 0;
-  for (uint32_t i = 0; i < n; ++i) {
-    if (index[i] >= nflags || palette[index[i]] >= (1u << kFlagBits)) {
+  // The palette is checked, and its all-ones rows built, once per block:
+  // most documents of most blocks take a row as it is (one 10-byte copy),
+  // and their fields' totals are added per palette entry afterwards.
+  std::array<std::array<uint16_t, kNumFields>, kBlockSize> ones;
+  std::array<uint32_t, kBlockSize> ones_used;
+  for (uint32_t j = 0; j < nflags; ++j) {
+    const uint8_t flags = palette[j];
+    if (flags >= (1u << kFlagBits)) {
       Fail("bad doc flags");
       return false;
     }
-    const uint8_t flags = palette[index[i]];
     const uint8_t mask = flags & ((1u << kNumFields) - 1);
     if (mask == 0) {
       Fail("document without fields");
       return false;
     }
+    ones[j] = {};
+    for (uint32_t bits = mask; bits != 0; bits &= bits - 1) ones[j][__builtin_ctz(bits)] = 1;
+    ones_used[j] = 0;
+  }
+  std::array<uint32_t, kNumFields> field_total{};
+  uint8_t block_mask = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t j = index[i];
+    if (j >= nflags) {
+      Fail("bad doc flags");
+      return false;
+    }
+    const uint8_t flags = palette[j];
+    const uint8_t mask = flags & ((1u << kNumFields) - 1);
     masks_[i] = mask;
     block_mask |= mask;
-    tfs_[i] = {};
     if (flags & kAllTfOne) {
-      for (uint32_t bits = mask; bits != 0; bits &= bits - 1) {
-        const int f = __builtin_ctz(bits);
-        tfs_[i][f] = 1;
-        ++field_total[f];
-      }
+      tfs_[i] = ones[j];
+      ++ones_used[j];
       continue;
     }
+    tfs_[i] = {};
     for (uint32_t bits = mask; bits != 0; bits &= bits - 1) {
       uint32_t tf;
       if (p < end && *p < 0x80) {
@@ -623,6 +637,12 @@ bool TermCursor::LoadBlock(size_t list, size_t block) {
       const int f = __builtin_ctz(bits);
       tfs_[i][f] = static_cast<uint16_t>(tf);
       field_total[f] += tf;
+    }
+  }
+  for (uint32_t j = 0; j < nflags; ++j) {
+    if (ones_used[j] == 0) continue;
+    for (uint32_t bits = palette[j] & ((1u << kNumFields) - 1); bits != 0; bits &= bits - 1) {
+      field_total[__builtin_ctz(bits)] += ones_used[j];
     }
   }
   if (block_mask != info.field_mask) {
