@@ -10,8 +10,9 @@
 //                 deleted docids still present in postings, purged when the
 //                 segments are merged;
 // and, in table `meta`, the keys `postings_format` (the format every
-// posting list of the file is in) and `next_seg` (the next segment number;
-// segment numbers only grow, so segment order is docid order).
+// posting list of the file is in), `next_seg` (the next segment number;
+// segment numbers only grow, so segment order is docid order),
+// `analysis_version` and `category_medians`.
 //
 // The store does blob I/O only: it takes and returns bytes, and index/
 // encodes and decodes them (the engine calls both). Rows that view a
@@ -93,6 +94,13 @@ class IndexStore {
   // readings; a missing key reads as 1). See docs/FORMAT.md.
   Result<int64_t> AnalysisVersion();
   Status SetAnalysisVersion(const WriteToken& token, int64_t version);
+  // meta.category_medians: the catalogue's category medians as encoded by
+  // ranker::EncodeCategoryMedians (a cache of what the docs table implies,
+  // stamped with the generation it was computed at); nullopt when the file
+  // has none (written by a saiki before them). kCorruption when the value
+  // is not a blob.
+  Result<std::optional<std::string>> CategoryMedians();
+  Status SetCategoryMedians(const WriteToken& token, std::string_view blob);
   // Takes the next segment number (and advances meta.next_seg). kCorruption
   // when meta.next_seg is missing.
   Result<int64_t> NextSegmentId(const WriteToken& token);

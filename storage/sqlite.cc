@@ -120,6 +120,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
   }
   sqlite3_extended_result_codes(conn->db_, 1);
   sqlite3_busy_timeout(conn->db_, options.busy_timeout_ms);
+  conn->busy_timeout_ms_ = options.busy_timeout_ms;
   return conn;
 }
 
@@ -235,6 +236,13 @@ Result<std::unique_ptr<WriteTransaction>> WriteTransaction::Begin(Connection* co
   }
   SAIKI_RETURN_IF_ERROR(conn->Exec("BEGIN IMMEDIATE"));
   return std::unique_ptr<WriteTransaction>(new WriteTransaction(conn));
+}
+
+Result<std::unique_ptr<WriteTransaction>> WriteTransaction::TryBegin(Connection* conn) {
+  sqlite3_busy_timeout(conn->db_, 0);
+  auto txn = Begin(conn);
+  sqlite3_busy_timeout(conn->db_, conn->busy_timeout_ms_);
+  return txn;
 }
 
 WriteTransaction::~WriteTransaction() {

@@ -116,6 +116,7 @@ class Connection {
   Connection() = default;
   sqlite3* db_ = nullptr;
   std::string path_;
+  int busy_timeout_ms_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 
@@ -164,6 +165,9 @@ class WriteToken {
 class WriteTransaction {
  public:
   static Result<std::unique_ptr<WriteTransaction>> Begin(Connection* conn);
+  // As Begin, without waiting for the write lock: kBusy at once when another
+  // connection holds it (for optional writes, such as storing a cache).
+  static Result<std::unique_ptr<WriteTransaction>> TryBegin(Connection* conn);
   ~WriteTransaction();
   WriteTransaction(const WriteTransaction&) = delete;
   WriteTransaction& operator=(const WriteTransaction&) = delete;
