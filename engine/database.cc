@@ -144,29 +144,18 @@ Result<std::shared_ptr<CatalogState>> DatabaseImpl::LoadCatalogState(int64_t gen
                                        std::to_string(max_last) + " docids");
     }
   }
-  // Each blob is read into memory advised for huge pages (a 1M-product
-  // segment's is about 40 MB, which SQLite's own copy took 10k page faults
-  // to fill), one buffer for all, grown to the largest.
-  std::unique_ptr<char[]> buffer;
-  size_t buffer_bytes = 0;
+  // Each blob is decoded as it is read, a chunk at a time, straight from
+  // SQLite's pages: a copy of the whole blob (40 MB at 1M products) cost
+  // as much again in page faults and zero-filling as the docs table.
   SAIKI_RETURN_IF_ERROR(index_store_->ForEachSegmentRow(
-      [&](const storage::SegmentView& seg, size_t bytes) -> Status {
+      [&](const storage::SegmentView& seg, size_t) -> Status {
         const std::string where = conn_->path() + ": segment " + std::to_string(seg.seg);
-        if (bytes > buffer_bytes) {
-          try {
-            buffer.reset(new char[bytes]);
-          } catch (const std::bad_alloc&) {  // no exception may cross the API
-            return Status::ResourceExhausted(where + ": no memory for its docs blob of " +
-                                             std::to_string(bytes) + " bytes");
-          }
-          buffer_bytes = bytes;
-          index::AdviseHugePages(buffer.get(), bytes);
-        }
-        SAIKI_RETURN_IF_ERROR(
-            index_store_->ReadSegmentDocs(seg.seg, std::span<char>(buffer.get(), bytes)));
+        SAIKI_ASSIGN_OR_RETURN(std::unique_ptr<storage::BlobReader> blob,
+                               index_store_->OpenSegmentDocs(seg.seg));
         index::SegmentDocsRow row{seg.first_docid, seg.last_docid, seg.ndocs};
-        Status s = index::DecodeSegmentDocs(std::string_view(buffer.get(), bytes), row, max_docid,
-                                            [&docs](const index::DocInfo& d) { docs.Add(d); });
+        Status s = index::DecodeSegmentDocs(
+            blob->size(), [&blob](size_t offset, std::span<char> out) { return blob->Read(offset, out); },
+            row, max_docid, [&docs](const index::DocInfo& d) { docs.Add(d); });
         return s.WithContext(where);
       }));
   SAIKI_ASSIGN_OR_RETURN(std::vector<int64_t> tombstones, index_store_->Tombstones());

@@ -119,8 +119,8 @@ Status IndexStore::ForEachSegmentRow(
   }
 }
 
-Status IndexStore::ReadSegmentDocs(int64_t seg, std::span<char> out) {
-  return conn_->ReadBlob("segments", "docs", seg, out);
+Result<std::unique_ptr<BlobReader>> IndexStore::OpenSegmentDocs(int64_t seg) {
+  return conn_->OpenBlob("segments", "docs", seg);
 }
 
 Result<int64_t> IndexStore::MaxLastDocid() { return Count("SELECT max(last_docid) FROM segments"); }

@@ -36,6 +36,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -112,12 +113,13 @@ class IndexStore {
   // number to it inside the callback, while the row is still valid.
   Status ForEachSegment(const std::function<Status(const SegmentView&)>& visit);
   // As ForEachSegment without the docs blobs: SegmentView::docs is empty
-  // and `docs_bytes` is its length, for reading it with ReadSegmentDocs
-  // into memory of the caller's choosing.
+  // and `docs_bytes` is its length, for reading it with OpenSegmentDocs
+  // in pieces of the caller's choosing.
   Status ForEachSegmentRow(
       const std::function<Status(const SegmentView& row, size_t docs_bytes)>& visit);
-  // Segment `seg`'s docs blob into `out` (exactly its length).
-  Status ReadSegmentDocs(int64_t seg, std::span<char> out);
+  // Segment `seg`'s docs blob, open for reading at offsets; valid in the
+  // transaction it was opened in.
+  Result<std::unique_ptr<BlobReader>> OpenSegmentDocs(int64_t seg);
   // The largest last_docid of any segment; 0 when there is none.
   Result<int64_t> MaxLastDocid();
   Result<int64_t> CountSegments();
