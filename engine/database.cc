@@ -45,7 +45,7 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& path,
   SAIKI_RETURN_IF_ERROR(db->UpgradePostingsFormat());
   SAIKI_RETURN_IF_ERROR(db->UpgradeAnalysis());
   SAIKI_RETURN_IF_ERROR(db->Reload(kAllParts));
-  SAIKI_RETURN_IF_ERROR(db->UpgradeCategoryMedians());
+  db->UpgradeCategoryMedians();
   return std::unique_ptr<Database>(std::move(db));
 }
 
@@ -153,9 +153,11 @@ Result<std::shared_ptr<CatalogState>> DatabaseImpl::LoadCatalogState(int64_t gen
         SAIKI_ASSIGN_OR_RETURN(std::unique_ptr<storage::BlobReader> blob,
                                index_store_->OpenSegmentDocs(seg.seg));
         index::SegmentDocsRow row{seg.first_docid, seg.last_docid, seg.ndocs};
-        Status s = index::DecodeSegmentDocs(
-            blob->size(), [&blob](size_t offset, std::span<char> out) { return blob->Read(offset, out); },
-            row, max_docid, [&docs](const index::DocInfo& d) { docs.Add(d); });
+        auto read = [&blob](size_t offset, std::span<char> out) {
+          return blob->Read(offset, out);
+        };
+        Status s = index::DecodeSegmentDocs(blob->size(), read, row, max_docid,
+                                            [&docs](const index::DocInfo& d) { docs.Add(d); });
         return s.WithContext(where);
       }));
   SAIKI_ASSIGN_OR_RETURN(std::vector<int64_t> tombstones, index_store_->Tombstones());
@@ -188,21 +190,21 @@ Result<std::shared_ptr<const CatalogState>> DatabaseImpl::StoreCatalogMedians(
   return std::shared_ptr<const CatalogState>(std::move(catalog));
 }
 
-Status DatabaseImpl::UpgradeCategoryMedians() {
+void DatabaseImpl::UpgradeCategoryMedians() {
   const CatalogState& current = *state_->catalog;
-  if (read_only_ || current.has_medians() || current.docs.live_count() == 0) return Status::Ok();
-  // A cache, not the catalogue: a file another process is writing opens
-  // without waiting for it (the medians are then computed on first use).
+  if (read_only_ || current.has_medians() || current.docs.live_count() == 0) return;
+  // A cache, not the catalogue: the open goes on whatever happens here (the
+  // medians are then computed on first use, as before), and it does not
+  // wait for a write lock another process holds.
   auto txn = storage::WriteTransaction::TryBegin(conn_.get());
-  if (!txn.ok() && txn.status().code() == StatusCode::kBusy) return Status::Ok();
-  if (!txn.ok()) return txn.status();
-  SAIKI_ASSIGN_OR_RETURN(Generations gens, ReadGenerations());
+  if (!txn.ok()) return;
+  auto gens = ReadGenerations();
   // Another process changed the catalogue since the state was read: it
   // stored the medians of its own, or (an older saiki) left them stale.
-  if (gens.catalog != current.generation) return Status::Ok();
-  SAIKI_RETURN_IF_ERROR(index_store_->SetCategoryMedians(
-      (*txn)->token(), ranker::EncodeCategoryMedians(gens.catalog, current.Medians())));
-  return (*txn)->Commit();
+  if (!gens.ok() || gens->catalog != current.generation) return;
+  Status stored = index_store_->SetCategoryMedians(
+      (*txn)->token(), ranker::EncodeCategoryMedians(gens->catalog, current.Medians()));
+  if (stored.ok()) (void)(*txn)->Commit();  // rolled back otherwise
 }
 
 Result<std::shared_ptr<const ConfigState>> DatabaseImpl::LoadConfigState() {

@@ -195,9 +195,10 @@ class DatabaseImpl final : public Database {
   Result<std::shared_ptr<const CatalogState>> StoreCatalogMedians(const storage::WriteToken& token);
   // Called by Open after the first Reload: a read-write open of a file
   // whose medians are missing or stale (written by an older saiki) stores
-  // them, in a transaction of its own (skipped when another process holds
-  // the write lock, or changed the catalogue meanwhile).
-  Status UpgradeCategoryMedians();
+  // them, in a transaction of its own. Best effort (a cache): skipped when
+  // another process holds the write lock or changed the catalogue
+  // meanwhile, and rolled back on any error, which the open does not see.
+  void UpgradeCategoryMedians();
   Result<std::shared_ptr<const ConfigState>> LoadConfigState();
   // The learned models as of journal position `before_seq` (exclusive;
   // INT64_MAX: now): the global learner's active version (and its trees),
