@@ -13,7 +13,9 @@
 //      document count matches its header and the `df` column, and every
 //      docid it holds belongs to its segment;
 //   5. every model version's parameters load, and each learner's active
-//      version exists.
+//      version exists;
+//   6. the category medians stored for the current catalogue (if any) are
+//      those its docs give.
 // Each problem is reported with where it is; the check goes on after one.
 #include <set>
 #include <unordered_set>
@@ -165,6 +167,30 @@ Result<CheckReport> DatabaseImpl::Check() {
     for (const auto& [user, version] : missing) {
       problem("learner '" + (user.empty() ? std::string("global") : user) +
               "': active version " + std::to_string(version) + " does not exist");
+    }
+  }
+  // 6. The category medians stored for the current catalogue (a cache of
+  // what the docs imply) equal those computed from the docs.
+  {
+    SAIKI_ASSIGN_OR_RETURN(Generations gens, ReadGenerations());
+    auto catalog = LoadCatalogState(gens.catalog);
+    if (!catalog.ok()) {
+      problem(catalog.status().message());
+    } else if ((*catalog)->has_medians()) {
+      const ranker::CategoryMedians& stored = (*catalog)->Medians();
+      const ranker::CategoryMedians computed = ranker::ComputeCategoryMedians((*catalog)->docs);
+      if (stored.size() != computed.size()) {
+        problem("category medians: " + std::to_string(stored.size()) + " categories stored, " +
+                std::to_string(computed.size()) + " in the docs");
+      }
+      for (const auto& [leaf, median] : computed) {
+        auto it = stored.find(leaf);
+        if (it == stored.end() || it->second != median) {
+          problem("category medians: leaf " + std::to_string(leaf) + ": stored " +
+                  (it == stored.end() ? std::string("none") : std::to_string(it->second)) +
+                  ", the docs give " + std::to_string(median));
+        }
+      }
     }
   }
   report.ok = report.problem_count == 0;

@@ -174,13 +174,31 @@ class DatabaseImpl final : public Database {
   // connection changed; Reload(parts) reads `parts` (and whatever else
   // another connection changed) from the file and installs them: called
   // after this connection's own commit, never before.
+  // `committed`, when given, is the catalogue this connection's write just
+  // committed (StoreCatalogMedians): installed instead of read again when
+  // the file's gen_catalog is still its generation.
   Status EnsureFresh();
-  Status Reload(unsigned parts);
+  Status Reload(unsigned parts, std::shared_ptr<const CatalogState> committed = nullptr);
   Result<Generations> ReadGenerations();
   // Inside the token's write transaction: marks `parts` changed, so that
   // other connections reload them.
   Status BumpGenerations(const storage::WriteToken& token, unsigned parts);
-  Result<std::shared_ptr<const CatalogState>> LoadCatalogState();
+  // The docs table (and the category medians stored for `generation`, the
+  // file's gen_catalog) as the open transaction sees the file.
+  Result<std::shared_ptr<CatalogState>> LoadCatalogState(int64_t generation);
+  // Every write that changes the catalogue calls it inside its transaction,
+  // after BumpGenerations(kCatalogPart): reads the catalogue as the
+  // transaction left it, computes its category medians and stores them
+  // stamped with the new gen_catalog (meta.category_medians), so that an
+  // open reads them instead of computing them. Returns that catalogue, for
+  // Reload to install once the transaction committed.
+  Result<std::shared_ptr<const CatalogState>> StoreCatalogMedians(const storage::WriteToken& token);
+  // Called by Open after the first Reload: a read-write open of a file
+  // whose medians are missing or stale (written by an older saiki) stores
+  // them, in a transaction of its own. Best effort (a cache): skipped when
+  // another process holds the write lock or changed the catalogue
+  // meanwhile, and rolled back on any error, which the open does not see.
+  void UpgradeCategoryMedians();
   Result<std::shared_ptr<const ConfigState>> LoadConfigState();
   // The learned models as of journal position `before_seq` (exclusive;
   // INT64_MAX: now): the global learner's active version (and its trees),

@@ -43,13 +43,23 @@ enum StatePart : unsigned {
 
 struct CatalogState {
   index::DocTable docs;
-  // Median price per leaf category, computed on first use (a cold CLI
-  // search without re-ranking never needs it). Logically part of the
-  // immutable snapshot: derived from `docs` only.
+  // meta.gen_catalog of the file this state was read at.
+  int64_t generation = 0;
+  // Median price per leaf category. Read from the file with the docs
+  // (meta.category_medians, written by every catalogue write) when they
+  // were stored for this generation; otherwise (a file written by an older
+  // saiki) computed on first use. Logically part of the immutable snapshot:
+  // derived from `docs` only.
   const ranker::CategoryMedians& Medians() const {
     if (!medians_) medians_ = ranker::ComputeCategoryMedians(docs);
     return *medians_;
   }
+  // Whether Medians() is known without computing it (stored, or computed
+  // already).
+  bool has_medians() const { return medians_.has_value(); }
+  // Installs medians read from the file; only while the state is being
+  // built, before it is shared.
+  void SetMedians(ranker::CategoryMedians medians) { medians_ = std::move(medians); }
   // Dense facet ordinals, built on the first faceted search (README
   // "Facets"). Derived from `docs` only, as Medians.
   const index::FacetColumns& Facets() const {

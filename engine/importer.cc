@@ -546,9 +546,10 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
   SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder));
   SAIKI_RETURN_IF_ERROR(MaybeMerge(token));
   SAIKI_RETURN_IF_ERROR(BumpGenerations(token, kCatalogPart));
+  SAIKI_ASSIGN_OR_RETURN(auto catalog, StoreCatalogMedians(token));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
   report.committed = true;
-  SAIKI_RETURN_IF_ERROR(Reload(kCatalogPart));
+  SAIKI_RETURN_IF_ERROR(Reload(kCatalogPart, std::move(catalog)));
   return report;
 }
 
@@ -566,8 +567,9 @@ Result<uint64_t> DatabaseImpl::DeleteProducts(const std::vector<std::string>& id
   }
   SAIKI_RETURN_IF_ERROR(MaybeMerge(token));
   SAIKI_RETURN_IF_ERROR(BumpGenerations(token, kCatalogPart));
+  SAIKI_ASSIGN_OR_RETURN(auto catalog, StoreCatalogMedians(token));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
-  SAIKI_RETURN_IF_ERROR(Reload(kCatalogPart));
+  SAIKI_RETURN_IF_ERROR(Reload(kCatalogPart, std::move(catalog)));
   if (not_found != nullptr) not_found->insert(not_found->end(), missing.begin(), missing.end());
   return deleted;
 }

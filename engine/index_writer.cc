@@ -178,6 +178,7 @@ Status DatabaseImpl::UpgradePostingsFormat() {
   }
   SAIKI_RETURN_IF_ERROR(index_store_->SetPostingsFormat(token, index::kPostingsFormat));
   SAIKI_RETURN_IF_ERROR(BumpGenerations(token, kCatalogPart));
+  SAIKI_RETURN_IF_ERROR(StoreCatalogMedians(token).status());
   return txn->Commit();
 }
 
@@ -226,6 +227,7 @@ Status DatabaseImpl::UpgradeAnalysis() {
   SAIKI_RETURN_IF_ERROR(MaybeMerge(token));
   SAIKI_RETURN_IF_ERROR(index_store_->SetAnalysisVersion(token, index::kAnalysisVersion));
   SAIKI_RETURN_IF_ERROR(BumpGenerations(token, kCatalogPart));
+  SAIKI_RETURN_IF_ERROR(StoreCatalogMedians(token).status());
   return txn->Commit();
 }
 
@@ -233,8 +235,9 @@ Status DatabaseImpl::Optimize() {
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   SAIKI_RETURN_IF_ERROR(MergeAllSegments(txn->token()));
   SAIKI_RETURN_IF_ERROR(BumpGenerations(txn->token(), kCatalogPart));
+  SAIKI_ASSIGN_OR_RETURN(auto catalog, StoreCatalogMedians(txn->token()));
   SAIKI_RETURN_IF_ERROR(txn->Commit());
-  return Reload(kCatalogPart);
+  return Reload(kCatalogPart, std::move(catalog));
 }
 
 }  // namespace saiki::engine

@@ -1,8 +1,9 @@
 // libFuzzer target: the index's binary codecs, index/postings.h
 // (PostingList::Parse, TermCursor with positions) and index/doc_table.h
 // (DecodeDocs, and DocTable::Add as the engine's Reload() does with what it
-// decodes). These decode blobs read from the database file, so they must
-// turn any bytes into either data or kCorruption, never a crash.
+// decodes, in memory and streamed in chunks). These decode blobs read from
+// the database file, so they must turn any bytes into either data or
+// kCorruption, never a crash.
 //
 // Byte 0 chooses the mode (bits 0-1) and how the cursor is walked (bits
 // 2-4); the rest is the blob (or, in mode 2, a recipe for valid data):
@@ -30,6 +31,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <vector>
@@ -150,6 +152,22 @@ void DecodeDocsIntoTable(std::string_view blob, uint8_t skew) {
   if (s.ok() && (skew & 3) == 0 && n > 0 && first >= 1 && prev <= kFuzzMaxDocid) {
     FUZZ_CHECK(checked.ok(), "a consistent blob is refused: %s", checked.ToString().c_str());
   }
+  // The same blob streamed in small chunks, as Reload() reads it: the same
+  // status and the same documents.
+  size_t streamed = 0, whole = 0;
+  (void)DecodeSegmentDocs(blob, row, kFuzzMaxDocid, [&](const DocInfo&) { ++whole; });
+  saiki::Status chunked = DecodeSegmentDocs(
+      blob.size(),
+      [&](size_t offset, std::span<char> out) {
+        FUZZ_CHECK(offset + out.size() <= blob.size(), "read %zu..%zu past %zu", offset,
+                   offset + out.size(), blob.size());
+        std::memcpy(out.data(), blob.data() + offset, out.size());
+        return saiki::Status::Ok();
+      },
+      row, kFuzzMaxDocid, [&](const DocInfo&) { ++streamed; }, 1 + (skew >> 2));
+  FUZZ_CHECK(chunked.code() == checked.code() && chunked.message() == checked.message(),
+             "streamed: %s, in memory: %s", chunked.ToString().c_str(), checked.ToString().c_str());
+  FUZZ_CHECK(streamed == whole, "streamed %zu documents, in memory %zu", streamed, whole);
   FUZZ_CHECK(table.capacity() <= 2 * kFuzzMaxDocid, "the table grew to %u", table.capacity());
 }
 

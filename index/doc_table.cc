@@ -10,6 +10,7 @@
 #include <limits>
 #include <algorithm>
 #include <string>
+#include <vector>
 
 namespace saiki::index {
 
@@ -158,17 +159,75 @@ inline bool Varint(const uint8_t** p, const uint8_t* end, uint32_t* v) {
   return GetVarint(p, end, v);
 }
 
-// DecodeDocs, and with `row` the checks of DecodeSegmentDocs. Reads format 1
-// (brand and category hashes in each document) and format 2.
-Status Decode(std::string_view blob, const SegmentDocsRow* row,
+// The most a header value takes: the format byte and a varint.
+constexpr size_t kMaxHeaderValueBytes = 6;
+
+// The bytes a decode reads: the whole blob in memory, or a window of it
+// read in chunks (ChunkedInput). The decoder works on the window
+// [p, end) and asks Ensure(n) for at least n bytes (or all that is left of
+// the blob) before reading a header value or a document, so that a
+// document never straddles a refill.
+struct MemoryInput {
+  const uint8_t* p;
+  const uint8_t* end;
+  const uint8_t* base;
+  size_t offset() const { return static_cast<size_t>(p - base); }
+  bool Ensure(size_t) { return true; }
+  Status status() const { return Status::Ok(); }
+};
+
+class ChunkedInput {
+ public:
+  ChunkedInput(size_t size, const BlobReadAt& read, size_t chunk_bytes)
+      : size_(size), read_(read), buffer_(std::max<size_t>(chunk_bytes, 1) + kMaxDocBytes) {
+    p = end = buffer_.data();
+  }
+  const uint8_t* p;
+  const uint8_t* end;
+  // Offset in the blob of p.
+  size_t offset() const { return window_offset_ + static_cast<size_t>(p - buffer_.data()); }
+  // Makes [p, p + min(n, rest of the blob)) readable; n <= kMaxDocBytes.
+  // False when the read failed (status() says why).
+  bool Ensure(size_t n) {
+    const size_t have = static_cast<size_t>(end - p);
+    const size_t filled = window_offset_ + static_cast<size_t>(end - buffer_.data());
+    if (have >= n || filled == size_) return true;
+    const size_t consumed = offset();
+    std::memmove(buffer_.data(), p, have);
+    const size_t want = std::min(buffer_.size() - have, size_ - filled);
+    status_ = read_(filled, std::span<char>(reinterpret_cast<char*>(buffer_.data()) + have, want));
+    window_offset_ = consumed;
+    p = buffer_.data();
+    end = p + have + want;
+    return status_.ok();
+  }
+  const Status& status() const { return status_; }
+  size_t size() const { return size_; }
+
+ private:
+  size_t size_;
+  const BlobReadAt& read_;
+  std::vector<uint8_t> buffer_;
+  size_t window_offset_ = 0;  // blob offset of buffer_[0]
+  Status status_;
+};
+
+// DecodeDocs, and with `row` the checks of DecodeSegmentDocs, over either
+// input. Reads format 1 (brand and category hashes in each document) and
+// format 2.
+template <typename Input>
+Status Decode(Input& in, size_t blob_size, const SegmentDocsRow* row,
               const std::function<void(const DocInfo&)>& visit) {
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(blob.data());
-  const uint8_t* end = p + blob.size();
-  auto bad = [](const char* what) { return BadDocs(what); };
-  if (p >= end || (*p != 1 && *p != kDocsFormat)) return bad("unknown format byte");
-  const bool shared_values = *p++ == 2;
+  // Errors name the byte of the blob where the decode stopped.
+  auto bad = [&](const std::string& what) {
+    return BadDocs(what + " (at byte " + std::to_string(in.offset()) + " of " +
+                   std::to_string(blob_size) + ")");
+  };
+  if (!in.Ensure(kMaxHeaderValueBytes)) return in.status();
+  if (in.p >= in.end || (*in.p != 1 && *in.p != kDocsFormat)) return BadDocs("unknown format byte");
+  const bool shared_values = *in.p++ == 2;
   uint32_t n;
-  if (!GetVarint(&p, end, &n)) return bad("truncated header");
+  if (!GetVarint(&in.p, in.end, &n)) return bad("truncated header");
   if (row != nullptr && n != row->ndocs) {
     return BadDocs("the blob holds " + std::to_string(n) + " documents, its segment row says " +
                    std::to_string(row->ndocs));
@@ -178,26 +237,50 @@ Status Decode(std::string_view blob, const SegmentDocsRow* row,
   if (shared_values) {
     // Sized by what the blob can hold, so a corrupt count cannot allocate more.
     uint32_t nbrands, ncategories;
-    if (!GetVarint(&p, end, &nbrands) || nbrands > uint64_t(end - p) / 4) {
+    if (!in.Ensure(kMaxHeaderValueBytes)) return in.status();
+    if (!GetVarint(&in.p, in.end, &nbrands) || nbrands > (blob_size - in.offset()) / 4) {
       return bad("bad brand count");
     }
     brands.resize(nbrands);
-    for (uint32_t& b : brands) GetU32(&p, end, &b);
-    if (!GetVarint(&p, end, &ncategories) || ncategories > uint64_t(end - p) / (4 * kCategoryLevels)) {
+    for (uint32_t& b : brands) {
+      if (!in.Ensure(4)) return in.status();
+      GetU32(&in.p, in.end, &b);
+    }
+    if (!in.Ensure(kMaxHeaderValueBytes)) return in.status();
+    if (!GetVarint(&in.p, in.end, &ncategories) ||
+        ncategories > (blob_size - in.offset()) / (4 * kCategoryLevels)) {
       return bad("bad category count");
     }
     categories.resize(ncategories);
     for (auto& c : categories) {
-      for (uint32_t& v : c) GetU32(&p, end, &v);
+      if (!in.Ensure(4 * kCategoryLevels)) return in.status();
+      for (uint32_t& v : c) GetU32(&in.p, in.end, &v);
     }
   }
   uint32_t prev = 0;
   DocInfo d;
+  const uint8_t* p = in.p;
+  const uint8_t* end = in.end;
   for (uint32_t i = 0; i < n; ++i) {
+    if (static_cast<size_t>(end - p) < kMaxDocBytes) {
+      in.p = p;
+      if (!in.Ensure(kMaxDocBytes)) return in.status();
+      p = in.p;
+      end = in.end;
+    }
+    const uint8_t* doc_start = p;
+    // As `bad`, naming the document; the offset is its first byte's.
+    auto bad_doc = [&](const char* what) {
+      in.p = doc_start;
+      return bad(std::string(what) + " in document " + std::to_string(i + 1) + " of " +
+                 std::to_string(n));
+    };
     uint32_t delta;
-    if (!Varint(&p, end, &delta)) return bad("truncated docid");
-    if ((i > 0 && delta == 0) || uint64_t(prev) + delta >= kEndDoc) return bad("docids not increasing");
-    if (uint64_t(prev) + delta > kMaxDocid) return bad("docid beyond the limit");
+    if (!Varint(&p, end, &delta)) return bad_doc("truncated docid");
+    if ((i > 0 && delta == 0) || uint64_t(prev) + delta >= kEndDoc) {
+      return bad_doc("docids not increasing");
+    }
+    if (uint64_t(prev) + delta > kMaxDocid) return bad_doc("docid beyond the limit");
     prev += delta;
     d.docid = prev;
     if (row != nullptr && (d.docid < row->first_docid || d.docid > row->last_docid ||
@@ -209,7 +292,7 @@ Status Decode(std::string_view blob, const SegmentDocsRow* row,
     }
     for (int f = 0; f < kNumFields; ++f) {
       uint32_t len;
-      if (!Varint(&p, end, &len)) return bad("truncated lengths");
+      if (!Varint(&p, end, &len)) return bad_doc("truncated lengths");
       d.lengths[f] = static_cast<uint16_t>(std::min<uint32_t>(len, UINT16_MAX));
     }
     bool ok = GetF32(&p, end, &d.price) && GetU32(&p, end, &d.id_hash);
@@ -217,7 +300,7 @@ Status Decode(std::string_view blob, const SegmentDocsRow* row,
       uint32_t b, c;
       ok = ok && Varint(&p, end, &b) && Varint(&p, end, &c);
       if (ok && (b >= brands.size() || c >= categories.size())) {
-        return bad("brand or category index out of range");
+        return bad_doc("brand or category index out of range");
       }
       if (ok) {
         d.brand = brands[b];
@@ -228,24 +311,19 @@ Status Decode(std::string_view blob, const SegmentDocsRow* row,
       for (int c = 0; ok && c < kCategoryLevels; ++c) ok = GetU32(&p, end, &d.category[c]);
     }
     ok = ok && GetF32(&p, end, &d.rating) && Varint(&p, end, &d.reviews);
-    if (!ok || end - p < 2 * kSignatureSlots) return bad("truncated product values");
-    for (int i = 0; i < kSignatureSlots; ++i, p += 2) {
-      d.signature[i] = static_cast<uint16_t>(p[0] | (p[1] << 8));
+    if (!ok || end - p < 2 * kSignatureSlots) return bad_doc("truncated product values");
+    for (int s = 0; s < kSignatureSlots; ++s, p += 2) {
+      d.signature[s] = static_cast<uint16_t>(p[0] | (p[1] << 8));
     }
     visit(d);
   }
-  if (p != end) return bad("trailing bytes");
+  in.p = p;
+  if (in.offset() != blob_size) return bad("trailing bytes");
   return Status::Ok();
 }
 
-}  // namespace
-
-Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&)>& visit) {
-  return Decode(blob, nullptr, visit);
-}
-
-Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint32_t max_docid,
-                         const std::function<void(const DocInfo&)>& visit) {
+// The checks of DecodeSegmentDocs made before anything is decoded.
+Status CheckSegmentRow(size_t blob_size, const SegmentDocsRow& row, uint32_t max_docid) {
   const std::string range = std::to_string(row.first_docid) + ".." + std::to_string(row.last_docid);
   if (row.first_docid < 1 || row.first_docid > row.last_docid) {
     return BadDocs("the segment row's docids " + range + " are not a range");
@@ -258,12 +336,36 @@ Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint3
     return BadDocs("the segment row says " + std::to_string(row.ndocs) + " documents for docids " +
                    range);
   }
-  if (static_cast<uint64_t>(row.ndocs) > blob.size() / kMinDocBytes) {
+  if (static_cast<uint64_t>(row.ndocs) > blob_size / kMinDocBytes) {
     return BadDocs("the segment row says " + std::to_string(row.ndocs) + " documents; " +
-                   std::to_string(blob.size()) + " bytes hold at most " +
-                   std::to_string(blob.size() / kMinDocBytes));
+                   std::to_string(blob_size) + " bytes hold at most " +
+                   std::to_string(blob_size / kMinDocBytes));
   }
-  return Decode(blob, &row, visit);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&)>& visit) {
+  const uint8_t* base = reinterpret_cast<const uint8_t*>(blob.data());
+  MemoryInput in{base, base + blob.size(), base};
+  return Decode(in, blob.size(), nullptr, visit);
+}
+
+Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint32_t max_docid,
+                         const std::function<void(const DocInfo&)>& visit) {
+  SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob.size(), row, max_docid));
+  const uint8_t* base = reinterpret_cast<const uint8_t*>(blob.data());
+  MemoryInput in{base, base + blob.size(), base};
+  return Decode(in, blob.size(), &row, visit);
+}
+
+Status DecodeSegmentDocs(size_t blob_size, const BlobReadAt& read, const SegmentDocsRow& row,
+                         uint32_t max_docid, const std::function<void(const DocInfo&)>& visit,
+                         size_t chunk_bytes) {
+  SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob_size, row, max_docid));
+  ChunkedInput in(blob_size, read, chunk_bytes);
+  return Decode(in, blob_size, &row, visit);
 }
 
 void AdviseHugePages(void* p, size_t bytes) {

@@ -25,6 +25,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,11 @@ Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&
 // (format 2, one-byte varints).
 inline constexpr size_t kMinDocBytes = 1 + kNumFields + 4 + 4 + 1 + 1 + 4 + 1 + 2 * kSignatureSlots;
 
+// The most bytes one document takes (format 1, five-byte varints): a
+// streamed decode keeps at least this much of the blob in its window.
+inline constexpr size_t kMaxDocBytes = 5 * (1 + kNumFields) + 4 + 4 + 4 * (1 + kCategoryLevels) + 4 +
+                                       5 + 2 * kSignatureSlots;
+
 // What a segment's row in table `segments` says about its docs blob.
 struct SegmentDocsRow {
   int64_t first_docid = 0;
@@ -95,6 +101,23 @@ struct SegmentDocsRow {
 // a later error were within the row's range).
 Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint32_t max_docid,
                          const std::function<void(const DocInfo&)>& visit);
+
+// Reads bytes [offset, offset + out.size()) of a blob into `out` (a
+// stored blob read in place, e.g. with SQLite's incremental blob I/O);
+// an error stops the decode and is returned as it is.
+using BlobReadAt = std::function<Status(size_t offset, std::span<char> out)>;
+// The window a streamed decode reads the blob through.
+inline constexpr size_t kDocsChunkBytes = size_t{64} << 10;
+
+// DecodeSegmentDocs of a blob of `blob_size` bytes that is not in memory:
+// read through `read` in chunks of `chunk_bytes` into one small buffer
+// reused to the end, instead of a copy of the whole blob (40 MB at 1M
+// products, zero-filled by the kernel at every open). The same checks,
+// errors and visits as the in-memory form (tests/doc_table_test.cc
+// compares them), plus `read`'s errors unchanged.
+Status DecodeSegmentDocs(size_t blob_size, const BlobReadAt& read, const SegmentDocsRow& row,
+                         uint32_t max_docid, const std::function<void(const DocInfo&)>& visit,
+                         size_t chunk_bytes = kDocsChunkBytes);
 
 // Asks the kernel to back [p, p + bytes) with huge pages where it can (a
 // hint: no effect without transparent huge pages in "madvise" or "always"

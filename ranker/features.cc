@@ -137,6 +137,72 @@ double UserProfile::TextSimilarity(const index::TitleSignature& sig) const {
   return equal / (total_weight_ * index::kSignatureSlots);
 }
 
+namespace {
+
+void PutLe(std::string* out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint64_t GetLe(const uint8_t* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= uint64_t{p[i]} << (8 * i);
+  return v;
+}
+
+}  // namespace
+
+std::string EncodeCategoryMedians(int64_t generation, const CategoryMedians& medians) {
+  std::vector<std::pair<uint32_t, float>> sorted(medians.begin(), medians.end());
+  std::sort(sorted.begin(), sorted.end());
+  std::string out;
+  out.reserve(1 + 8 + 4 + 8 * sorted.size());
+  out.push_back(static_cast<char>(kCategoryMediansFormat));
+  PutLe(&out, static_cast<uint64_t>(generation), 8);
+  PutLe(&out, sorted.size(), 4);
+  for (const auto& [leaf, median] : sorted) {
+    PutLe(&out, leaf, 4);
+    PutLe(&out, std::bit_cast<uint32_t>(median), 4);
+  }
+  return out;
+}
+
+Status DecodeCategoryMedians(std::string_view blob, int64_t* generation,
+                             CategoryMedians* medians) {
+  medians->clear();
+  auto bad = [](const std::string& what) { return Status::Corruption("category medians: " + what); };
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(blob.data());
+  if (blob.empty() || p[0] != kCategoryMediansFormat) {
+    return bad(blob.empty() ? "empty" : "unknown format " + std::to_string(p[0]));
+  }
+  constexpr size_t kHeader = 1 + 8 + 4;
+  if (blob.size() < kHeader) return bad("truncated header (" + std::to_string(blob.size()) + " bytes)");
+  const uint64_t count = GetLe(p + 9, 4);
+  if (blob.size() != kHeader + 8 * count) {
+    return bad(std::to_string(blob.size()) + " bytes for " + std::to_string(count) +
+               " categories (" + std::to_string(kHeader + 8 * count) + " expected)");
+  }
+  *generation = static_cast<int64_t>(GetLe(p + 1, 8));
+  CategoryMedians out;
+  out.reserve(count);
+  uint32_t prev = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint8_t* e = p + kHeader + 8 * i;
+    const uint32_t leaf = static_cast<uint32_t>(GetLe(e, 4));
+    const float median = std::bit_cast<float>(static_cast<uint32_t>(GetLe(e + 4, 4)));
+    if (leaf <= prev) {
+      return bad("entry " + std::to_string(i + 1) + " of " + std::to_string(count) +
+                 ": leaf " + std::to_string(leaf) + (leaf == 0 ? " is 0" : " is out of order"));
+    }
+    if (std::isnan(median)) {
+      return bad("entry " + std::to_string(i + 1) + " of " + std::to_string(count) +
+                 ": the median of leaf " + std::to_string(leaf) + " is NaN");
+    }
+    prev = leaf;
+    out.emplace(leaf, median);
+  }
+  *medians = std::move(out);
+  return Status::Ok();
+}
+
 CategoryMedians ComputeCategoryMedians(const index::DocTable& docs) {
   // Counting sort of the prices by leaf category, then one selection of the
   // upper median (the element nth_element would put at size / 2) per

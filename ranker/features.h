@@ -63,6 +63,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -206,6 +207,20 @@ class UserProfile {
 // Median price per leaf category hash, computed from the docs table.
 using CategoryMedians = std::unordered_map<uint32_t, float>;
 CategoryMedians ComputeCategoryMedians(const index::DocTable& docs);
+
+// The category medians as stored in the file (meta.category_medians,
+// docs/FORMAT.md), so that an open reads them instead of computing them over
+// the whole catalogue: u8 format (=1), u64 generation (the meta.gen_catalog
+// of the catalogue they were computed from), u32 count, then count x (u32
+// leaf hash, f32 median), leaf hashes strictly increasing and never 0; all
+// little-endian. Encoding is deterministic (sorted by leaf).
+inline constexpr uint8_t kCategoryMediansFormat = 1;
+std::string EncodeCategoryMedians(int64_t generation, const CategoryMedians& medians);
+// Fills *generation and *medians. kCorruption naming what is wrong
+// ("category medians: ...") for a blob of another format, a length that
+// does not match its count, a leaf 0 or leaves out of order, or a NaN
+// median; *medians is then left empty.
+Status DecodeCategoryMedians(std::string_view blob, int64_t* generation, CategoryMedians* medians);
 
 // Row-major matrix: one row of kNumFeatures floats per candidate.
 struct FeatureMatrix {

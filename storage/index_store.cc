@@ -44,6 +44,28 @@ Status IndexStore::SetAnalysisVersion(const WriteToken& token, int64_t version) 
   return st->Run();
 }
 
+Result<std::optional<std::string>> IndexStore::CategoryMedians() {
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("SELECT value, typeof(value) FROM meta WHERE key = 'category_medians'"));
+  ResetOnExit reset(st);
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return std::optional<std::string>();
+  if (st->ColumnText(1) != "blob") {
+    return Status::Corruption(path() + ": meta.category_medians is not a blob");
+  }
+  return std::optional<std::string>(std::string(st->ColumnBlob(0)));
+}
+
+Status IndexStore::SetCategoryMedians(const WriteToken& token, std::string_view blob) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st, conn_->Prepare("INSERT INTO meta(key, value) VALUES ('category_medians', ?1) "
+                                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  st->BindBlob(1, blob);
+  return st->Run();
+}
+
 Result<int64_t> IndexStore::NextSegmentId(const WriteToken& token) {
   SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
   SAIKI_ASSIGN_OR_RETURN(int64_t seg, Count("SELECT coalesce((SELECT value FROM meta "
@@ -97,8 +119,8 @@ Status IndexStore::ForEachSegmentRow(
   }
 }
 
-Status IndexStore::ReadSegmentDocs(int64_t seg, std::span<char> out) {
-  return conn_->ReadBlob("segments", "docs", seg, out);
+Result<std::unique_ptr<BlobReader>> IndexStore::OpenSegmentDocs(int64_t seg) {
+  return conn_->OpenBlob("segments", "docs", seg);
 }
 
 Result<int64_t> IndexStore::MaxLastDocid() { return Count("SELECT max(last_docid) FROM segments"); }

@@ -10,8 +10,9 @@
 //                 deleted docids still present in postings, purged when the
 //                 segments are merged;
 // and, in table `meta`, the keys `postings_format` (the format every
-// posting list of the file is in) and `next_seg` (the next segment number;
-// segment numbers only grow, so segment order is docid order).
+// posting list of the file is in), `next_seg` (the next segment number;
+// segment numbers only grow, so segment order is docid order),
+// `analysis_version` and `category_medians`.
 //
 // The store does blob I/O only: it takes and returns bytes, and index/
 // encodes and decodes them (the engine calls both). Rows that view a
@@ -35,6 +36,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -93,6 +95,13 @@ class IndexStore {
   // readings; a missing key reads as 1). See docs/FORMAT.md.
   Result<int64_t> AnalysisVersion();
   Status SetAnalysisVersion(const WriteToken& token, int64_t version);
+  // meta.category_medians: the catalogue's category medians as encoded by
+  // ranker::EncodeCategoryMedians (a cache of what the docs table implies,
+  // stamped with the generation it was computed at); nullopt when the file
+  // has none (written by a saiki before them). kCorruption when the value
+  // is not a blob.
+  Result<std::optional<std::string>> CategoryMedians();
+  Status SetCategoryMedians(const WriteToken& token, std::string_view blob);
   // Takes the next segment number (and advances meta.next_seg). kCorruption
   // when meta.next_seg is missing.
   Result<int64_t> NextSegmentId(const WriteToken& token);
@@ -104,12 +113,13 @@ class IndexStore {
   // number to it inside the callback, while the row is still valid.
   Status ForEachSegment(const std::function<Status(const SegmentView&)>& visit);
   // As ForEachSegment without the docs blobs: SegmentView::docs is empty
-  // and `docs_bytes` is its length, for reading it with ReadSegmentDocs
-  // into memory of the caller's choosing.
+  // and `docs_bytes` is its length, for reading it with OpenSegmentDocs
+  // in pieces of the caller's choosing.
   Status ForEachSegmentRow(
       const std::function<Status(const SegmentView& row, size_t docs_bytes)>& visit);
-  // Segment `seg`'s docs blob into `out` (exactly its length).
-  Status ReadSegmentDocs(int64_t seg, std::span<char> out);
+  // Segment `seg`'s docs blob, open for reading at offsets; valid in the
+  // transaction it was opened in.
+  Result<std::unique_ptr<BlobReader>> OpenSegmentDocs(int64_t seg);
   // The largest last_docid of any segment; 0 when there is none.
   Result<int64_t> MaxLastDocid();
   Result<int64_t> CountSegments();

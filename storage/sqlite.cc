@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -120,6 +121,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
   }
   sqlite3_extended_result_codes(conn->db_, 1);
   sqlite3_busy_timeout(conn->db_, options.busy_timeout_ms);
+  conn->busy_timeout_ms_ = options.busy_timeout_ms;
   return conn;
 }
 
@@ -137,25 +139,32 @@ Status Connection::Exec(const char* sql) {
   return FromSqlite(rc, msg);
 }
 
-Status Connection::ReadBlob(const char* table, const char* column, int64_t rowid,
-                            std::span<char> out) {
+Result<std::unique_ptr<BlobReader>> Connection::OpenBlob(const char* table, const char* column,
+                                                        int64_t rowid) {
   sqlite3_blob* blob = nullptr;
-  int rc = sqlite3_blob_open(db_, "main", table, column, rowid, 0, &blob);
-  const std::string where = std::string(table) + "." + column + " of row " + std::to_string(rowid);
+  const int rc = sqlite3_blob_open(db_, "main", table, column, rowid, 0, &blob);
+  std::string where = std::string(table) + "." + column + " of row " + std::to_string(rowid);
   if (rc != SQLITE_OK) {
     sqlite3_blob_close(blob);  // a no-op on nullptr
     return FromSqlite(rc, "open blob " + where);
   }
   const int bytes = sqlite3_blob_bytes(blob);
-  if (bytes < 0 || static_cast<size_t>(bytes) != out.size()) {
-    sqlite3_blob_close(blob);
-    return Status::Corruption(path_ + ": " + where + " is " + std::to_string(bytes) +
-                              " bytes, expected " + std::to_string(out.size()));
+  return std::unique_ptr<BlobReader>(
+      new BlobReader(this, blob, static_cast<size_t>(std::max(bytes, 0)), std::move(where)));
+}
+
+BlobReader::~BlobReader() { sqlite3_blob_close(blob_); }
+
+Status BlobReader::Read(size_t offset, std::span<char> out) {
+  if (offset > size_ || out.size() > size_ - offset) {
+    return Status::Corruption(conn_->path() + ": " + where_ + " is " + std::to_string(size_) +
+                              " bytes; bytes " + std::to_string(offset) + ".." +
+                              std::to_string(offset + out.size()) + " were asked for");
   }
-  rc = out.empty() ? SQLITE_OK : sqlite3_blob_read(blob, out.data(), bytes, 0);
-  const int close_rc = sqlite3_blob_close(blob);
-  if (rc == SQLITE_OK) rc = close_rc;
-  return rc == SQLITE_OK ? Status::Ok() : FromSqlite(rc, "read blob " + where);
+  if (out.empty()) return Status::Ok();
+  const int rc = sqlite3_blob_read(blob_, out.data(), static_cast<int>(out.size()),
+                                   static_cast<int>(offset));
+  return rc == SQLITE_OK ? Status::Ok() : conn_->FromSqlite(rc, "read blob " + where_);
 }
 
 Result<Statement*> Connection::Prepare(const char* sql) {
@@ -235,6 +244,13 @@ Result<std::unique_ptr<WriteTransaction>> WriteTransaction::Begin(Connection* co
   }
   SAIKI_RETURN_IF_ERROR(conn->Exec("BEGIN IMMEDIATE"));
   return std::unique_ptr<WriteTransaction>(new WriteTransaction(conn));
+}
+
+Result<std::unique_ptr<WriteTransaction>> WriteTransaction::TryBegin(Connection* conn) {
+  sqlite3_busy_timeout(conn->db_, 0);
+  auto txn = Begin(conn);
+  sqlite3_busy_timeout(conn->db_, conn->busy_timeout_ms_);
+  return txn;
 }
 
 WriteTransaction::~WriteTransaction() {

@@ -22,9 +22,11 @@
 
 struct sqlite3;
 struct sqlite3_stmt;
+struct sqlite3_blob;
 
 namespace saiki::storage {
 
+class BlobReader;
 class Connection;
 class WriteToken;
 class WriteTransaction;
@@ -88,12 +90,12 @@ class Connection {
   // pointer stays valid for the connection's lifetime. Do not use the same
   // statement in two nested loops.
   Result<Statement*> Prepare(const char* sql);
-  // Reads the whole blob in `column` of row `rowid` of `table` into `out`,
-  // which must be exactly its size (SQLite's incremental blob I/O: the
-  // bytes go straight to the caller's memory, not through a copy of
-  // SQLite's own). kNotFound without that row; kCorruption when the blob's
-  // size is not out.size().
-  Status ReadBlob(const char* table, const char* column, int64_t rowid, std::span<char> out);
+  // Opens the blob in `column` of row `rowid` of `table` for reading at
+  // offsets (SQLite's incremental blob I/O: the bytes go straight to the
+  // caller's memory, not through a copy of SQLite's own). An error naming
+  // the blob when the row is missing (SQLite says "no such rowid").
+  Result<std::unique_ptr<BlobReader>> OpenBlob(const char* table, const char* column,
+                                               int64_t rowid);
 
   // Converts an SQLite result code into a Status with `context`.
   Status FromSqlite(int rc, std::string_view context) const;
@@ -116,7 +118,33 @@ class Connection {
   Connection() = default;
   sqlite3* db_ = nullptr;
   std::string path_;
+  int busy_timeout_ms_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+};
+
+// A blob open for reading (Connection::OpenBlob), closed on destruction.
+// Valid while the transaction it was opened in is: a read snapshot's
+// blob reads that snapshot's bytes. Not copyable; one thread, as its
+// Connection.
+class BlobReader {
+ public:
+  ~BlobReader();
+  BlobReader(const BlobReader&) = delete;
+  BlobReader& operator=(const BlobReader&) = delete;
+  size_t size() const { return size_; }
+  // Copies bytes [offset, offset + out.size()) into `out`. kCorruption
+  // naming the blob and the range when it goes past the end; SQLite's
+  // errors (FromSqlite) otherwise.
+  Status Read(size_t offset, std::span<char> out);
+
+ private:
+  friend class Connection;
+  BlobReader(Connection* conn, sqlite3_blob* blob, size_t size, std::string where)
+      : conn_(conn), blob_(blob), size_(size), where_(std::move(where)) {}
+  Connection* conn_;
+  sqlite3_blob* blob_;
+  size_t size_;
+  std::string where_;  // "segments.docs of row 7"
 };
 
 // Resets `st` when the scope ends, so that a read leaves no statement
@@ -164,6 +192,9 @@ class WriteToken {
 class WriteTransaction {
  public:
   static Result<std::unique_ptr<WriteTransaction>> Begin(Connection* conn);
+  // As Begin, without waiting for the write lock: kBusy at once when another
+  // connection holds it (for optional writes, such as storing a cache).
+  static Result<std::unique_ptr<WriteTransaction>> TryBegin(Connection* conn);
   ~WriteTransaction();
   WriteTransaction(const WriteTransaction&) = delete;
   WriteTransaction& operator=(const WriteTransaction&) = delete;

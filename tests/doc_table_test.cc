@@ -123,6 +123,97 @@ TEST_CASE("a docs blob with a brand or category index past its table is corrupti
   CHECK(DecodeDocs(huge + blob.substr(3), [](const DocInfo&) {}).code() == StatusCode::kCorruption);
 }
 
+// Decodes `blob` in memory and streamed in chunks of `chunk`: the statuses
+// (code and message) and the documents visited before them must be equal.
+void CompareStreamed(const std::string& blob, const SegmentDocsRow& row, size_t chunk) {
+  std::vector<DocInfo> whole, streamed;
+  Status a = DecodeSegmentDocs(blob, row, kMaxDocid, [&](const DocInfo& d) { whole.push_back(d); });
+  size_t reads = 0;
+  auto read = [&](size_t offset, std::span<char> out) {
+    ++reads;
+    REQUIRE(offset + out.size() <= blob.size());
+    REQUIRE(out.size() <= chunk + kMaxDocBytes);
+    std::memcpy(out.data(), blob.data() + offset, out.size());
+    return Status::Ok();
+  };
+  Status b = DecodeSegmentDocs(blob.size(), read, row, kMaxDocid,
+                               [&](const DocInfo& d) { streamed.push_back(d); }, chunk);
+  INFO("chunk " << chunk << ": " << a.ToString() << " / " << b.ToString());
+  CHECK(a.code() == b.code());
+  CHECK(a.message() == b.message());
+  REQUIRE(whole.size() == streamed.size());
+  for (size_t i = 0; i < whole.size(); ++i) CHECK(Same(whole[i], streamed[i]));
+  // No more reads than chunks (and one for the header).
+  if (a.ok()) CHECK(reads <= blob.size() / chunk + 2);
+}
+
+TEST_CASE("a docs blob decoded in chunks gives what the in-memory decode gives, errors included",
+          "[docs]") {
+  auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (size_t n : {1u, 3u, 700u}) {
+    const auto docs = RandomInfos(&rng, n);
+    const SegmentDocsRow row{docs.front().docid, docs.back().docid, static_cast<int64_t>(n)};
+    for (const std::string& blob : {EncodeDocs(docs), EncodeFormat1(docs)}) {
+      for (size_t chunk : {size_t{1}, size_t{7}, size_t{100}, size_t{4096}, kDocsChunkBytes}) {
+        CompareStreamed(blob, row, chunk);
+      }
+      // Cut short, grown, and bytes changed anywhere (the header and
+      // documents straddling a chunk's end included).
+      for (int trial = 0; trial < 60; ++trial) {
+        std::string bad = blob;
+        switch (trial % 3) {
+          case 0: bad.resize(rng() % bad.size()); break;
+          case 1: bad += std::string(1 + rng() % 40, static_cast<char>(rng())); break;
+          default:
+            for (int k = 0; k < 3; ++k) bad[rng() % bad.size()] = static_cast<char>(rng());
+        }
+        CompareStreamed(bad, row, 1 + rng() % 300);
+      }
+    }
+  }
+}
+
+TEST_CASE("a streamed decode names the document and byte of a corruption, and stops at a read "
+          "error",
+          "[docs]") {
+  std::mt19937 rng(7);
+  const auto docs = RandomInfos(&rng, 50);
+  const SegmentDocsRow row{docs.front().docid, docs.back().docid, 50};
+  const std::string blob = EncodeDocs(docs);
+  // Cut in the middle of the last document.
+  const std::string cut = blob.substr(0, blob.size() - 3);
+  auto read_of = [](const std::string& b) {
+    return [&b](size_t offset, std::span<char> out) {
+      std::memcpy(out.data(), b.data() + offset, out.size());
+      return Status::Ok();
+    };
+  };
+  Status s = DecodeSegmentDocs(cut.size(), read_of(cut), {row.first_docid, row.last_docid, 50},
+                               kMaxDocid, [](const DocInfo&) {}, 64);
+  CHECK(s.code() == StatusCode::kCorruption);
+  CHECK_THAT(s.message(), Catch::StartsWith("docs table: truncated product values in document 50 "
+                                            "of 50 (at byte "));
+  CHECK_THAT(s.message(), Catch::EndsWith(" of " + std::to_string(cut.size()) + ")"));
+  // A read that fails: its error comes back unchanged, after the documents
+  // of the chunks read before.
+  int calls = 0;
+  size_t visited = 0;
+  Status io = DecodeSegmentDocs(
+      blob.size(),
+      [&](size_t offset, std::span<char> out) {
+        if (++calls == 3) return Status::IoError("disk on fire");
+        std::memcpy(out.data(), blob.data() + offset, out.size());
+        return Status::Ok();
+      },
+      row, kMaxDocid, [&](const DocInfo&) { ++visited; }, 256);
+  CHECK(io.code() == StatusCode::kIoError);
+  CHECK(io.message() == "disk on fire");
+  CHECK(visited > 0);
+  CHECK(visited < 50);
+}
+
 TEST_CASE("ResizeAdvised keeps the elements, zeroes the new ones and survives any range",
           "[docs]") {
   std::vector<uint32_t> v{7, 8, 9};

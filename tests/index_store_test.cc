@@ -108,7 +108,7 @@ TEST_CASE("segments come back in segment order with their docs blobs byte for by
   CHECK(Must(store.CountSegments()) == 0);
 }
 
-TEST_CASE("segment rows give each docs blob's length, and the blob reads into the caller's memory",
+TEST_CASE("segment rows give each docs blob's length, and the blob reads at offsets",
           "[storage]") {
   StoreDb db;
   IndexStore store(db.conn.get());
@@ -119,24 +119,30 @@ TEST_CASE("segment rows give each docs blob's length, and the blob reads into th
   std::vector<std::pair<int64_t, std::string>> read;
   Must(store.ForEachSegmentRow([&](const SegmentView& s, size_t bytes) {
     CHECK(s.docs.empty());
+    auto blob = Must(store.OpenSegmentDocs(s.seg));
+    CHECK(blob->size() == bytes);
+    // In two pieces, the second first.
     std::string buf(bytes, 'x');
-    Must(store.ReadSegmentDocs(s.seg, std::span<char>(buf.data(), buf.size())));
+    const size_t half = bytes / 2;
+    Must(blob->Read(half, std::span<char>(buf.data() + half, bytes - half)));
+    Must(blob->Read(0, std::span<char>(buf.data(), half)));
     read.emplace_back(s.seg, buf);
     return Status::Ok();
   }));
   CHECK(read == std::vector<std::pair<int64_t, std::string>>{{2, kDocsA}, {5, kDocsB}});
 
-  // The wrong length and a missing segment are errors that say which.
-  std::string short_buf(kDocsA.size() - 1, 'x');
-  Status s = store.ReadSegmentDocs(2, std::span<char>(short_buf.data(), short_buf.size()));
+  // A range past the end and a missing segment are errors that say which.
+  auto blob = Must(store.OpenSegmentDocs(2));
+  std::string buf(4, 'x');
+  Status s = blob->Read(kDocsA.size() - 3, std::span<char>(buf.data(), buf.size()));
   CHECK(s.code() == StatusCode::kCorruption);
   CHECK_THAT(s.message(), Catch::Contains("segments.docs of row 2") &&
-                              Catch::Contains("6 bytes, expected 5"));
-  CHECK(short_buf == std::string(kDocsA.size() - 1, 'x'));
-  std::string buf(4, 'x');
-  Status missing = store.ReadSegmentDocs(7, std::span<char>(buf.data(), buf.size()));
+                              Catch::Contains("is 6 bytes; bytes 3..7 were asked for"));
+  CHECK(buf == "xxxx");
+  CHECK(blob->Read(kDocsA.size() + 1, std::span<char>()).code() == StatusCode::kCorruption);
+  auto missing = store.OpenSegmentDocs(7);
   CHECK_FALSE(missing.ok());
-  CHECK_THAT(missing.message(), Catch::Contains("segments.docs of row 7"));
+  CHECK_THAT(missing.status().message(), Catch::Contains("segments.docs of row 7"));
 }
 
 TEST_CASE("an error from a visit stops the scan and comes back unchanged", "[storage]") {
