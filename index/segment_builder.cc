@@ -303,6 +303,17 @@ Status SegmentBuilder::Finish(
   std::sort(order.begin(), order.end(),
             [&](uint32_t a, uint32_t b) { return terms_[a] < terms_[b]; });
 
+  // What AddDoc needs of each document, packed: the walk below reads it
+  // once per posting in term order, i.e. all over the document array, and
+  // 16 bytes per document stay in the caches where a whole DocInfo (64) does
+  // not (the loads of docs_[doc] were three quarters of this function).
+  struct DocKey {
+    uint32_t docid;
+    FieldLengths lengths;
+  };
+  std::vector<DocKey> keys(docs_.size());
+  for (size_t d = 0; d < docs_.size(); ++d) keys[d] = {docs_[d].docid, docs_[d].lengths};
+
   PostingListWriter writer;
   std::array<std::vector<uint32_t>, kNumFields> positions;
   std::array<std::span<const uint32_t>, kNumFields> spans;
@@ -324,7 +335,7 @@ Status SegmentBuilder::Finish(
         p.erase(std::unique(p.begin(), p.end()), p.end());
         spans[f] = p;
       }
-      writer.AddDoc(docs_[doc].docid, spans, docs_[doc].lengths);
+      writer.AddDoc(keys[doc].docid, spans, keys[doc].lengths);
     }
     uint32_t df = writer.doc_count();
     std::string list = writer.Finish();
