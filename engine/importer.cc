@@ -9,11 +9,12 @@
 //
 // Analysis (normalization, ICU segmentation, n-grams, MeCab readings) is
 // the larger half of an import's CPU and needs nothing from SQLite, so it
-// runs on a worker thread, one batch of rows at a time, while this thread
-// inserts the same batch into `products`, adds the previous, already
-// analyzed batch to the segment, and then analyzes what rows of the batch
-// the worker has not yet claimed. The segment builder still sees every document in file order with
-// the same docid, so the same file gives the same database however the two
+// runs on two threads, one batch of rows at a time: this thread inserts the
+// batch into `products` while a worker adds the previous, already analyzed
+// batch to the segment (the inversion); then both analyze the rows of the
+// batch neither has claimed yet. The segment builder still sees every
+// document in file order with the same docid, and segments are cut at the
+// same rows, so the same file gives the same database however the two
 // threads are scheduled.
 #include <sys/stat.h>
 
@@ -214,18 +215,35 @@ struct Batch {
   }
 };
 
-// One thread that analyzes the batches handed to it, one at a time, with
-// the importing thread's help once that thread has stored its rows
-// (Batch::next): analysis is the larger share of an import, so the two
-// threads split it by rows rather than one waiting for the other. The batch
-// must stay alive and untouched between Submit and Wait, except for the
-// helping thread's AnalyzeClaimed; the destructor finishes a batch in
-// progress and joins. Every row is analyzed alone, so which thread analyzed
-// it changes nothing in the result.
+// Adds the analyzed rows of `batch` from row `*from` on to the segment, in
+// order, skipping repeated ids (docid 0). Stops after the row that takes the
+// builder past `budget` and returns true then (the caller writes the segment
+// out and calls again); false once every row is added.
+bool AddRows(const Batch& batch, size_t* from, index::SegmentBuilder* builder, size_t budget) {
+  while (*from < batch.size) {
+    const PendingRow& row = batch.rows[(*from)++];
+    if (row.docid == 0) continue;  // a repeated id, not stored
+    builder->Add(row.docid, row.analyzed);
+    if (builder->memory_bytes() > budget) return true;
+  }
+  return false;
+}
+
+// One thread that, for each round handed to it, first adds the previous
+// batch to the segment (the inversion) and then analyzes rows of the current
+// batch, with the importing thread's help once that thread has stored the
+// current batch (Batch::next): the importing thread holds the SQLite
+// connection and stores, this one inverts, and both analyze, so neither
+// waits while the other has work (analysis is the larger share). The
+// batches must stay alive and untouched between Submit and Wait, except for
+// the helping thread's AnalyzeClaimed; the destructor finishes a round in
+// progress and joins. Every row is analyzed alone and the rows are added in
+// file order by one thread at a time, so which thread did what changes
+// nothing in the result.
 class AnalysisWorker {
  public:
-  explicit AnalysisWorker(const index::SegmentBuilder* builder)
-      : builder_(builder), thread_([this] { Loop(); }) {}
+  AnalysisWorker(index::SegmentBuilder* builder, size_t budget)
+      : builder_(builder), budget_(budget), thread_([this] { Loop(); }) {}
   ~AnalysisWorker() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -237,46 +255,67 @@ class AnalysisWorker {
   AnalysisWorker(const AnalysisWorker&) = delete;
   AnalysisWorker& operator=(const AnalysisWorker&) = delete;
 
-  void Submit(Batch* batch) {
+  // Starts a round: add `to_add` (may be null) from row 0, then analyze
+  // `batch`. The builder must not be touched by the caller until Wait.
+  void Submit(Batch* batch, const Batch* to_add) {
     batch->next.store(0, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lock(mu_);
       job_ = batch;
+      to_add_ = to_add;
+      added_ = 0;
+      over_budget_ = false;
       done_ = false;
     }
     cv_.notify_all();
   }
   // Helps with the batch's remaining rows, then waits for the worker's.
-  void HelpAndWait(Batch* batch) {
+  // Returns the row of the added batch at which the worker stopped adding
+  // because the segment went over budget, or the batch size when it added
+  // every row (or nothing was given to add).
+  size_t HelpAndWait(Batch* batch) {
     batch->AnalyzeClaimed(*builder_);
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return done_; });
+    return added_;
   }
+  bool over_budget() const { return over_budget_; }  // after HelpAndWait
 
  private:
   void Loop() {
     for (;;) {
       Batch* batch;
+      const Batch* to_add;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [&] { return stop_ || job_ != nullptr; });
         if (job_ == nullptr) return;  // stopping, nothing left
         batch = job_;
+        to_add = to_add_;
         job_ = nullptr;
       }
+      size_t added = 0;
+      bool over = false;
+      if (to_add != nullptr) over = AddRows(*to_add, &added, builder_, budget_);
       batch->AnalyzeClaimed(*builder_);
       {
         std::lock_guard<std::mutex> lock(mu_);
+        added_ = added;
+        over_budget_ = over;
         done_ = true;
       }
       cv_.notify_all();
     }
   }
 
-  const index::SegmentBuilder* builder_;
+  index::SegmentBuilder* builder_;
+  const size_t budget_;
   std::mutex mu_;
   std::condition_variable cv_;
   Batch* job_ = nullptr;
+  const Batch* to_add_ = nullptr;
+  size_t added_ = 0;
+  bool over_budget_ = false;
   bool done_ = true;
   bool stop_ = false;
   std::thread thread_;  // last: starts once the members above exist
@@ -502,29 +541,31 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
     return Status::Ok();
   };
 
-  // The pipeline: batch n is analyzed by the worker while this thread stores
-  // batch n and adds batch n-1 (analyzed in the previous round) to the
-  // segment. Declared before the worker, so the batches outlive it.
+  // The pipeline: while this thread stores batch n, the worker adds batch
+  // n-1 (analyzed in the previous round) to the segment; then both analyze
+  // what is left of batch n. A segment over budget is written out here,
+  // between rounds, at the same row as if one thread did everything.
+  // Declared before the worker, so the batches outlive it.
   Batch batches[2];
-  AnalysisWorker worker(&builder);
+  AnalysisWorker worker(&builder, kSegmentMemoryBudget);
   Batch* previous = nullptr;  // stored and analyzed, not yet added
   bool more = true;
   for (int cur = 0; more || previous != nullptr; cur ^= 1) {
     Batch* batch = &batches[cur];
     batch->size = 0;
     if (more) more = fill(batch);
-    if (batch->size > 0) worker.Submit(batch);
-    for (size_t i = 0; i < batch->size; ++i) SAIKI_RETURN_IF_ERROR(store(&batch->rows[i]));
+    size_t added = 0;  // rows of `previous` added to the segment
+    if (batch->size > 0) {
+      worker.Submit(batch, previous);
+      for (size_t i = 0; i < batch->size; ++i) SAIKI_RETURN_IF_ERROR(store(&batch->rows[i]));
+      added = worker.HelpAndWait(batch);
+      if (worker.over_budget()) SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder));
+    }
     if (previous != nullptr) {
-      for (size_t i = 0; i < previous->size; ++i) {
-        if (previous->rows[i].docid == 0) continue;  // a repeated id, not stored
-        builder.Add(previous->rows[i].docid, previous->rows[i].analyzed);
-        if (builder.memory_bytes() > kSegmentMemoryBudget) {
-          SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder));
-        }
+      while (AddRows(*previous, &added, &builder, kSegmentMemoryBudget)) {
+        SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder));
       }
     }
-    if (batch->size > 0) worker.HelpAndWait(batch);
     previous = batch->size > 0 ? batch : nullptr;
   }
   SAIKI_RETURN_IF_ERROR(reader->io_status());

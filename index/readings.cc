@@ -8,6 +8,8 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 #ifndef SAIKI_MECAB_DICDIR
 #define SAIKI_MECAB_DICDIR "/var/lib/mecab/dic/ipadic-utf8"
@@ -58,6 +60,21 @@ struct ThreadMecab {
   std::unique_ptr<MeCab::Tagger> tagger;
   std::unique_ptr<MeCab::Lattice> lattice;
   std::string sentence;  // the lattice points into it while parsing
+
+  // The readings of recent texts (ForEachReadingSpan): text -> (begin and
+  // length, 16 bits each little-endian, reading length, reading bytes)...
+  // Catalogues repeat whole field values (the descriptions of a product's
+  // variants, tags, brands, categories), and MeCab is the costliest step of
+  // the analysis. Offsets fit 16 bits, hence the text bound; the map is
+  // cleared when full. MeCab's answer is a pure function of the text, so the
+  // memo never changes a result.
+  static constexpr size_t kMemoMaxTextBytes = 4096;
+  static constexpr size_t kMemoMaxEntries = 1 << 14;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> memo;
 };
 
 ThreadMecab& Mecab() {
@@ -120,6 +137,23 @@ void KanjiReadings::ForEachReadingSpan(
   if (!HasHan(text)) return;
   ThreadMecab& m = Mecab();
   if (!m.tagger || !m.lattice) return;  // out of memory creating them: no readings
+  const bool memo = text.size() <= ThreadMecab::kMemoMaxTextBytes;
+  if (memo) {
+    auto it = m.memo.find(text);
+    if (it != m.memo.end()) {
+      const std::string& w = it->second;
+      for (size_t k = 0; k + 5 <= w.size();) {
+        const auto* p = reinterpret_cast<const uint8_t*>(w.data() + k);
+        const size_t begin = p[0] | size_t{p[1]} << 8, len = p[2] | size_t{p[3]} << 8,
+                     rlen = p[4];
+        emit(begin, begin + len, std::string_view(w.data() + k + 5, rlen));
+        k += 5 + rlen;
+      }
+      return;
+    }
+  }
+  std::string found;  // the memo entry being built
+  bool storable = memo;
   m.sentence.assign(text);
   m.lattice->set_sentence(m.sentence.c_str(), m.sentence.size());
   if (!m.tagger->parse(m.lattice.get())) return;
@@ -142,8 +176,22 @@ void KanjiReadings::ForEachReadingSpan(
     // MeCab's surface points into the copy of `text` it parsed.
     size_t begin = static_cast<size_t>(node->surface - m.sentence.data());
     emit(begin, begin + node->length, reading);
+    if (storable && reading.size() <= 255) {
+      const size_t len = node->length;
+      const char head[5] = {static_cast<char>(begin), static_cast<char>(begin >> 8),
+                            static_cast<char>(len), static_cast<char>(len >> 8),
+                            static_cast<char>(reading.size())};
+      found.append(head, 5);
+      found.append(reading);
+    } else {
+      storable = false;
+    }
   }
   m.lattice->clear();
+  if (storable) {
+    if (m.memo.size() >= ThreadMecab::kMemoMaxEntries) m.memo.clear();
+    m.memo.emplace(std::string(text), std::move(found));
+  }
 }
 
 void KanjiReadings::ForEachWord(

@@ -97,12 +97,19 @@ class SegmentBuilder {
   void Add(uint32_t docid, const AnalyzedDoc& doc);
 
   size_t doc_count() const { return docs_.size(); }
+  // Default 1M occurrences (about 3,000 products): below it a thread costs
+  // more than it saves. Tests set 0 to compare the two paths.
+  size_t parallel_finish_min() const { return parallel_finish_min_; }
+  void set_parallel_finish_min(size_t occurrences) { parallel_finish_min_ = occurrences; }
   size_t memory_bytes() const;
   bool empty() const { return docs_.empty(); }
 
   // Encodes every term's posting list and hands it to `sink` (term bytes,
   // document frequency, encoded list) in term byte order; then the docs blob
   // to *docs_blob. Resets the builder. Stops at the first sink error.
+  // `sink` is called on the calling thread only; a segment of at least
+  // parallel_finish_min() occurrences is encoded on two threads (this one
+  // and a helper started and joined here), with the same bytes as on one.
   Status Finish(const std::function<Status(std::string_view term, uint32_t df,
                                            std::string_view list)>& sink,
                 std::string* docs_blob);
@@ -113,7 +120,9 @@ class SegmentBuilder {
     uint32_t doc;       // index into docs_
     uint32_t field_pos; // field << 28 | position
   };
-  uint32_t TermId(std::string_view term);
+  // The id of `term`, whose TermHash is `hash`, added if new. The table
+  // must have room for one more term at most half full (Add sees to it).
+  uint32_t TermId(std::string_view term, uint32_t hash);
   void GrowTermTable();
 
   // The term dictionary is looked up once per token occurrence, so it is a
@@ -135,9 +144,11 @@ class SegmentBuilder {
   size_t arena_used_ = kArenaChunk;             // bytes used in arena_.back()
   std::vector<std::string_view> terms_;  // id -> key in arena_
   std::vector<Occurrence> occurrences_;
+  std::vector<uint32_t> hashes_;  // Add's scratch: TermHash of each token
   std::vector<DocInfo> docs_;
   AnalyzedDoc scratch_;        // reused by Add(docid, IndexableDoc)
   size_t term_bytes_ = 0;
+  size_t parallel_finish_min_ = size_t{1} << 20;
 };
 
 }  // namespace saiki::index

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <random>
 #include <sstream>
@@ -77,6 +78,67 @@ void Build(const std::vector<TestDoc>& docs, size_t split, MemoryIndex* index,
                     &docs_blob)
                 .ok());
     REQUIRE(DecodeDocs(docs_blob, [&](const DocInfo& d) { table->Add(d); }).ok());
+  }
+}
+
+// Every list a builder hands to its sink, in order, and its docs blob.
+std::string FinishedBytes(SegmentBuilder* builder) {
+  std::string out, docs_blob;
+  REQUIRE(builder
+              ->Finish(
+                  [&](std::string_view term, uint32_t df, std::string_view list) {
+                    out += std::string(term) + '\0' + std::to_string(df) + '\0';
+                    out += list;
+                    return Status::Ok();
+                  },
+                  &docs_blob)
+              .ok());
+  return out + docs_blob;
+}
+
+TEST_CASE("a segment encoded on two threads has the same bytes as on one", "[searcher]") {
+  const uint32_t seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  WhitespaceAnalyzer analyzer;
+  SegmentBuilder one(&analyzer), two(&analyzer);
+  one.set_parallel_finish_min(SIZE_MAX);
+  two.set_parallel_finish_min(0);
+  // Skewed vocabulary: a few terms in most documents, many rare ones, so
+  // the chunks the threads share differ in terms and sizes.
+  std::geometric_distribution<int> word(0.05);
+  std::uniform_int_distribution<int> length(0, 12);
+  for (uint32_t docid = 1; docid <= 400; docid += 1 + rng() % 3) {
+    std::string fields[5];
+    for (std::string& f : fields) {
+      for (int n = length(rng); n > 0; --n) f += "w" + std::to_string(word(rng)) + " ";
+    }
+    IndexableDoc doc{"", fields[0], fields[1], fields[2], fields[3], fields[4], 1.0f};
+    one.Add(docid, doc);
+    two.Add(docid, doc);
+  }
+  REQUIRE(FinishedBytes(&one) == FinishedBytes(&two));
+}
+
+TEST_CASE("a sink error stops a two-thread encoding and is returned", "[searcher]") {
+  WhitespaceAnalyzer analyzer;
+  for (int fail_at : {0, 1, 7, 40}) {
+    INFO("failing call " << fail_at);
+    SegmentBuilder builder(&analyzer);
+    builder.set_parallel_finish_min(0);
+    for (uint32_t docid = 1; docid <= 200; ++docid) {
+      std::string title = "t" + std::to_string(docid % 50) + " t" + std::to_string(docid % 7);
+      builder.Add(docid, IndexableDoc{"", title, "", "", "", "", 1.0f});
+    }
+    int calls = 0;
+    std::string docs_blob;
+    Status st = builder.Finish(
+        [&](std::string_view, uint32_t, std::string_view) {
+          return calls++ == fail_at ? Status::IoError("disk full") : Status::Ok();
+        },
+        &docs_blob);
+    CHECK(st.code() == StatusCode::kIoError);
+    CHECK(calls == fail_at + 1);
   }
 }
 

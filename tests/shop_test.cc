@@ -4,12 +4,14 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 #include <sstream>
 
 #include <sqlite3.h>
 
 #include "index/analyzer.h"
 #include "index/html_text.h"
+#include "index/readings.h"
 #include "saiki/saiki.h"
 #include "tests/test_util.h"
 
@@ -330,6 +332,39 @@ TEST_CASE("the analyzer indexes readings of kanji words and reads kana and romaj
   // Bytes that are not UTF-8 are safe.
   tokens.clear();
   an.AnalyzeReadings(std::string("\xff\xfe犬\xc3", 6), 0, &tokens);
+}
+
+TEST_CASE("a text's readings and their spans are the same when they come from the memo",
+          "[shop][readings]") {
+  auto kr = index::KanjiReadings::Create();
+  REQUIRE(kr.ok());
+  using Spans = std::vector<std::tuple<size_t, size_t, std::string>>;
+  auto spans = [&](const std::string& text) {
+    Spans out;
+    (*kr)->ForEachReadingSpan(text, [&](size_t b, size_t e, std::string_view r) {
+      out.emplace_back(b, e, std::string(r));
+    });
+    return out;
+  };
+  // Offsets past 255 and 65535 bytes (the latter too long to remember).
+  const std::string texts[] = {"犬のおやつと紅茶、食べる", "名入れ ボールペン 速乾 10本セット",
+                               std::string(300, 'a') + " 学校の本", std::string(70000, ' ') + "学校"};
+  std::vector<Spans> first;
+  for (const std::string& t : texts) first.push_back(spans(t));
+  CHECK(first[0].size() >= 3);
+  CHECK(std::get<0>(first[2].back()) > 255);
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < std::size(texts); ++i) {
+      INFO("text " << i << ", round " << round);
+      CHECK(spans(texts[i]) == first[i]);
+    }
+  }
+  for (const Spans& s : first) {
+    for (const auto& [b, e, r] : s) {
+      CHECK(b < e);
+      CHECK_FALSE(r.empty());
+    }
+  }
 }
 
 TEST_CASE("kana and romaji queries find kanji products through readings, below the text itself",
