@@ -67,14 +67,17 @@ struct ThreadMecab {
   // variants, tags, brands, categories), and MeCab is the costliest step of
   // the analysis. Offsets fit 16 bits, hence the text bound; the map is
   // cleared when full. MeCab's answer is a pure function of the text, so the
-  // memo never changes a result.
+  // memo never changes a result. Bounded by bytes, not entries: every
+  // thread that analyzes text (a server's too) keeps one, and 16k entries
+  // of 4 KB descriptions would be 64 MB a thread.
   static constexpr size_t kMemoMaxTextBytes = 4096;
-  static constexpr size_t kMemoMaxEntries = 1 << 14;
+  static constexpr size_t kMemoMaxBytes = size_t{4} << 20;
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
   std::unordered_map<std::string, std::string, Hash, std::equal_to<>> memo;
+  size_t memo_bytes = 0;  // keys and values
 };
 
 ThreadMecab& Mecab() {
@@ -189,7 +192,12 @@ void KanjiReadings::ForEachReadingSpan(
   }
   m.lattice->clear();
   if (storable) {
-    if (m.memo.size() >= ThreadMecab::kMemoMaxEntries) m.memo.clear();
+    const size_t bytes = text.size() + found.size();
+    if (m.memo_bytes + bytes > ThreadMecab::kMemoMaxBytes) {
+      m.memo.clear();
+      m.memo_bytes = 0;
+    }
+    m.memo_bytes += bytes;
     m.memo.emplace(std::string(text), std::move(found));
   }
 }
