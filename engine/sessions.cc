@@ -89,6 +89,10 @@ Status DatabaseImpl::RecordClick(const std::string& query_id, const std::string&
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
   const double now = Now();
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
+  // Again under the lock: the docs table must be the one of the snapshot
+  // this transaction reads (its columns may still be in the file, in
+  // segments another process may have merged away since).
+  SAIKI_RETURN_IF_ERROR(EnsureFresh());
   const storage::WriteToken& t = txn->token();
   SAIKI_ASSIGN_OR_RETURN(auto owner, logs_->FindImpression(qid));
   if (!owner) return Status::NotFound("no search with query id " + query_id);
