@@ -6,6 +6,9 @@ query so that they share the machine's load. Wall = fork to exit, CPU = the
 child's user + system time (wait4). Prints the medians and p90.
 
   bench/cold_cli.py --db DB --queries WORK/100k/queries.tsv [--runs 50] CLI [CLI ...]
+
+A CLI given as BINARY=DB searches DB instead of --db (e.g. an old binary on a
+file in the old format against a new one on the same catalogue re-encoded).
 """
 import argparse
 import os
@@ -15,7 +18,7 @@ import time
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--db", required=True)
+    ap.add_argument("--db")
     ap.add_argument("--queries", required=True, help="queries.tsv of saiki_peers prepare")
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("clis", nargs="+")
@@ -23,14 +26,18 @@ def main():
     rows = [l.rstrip("\n").split("\t") for l in open(a.queries, encoding="utf-8")]
     picks = [rows[i * len(rows) // 10][6] for i in range(10)]
     res = {c: ([], []) for c in a.clis}
+    db_of = {c: (c.split("=", 1)[1] if "=" in c else a.db) for c in a.clis}
+    if None in db_of.values():
+        raise SystemExit("--db is needed for a CLI given without =DB")
 
     def one(cli, q):
+        binary = cli.split("=", 1)[0]
         t0 = time.perf_counter_ns()
         pid = os.fork()
         if pid == 0:
             fd = os.open(os.devnull, os.O_WRONLY)
             os.dup2(fd, 1)
-            os.execv(cli, [cli, "--db", a.db, "search", q, "-k", "10"])
+            os.execv(binary, [binary, "--db", db_of[cli], "search", q, "-k", "10"])
         _, status, ru = os.wait4(pid, 0)
         t1 = time.perf_counter_ns()
         if status != 0:

@@ -466,8 +466,10 @@ index::DocInfo MakeDoc(uint32_t docid, Rng& rng) {
 }
 
 const RankFixture& Ranking() {
-  static const RankFixture fx = [] {
-    RankFixture f;
+  // Built in place: a DocTable is neither copied nor moved.
+  static const RankFixture& fx = *[] {
+    auto* made = new RankFixture;  // lives as long as the program
+    RankFixture& f = *made;
     Rng rng(20240601);
     constexpr uint32_t kDocs = 5000;
     for (uint32_t i = 0; i < kDocs; ++i) {
@@ -560,7 +562,7 @@ const RankFixture& Ranking() {
       if (i != ranker::kBm25f) f.global.weights[i] = rng.Real(-0.3, 0.3);
       f.personal[i] = rng.Real(-0.1, 0.1);
     }
-    return f;
+    return made;
   }();
   return fx;
 }

@@ -176,6 +176,8 @@ Result<CheckReport> DatabaseImpl::Check() {
     auto catalog = LoadCatalogState(gens.catalog);
     if (!catalog.ok()) {
       problem(catalog.status().message());
+    } else if (Status cold = (*catalog)->docs.EnsureCold(); !cold.ok()) {
+      problem(cold.message());
     } else if ((*catalog)->has_medians()) {
       const ranker::CategoryMedians& stored = (*catalog)->Medians();
       const ranker::CategoryMedians computed = ranker::ComputeCategoryMedians((*catalog)->docs);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -144,21 +145,41 @@ Result<std::shared_ptr<CatalogState>> DatabaseImpl::LoadCatalogState(int64_t gen
                                        std::to_string(max_last) + " docids");
     }
   }
-  // Each blob is decoded as it is read, a chunk at a time, straight from
-  // SQLite's pages: a copy of the whole blob (40 MB at 1M products) cost
-  // as much again in page faults and zero-filling as the docs table.
+  // Each blob is read in place through SQLite's incremental blob I/O (a
+  // copy of the whole blob, 40 MB at 1M products, cost as much again in
+  // page faults and zero-filling as the docs table): a format 3 blob's hot
+  // column straight into the table, its cold column only when a query
+  // first needs it (DocTable::EnsureCold, through the reader below); older
+  // formats decoded a chunk at a time.
+  auto sizes = std::make_shared<std::unordered_map<int64_t, size_t>>();
+  docs.SetColdReader([store = index_store_.get(), path = conn_->path(),
+                      sizes](int64_t seg) -> Result<index::BlobReadAt> {
+    const std::string where = path + ": segment " + std::to_string(seg);
+    auto blob = store->OpenSegmentDocs(seg);
+    if (!blob.ok()) return blob.status().WithContext(where);
+    // Segments are never rewritten in place: one gone or of another size
+    // means the file changed since the docs table was read (a caller
+    // outside the snapshot the table came from).
+    auto known = sizes->find(seg);
+    if (known == sizes->end() || (*blob)->size() != known->second) {
+      return Status::Corruption(where + ": its docs blob changed since the docs table was read");
+    }
+    std::shared_ptr<storage::BlobReader> open = std::move(*blob);
+    return index::BlobReadAt([open, where](size_t offset, std::span<char> out) {
+      return open->Read(offset, out).WithContext(where);
+    });
+  });
   SAIKI_RETURN_IF_ERROR(index_store_->ForEachSegmentRow(
       [&](const storage::SegmentView& seg, size_t) -> Status {
         const std::string where = conn_->path() + ": segment " + std::to_string(seg.seg);
         SAIKI_ASSIGN_OR_RETURN(std::unique_ptr<storage::BlobReader> blob,
                                index_store_->OpenSegmentDocs(seg.seg));
+        (*sizes)[seg.seg] = blob->size();
         index::SegmentDocsRow row{seg.first_docid, seg.last_docid, seg.ndocs};
         auto read = [&blob](size_t offset, std::span<char> out) {
           return blob->Read(offset, out);
         };
-        Status s = index::DecodeSegmentDocs(blob->size(), read, row, max_docid,
-                                            [&docs](const index::DocInfo& d) { docs.Add(d); });
-        return s.WithContext(where);
+        return docs.LoadSegment(seg.seg, blob->size(), read, row, max_docid).WithContext(where);
       }));
   SAIKI_ASSIGN_OR_RETURN(std::vector<int64_t> tombstones, index_store_->Tombstones());
   for (int64_t docid : tombstones) docs.Remove(static_cast<uint32_t>(docid));
@@ -175,6 +196,9 @@ Result<std::shared_ptr<CatalogState>> DatabaseImpl::LoadCatalogState(int64_t gen
     if (!s.ok()) return s.WithContext(conn_->path() + ": meta.category_medians");
     if (stored_generation == generation) catalog->SetMedians(std::move(medians));
   }
+  // Medians computed on first use (CatalogState::Medians, which cannot
+  // fail) read every cold row: those are read now, in this snapshot.
+  if (!catalog->has_medians()) SAIKI_RETURN_IF_ERROR(docs.EnsureCold());
   return catalog;
 }
 

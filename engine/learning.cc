@@ -96,6 +96,7 @@ Status DatabaseImpl::UpdateTaste(const storage::WriteToken& t, const ranker::Ses
                               ": impressions and their shown products disagree");
   }
   const index::DocTable& docs = state_->docs();
+  SAIKI_RETURN_IF_ERROR(docs.EnsureCold());
   const ranker::CategoryMedians& medians = state_->catalog->Medians();
   std::vector<ranker::TasteProfile::Shown> observed;
   std::vector<uint32_t> clicked_leaves;

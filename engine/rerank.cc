@@ -189,6 +189,8 @@ Status DatabaseImpl::Rerank(const EngineState& state, const CompiledRequest& req
                        ExploreThisSearch(settings, req.user, req.offset, req.k, rk->name(), now,
                                          outcome->hits.size(), on_trial);
   std::vector<float> uncertainty;
+  // The candidates' cold rows (brand, category, rating, ...).
+  SAIKI_RETURN_IF_ERROR(state.docs().EnsureCold());
   ranker::ExtractFeatures(outcome->hits, req.num_clauses, state.docs(), state.catalog->Medians(),
                           profile, &taste, &x, explore ? &uncertainty : nullptr);
   std::vector<double> scores;

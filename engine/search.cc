@@ -225,6 +225,13 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
   cq.total_exact_up_to = settings.total_exact_up_to >= kTotalAlwaysExact
                              ? UINT64_MAX
                              : static_cast<uint64_t>(settings.total_exact_up_to);
+  // The docs table's columns this search reads, from the file if not read
+  // yet (a format 3 file's first search, docs/FORMAT.md): the hot one to
+  // score; the cold one too to re-rank, count facets or sort by rating or
+  // reviews, read in the same pass.
+  const bool cold = rerank || !request.facets.empty() || cq.sort == index::SortKey::kRating ||
+                    cq.sort == index::SortKey::kReviews;
+  SAIKI_RETURN_IF_ERROR(cold ? state->docs().EnsureCold() : state->docs().EnsureHot());
   index::SearchOutcome outcome;
   if (!cq.required.empty() || !cq.filters.empty() || cq.price_min || cq.price_max) {
     SAIKI_ASSIGN_OR_RETURN(outcome, index::Search(cq, cache_.get(), state->docs(), settings.bm25));

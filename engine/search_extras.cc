@@ -85,6 +85,7 @@ Status DatabaseImpl::CheckExtras(const SearchRequest& request) {
 
 Status DatabaseImpl::AddFacets(const EngineState& state, const SearchRequest& request,
                                const std::vector<uint32_t>& matches, SearchResponse* response) {
+  SAIKI_RETURN_IF_ERROR(state.docs().EnsureCold());  // brands and categories of every match
   const index::FacetColumns& columns = state.catalog->Facets();
   const size_t limit = static_cast<size_t>(request.facet_limit);
   for (FacetField field : request.facets) {

@@ -89,6 +89,10 @@ Status DatabaseImpl::RecordClick(const std::string& query_id, const std::string&
   SAIKI_RETURN_IF_ERROR(EnsureFresh());
   const double now = Now();
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
+  // Again under the lock: the docs table must be the one of the snapshot
+  // this transaction reads (its columns may still be in the file, in
+  // segments another process may have merged away since).
+  SAIKI_RETURN_IF_ERROR(EnsureFresh());
   const storage::WriteToken& t = txn->token();
   SAIKI_ASSIGN_OR_RETURN(auto owner, logs_->FindImpression(qid));
   if (!owner) return Status::NotFound("no search with query id " + query_id);
@@ -111,6 +115,7 @@ Status DatabaseImpl::RecordClick(const std::string& query_id, const std::string&
   SAIKI_ASSIGN_OR_RETURN(std::optional<int64_t> docid, catalog_store_->FindDocid(product_id));
   const index::DocTable& docs = state_->docs();
   if (docid && *docid >= 0 && docs.live(static_cast<uint32_t>(*docid))) {
+    SAIKI_RETURN_IF_ERROR(docs.EnsureCold());
     const index::DocInfo& d = docs.info(static_cast<uint32_t>(*docid));
     click.snapshot.brand = d.brand;
     click.snapshot.category = d.category;

@@ -66,11 +66,11 @@ std::string PostingList(uint32_t first, uint32_t ndocs, uint32_t gap) {
   return w.Finish();
 }
 
-std::string Docs(uint32_t first, uint32_t ndocs) {
+std::string Docs(uint32_t first, uint32_t ndocs, uint32_t gap = 1, uint8_t format = index::kDocsFormat) {
   std::vector<index::DocInfo> docs;
   for (uint32_t i = 0; i < ndocs; ++i) {
     index::DocInfo d;
-    d.docid = first + i;
+    d.docid = first + i * gap;
     d.lengths = {12, 1, 3, 2, 40};
     d.price = 100.0f + i;
     d.id_hash = index::StableHash("p" + std::to_string(i));
@@ -79,7 +79,7 @@ std::string Docs(uint32_t first, uint32_t ndocs) {
     d.reviews = i;
     docs.push_back(d);
   }
-  return index::EncodeDocs(docs);
+  return index::EncodeDocs(docs, format);
 }
 
 }  // namespace
@@ -132,7 +132,9 @@ int main(int argc, char** argv) {
         std::string(1, '\x02') + std::string("\x01\x03\x02\x05\x01\x09\x05\x11\x04\x07\x02\x00\x03"
                                              "\xf3\x00\x10\x00\x01\x1f\x01\x02\x03\x04\x05\x06",
                                              26));
-  Write("fuzz_postings", "seed_docs.bin", std::string(1, '\x03') + Docs(1, 5));
+  Write("fuzz_postings", "seed_docs.bin", std::string(1, '\x03') + Docs(1, 5));  // format 3, dense
+  Write("fuzz_postings", "seed_docs_sparse.bin", std::string(1, '\x03') + Docs(3, 6, 4));
+  Write("fuzz_postings", "seed_docs_v2.bin", std::string(1, '\x03') + Docs(1, 5, 1, 2));
 
   // fuzz_model_loader: JSON as stored.
   Write("fuzz_model_loader", "seed_global.json", ranker::GlobalLinearModel::Initial().ToJson());

@@ -3,6 +3,8 @@
 
 #include <sys/mman.h>
 
+#include <bit>
+
 #include <unordered_map>
 
 #include <cmath>
@@ -102,7 +104,9 @@ struct CategoryHash {
 
 }  // namespace
 
-std::string EncodeDocs(const std::vector<DocInfo>& docs) {
+namespace {
+
+std::string EncodeDocs2(const std::vector<DocInfo>& docs) {
   std::unordered_map<uint32_t, uint32_t> brand_index;
   std::unordered_map<std::array<uint32_t, kCategoryLevels>, uint32_t, CategoryHash> category_index;
   std::vector<uint32_t> brands;
@@ -117,7 +121,7 @@ std::string EncodeDocs(const std::vector<DocInfo>& docs) {
   }
   std::string out;
   out.reserve(docs.size() * 40 + brands.size() * 4 + categories.size() * 12 + 16);
-  out.push_back(static_cast<char>(kDocsFormat));
+  out.push_back(static_cast<char>(2));
   PutVarint(&out, static_cast<uint32_t>(docs.size()));
   PutVarint(&out, static_cast<uint32_t>(brands.size()));
   for (uint32_t b : brands) PutU32(&out, b);
@@ -142,6 +146,61 @@ std::string EncodeDocs(const std::vector<DocInfo>& docs) {
     }
   }
   return out;
+}
+
+void PutU16(std::string* out, uint16_t v) {
+  out->push_back(static_cast<char>(v & 0xff));
+  out->push_back(static_cast<char>(v >> 8));
+}
+void PutU64(std::string* out, uint64_t v) {
+  PutU32(out, static_cast<uint32_t>(v));
+  PutU32(out, static_cast<uint32_t>(v >> 32));
+}
+
+constexpr size_t kHeader3Bytes = 64;
+constexpr uint8_t kDenseFlag = 1;
+
+std::string EncodeDocs3(const std::vector<DocInfo>& docs) {
+  const size_t n = docs.size();
+  const uint32_t first = n ? docs.front().docid : 0, last = n ? docs.back().docid : 0;
+  const bool dense = n > 0 && uint64_t(last) - first + 1 == n;
+  std::array<uint64_t, kNumFields> totals{};
+  for (const DocInfo& d : docs) {
+    for (int f = 0; f < kNumFields; ++f) totals[f] += d.lengths[f];
+  }
+  std::string out;
+  out.reserve(kHeader3Bytes + n * (dense ? 0 : 4) + n * (DocTable::kHotRowBytes + DocTable::kColdRowBytes));
+  out.push_back(3);
+  out.push_back(static_cast<char>(dense ? kDenseFlag : 0));
+  PutU16(&out, 0);
+  PutU32(&out, static_cast<uint32_t>(n));
+  PutU32(&out, first);
+  PutU32(&out, last);
+  for (uint64_t t : totals) PutU64(&out, t);
+  while (out.size() < kHeader3Bytes) out.push_back(0);
+  if (!dense) {
+    for (const DocInfo& d : docs) PutU32(&out, d.docid);
+  }
+  for (const DocInfo& d : docs) {
+    for (uint16_t l : d.lengths) PutU16(&out, l);
+    PutU16(&out, 0);
+    PutF32(&out, d.price);
+  }
+  for (const DocInfo& d : docs) {
+    PutU32(&out, d.id_hash);
+    PutU32(&out, d.brand);
+    for (uint32_t c : d.category) PutU32(&out, c);
+    PutF32(&out, d.rating);
+    PutU32(&out, d.reviews);
+    for (uint16_t s : d.signature) PutU16(&out, s);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeDocs(const std::vector<DocInfo>& docs, uint8_t format) {
+  return format == 2 ? EncodeDocs2(docs) : EncodeDocs3(docs);
 }
 
 namespace {
@@ -224,7 +283,7 @@ Status Decode(Input& in, size_t blob_size, const SegmentDocsRow* row,
                    std::to_string(blob_size) + ")");
   };
   if (!in.Ensure(kMaxHeaderValueBytes)) return in.status();
-  if (in.p >= in.end || (*in.p != 1 && *in.p != kDocsFormat)) return BadDocs("unknown format byte");
+  if (in.p >= in.end || (*in.p != 1 && *in.p != 2)) return BadDocs("unknown format byte");
   const bool shared_values = *in.p++ == 2;
   uint32_t n;
   if (!GetVarint(&in.p, in.end, &n)) return bad("truncated header");
@@ -344,9 +403,181 @@ Status CheckSegmentRow(size_t blob_size, const SegmentDocsRow& row, uint32_t max
   return Status::Ok();
 }
 
+// Format 3. Everything about the columns follows from the header, so it is
+// checked whole (and against the segment's row) before any column is read.
+struct Header3 {
+  bool dense = false;
+  uint32_t ndocs = 0, first = 0, last = 0;
+  std::array<uint64_t, kNumFields> totals{};
+  size_t docids_offset = 0, hot_offset = 0, cold_offset = 0;
+};
+
+uint32_t LoadU32(const uint8_t* p) {
+  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
+uint16_t LoadU16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
+uint64_t LoadU64(const uint8_t* p) { return LoadU32(p) | uint64_t(LoadU32(p + 4)) << 32; }
+float LoadF32(const uint8_t* p) {
+  const uint32_t bits = LoadU32(p);
+  float f;
+  std::memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+
+// `h` holds the blob's first min(blob_size, kHeader3Bytes) bytes.
+Status ParseHeader3(const uint8_t* h, size_t blob_size, const SegmentDocsRow* row, Header3* out) {
+  if (blob_size < kHeader3Bytes) {
+    return BadDocs("truncated header (" + std::to_string(blob_size) + " bytes, format 3 needs " +
+                   std::to_string(kHeader3Bytes) + ")");
+  }
+  const uint8_t flags = h[1];
+  if ((flags & ~kDenseFlag) != 0) return BadDocs("unknown flags " + std::to_string(flags) + " in the header");
+  if (LoadU16(h + 2) != 0 || LoadU64(h + 56) != 0) return BadDocs("reserved header bytes are not zero");
+  Header3& x = *out;
+  x.dense = flags & kDenseFlag;
+  x.ndocs = LoadU32(h + 4);
+  x.first = LoadU32(h + 8);
+  x.last = LoadU32(h + 12);
+  for (int f = 0; f < kNumFields; ++f) x.totals[f] = LoadU64(h + 16 + 8 * f);
+  const std::string range = std::to_string(x.first) + ".." + std::to_string(x.last);
+  if (x.ndocs == 0) {
+    if (x.first != 0 || x.last != 0 || x.dense) return BadDocs("an empty blob with docids " + range);
+  } else {
+    if (x.first < 1 || x.first > x.last || x.last > kMaxDocid) {
+      return BadDocs("the header's docids " + range + " are not a range of valid docids");
+    }
+    const uint64_t span = uint64_t(x.last) - x.first + 1;
+    if (x.dense ? span != x.ndocs : x.ndocs > span) {
+      return BadDocs("the header says " + std::to_string(x.ndocs) + (x.dense ? " dense" : "") +
+                     " documents for docids " + range);
+    }
+  }
+  if (row != nullptr &&
+      (x.ndocs != row->ndocs || x.first != row->first_docid || x.last != row->last_docid)) {
+    return BadDocs("the blob holds " + std::to_string(x.ndocs) + " documents, docids " + range +
+                   "; its segment row says " + std::to_string(row->ndocs) + ", docids " +
+                   std::to_string(row->first_docid) + ".." + std::to_string(row->last_docid));
+  }
+  const uint64_t n = x.ndocs;
+  const uint64_t want = kHeader3Bytes + (x.dense ? 0 : 4 * n) +
+                        n * (DocTable::kHotRowBytes + DocTable::kColdRowBytes);
+  if (want != blob_size) {
+    return BadDocs(std::to_string(n) + " documents take " + std::to_string(want) +
+                   " bytes in format 3, the blob has " + std::to_string(blob_size));
+  }
+  x.docids_offset = kHeader3Bytes;
+  x.hot_offset = x.docids_offset + (x.dense ? 0 : 4 * n);
+  x.cold_offset = x.hot_offset + n * DocTable::kHotRowBytes;
+  return Status::Ok();
+}
+
+// Checks docids [i, i + count) of a format 3 docid column (`ids`, the
+// previous docid in *prev, 0 before the first).
+Status CheckDocids3(const Header3& h, const uint32_t* ids, size_t i, size_t count, uint32_t* prev) {
+  for (size_t j = 0; j < count; ++j) {
+    const uint32_t d = ids[j];
+    const size_t doc = i + j;
+    const bool fits = d >= h.first && d <= h.last && (doc > 0 || d == h.first) &&
+                      (doc + 1 < h.ndocs || d == h.last);
+    if (d <= *prev || !fits) {
+      return BadDocs("docid " + std::to_string(d) + " (document " + std::to_string(doc + 1) +
+                     " of " + std::to_string(h.ndocs) + ", at byte " +
+                     std::to_string(h.docids_offset + 4 * doc) + ") " +
+                     (d <= *prev ? "does not increase" : "does not fit the docids ") +
+                     (d <= *prev ? "" : std::to_string(h.first) + ".." + std::to_string(h.last)));
+    }
+    *prev = d;
+  }
+  return Status::Ok();
+}
+
+// Reads and checks a sparse format 3 blob's docid column into *ids (left
+// empty when dense).
+template <typename Read>
+Status ReadDocids3(const Header3& h, const Read& read, std::vector<uint32_t>* ids,
+                   size_t piece_bytes) {
+  ids->clear();
+  if (h.dense) return Status::Ok();
+  ids->resize(h.ndocs);
+  char* out = reinterpret_cast<char*>(ids->data());
+  const size_t bytes = 4 * size_t{h.ndocs};
+  const size_t piece = std::max<size_t>(4, piece_bytes / 4 * 4);
+  for (size_t done = 0; done < bytes; done += piece) {
+    SAIKI_RETURN_IF_ERROR(read(h.docids_offset + done,
+                               std::span<char>(out + done, std::min(piece, bytes - done))));
+  }
+  if constexpr (std::endian::native == std::endian::big) {
+    for (uint32_t& d : *ids) d = LoadU32(reinterpret_cast<const uint8_t*>(&d));
+  }
+  uint32_t prev = 0;
+  return CheckDocids3(h, ids->data(), 0, ids->size(), &prev);
+}
+
+// Visits a format 3 blob's documents, reading its columns through `read`
+// (offset, bytes) `batch` documents at a time.
+template <typename Read>
+Status Decode3(size_t blob_size, const Read& read, const SegmentDocsRow* row,
+               const std::function<void(const DocInfo&)>& visit, size_t batch_bytes) {
+  uint8_t head[kHeader3Bytes];
+  SAIKI_RETURN_IF_ERROR(read(0, std::span<char>(reinterpret_cast<char*>(head),
+                                                std::min(blob_size, kHeader3Bytes))));
+  Header3 h;
+  SAIKI_RETURN_IF_ERROR(ParseHeader3(head, blob_size, row, &h));
+  // The docid column is read and checked whole before anything is visited
+  // (4 bytes a document, sized by the blob's real length), so that a bad
+  // docid stops the decode at the same point whatever the batches.
+  std::vector<uint32_t> ids;
+  SAIKI_RETURN_IF_ERROR(ReadDocids3(h, read, &ids, batch_bytes));
+  constexpr size_t kRow = DocTable::kHotRowBytes + DocTable::kColdRowBytes;
+  const size_t batch = std::clamp<size_t>(batch_bytes / kRow, 1, 4096);
+  std::vector<uint8_t> hot(batch * DocTable::kHotRowBytes), cold(batch * DocTable::kColdRowBytes);
+  std::array<uint64_t, kNumFields> totals{};
+  DocInfo d;
+  for (size_t i = 0; i < h.ndocs; i += batch) {
+    const size_t count = std::min<size_t>(batch, h.ndocs - i);
+    SAIKI_RETURN_IF_ERROR(read(h.hot_offset + DocTable::kHotRowBytes * i,
+                               std::span<char>(reinterpret_cast<char*>(hot.data()),
+                                               DocTable::kHotRowBytes * count)));
+    SAIKI_RETURN_IF_ERROR(read(h.cold_offset + DocTable::kColdRowBytes * i,
+                               std::span<char>(reinterpret_cast<char*>(cold.data()),
+                                               DocTable::kColdRowBytes * count)));
+    for (size_t j = 0; j < count; ++j) {
+      const uint8_t* p = &hot[DocTable::kHotRowBytes * j];
+      d.docid = h.dense ? static_cast<uint32_t>(h.first + i + j) : ids[i + j];
+      for (int f = 0; f < kNumFields; ++f) {
+        d.lengths[f] = LoadU16(p + 2 * f);
+        totals[f] += d.lengths[f];
+      }
+      d.price = LoadF32(p + 12);
+      const uint8_t* c = &cold[DocTable::kColdRowBytes * j];
+      d.id_hash = LoadU32(c);
+      d.brand = LoadU32(c + 4);
+      for (int l = 0; l < kCategoryLevels; ++l) d.category[l] = LoadU32(c + 8 + 4 * l);
+      d.rating = LoadF32(c + 20);
+      d.reviews = LoadU32(c + 24);
+      for (int sl = 0; sl < kSignatureSlots; ++sl) d.signature[sl] = LoadU16(c + 28 + 2 * sl);
+      visit(d);
+    }
+  }
+  if (totals != h.totals) return BadDocs("the header's field length totals disagree with the hot column");
+  return Status::Ok();
+}
+
+// Reads of a blob in memory.
+struct MemoryRead {
+  std::string_view blob;
+  Status operator()(size_t offset, std::span<char> out) const {
+    std::memcpy(out.data(), blob.data() + offset, out.size());
+    return Status::Ok();
+  }
+};
+
+bool IsFormat3(std::string_view blob) { return !blob.empty() && blob[0] == 3; }
+
 }  // namespace
 
 Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&)>& visit) {
+  if (IsFormat3(blob)) return Decode3(blob.size(), MemoryRead{blob}, nullptr, visit, kDocsChunkBytes);
   const uint8_t* base = reinterpret_cast<const uint8_t*>(blob.data());
   MemoryInput in{base, base + blob.size(), base};
   return Decode(in, blob.size(), nullptr, visit);
@@ -355,6 +586,7 @@ Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&
 Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint32_t max_docid,
                          const std::function<void(const DocInfo&)>& visit) {
   SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob.size(), row, max_docid));
+  if (IsFormat3(blob)) return Decode3(blob.size(), MemoryRead{blob}, &row, visit, kDocsChunkBytes);
   const uint8_t* base = reinterpret_cast<const uint8_t*>(blob.data());
   MemoryInput in{base, base + blob.size(), base};
   return Decode(in, blob.size(), &row, visit);
@@ -364,7 +596,11 @@ Status DecodeSegmentDocs(size_t blob_size, const BlobReadAt& read, const Segment
                          uint32_t max_docid, const std::function<void(const DocInfo&)>& visit,
                          size_t chunk_bytes) {
   SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob_size, row, max_docid));
+  // The format byte, from the first window (formats 1 and 2 go on from it,
+  // with the reads they always made).
   ChunkedInput in(blob_size, read, chunk_bytes);
+  if (!in.Ensure(kMaxHeaderValueBytes)) return in.status();
+  if (in.p < in.end && *in.p == 3) return Decode3(blob_size, read, &row, visit, chunk_bytes);
   return Decode(in, blob_size, &row, visit);
 }
 
@@ -376,22 +612,23 @@ void AdviseHugePages(void* p, size_t bytes) {
   madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint
 }
 
-void DocTable::Reserve(uint32_t capacity) {
-  if (capacity <= live_.size()) return;
-  ResizeAdvised(hot_, capacity);
-  ResizeAdvised(cold_, capacity);
-  ResizeAdvised(live_, capacity);
+void DocTable::GrowTo(uint32_t capacity) {
+  if (capacity <= capacity_) return;
+  hot_.Grow(capacity);
+  cold_.Grow(capacity);
+  live_.Grow(capacity);
+  capacity_ = capacity;
 }
 
+void DocTable::Reserve(uint32_t capacity) { GrowTo(capacity); }
+
 void DocTable::Add(const DocInfo& doc) {
-  if (doc.docid >= live_.size()) {
-    size_t n = std::max<size_t>(doc.docid + 1, live_.size() * 3 / 2);
-    hot_.resize(n);
-    cold_.resize(n);
-    live_.resize(n, 0);
+  if (doc.docid >= capacity_) {
+    GrowTo(static_cast<uint32_t>(std::min<uint64_t>(
+        std::max<uint64_t>(uint64_t{doc.docid} + 1, uint64_t{capacity_} * 3 / 2), UINT32_MAX)));
   }
   if (live_[doc.docid]) Remove(doc.docid);
-  hot_[doc.docid] = {doc.lengths, doc.price};
+  hot_[doc.docid] = {doc.lengths, 0, doc.price};
   cold_[doc.docid] = {doc.id_hash, doc.brand, doc.category, doc.rating,
                       doc.reviews, doc.signature};
   live_[doc.docid] = 1;
@@ -399,10 +636,196 @@ void DocTable::Add(const DocInfo& doc) {
   for (int f = 0; f < kNumFields; ++f) total_length_[f] += doc.lengths[f];
 }
 
+namespace {
+
+// The most one read of a column asks for (sqlite3_blob_read takes an int).
+constexpr size_t kMaxColumnRead = size_t{16} << 20;
+
+// read() of [offset, offset + bytes) into `out`, at most kMaxColumnRead at a time.
+Status ReadInto(const BlobReadAt& read, size_t offset, char* out, size_t bytes) {
+  for (size_t done = 0; done < bytes;) {
+    const size_t n = std::min(kMaxColumnRead, bytes - done);
+    SAIKI_RETURN_IF_ERROR(read(offset + done, std::span<char>(out + done, n)));
+    done += n;
+  }
+  return Status::Ok();
+}
+
+// The rows read straight into the table are little-endian on disk: on a
+// big-endian host, each field is swapped after the read.
+template <typename T>
+void SwapFields(T* rows, size_t n) {
+  if constexpr (std::endian::native == std::endian::big) {
+    auto u16 = [](uint16_t& v) { v = __builtin_bswap16(v); };
+    auto u32 = [](auto& v) {
+      uint32_t bits;
+      std::memcpy(&bits, &v, 4);
+      bits = __builtin_bswap32(bits);
+      std::memcpy(&v, &bits, 4);
+    };
+    for (size_t i = 0; i < n; ++i) {
+      T& r = rows[i];
+      if constexpr (requires { r.lengths; }) {  // a hot row
+        for (uint16_t& l : r.lengths) u16(l);
+        u32(r.price);
+      } else {  // a cold row
+        u32(r.id_hash);
+        u32(r.brand);
+        for (uint32_t& c : r.category) u32(c);
+        u32(r.rating);
+        u32(r.reviews);
+        for (uint16_t& s : r.signature) u16(s);
+      }
+    }
+  } else {
+    (void)rows;
+    (void)n;
+  }
+}
+
+}  // namespace
+
+Status DocTable::LoadSegment(int64_t seg, size_t blob_size, const BlobReadAt& read,
+                             const SegmentDocsRow& row, uint32_t max_docid) {
+  SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob_size, row, max_docid));
+  uint8_t head[kHeader3Bytes];
+  SAIKI_RETURN_IF_ERROR(read(0, std::span<char>(reinterpret_cast<char*>(head), 1)));
+  // Segments whose docids overlap (`saiki check` reports them) are added
+  // document by document after every pending cold column is read, so that
+  // the later segment's rows win, as with Add. A range check suffices to
+  // rule that out for the segments of a sound file.
+  auto range_live = [&](uint64_t first, uint64_t last) {
+    if (first >= capacity_) return false;
+    last = std::min<uint64_t>(last, capacity_ - 1);
+    return std::memchr(live_.data() + first, 1, last - first + 1) != nullptr;
+  };
+  auto add_each = [&]() -> Status {
+    SAIKI_RETURN_IF_ERROR(EnsureCold());
+    return DecodeSegmentDocs(blob_size, read, row, max_docid,
+                             [this](const DocInfo& d) { Add(d); });
+  };
+  if (head[0] != 3) {
+    if (!cold_loaded() && range_live(row.first_docid, row.last_docid)) {
+      SAIKI_RETURN_IF_ERROR(EnsureCold());
+    }
+    return DecodeSegmentDocs(blob_size, read, row, max_docid,
+                             [this](const DocInfo& d) { Add(d); });
+  }
+  SAIKI_RETURN_IF_ERROR(read(0, std::span<char>(reinterpret_cast<char*>(head),
+                                                std::min(blob_size, kHeader3Bytes))));
+  Header3 h;
+  SAIKI_RETURN_IF_ERROR(ParseHeader3(head, blob_size, &row, &h));
+  std::vector<uint32_t> ids;
+  SAIKI_RETURN_IF_ERROR(ReadDocids3(h, read, &ids, kMaxColumnRead));
+  if (h.ndocs == 0) return Status::Ok();
+  const bool overlaps =
+      h.dense ? range_live(h.first, h.last)
+              : std::any_of(ids.begin(), ids.end(), [&](uint32_t d) { return live(d); });
+  if (overlaps) return add_each();
+  // h.last <= row.last_docid <= max_docid <= kMaxDocid: checked above.
+  GrowTo(h.last + 1);
+  if (h.dense) {
+    std::memset(live_.data() + h.first, 1, h.ndocs);
+  } else {
+    for (uint32_t d : ids) live_[d] = 1;
+  }
+  // The header's totals stand for the hot column's: `saiki check` and every
+  // decode that visits the documents (DecodeDocs) compare them.
+  for (int f = 0; f < kNumFields; ++f) total_length_[f] += h.totals[f];
+  live_count_ += h.ndocs;
+  std::lock_guard<std::mutex> lock(ensure_mu_);
+  pending_.push_back({seg, h.hot_offset, h.cold_offset, h.first, h.ndocs, std::move(ids), false});
+  hot_loaded_.store(false, std::memory_order_release);
+  cold_loaded_.store(false, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status DocTable::ReadPendingLocked(bool cold) const {
+  for (PendingSegment& p : pending_) {
+    if (p.hot_read && !cold) continue;
+    if (!cold_reader_) {
+      return Status::Internal("docs table: no reader for the columns of segment " +
+                              std::to_string(p.seg));
+    }
+    // One open per segment: the hot column, then the cold one after it.
+    SAIKI_ASSIGN_OR_RETURN(const BlobReadAt read, cold_reader_(p.seg));
+    const bool dense = p.docids.empty();
+    if (!p.hot_read) {
+      if (dense) {
+        // The column is the rows: read into the table, no per-document work.
+        SAIKI_RETURN_IF_ERROR(ReadInto(read, p.hot_offset,
+                                       reinterpret_cast<char*>(hot_.data() + p.first_docid),
+                                       size_t{p.ndocs} * kHotRowBytes));
+        SwapFields(hot_.data() + p.first_docid, p.ndocs);
+      } else {
+        std::vector<HotDoc> rows(std::min<size_t>(p.ndocs, 4096));
+        for (size_t i = 0; i < p.ndocs; i += rows.size()) {
+          const size_t count = std::min<size_t>(rows.size(), p.ndocs - i);
+          SAIKI_RETURN_IF_ERROR(ReadInto(read, p.hot_offset + i * kHotRowBytes,
+                                         reinterpret_cast<char*>(rows.data()), count * kHotRowBytes));
+          SwapFields(rows.data(), count);
+          for (size_t j = 0; j < count; ++j) hot_[p.docids[i + j]] = rows[j];
+        }
+      }
+      p.hot_read = true;
+    }
+    if (!cold) continue;
+    if (dense) {
+      SAIKI_RETURN_IF_ERROR(ReadInto(read, p.cold_offset,
+                                     reinterpret_cast<char*>(cold_.data() + p.first_docid),
+                                     size_t{p.ndocs} * kColdRowBytes));
+      SwapFields(cold_.data() + p.first_docid, p.ndocs);
+    } else {
+      std::vector<ColdDoc> rows(std::min<size_t>(p.ndocs, 4096));
+      for (size_t i = 0; i < p.ndocs; i += rows.size()) {
+        const size_t count = std::min<size_t>(rows.size(), p.ndocs - i);
+        SAIKI_RETURN_IF_ERROR(ReadInto(read, p.cold_offset + i * kColdRowBytes,
+                                       reinterpret_cast<char*>(rows.data()), count * kColdRowBytes));
+        SwapFields(rows.data(), count);
+        for (size_t j = 0; j < count; ++j) cold_[p.docids[i + j]] = rows[j];
+      }
+    }
+  }
+  // Every hot row is in: the removals made meanwhile come off the totals.
+  for (uint32_t d : removed_pending_) {
+    for (int f = 0; f < kNumFields; ++f) total_length_[f] -= hot_[d].lengths[f];
+  }
+  removed_pending_.clear();
+  hot_loaded_.store(true, std::memory_order_release);
+  if (cold) {
+    pending_.clear();
+    cold_loaded_.store(true, std::memory_order_release);
+  }
+  return Status::Ok();
+}
+
+Status DocTable::EnsureHot() const {
+  if (hot_loaded()) return Status::Ok();
+  std::lock_guard<std::mutex> lock(ensure_mu_);
+  if (hot_loaded()) return Status::Ok();  // another thread read them meanwhile
+  return ReadPendingLocked(false);
+}
+
+Status DocTable::EnsureCold() const {
+  if (cold_loaded()) return Status::Ok();
+  std::lock_guard<std::mutex> lock(ensure_mu_);
+  if (cold_loaded()) return Status::Ok();
+  return ReadPendingLocked(true);
+}
+
 void DocTable::Remove(uint32_t docid) {
   if (!live(docid)) return;
   live_[docid] = 0;
   --live_count_;
+  if (!hot_loaded()) {
+    // Its lengths may be in the file still (the tombstones are applied
+    // right after loading): subtracted once read.
+    std::lock_guard<std::mutex> lock(ensure_mu_);
+    if (!hot_loaded()) {
+      removed_pending_.push_back(docid);
+      return;
+    }
+  }
   for (int f = 0; f < kNumFields; ++f) total_length_[f] -= hot_[docid].lengths[f];
 }
 

@@ -8,26 +8,69 @@
 // review count, and a b-bit MinHash signature of the title's tokens (for the
 // text similarity of a product to what a user clicked).
 //
-// Segment docs blob (table `segments`, column `docs`), format 2:
+// Segment docs blob (table `segments`, column `docs`), format 3, written by
+// every write that encodes a segment (import, merge); fixed-width columns,
+// all little-endian, floats IEEE (NaN when unknown):
+//   header (64 bytes): u8 format(=3), u8 flags (bit 0: dense, the docids are
+//     first_docid..first_docid+ndocs-1 and there is no docid column; other
+//     bits 0), u16 0, u32 ndocs, u32 first_docid, u32 last_docid,
+//     kNumFields x u64 the sum of each field's lengths over the documents,
+//     u64 0 (reserved);
+//   docid column (absent when dense): ndocs x u32, strictly increasing, from
+//     first_docid to last_docid;
+//   hot column: ndocs x 16 bytes, DocTable's in-memory hot row:
+//     kNumFields x u16 field lengths, u16 0, f32 price;
+//   cold column: ndocs x 44 bytes, DocTable's in-memory cold row: u32 product
+//     id hash, u32 brand hash, kCategoryLevels x u32 category level hashes,
+//     f32 rating, u32 review count, kSignatureSlots x u16 title signature.
+// The blob is exactly that long. Nothing in it is decoded: an open reads
+// the header (and the docid column of a sparse segment) to know which
+// docids are live and the length totals; the first search reads the hot
+// column into the table, straight into its rows, and the cold column too
+// in the same pass when it needs it (re-ranking, facets, sorts by rating
+// or reviews; DocTable::EnsureHot, EnsureCold). Brand and category are
+// stored as hashes, not as indexes into tables as in format 2: a row then
+// needs no lookup and no check to be copied, at 8 bytes more per document.
+//
+// Why the columns are read whole when first needed, and the re-ranker's
+// ~200 candidates' cold rows not read one by one: a blob is a chain of
+// SQLite overflow pages, and the first read at an offset through a fresh
+// blob handle walks the chain from the start (on the 1M-product file it
+// read a page per 4 KiB passed, auto_vacuum's pointer map
+// notwithstanding). There, one 44-byte read near the end of the 37 MB
+// format 2 blob took 22-33 ms, in the middle 9-11 ms; the whole blob 15-31
+// ms (load 3-6). A handle cannot stay open between calls (it holds a read
+// transaction); a second handle for the cold column after the hot one's
+// read made 18.8k page reads for `saiki search 犬` against 14.8k in one
+// pass (strace). Rows read by docid
+// would need their own table keyed by docid (a schema change, not made).
+//
+// Format 2 (still read, and re-encoded in format 3 when a merge rewrites
+// the segment):
 //   u8 format(=2) varint ndocs, varint nbrands, nbrands x u32 brand hash,
 //   varint ncategories, ncategories x (3 x u32 category level hashes), then
 //   per doc: varint docid_delta (from the previous docid, the first from 0),
 //   kNumFields varint field lengths, f32 price, u32 product id hash, varint
 //   brand index, varint category index, f32 rating, varint review count,
-//   kSignatureSlots x u16 title signature. Fixed-width values are
-//   little-endian; floats are IEEE, NaN when unknown. Format 1 (still read:
-//   segments written before it are decoded as they are, and re-encoded when
-//   merged) had no tables and each doc's u32 brand and 3 x u32 category
-//   hashes in place of the two indexes.
+//   kSignatureSlots x u16 title signature. Format 1 (also still read) had
+//   no tables and each doc's u32 brand and 3 x u32 category hashes in place
+//   of the two indexes. Both are decoded document by document at open.
 #ifndef SAIKI_INDEX_DOC_TABLE_H_
 #define SAIKI_INDEX_DOC_TABLE_H_
 
 #include <array>
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <mutex>
 #include <functional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "index/postings.h"
@@ -35,7 +78,8 @@
 
 namespace saiki::index {
 
-inline constexpr uint8_t kDocsFormat = 2;
+// The format every write encodes; formats 1 and 2 are still read.
+inline constexpr uint8_t kDocsFormat = 3;
 // The largest docid a database may hold (docids count every product ever
 // inserted, re-imports included): the docs table keeps arrays indexed by
 // docid, so a corrupt blob must not make it allocate beyond this.
@@ -69,16 +113,20 @@ uint32_t StableHash(std::string_view bytes);
 TitleSignature MinHashSignature(const std::vector<std::string_view>& tokens);
 double SignatureSimilarity(const TitleSignature& a, const TitleSignature& b);
 
-std::string EncodeDocs(const std::vector<DocInfo>& docs);  // docs sorted by docid
+// Docs sorted by docid, strictly increasing, each at most kMaxDocid.
+// `format` is kDocsFormat but for tests and tools that need an older blob
+// (2; format 1 is no longer written).
+std::string EncodeDocs(const std::vector<DocInfo>& docs, uint8_t format = kDocsFormat);
 // Calls `visit` for each document of the blob. kCorruption when malformed.
 Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&)>& visit);
 
-// The fewest bytes one document takes in a docs blob of either format
+// The fewest bytes one document takes in a docs blob of any format
 // (format 2, one-byte varints).
 inline constexpr size_t kMinDocBytes = 1 + kNumFields + 4 + 4 + 1 + 1 + 4 + 1 + 2 * kSignatureSlots;
 
-// The most bytes one document takes (format 1, five-byte varints): a
-// streamed decode keeps at least this much of the blob in its window.
+// The most bytes one document takes in format 1 or 2 (format 1, five-byte
+// varints): a streamed decode keeps at least this much of the blob in its
+// window.
 inline constexpr size_t kMaxDocBytes = 5 * (1 + kNumFields) + 4 + 4 + 4 * (1 + kCategoryLevels) + 4 +
                                        5 + 2 * kSignatureSlots;
 
@@ -140,14 +188,64 @@ void ResizeAdvised(V& v, size_t n) {
   v.resize(n);
 }
 
+// A docid-indexed array of plain rows on calloc'd memory: a large calloc is
+// fresh pages from the kernel, zero already and not touched until written,
+// where std::vector::resize would write every byte once more (the docs
+// table at 1M products is 61 MB; most of a format 3 table is then written
+// once, by the read of its column).
+template <typename T>
+class ZeroedRows {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  ZeroedRows() = default;
+  ZeroedRows(const ZeroedRows&) = delete;
+  ZeroedRows& operator=(const ZeroedRows&) = delete;
+  ~ZeroedRows() { std::free(data_); }
+  // Grows to n rows, keeping the first size() and zeroing the rest (no-op
+  // when n <= size()). Throws std::bad_alloc.
+  void Grow(size_t n);
+  size_t size() const { return size_; }
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+
+ private:
+  T* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+template <typename T>
+void ZeroedRows<T>::Grow(size_t n) {
+  if (n <= size_) return;
+  T* fresh = static_cast<T*>(std::calloc(n, sizeof(T)));
+  if (fresh == nullptr) throw std::bad_alloc();
+  AdviseHugePages(fresh, n * sizeof(T));
+  if (size_ > 0) std::memcpy(static_cast<void*>(fresh), data_, size_ * sizeof(T));
+  std::free(data_);
+  data_ = fresh;
+  size_ = n;
+}
+
+// Opens segment `seg`'s docs blob as it is stored now, for reads through
+// the BlobReadAt it returns (which owns whatever it reads through: one
+// open blob per segment, for all the reads of its cold column, since each
+// fresh open of a blob walks its page chain again to reach an offset).
+// DocTable::EnsureCold reads the cold columns it left in the file so.
+using SegmentBlobOpener = std::function<Result<BlobReadAt>(int64_t seg)>;
+
 class DocTable {
   // Two columns by docid. The hot one is what every match reads (BM25F
   // lengths, the price filter), 16 bytes a row: the search prefetches the
   // rows of its candidates as it decodes their postings, and narrow rows
   // keep more of them in cache. The cold one is the rest of DocInfo, read
-  // for the re-ranker's candidates, facets and sorts.
+  // for the re-ranker's candidates, facets and sorts. A format 3 blob holds
+  // both rows exactly as here (see the header comment), so loading it is
+  // reading its columns into these arrays.
   struct HotDoc {
     FieldLengths lengths{};
+    uint16_t unused = 0;
     float price = 0;
   };
   struct ColdDoc {
@@ -160,9 +258,17 @@ class DocTable {
   };
 
  public:
+  static constexpr uint32_t kHotRowBytes = 16;
+  static constexpr uint32_t kColdRowBytes = 44;
+
+  DocTable() = default;
+  DocTable(const DocTable&) = delete;
+  DocTable& operator=(const DocTable&) = delete;
+
   // Adds a live document (from a segment). Memory: 60 bytes per docid
   // up to the largest docid: callers decoding stored blobs check the docids
-  // first (DecodeSegmentDocs).
+  // first (DecodeSegmentDocs). Not for a docid of a segment whose cold rows
+  // are still in the file (LoadSegment keeps to that).
   void Add(const DocInfo& doc);
   // Makes room for docids below `capacity` at once (no regrowth while
   // adding; Reload knows the largest docid from the segments' rows).
@@ -170,8 +276,48 @@ class DocTable {
   // Marks a docid deleted (a tombstone); unknown docids are ignored.
   void Remove(uint32_t docid);
 
-  bool live(uint32_t docid) const { return docid < live_.size() && live_[docid]; }
-  // Valid for docids that were added (live or removed since).
+  // Adds the live documents of segment `seg`'s docs blob, `blob_size`
+  // bytes read through `read`, with every check of DecodeSegmentDocs
+  // (kCorruption naming the problem; nothing is added from a blob whose
+  // header or docid column is bad). Formats 1 and 2 are decoded document
+  // by document. Format 3 is not decoded, and its columns are not read
+  // here: its header and docid column say which docids are live, its
+  // header the field length totals; its hot column is read by EnsureHot,
+  // its cold column by EnsureCold, when a query first needs them, through
+  // the opener of SetColdReader. A segment whose docids are live already
+  // (segments that overlap; `saiki check` reports them) has every pending
+  // column read first and is then added document by document, so that the
+  // later segment wins, as with Add.
+  Status LoadSegment(int64_t seg, size_t blob_size, const BlobReadAt& read,
+                     const SegmentDocsRow& row, uint32_t max_docid);
+  // How EnsureHot and EnsureCold read the columns LoadSegment left in the
+  // file. It must stay valid as long as the table, and open the blobs the
+  // table was loaded from: segments are never rewritten in place (a merge
+  // writes a new segment number), so an opener that finds the segment gone
+  // or of another size must fail, not read something else.
+  void SetColdReader(SegmentBlobOpener opener) { cold_reader_ = std::move(opener); }
+  // Makes lengths(), price(), hot_rows() and average_length() valid for
+  // every docid added: reads the hot columns LoadSegment left in the file,
+  // each with one read straight into the table's rows (when dense).
+  // Once per table: later calls return at once. Safe to call from
+  // concurrent threads (one reads, the others wait for it); a failed read
+  // (the opener's or reader's error, as it is) leaves what it did not
+  // finish pending, for the next call. Called by a search before it scores.
+  Status EnsureHot() const;
+  // EnsureHot, and makes info() and PrefetchInfo() valid for every docid
+  // added: reads the cold columns too. A segment whose hot column is still
+  // pending is read in one pass, hot then cold (one blob open: a second
+  // open would walk the blob's page chain again to reach the cold column).
+  // Called by whatever needs a cold row: the re-ranker, facets, sorts by
+  // rating or reviews, the category medians, logging a click, learning.
+  Status EnsureCold() const;
+  // Whether every hot row / every row is in memory (nothing to read).
+  bool hot_loaded() const { return hot_loaded_.load(std::memory_order_acquire); }
+  bool cold_loaded() const { return cold_loaded_.load(std::memory_order_acquire); }
+
+  bool live(uint32_t docid) const { return docid < capacity_ && live_[docid]; }
+  // Valid for docids that were added (live or removed since), once
+  // EnsureCold succeeded (at once for a table filled by Add).
   DocInfo info(uint32_t docid) const {
     const HotDoc& h = hot_[docid];
     const ColdDoc& c = cold_[docid];
@@ -185,27 +331,55 @@ class DocTable {
     __builtin_prefetch(cold);
     __builtin_prefetch(cold + sizeof(ColdDoc) - 1);
   }
-  // The scorer's and the price filter's numbers, from the hot column.
+  // The scorer's and the price filter's numbers, from the hot column
+  // (once EnsureHot succeeded).
   const FieldLengths& lengths(uint32_t docid) const { return hot_[docid].lengths; }
   float price(uint32_t docid) const { return hot_[docid].price; }
   // The hot column's rows, kHotRowBytes apart, indexed by docid (for
   // prefetching: TermCursor::PrefetchRows); capacity() rows.
   const void* hot_rows() const { return hot_.data(); }
-  static constexpr uint32_t kHotRowBytes = 16;
   uint32_t live_count() const { return live_count_; }
   // One past the largest docid the table has room for.
-  uint32_t capacity() const { return static_cast<uint32_t>(live_.size()); }
+  uint32_t capacity() const { return capacity_; }
   // Mean length of field f over live documents (1 when there are none, so
-  // that normalisation never divides by zero).
+  // that normalisation never divides by zero); once EnsureHot succeeded.
   double average_length(int f) const;
 
  private:
-  static_assert(sizeof(HotDoc) == kHotRowBytes);
-  std::vector<HotDoc> hot_;
-  std::vector<ColdDoc> cold_;
-  std::vector<uint8_t> live_;
+  // The rows are the format 3 columns' rows (doc_table.h's header comment).
+  static_assert(sizeof(HotDoc) == kHotRowBytes && offsetof(HotDoc, unused) == 2 * kNumFields &&
+                offsetof(HotDoc, price) == 12);
+  static_assert(sizeof(ColdDoc) == kColdRowBytes && offsetof(ColdDoc, category) == 8 &&
+                offsetof(ColdDoc, rating) == 20 && offsetof(ColdDoc, reviews) == 24 &&
+                offsetof(ColdDoc, signature) == 28);
+  // A format 3 segment whose columns are (partly) still in the file.
+  struct PendingSegment {
+    int64_t seg = 0;
+    size_t hot_offset = 0, cold_offset = 0;  // of the columns in the blob
+    uint32_t first_docid = 0;   // dense: its rows are docids first_docid..+ndocs-1
+    uint32_t ndocs = 0;
+    std::vector<uint32_t> docids;  // sparse: the docid column
+    bool hot_read = false;
+  };
+  void GrowTo(uint32_t capacity);
+  // Reads what is pending (the hot columns; the cold ones too when
+  // `cold`). With ensure_mu_ held.
+  Status ReadPendingLocked(bool cold) const;
+
+  mutable ZeroedRows<HotDoc> hot_;
+  mutable ZeroedRows<ColdDoc> cold_;
+  ZeroedRows<uint8_t> live_;
+  uint32_t capacity_ = 0;
   uint32_t live_count_ = 0;
-  std::array<uint64_t, kNumFields> total_length_{};
+  // Field length totals; while hot rows are pending, removals made since
+  // are subtracted once they are read (removed_pending_).
+  mutable std::array<uint64_t, kNumFields> total_length_{};
+  SegmentBlobOpener cold_reader_;
+  mutable std::mutex ensure_mu_;
+  mutable std::vector<PendingSegment> pending_;    // guarded by ensure_mu_
+  mutable std::vector<uint32_t> removed_pending_;  // guarded by ensure_mu_
+  mutable std::atomic<bool> hot_loaded_{true};
+  mutable std::atomic<bool> cold_loaded_{true};
 };
 
 }  // namespace saiki::index

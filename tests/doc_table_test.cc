@@ -1,11 +1,14 @@
-// The segment docs blob (index/doc_table.h): format 2 round trips every
-// value, shares brand and category hashes, still reads format 1, and turns
-// bad indexes into corruption.
+// The segment docs blob (index/doc_table.h): format 3 (fixed-width columns,
+// written now) and format 2 round trip every value, formats 1 and 2 still
+// decode, bad indexes, headers and columns are corruption; a DocTable
+// loaded from format 3 blobs (hot column at once, cold column on demand)
+// equals one built from the decoded documents.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <thread>
 
 #include "index/doc_table.h"
 
@@ -86,8 +89,8 @@ TEST_CASE("docs blobs round trip in format 2 and format 1 still decodes", "[docs
   std::mt19937 rng(seed);
   for (size_t n : {1u, 2u, 500u, 3000u}) {
     const auto docs = RandomInfos(&rng, n);
-    const std::string blob = EncodeDocs(docs);
-    CHECK(static_cast<uint8_t>(blob[0]) == kDocsFormat);
+    const std::string blob = EncodeDocs(docs, 2);
+    CHECK(static_cast<uint8_t>(blob[0]) == 2);
     const std::string old = EncodeFormat1(docs);
     for (const std::string* b : {&blob, &old}) {
       const auto back = Decoded(*b);
@@ -105,7 +108,7 @@ TEST_CASE("a docs blob with a brand or category index past its table is corrupti
   d.docid = 7;
   d.brand = 11;
   d.category = {1, 2, 3};
-  std::string blob = EncodeDocs({d});
+  std::string blob = EncodeDocs({d}, 2);
   // format, ndocs 1, nbrands 1, brand u32, ncategories 1, 3 x u32, then the
   // doc: docid delta, 5 lengths, price, id hash, brand index at 1+1+1+4+1+12+1+5+4+4.
   const size_t brand_index = 1 + 1 + 1 + 4 + 1 + 12 + 1 + kNumFields + 4 + 4;
@@ -132,7 +135,7 @@ void CompareStreamed(const std::string& blob, const SegmentDocsRow& row, size_t 
   auto read = [&](size_t offset, std::span<char> out) {
     ++reads;
     REQUIRE(offset + out.size() <= blob.size());
-    REQUIRE(out.size() <= chunk + kMaxDocBytes);
+    REQUIRE(out.size() <= chunk + kMaxDocBytes);  // format 3: a batch of rows <= max(chunk, a row)
     std::memcpy(out.data(), blob.data() + offset, out.size());
     return Status::Ok();
   };
@@ -143,8 +146,14 @@ void CompareStreamed(const std::string& blob, const SegmentDocsRow& row, size_t 
   CHECK(a.message() == b.message());
   REQUIRE(whole.size() == streamed.size());
   for (size_t i = 0; i < whole.size(); ++i) CHECK(Same(whole[i], streamed[i]));
-  // No more reads than chunks (and one for the header).
-  if (a.ok()) CHECK(reads <= blob.size() / chunk + 2);
+  // No more reads than chunks (and one for the header); format 3 reads
+  // each column (docids, hot, cold) a chunk at a time.
+  const bool format3 = !blob.empty() && blob[0] == 3;
+  // (whole rows, 60 bytes, at a time).
+  const size_t rows_chunk = std::max<size_t>(chunk, 60) / 60 * 60;
+  if (a.ok()) {
+    CHECK(reads <= (format3 ? 3 * (blob.size() / rows_chunk + 1) + 2 : blob.size() / chunk + 2));
+  }
 }
 
 TEST_CASE("a docs blob decoded in chunks gives what the in-memory decode gives, errors included",
@@ -154,8 +163,13 @@ TEST_CASE("a docs blob decoded in chunks gives what the in-memory decode gives, 
   std::mt19937 rng(seed);
   for (size_t n : {1u, 3u, 700u}) {
     const auto docs = RandomInfos(&rng, n);
-    const SegmentDocsRow row{docs.front().docid, docs.back().docid, static_cast<int64_t>(n)};
-    for (const std::string& blob : {EncodeDocs(docs), EncodeFormat1(docs)}) {
+    const SegmentDocsRow docs_row{docs.front().docid, docs.back().docid, static_cast<int64_t>(n)};
+    std::vector<DocInfo> dense = docs;  // consecutive docids: no docid column
+    for (size_t i = 0; i < n; ++i) dense[i].docid = static_cast<uint32_t>(100 + i);
+    const SegmentDocsRow dense_row{100, static_cast<int64_t>(100 + n - 1), static_cast<int64_t>(n)};
+    for (const std::string& blob : {EncodeDocs(docs), EncodeDocs(dense), EncodeDocs(docs, 2),
+                                    EncodeFormat1(docs)}) {
+      const SegmentDocsRow& row = blob == EncodeDocs(dense) ? dense_row : docs_row;
       for (size_t chunk : {size_t{1}, size_t{7}, size_t{100}, size_t{4096}, kDocsChunkBytes}) {
         CompareStreamed(blob, row, chunk);
       }
@@ -181,7 +195,7 @@ TEST_CASE("a streamed decode names the document and byte of a corruption, and st
   std::mt19937 rng(7);
   const auto docs = RandomInfos(&rng, 50);
   const SegmentDocsRow row{docs.front().docid, docs.back().docid, 50};
-  const std::string blob = EncodeDocs(docs);
+  const std::string blob = EncodeDocs(docs, 2);
   // Cut in the middle of the last document.
   const std::string cut = blob.substr(0, blob.size() - 3);
   auto read_of = [](const std::string& b) {
@@ -228,6 +242,312 @@ TEST_CASE("ResizeAdvised keeps the elements, zeroes the new ones and survives an
   AdviseHugePages(nullptr, 1 << 30);  // a hint: nothing happens
   AdviseHugePages(v.data(), 1);
   CHECK(v == std::vector<uint32_t>{7, 8});
+}
+
+// A read of `blob` in memory, counting its calls.
+struct MemoryBlob {
+  std::string bytes;
+  int* calls = nullptr;
+  Status operator()(size_t offset, std::span<char> out) const {
+    if (calls) ++*calls;
+    REQUIRE(offset + out.size() <= bytes.size());
+    std::memcpy(out.data(), bytes.data() + offset, out.size());
+    return Status::Ok();
+  }
+};
+
+std::vector<DocInfo> Consecutive(std::vector<DocInfo> docs, uint32_t first) {
+  for (size_t i = 0; i < docs.size(); ++i) docs[i].docid = first + static_cast<uint32_t>(i);
+  return docs;
+}
+
+SegmentDocsRow RowOf(const std::vector<DocInfo>& docs) {
+  return {docs.front().docid, docs.back().docid, static_cast<int64_t>(docs.size())};
+}
+
+TEST_CASE("format 3 round trips every value, dense and sparse, in fixed-width columns", "[docs]") {
+  auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (size_t n : {1u, 2u, 500u, 3000u}) {
+    const auto sparse = RandomInfos(&rng, n);
+    const auto dense = Consecutive(sparse, 7);
+    for (const auto* docs : {&sparse, &dense}) {
+      const std::string blob = EncodeDocs(*docs);
+      CHECK(static_cast<uint8_t>(blob[0]) == 3);
+      // Dense when the docids are consecutive (random gaps can make them so).
+      const bool is_dense = docs->back().docid - docs->front().docid + 1 == n;
+      if (docs == &dense) CHECK(is_dense);
+      CHECK(static_cast<uint8_t>(blob[1]) == (is_dense ? 1 : 0));
+      // 64 header bytes, a 4-byte docid unless dense, 16 hot and 44 cold.
+      CHECK(blob.size() == 64 + n * ((is_dense ? 0 : 4) + 16 + 44));
+      const auto back = Decoded(blob);
+      REQUIRE(back.size() == n);
+      for (size_t i = 0; i < n; ++i) CHECK(Same(back[i], (*docs)[i]));
+      // Re-encoding what was decoded gives the same bytes (as a merge does).
+      CHECK(EncodeDocs(back) == blob);
+    }
+  }
+  // No documents: a header only.
+  const std::string empty = EncodeDocs({});
+  CHECK(empty.size() == 64);
+  CHECK(Decoded(empty).empty());
+}
+
+// The table built from decoded documents (Add) and the one loaded from
+// the blobs (LoadSegment, then EnsureCold) hold the same.
+void CompareTables(const DocTable& added, const DocTable& loaded) {
+  REQUIRE(added.live_count() == loaded.live_count());
+  for (int f = 0; f < kNumFields; ++f) CHECK(added.average_length(f) == loaded.average_length(f));
+  const uint32_t n = std::max(added.capacity(), loaded.capacity());
+  for (uint32_t d = 0; d < n; ++d) {
+    REQUIRE(added.live(d) == loaded.live(d));
+    if (added.live(d)) REQUIRE(Same(added.info(d), loaded.info(d)));
+  }
+}
+
+TEST_CASE("a table loaded from format 3 blobs equals one built from their documents, cold rows "
+          "read on demand",
+          "[docs]") {
+  auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  // Segments as a database holds them: a dense one (an import), a sparse
+  // one (a merge after deletions), a format 2 one and a format 1 one.
+  const auto a = Consecutive(RandomInfos(&rng, 1000), 1);
+  auto b = RandomInfos(&rng, 700);
+  for (auto& d : b) d.docid += 1000;
+  auto c = RandomInfos(&rng, 300);
+  for (auto& d : c) d.docid += 10000;
+  auto e = Consecutive(RandomInfos(&rng, 50), 20000);
+  const std::vector<std::pair<int64_t, std::string>> blobs = {
+      {3, EncodeDocs(a)}, {5, EncodeDocs(b)}, {6, EncodeDocs(c, 2)}, {9, EncodeFormat1(e)}};
+  const std::vector<const std::vector<DocInfo>*> docs = {&a, &b, &c, &e};
+
+  DocTable added;
+  for (const auto* seg : docs) {
+    for (const DocInfo& d : *seg) added.Add(d);
+  }
+  DocTable loaded;
+  int cold_reads = 0;
+  int opens = 0;
+  loaded.SetColdReader([&](int64_t seg) -> Result<BlobReadAt> {
+    for (const auto& [id, blob] : blobs) {
+      if (id == seg) {
+        ++opens;
+        return BlobReadAt(MemoryBlob{blob, &cold_reads});
+      }
+    }
+    return Status::NotFound("no segment " + std::to_string(seg));
+  });
+  loaded.Reserve(20050);
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    const auto& [seg, blob] = blobs[i];
+    REQUIRE(loaded.LoadSegment(seg, blob.size(), MemoryBlob{blob}, RowOf(*docs[i]), 30000).ok());
+  }
+  // Nothing of the format 3 columns is read yet; which docids are live is known.
+  CHECK(cold_reads == 0);
+  CHECK_FALSE(loaded.hot_loaded());
+  CHECK_FALSE(loaded.cold_loaded());
+  CHECK(loaded.live_count() == added.live_count());
+  for (uint32_t d = 0; d < 20050; ++d) REQUIRE(loaded.live(d) == added.live(d));
+  // A deletion before the rows are read comes off the totals once they are.
+  for (uint32_t d : {2u, b[5].docid, c[7].docid, 20010u}) {
+    added.Remove(d);
+    loaded.Remove(d);
+  }
+  // The hot columns: one open and one read per segment.
+  REQUIRE(loaded.EnsureHot().ok());
+  CHECK(loaded.hot_loaded());
+  CHECK_FALSE(loaded.cold_loaded());
+  CHECK(opens == 2);
+  CHECK(cold_reads == 2);
+  for (uint32_t d = 0; d < 20050; ++d) {
+    if (!added.live(d)) continue;
+    REQUIRE(loaded.lengths(d) == added.lengths(d));
+    const float p1 = loaded.price(d), p2 = added.price(d);
+    REQUIRE(std::memcmp(&p1, &p2, 4) == 0);
+  }
+  CHECK(loaded.live_count() == added.live_count());
+  for (int f = 0; f < kNumFields; ++f) CHECK(added.average_length(f) == loaded.average_length(f));
+  CHECK(loaded.EnsureHot().ok());
+  CHECK(opens == 2);
+  // The cold columns: read once, by whichever thread asks first; the
+  // others wait for it.
+  std::vector<std::thread> threads;
+  std::vector<Status> results(4);
+  for (size_t t = 0; t < results.size(); ++t) {
+    threads.emplace_back([&, t] { results[t] = loaded.EnsureCold(); });
+  }
+  for (auto& t : threads) t.join();
+  for (const Status& r : results) CHECK(r.ok());
+  CHECK(loaded.cold_loaded());
+  CHECK(opens == 4);
+  CHECK(cold_reads == 4);
+  CompareTables(added, loaded);
+  CHECK(loaded.EnsureCold().ok());
+  CHECK(cold_reads == 4);
+  // Deleting works the same on both.
+  for (uint32_t d : {3u, b[6].docid, c[8].docid}) {
+    added.Remove(d);
+    loaded.Remove(d);
+  }
+  CompareTables(added, loaded);
+}
+
+TEST_CASE("EnsureCold on a table whose hot rows are pending reads both in one open", "[docs]") {
+  std::mt19937 rng(9);
+  const auto docs = Consecutive(RandomInfos(&rng, 300), 5);
+  const std::string blob = EncodeDocs(docs);
+  DocTable table;
+  int opens = 0, reads = 0;
+  std::vector<size_t> offsets;
+  table.SetColdReader([&](int64_t) -> Result<BlobReadAt> {
+    ++opens;
+    return BlobReadAt([&](size_t offset, std::span<char> out) {
+      offsets.push_back(offset);
+      return MemoryBlob{blob, &reads}(offset, out);
+    });
+  });
+  REQUIRE(table.LoadSegment(1, blob.size(), MemoryBlob{blob}, RowOf(docs), 400).ok());
+  REQUIRE(table.EnsureCold().ok());
+  CHECK(table.hot_loaded());
+  CHECK(opens == 1);
+  // The hot column (after the 64-byte header), then the cold one after it.
+  CHECK(offsets == std::vector<size_t>{64, 64 + 300 * 16});
+  for (const DocInfo& d : docs) CHECK(Same(table.info(d.docid), d));
+}
+
+TEST_CASE("a failed read of the cold rows is returned and retried by the next call", "[docs]") {
+  std::mt19937 rng(3);
+  const auto docs = Consecutive(RandomInfos(&rng, 100), 1);
+  const std::string blob = EncodeDocs(docs);
+  DocTable table;
+  bool fail = true;
+  table.SetColdReader([&](int64_t) -> Result<BlobReadAt> {
+    return BlobReadAt([&](size_t offset, std::span<char> out) {
+      if (fail) return Status::IoError("disk on fire");
+      return MemoryBlob{blob}(offset, out);
+    });
+  });
+  REQUIRE(table.LoadSegment(1, blob.size(), MemoryBlob{blob}, RowOf(docs), 100).ok());
+  Status s = table.EnsureCold();
+  CHECK(s.code() == StatusCode::kIoError);
+  CHECK(s.message() == "disk on fire");
+  CHECK_FALSE(table.cold_loaded());
+  CHECK_FALSE(table.hot_loaded());
+  CHECK(table.EnsureHot().code() == StatusCode::kIoError);
+  fail = false;
+  REQUIRE(table.EnsureCold().ok());
+  for (const DocInfo& d : docs) CHECK(Same(table.info(d.docid), d));
+  // A table without a reader says so instead of reading nothing.
+  DocTable orphan;
+  REQUIRE(orphan.LoadSegment(1, blob.size(), MemoryBlob{blob}, RowOf(docs), 100).ok());
+  CHECK(orphan.EnsureCold().code() == StatusCode::kInternal);
+}
+
+TEST_CASE("overlapping segments: the later one wins, as with Add", "[docs]") {
+  std::mt19937 rng(5);
+  const auto first = Consecutive(RandomInfos(&rng, 20), 1);
+  const auto second = Consecutive(RandomInfos(&rng, 10), 15);  // docids 15..24
+  const std::string b1 = EncodeDocs(first), b2 = EncodeDocs(second);
+  DocTable added, loaded;
+  for (const auto* seg : {&first, &second}) {
+    for (const DocInfo& d : *seg) added.Add(d);
+  }
+  loaded.SetColdReader(
+      [&](int64_t seg) -> Result<BlobReadAt> { return BlobReadAt(MemoryBlob{seg == 1 ? b1 : b2}); });
+  REQUIRE(loaded.LoadSegment(1, b1.size(), MemoryBlob{b1}, RowOf(first), 100).ok());
+  REQUIRE(loaded.LoadSegment(2, b2.size(), MemoryBlob{b2}, RowOf(second), 100).ok());
+  REQUIRE(loaded.EnsureCold().ok());
+  CompareTables(added, loaded);
+}
+
+// What a corrupt format 3 blob or row gives: kCorruption naming it, from
+// the in-memory decode, the streamed one and LoadSegment alike, and a table
+// left without any of the segment's documents.
+void ExpectCorrupt(const std::string& blob, const SegmentDocsRow& row, const std::string& says) {
+  INFO("expecting: " << says);
+  Status whole = DecodeSegmentDocs(blob, row, 1u << 20, [](const DocInfo&) {});
+  CHECK(whole.code() == StatusCode::kCorruption);
+  CHECK_THAT(whole.message(), Catch::Contains(says));
+  Status streamed = DecodeSegmentDocs(blob.size(), MemoryBlob{blob}, row, 1u << 20,
+                                      [](const DocInfo&) {}, 100);
+  CHECK(streamed.code() == whole.code());
+  CHECK(streamed.message() == whole.message());
+  DocTable table;
+  Status loaded = table.LoadSegment(1, blob.size(), MemoryBlob{blob}, row, 1u << 20);
+  CHECK(loaded.code() == StatusCode::kCorruption);
+  CHECK_THAT(loaded.message(), Catch::Contains(says));
+  CHECK(table.live_count() == 0);
+}
+
+TEST_CASE("a corrupt format 3 blob or row is corruption naming what and where", "[docs]") {
+  std::mt19937 rng(11);
+  const auto sparse = RandomInfos(&rng, 40);
+  const auto dense = Consecutive(sparse, 10);
+  const std::string s = EncodeDocs(sparse), d = EncodeDocs(dense);
+  const SegmentDocsRow srow = RowOf(sparse), drow = RowOf(dense);
+  auto put_u32 = [](std::string b, size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) b[at + i] = static_cast<char>(v >> (8 * i));
+    return b;
+  };
+  // Truncated or grown: the lengths disagree with ndocs.
+  ExpectCorrupt(d.substr(0, d.size() - 1), drow, "40 documents take 2464 bytes in format 3, the blob has 2463");
+  ExpectCorrupt(s + "x", srow, "the blob has " + std::to_string(s.size() + 1));
+  ExpectCorrupt(d.substr(0, 63), {10, 10, 1}, "truncated header (63 bytes");
+  // The header against the segment's row.
+  ExpectCorrupt(d, {10, 49, 39}, "the blob holds 40 documents, docids 10..49; its segment row says 39");
+  ExpectCorrupt(d, {10, 50, 40}, "its segment row says 40, docids 10..50");
+  // Flags and reserved bytes.
+  std::string bad = d;
+  bad[1] = 3;
+  ExpectCorrupt(bad, drow, "unknown flags 3");
+  bad = d;
+  bad[60] = 1;
+  ExpectCorrupt(bad, drow, "reserved header bytes are not zero");
+  // A dense flag on a sparse blob, or a docid range the count cannot fill.
+  bad = s;
+  bad[1] = 1;
+  ExpectCorrupt(bad, srow, "dense documents for docids");
+  ExpectCorrupt(put_u32(s, 12, sparse.front().docid + 10), srow, "the header says 40 documents for docids");
+  // Docids beyond any valid docid: refused before anything is sized by them.
+  ExpectCorrupt(put_u32(put_u32(d, 8, 1u << 31), 12, (1u << 31) + 39), drow, "are not a range of valid docids");
+  // The docid column: not increasing, outside the range, first or last not the row's.
+  ExpectCorrupt(put_u32(s, 64 + 4 * 5, sparse[4].docid), srow,
+                "docid " + std::to_string(sparse[4].docid) + " (document 6 of 40, at byte 84) does not increase");
+  ExpectCorrupt(put_u32(s, 64 + 4 * 39, sparse[39].docid + 1), srow, "(document 40 of 40, at byte 220) does not fit the docids");
+  ExpectCorrupt(put_u32(s, 64, sparse[0].docid + 1), srow, "(document 1 of 40, at byte 64) does not fit");
+  // The field length totals of the header against the hot column: what a
+  // visiting decode checks (LoadSegment takes the header's totals).
+  bad = d;
+  bad[16] ^= 1;
+  Status totals = DecodeDocs(bad, [](const DocInfo&) {});
+  CHECK(totals.code() == StatusCode::kCorruption);
+  CHECK_THAT(totals.message(), Catch::Contains("field length totals disagree"));
+  // Any bytes changed or cut: corruption or data, never a crash (ASan runs
+  // this too), and LoadSegment agrees with the decode about which.
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string b = trial % 2 ? s : d;
+    const SegmentDocsRow& row = trial % 2 ? srow : drow;
+    if (trial % 3 == 0) {
+      b.resize(rng() % b.size());
+    } else {
+      for (int k = 0; k < 2; ++k) b[rng() % (trial % 5 == 0 ? 64 : b.size())] = static_cast<char>(rng());
+    }
+    Status decoded = DecodeSegmentDocs(b, row, 1u << 20, [](const DocInfo&) {});
+    DocTable table;
+    Status loaded = table.LoadSegment(1, b.size(), MemoryBlob{b}, row, 1u << 20);
+    if (!decoded.ok()) {
+      CHECK(decoded.code() == StatusCode::kCorruption);
+      // Only a totals mismatch is left for the visiting decode to find.
+      if (!loaded.ok() || decoded.message().find("totals") == std::string::npos) {
+        CHECK(loaded.code() == StatusCode::kCorruption);
+      }
+    } else {
+      CHECK(loaded.ok());
+    }
+  }
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "index/doc_table.h"
 #include "saiki/saiki.h"
 #include "tests/test_util.h"
 
@@ -547,6 +548,128 @@ TEST_CASE("truncated and bit-flipped database files give errors, never a crash",
     auto c = (*db)->Check();
     if (c.ok()) CHECK((c->ok || !c->problems.empty()));
   }
+}
+
+// Every segment's docs blob of the file at `path`, re-encoded by `recode`.
+void RecodeDocsBlobs(const std::string& path,
+                     const std::function<std::string(const std::string&)>& recode) {
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+  std::vector<std::pair<int64_t, std::string>> blobs;
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(raw, "SELECT seg, docs FROM segments", -1, &st, nullptr) == SQLITE_OK);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    blobs.emplace_back(sqlite3_column_int64(st, 0),
+                       std::string(static_cast<const char*>(sqlite3_column_blob(st, 1)),
+                                   sqlite3_column_bytes(st, 1)));
+  }
+  sqlite3_finalize(st);
+  REQUIRE_FALSE(blobs.empty());
+  REQUIRE(sqlite3_prepare_v2(raw, "UPDATE segments SET docs = ?1 WHERE seg = ?2", -1, &st,
+                             nullptr) == SQLITE_OK);
+  for (const auto& [seg, blob] : blobs) {
+    const std::string recoded = recode(blob);
+    sqlite3_reset(st);
+    sqlite3_bind_blob(st, 1, recoded.data(), static_cast<int>(recoded.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, seg);
+    REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+}
+
+// What a search answers, in full: ids, scores, features, facets.
+std::string FullAnswer(Database* db, SearchRequest req) {
+  req.explain = true;
+  req.facets = {FacetField::kBrand, FacetField::kCategory, FacetField::kPrice};
+  auto r = db->Search(req);
+  REQUIRE(r.ok());
+  std::ostringstream out;
+  out << r->total << "|";
+  for (const auto& h : r->hits) {
+    out << h.id << ":" << h.score << ":" << h.bm25f;
+    for (const auto& f : h.features) out << "," << f.feature << "=" << f.value;
+    out << ";";
+  }
+  for (const auto& f : r->facets) {
+    for (const auto& v : f.values) out << v.value << "=" << v.count << ",";
+    out << f.missing << "/";
+  }
+  return out.str();
+}
+
+TEST_CASE("a file whose docs blobs are in format 2 answers exactly as one in format 3",
+          "[engine][docs]") {
+  Fixture f;
+  f.db.reset();
+  // What an import writes now.
+  {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(f.path.c_str(), &raw) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(raw, "SELECT DISTINCT hex(substr(docs, 1, 1)) FROM segments", -1, &st,
+                               nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "03");
+    CHECK(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+  }
+  const std::string old = f.dir.File("format2.saiki");
+  testing::CopyDb(f.path, old);
+  RecodeDocsBlobs(old, [](const std::string& blob) {
+    std::vector<index::DocInfo> docs;
+    REQUIRE(index::DecodeDocs(blob, [&](const index::DocInfo& d) { docs.push_back(d); }).ok());
+    return index::EncodeDocs(docs, 2);
+  });
+  auto now = OpenOrDie(f.path);
+  auto before = OpenOrDie(old);
+  for (const char* q : {"犬", "dog", "サーバー", "ベッド 犬"}) {
+    for (SortOrder sort : {SortOrder::kRelevance, SortOrder::kRatingDescending,
+                           SortOrder::kReviewsAscending, SortOrder::kPriceAscending}) {
+      SearchRequest req;
+      req.query = q;
+      req.sort = sort;
+      INFO(q << " sorted " << SortOrderName(sort));
+      CHECK(FullAnswer(now.get(), req) == FullAnswer(before.get(), req));
+    }
+  }
+  auto checked = now->Check();
+  REQUIRE(checked.ok());
+  CHECK(checked->ok);
+  checked = before->Check();
+  REQUIRE(checked.ok());
+  CHECK(checked->ok);
+}
+
+TEST_CASE("check names a format 3 docs blob whose header disagrees with its columns",
+          "[engine][check][docs]") {
+  Fixture f;
+  f.db.reset();
+  // The header's field length totals, which an open takes as they are.
+  RecodeDocsBlobs(f.path, [](std::string blob) {
+    REQUIRE(blob[0] == 3);
+    blob[16] = static_cast<char>(blob[16] ^ 1);
+    return blob;
+  });
+  auto db = OpenOrDie(f.path);
+  auto report = db->Check();
+  REQUIRE(report.ok());
+  CHECK_FALSE(report->ok);
+  bool named = false;
+  for (const auto& p : report->problems) {
+    named |= p.find("segment") != std::string::npos &&
+             p.find("field length totals disagree") != std::string::npos;
+  }
+  CHECK(named);
+  db.reset();
+  // A blob cut short: refused at open, naming the segment and the lengths.
+  RecodeDocsBlobs(f.path, [](std::string blob) { return blob.substr(0, blob.size() - 44); });
+  auto cut = Database::Open(f.path);
+  REQUIRE_FALSE(cut.ok());
+  CHECK(cut.status().code() == StatusCode::kCorruption);
+  CHECK_THAT(cut.status().message(), Catch::Contains(": segment "));
+  CHECK_THAT(cut.status().message(), Catch::Contains("bytes in format 3, the blob has"));
 }
 
 }  // namespace

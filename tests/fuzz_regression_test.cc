@@ -193,15 +193,15 @@ TEST_CASE("a tree model whose node covers overflow the mean values is refused", 
 }
 
 // A well-formed docs blob of one document with `docid`.
-std::string OneDocBlob(uint32_t docid) {
+std::string OneDocBlob(uint32_t docid, uint8_t format = index::kDocsFormat) {
   index::DocInfo d;
   d.docid = docid;
   d.lengths[0] = 3;
-  return index::EncodeDocs({d});
+  return index::EncodeDocs({d}, format);
 }
 
 TEST_CASE("a docs blob is checked against its segment row before any docid is used", "[fuzz]") {
-  const std::string blob = OneDocBlob(12484426);
+  const std::string blob = OneDocBlob(12484426, 2);
   int visited = 0;
   auto visit = [&](const index::DocInfo&) { ++visited; };
   struct Case {
@@ -228,6 +228,26 @@ TEST_CASE("a docs blob is checked against its segment row before any docid is us
   }
   // The row the writer stores is accepted.
   CHECK(index::DecodeSegmentDocs(blob, {12484426, 12484426, 1}, 12484426, visit).ok());
+  CHECK(visited == 1);
+  // Format 3: its header says the docids, and must say the row's.
+  const std::string blob3 = OneDocBlob(12484426, 3);
+  const Case cases3[] = {
+      {{1, 1, 1}, 20000000, "its segment row says 1, docids 1..1"},
+      {{1, 12484426, 1}, 1, "past the largest docid ever assigned (1)"},
+      {{12484426, 12484426, 2}, 20000000, "2 documents for docids"},
+      {{0, 12484426, 1}, 20000000, "are not a range"},
+      {{1, 12484426, 12484426}, 20000000, "hold at most 3"},
+  };
+  for (const Case& c : cases3) {
+    visited = 0;
+    Status s = index::DecodeSegmentDocs(blob3, c.row, c.max_docid, visit);
+    INFO(c.row.first_docid << ".." << c.row.last_docid << " n=" << c.row.ndocs << ": "
+                           << s.ToString());
+    CHECK(s.code() == StatusCode::kCorruption);
+    CHECK_THAT(s.message(), Catch::Contains(c.says));
+    CHECK(visited == 0);
+  }
+  CHECK(index::DecodeSegmentDocs(blob3, {12484426, 12484426, 1}, 12484426, visit).ok());
   CHECK(visited == 1);
 }
 
