@@ -153,6 +153,10 @@ void AddSimulateCommand(CLI::App& app, Globals& g, int& rc) {
             return "";
           },
           "0..100000"));
+  sim->add_flag("--gap-report", opt.gap_report,
+                "also report where the personalised arm loses to the oracle in the last quarter "
+                "of the sessions, by query kind, against ceilings of a perfect taste learner "
+                "(README \"Where the gap is\")");
   sim->add_flag("--quiet", quiet, "no progress lines on stderr");
   sim->callback([&] {
     opt.global_arms = !no_global_arms;

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -187,6 +188,12 @@ std::vector<std::string> Split(const std::string& s, const std::string& sep) {
 struct Product {
   std::string id;
   int brand = -1, leaf = -1, l2 = -1, top = -1, style = -1, tier = -1;
+  // What the engine can observe of the latent tier and style (the gap
+  // report's ceilings, GapRow): the tier read from the price against the
+  // leaf's median as the engine reads it, the style a title names; -1 when
+  // there is none (no price, no style word in the title).
+  float price = std::numeric_limits<float>::quiet_NaN();
+  int seen_tier = -1, seen_style = -1;
 };
 
 struct Leaf {
@@ -256,6 +263,22 @@ Result<Catalog> LoadCatalog(const std::string& path) {
     for (int t = 0; t < 3; ++t) {
       if (tier == kTiers[t]) p.tier = t;
     }
+    if (col.count("price")) {
+      const std::string& price = row[col["price"]];
+      char* end = nullptr;
+      const float v = std::strtof(price.c_str(), &end);
+      if (!price.empty() && end == price.c_str() + price.size() && v >= 0) p.price = v;
+    }
+    {
+      const std::string& title = row[col["title"]];
+      // The last style of the list whose name or word the title has.
+      for (int st = 0; st < kNumStyles; ++st) {
+        if (title.find(kStyles[st]) != std::string::npos ||
+            title.find(kStyleWords[st]) != std::string::npos) {
+          p.seen_style = st;
+        }
+      }
+    }
     if (static_cast<size_t>(p.leaf) >= cat.leaves.size()) {
       cat.leaves.resize(p.leaf + 1);
       Leaf& leaf = cat.leaves[p.leaf];
@@ -284,6 +307,23 @@ Result<Catalog> LoadCatalog(const std::string& path) {
     cat.products.push_back(std::move(p));
   }
   if (cat.products.empty()) return Status::InvalidArgument(path + ": no products");
+  // The tier as the engine reads it (ranker::PriceTier over the leaf's upper
+  // median price): 0 budget, 1 standard, 2 premium.
+  for (const Leaf& leaf : cat.leaves) {
+    std::vector<float> prices;
+    for (int i : leaf.products) {
+      if (!std::isnan(cat.products[i].price)) prices.push_back(cat.products[i].price);
+    }
+    if (prices.empty()) continue;
+    std::nth_element(prices.begin(), prices.begin() + prices.size() / 2, prices.end());
+    const double median = prices[prices.size() / 2];
+    for (int i : leaf.products) {
+      Product& p = cat.products[i];
+      if (std::isnan(p.price)) continue;
+      const double ratio = (1.0 + p.price) / (1.0 + median);
+      p.seen_tier = ratio < 0.8 ? 0 : ratio > 1.3 ? 2 : 1;
+    }
+  }
   cat.brands.resize(brands.size());
   for (const auto& [name, id] : brands) cat.brands[id] = name;
 
@@ -427,9 +467,14 @@ double Match(const Intent& in, const Product& p, const Catalog& cat) {
   return p.l2 == cat.leaves[in.leaf].l2 ? 0.5 : 0.0;
 }
 
+// How a query's text was drawn (MakeQuery), for the gap report.
+enum QueryKind { kQueryBrand = 0, kQueryKanji, kQueryTwoTerms, kQueryWord, kNumQueryKinds };
+constexpr const char* kQueryKindNames[kNumQueryKinds] = {"brand", "kanji", "two terms", "word"};
+
 struct QueryInstance {
   std::string text;
   Intent intent;
+  QueryKind kind = kQueryWord;
 };
 
 // Draws an index with probability proportional to weights.
@@ -540,10 +585,12 @@ Result<QueryInstance> MakeQuery(const Catalog& cat, const User& u, int leaf_id, 
     if (n >= 2) {
       q.text = name;
       q.intent.brand = b;
+      q.kind = kQueryBrand;
       return q;
     }
   } else if (r < 0.30 && !leaf.kanji.empty()) {
     q.text = leaf.kanji;
+    q.kind = kQueryKanji;
     return q;
   } else if (r < 0.50) {
     std::string text;
@@ -557,6 +604,7 @@ Result<QueryInstance> MakeQuery(const Catalog& cat, const User& u, int leaf_id, 
       SAIKI_ASSIGN_OR_RETURN(int n, pools->Count(text, in_leaf));
       if (n >= kMinLeafHits) {
         q.text = text;
+        q.kind = kQueryTwoTerms;
         return q;
       }
     }
@@ -643,6 +691,108 @@ Outcome Interact(const Catalog& cat, const SimulationOptions& o, const SeedPlan&
   out.clicked = out.signals.empty() ? 0.0 : 1.0;
   return out;
 }
+
+// ------------------------------------------------------------ gap report
+
+// Sums behind GapRow, per row: "all", each query kind, a session's first
+// search (SimulationOptions::gap_report).
+class GapTally {
+ public:
+  static constexpr int kAll = 0, kFirst = 1 + kNumQueryKinds, kRows = kFirst + 1;
+
+  // One search of the personalised arm: `shown` is its page.
+  void Add(const Catalog& cat, const SeedPlan& plan, int user, int session, int query,
+           const std::vector<int>& shown, const std::vector<int>& pool, double ndcg, int k) {
+    const User& u = plan.users[user];
+    const QueryInstance& qi = plan.queries[user][session][query];
+    auto match = [&](int p) { return Match(qi.intent, cat.products[p], cat); };
+    auto utility = [&](int p) { return TrueUtility(match(p), Preference(u, cat.products[p])); };
+    std::vector<double> ideal;
+    for (int p : pool) ideal.push_back(utility(p));
+    Sums x;
+    x.searches = 1;
+    x.ndcg = ndcg;
+    std::vector<double> page;
+    for (size_t i = 0; i < shown.size() && i < static_cast<size_t>(k); ++i) {
+      page.push_back(utility(shown[i]));
+      x.fitting_shown += match(shown[i]) == 1.0;
+      x.unrelated_shown += match(shown[i]) == 0.0;
+    }
+    std::sort(page.begin(), page.end(), std::greater<>());
+    x.ndcg_page_sorted = ranker::NdcgAtK(page, static_cast<size_t>(k), ideal);
+    // Ordered by utility as computed from a view of the product (true
+    // taste, true intent); ties keep the engine's candidate order.
+    auto ceiling = [&](bool tier_and_style, bool seen) {
+      std::vector<std::pair<double, int>> order;
+      for (int p : pool) {
+        const Product& prod = cat.products[p];
+        Product view = prod;
+        view.tier = tier_and_style ? (seen ? prod.seen_tier : prod.tier) : -1;
+        view.style = tier_and_style ? (seen ? prod.seen_style : prod.style) : -1;
+        order.push_back({-TrueUtility(match(p), Preference(u, view)), p});
+      }
+      std::stable_sort(order.begin(), order.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      std::vector<double> labels;
+      for (size_t i = 0; i < order.size() && i < static_cast<size_t>(k); ++i) {
+        labels.push_back(utility(order[i].second));
+      }
+      return std::pair{ranker::NdcgAtK(labels, static_cast<size_t>(k), ideal), order};
+    };
+    auto [observable, ideal_order] = ceiling(true, true);
+    x.ceiling_observable = observable;
+    x.ceiling_brand_leaf = ceiling(false, true).first;
+    auto truth = ceiling(true, false).second;
+    for (size_t i = 0; i < truth.size() && i < static_cast<size_t>(k); ++i) {
+      x.fitting_ideal += match(truth[i].second) == 1.0;
+    }
+    rows_[kAll] += x;
+    rows_[1 + qi.kind] += x;
+    if (query == 0) rows_[kFirst] += x;
+  }
+
+  std::vector<GapRow> Rows() const {
+    std::vector<GapRow> out;
+    for (int r = 0; r < kRows; ++r) {
+      const Sums& x = rows_[r];
+      if (x.searches == 0) continue;
+      const double n = x.searches;
+      GapRow row;
+      row.kind = r == kAll ? "all" : r == kFirst ? "first search" : kQueryKindNames[r - 1];
+      row.searches = static_cast<uint64_t>(x.searches);
+      row.ndcg = x.ndcg / n;
+      row.ndcg_page_sorted = x.ndcg_page_sorted / n;
+      row.fitting_shown = x.fitting_shown / n;
+      row.fitting_ideal = x.fitting_ideal / n;
+      row.unrelated_shown = x.unrelated_shown / n;
+      row.ceiling_observable = x.ceiling_observable / n;
+      row.ceiling_brand_leaf = x.ceiling_brand_leaf / n;
+      out.push_back(row);
+    }
+    return out;
+  }
+
+ private:
+  struct Sums {
+    double searches = 0, ndcg = 0, ndcg_page_sorted = 0, fitting_shown = 0, fitting_ideal = 0,
+           unrelated_shown = 0, ceiling_observable = 0, ceiling_brand_leaf = 0;
+    Sums& operator+=(const Sums& o) {
+      searches += o.searches;
+      ndcg += o.ndcg;
+      ndcg_page_sorted += o.ndcg_page_sorted;
+      fitting_shown += o.fitting_shown;
+      fitting_ideal += o.fitting_ideal;
+      unrelated_shown += o.unrelated_shown;
+      ceiling_observable += o.ceiling_observable;
+      ceiling_brand_leaf += o.ceiling_brand_leaf;
+      return *this;
+    }
+  };
+  std::array<Sums, kRows> rows_{};
+};
+
+// The first session of the gap report's window: the last quarter.
+int GapFirstSession(int sessions) { return sessions - std::max(1, (sessions + 3) / 4); }
 
 // ------------------------------------------------------------ arms
 
@@ -773,7 +923,7 @@ Status RunStaticArms(const Catalog& cat, const SimulationOptions& o, const SeedP
 // round of the users' sessions.
 Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o,
                     const SeedPlan& plan, Pools* pools, const std::string& db_path, Cells* cells,
-                    ArmResult* arm, const BotRun* bot) {
+                    ArmResult* arm, const BotRun* bot, GapTally* gap) {
   auto now = std::make_shared<double>(kEpoch);
   OpenOptions open;
   open.clock = [now] { return *now; };
@@ -841,6 +991,9 @@ Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o
           ids.push_back(h.id);
         }
         Outcome out = Interact(cat, o, plan, u, s, q, shown, *pool);
+        if (gap != nullptr && s >= GapFirstSession(o.sessions)) {
+          gap->Add(cat, plan, u, s, q, shown, *pool, out.ndcg, o.k);
+        }
         cells->Add(s, u, out);
         Tally(out, arm);
         if (res->query_id) {
@@ -1163,6 +1316,7 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
   // The probes ask every arm on the day after the last round.
   const double probe_time = kEpoch + o.sessions * MakeCalendar(o).day;
   std::set<std::string> texts;
+  GapTally gap;
 
   for (int si = 0; si < o.seeds; ++si) {
     const uint64_t seed = o.seed + static_cast<uint64_t>(si);
@@ -1206,7 +1360,8 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
       auto t = Clock::now();
       const bool with_bot = kind == kArmPersonalisedBot && bot;
       SAIKI_RETURN_IF_ERROR(RunEngineArm(kind, cat, o, plan, &pools, path, &cells[kind], arm,
-                                         with_bot ? &*bot : nullptr));
+                                         with_bot ? &*bot : nullptr,
+                                         kind == kArmPersonalised && o.gap_report ? &gap : nullptr));
       // The personalised arm is the bot arm's separate run "without"; the
       // bot arm is probed as it is, in another copy with the bot forgotten
       // and in a third with the control user (the plan's first real user)
@@ -1271,6 +1426,7 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
     arm.ctr = MakeCurve(per_seed[kind][2]);
   }
   result.query_texts = texts.size();
+  if (o.gap_report) result.gap = gap.Rows();
   result.seconds = Seconds(started);
   return result;
 }
@@ -1298,6 +1454,29 @@ Json CurveJson(const Curve& c) {
   j["overall_ci95"] = c.overall_ci;
   j["per_seed"] = c.per_seed;
   return j;
+}
+
+// The gap report (SimulationOptions::gap_report; GapRow says what each
+// column is).
+std::string FormatGapTable(const SimulationResult& r) {
+  const SimulationOptions& o = r.options;
+  std::string out = fmt::format(
+      "\nWhere the personalised arm's gap is (its searches of sessions {}-{}, all seeds; "
+      "fitting: products the intent asks for; ceilings: the candidates ordered by the user's "
+      "true taste and the query's true intent over what the engine observes of a product)\n",
+      GapFirstSession(o.sessions) + 1, o.sessions);
+  const char* row = "{:<14}{:>9}{:>9}{:>13}{:>15}{:>11}{:>12}{:>12}\n";
+  out += fmt::format(fmt::runtime(row), "searches", "n", "NDCG@10", "page sorted",
+                     "fitting shown", "unrelated", "observable", "brand+leaf");
+  for (const GapRow& g : r.gap) {
+    out += fmt::format(fmt::runtime(row), g.kind, g.searches, fmt::format("{:.3f}", g.ndcg),
+                       fmt::format("{:.3f}", g.ndcg_page_sorted),
+                       fmt::format("{:.2f} / {:.2f}", g.fitting_shown, g.fitting_ideal),
+                       fmt::format("{:.2f}", g.unrelated_shown),
+                       fmt::format("{:.3f}", g.ceiling_observable),
+                       fmt::format("{:.3f}", g.ceiling_brand_leaf));
+  }
+  return out;
 }
 
 }  // namespace
@@ -1351,6 +1530,7 @@ std::string FormatTable(const SimulationResult& r) {
         engine ? std::to_string(a.rolled_back) : "-", fmt::format("{:.1f}", a.seconds));
   }
   if (!r.bot.empty()) out += FormatBotTable(r);
+  if (!r.gap.empty()) out += FormatGapTable(r);
   return out;
 }
 
@@ -1406,6 +1586,23 @@ std::string FormatJson(const SimulationResult& r) {
   }
   j["arms"] = arms;
   if (!r.bot.empty()) j["bot"] = BotJson(r);
+  if (o.gap_report) {
+    Json gap = Json::array();
+    for (const GapRow& g : r.gap) {
+      gap.push_back({{"kind", g.kind},
+                     {"searches", g.searches},
+                     {"ndcg10", g.ndcg},
+                     {"ndcg10_page_sorted", g.ndcg_page_sorted},
+                     {"fitting_shown", g.fitting_shown},
+                     {"fitting_ideal", g.fitting_ideal},
+                     {"unrelated_shown", g.unrelated_shown},
+                     {"ceiling_observable", g.ceiling_observable},
+                     {"ceiling_brand_leaf", g.ceiling_brand_leaf}});
+    }
+    j["gap"] = {{"arm", "personalised"},
+                {"first_session", GapFirstSession(o.sessions) + 1},
+                {"rows", gap}};
+  }
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 

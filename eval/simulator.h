@@ -187,6 +187,9 @@ struct SimulationOptions {
   // control user forgotten (seed<N>-personalised-bot-control.saiki), where
   // the probes' searches are logged too.
   std::string work_dir;
+  // Where the personalised arm's gap to the oracle is (SimulationResult::gap):
+  // its searches of the last quarter of the sessions, split by query kind.
+  bool gap_report = false;
   // Progress lines (stderr in the CLI); may be empty.
   std::function<void(const std::string&)> progress;
 };
@@ -221,6 +224,28 @@ struct ArmResult {
   double seconds = 0;  // wall time spent in this arm
 };
 
+// One row of the gap report (SimulationOptions::gap_report): means over the
+// personalised arm's searches of the last quarter of the sessions, all seeds.
+// "Fitting" products are those the query's intent asks for (match 1: its
+// leaf, for a brand query the brand in that leaf); "unrelated" ones match 0.
+// The ceilings order the engine's candidates by a utility computed from the
+// user's true taste and the query's true intent, but with only what the
+// engine can observe of a product: its brand, its leaf, its price tier read
+// from its price against the leaf's median price (the engine's thresholds:
+// budget below 0.8 times, premium above 1.3 times) and its style where its
+// title names it (one product in five); brand_leaf: the brand and the leaf
+// only. They say how far a perfect learner of the user's taste could go with
+// the engine's view of the catalogue.
+struct GapRow {
+  std::string kind;  // all, brand, kanji, two terms, word, first search
+  uint64_t searches = 0;
+  double ndcg = 0;             // the arm's NDCG@10
+  double ndcg_page_sorted = 0; // its page re-sorted by true utility
+  double fitting_shown = 0, fitting_ideal = 0;  // fitting products on its / the ideal page
+  double unrelated_shown = 0;
+  double ceiling_observable = 0, ceiling_brand_leaf = 0;
+};
+
 struct SimulationResult {
   SimulationOptions options;  // as run (progress dropped)
   uint64_t products = 0;
@@ -231,6 +256,9 @@ struct SimulationResult {
   std::vector<ArmResult> arms;
   // The bot arm's report, one per seed in seed order; empty without the arm.
   std::vector<BotSeedResult> bot;
+  // With SimulationOptions::gap_report: "all" first, then each query kind
+  // that occurred, then a session's first search; empty otherwise.
+  std::vector<GapRow> gap;
   double seconds = 0;
   std::string work_dir;  // where the databases were (removed unless kept)
 };

@@ -128,6 +128,7 @@ TEST_CASE("True utility and attractiveness follow their definitions", "[simulate
 
 TEST_CASE("A small simulation scores the oracle at NDCG 1 and adds up its counts", "[simulate]") {
   SimulationOptions o = Small();
+  o.gap_report = true;
   auto r = RunSimulation(o);
   REQUIRE(r.ok());
   REQUIRE(r->arms.size() == 5);
@@ -208,6 +209,39 @@ TEST_CASE("A small simulation scores the oracle at NDCG 1 and adds up its counts
     CHECK(r->arms[a].purchases == r->arms[0].purchases);
   }
 
+  SECTION("the gap report splits the last quarter's searches of the personalised arm") {
+    // Three sessions: the last quarter is the last session.
+    const uint64_t window = uint64_t(o.seeds * o.users * o.queries_per_session);
+    REQUIRE(r->gap.size() >= 3);
+    CHECK(r->gap.front().kind == "all");
+    CHECK(r->gap.front().searches == window);
+    CHECK(r->gap.back().kind == "first search");
+    CHECK(r->gap.back().searches == uint64_t(o.seeds * o.users));
+    uint64_t by_kind = 0;
+    for (size_t i = 1; i + 1 < r->gap.size(); ++i) by_kind += r->gap[i].searches;
+    CHECK(by_kind == window);
+    // Every user searched as often in the session: the mean over searches
+    // is the arm's curve at that session.
+    CHECK(r->gap.front().ndcg == Approx(r->arms[3].ndcg.mean[o.sessions - 1]));
+    for (const GapRow& g : r->gap) {
+      INFO(g.kind);
+      CHECK(g.ndcg >= 0.0);
+      // Sorting the page it showed by true utility can only help.
+      CHECK(g.ndcg <= g.ndcg_page_sorted + 1e-12);
+      CHECK(g.ndcg_page_sorted <= 1.0 + 1e-9);
+      CHECK(g.fitting_shown + g.unrelated_shown <= o.k);
+      CHECK(g.fitting_ideal <= o.k);
+      CHECK(g.ceiling_observable > 0.0);
+      CHECK(g.ceiling_observable <= 1.0 + 1e-9);
+      CHECK(g.ceiling_brand_leaf > 0.0);
+      CHECK(g.ceiling_brand_leaf <= 1.0 + 1e-9);
+    }
+    CHECK(FormatTable(*r).find("Where the personalised arm's gap is") != std::string::npos);
+    auto j = nlohmann::json::parse(FormatJson(*r));
+    CHECK(j["gap"]["first_session"] == o.sessions);
+    CHECK(j["gap"]["rows"].size() == r->gap.size());
+  }
+
   SECTION("the outputs: a table, JSON and an SVG with one line per arm") {
     std::string table = FormatTable(*r);
     for (const char* n : names) CHECK(table.find(n) != std::string::npos);
@@ -239,6 +273,7 @@ TEST_CASE("A simulation is deterministic for a seed and changes with it", "[simu
   auto b = RunSimulation(o);
   REQUIRE(a.ok());
   REQUIRE(b.ok());
+  CHECK(a->gap.empty());  // only with gap_report
   for (size_t i = 0; i < 5; ++i) {
     INFO(a->arms[i].name);
     CHECK(a->arms[i].ndcg.mean == b->arms[i].ndcg.mean);
