@@ -41,7 +41,10 @@ class PhraseCursor {
   uint32_t doc() const { return doc_; }
   bool exact() const { return exact_; }
   uint32_t df() const { return df_; }
-  const TfArray& tf() const { return tf_; }  // when exact()
+  // The phrase's occurrences in field f at doc(), when exact(). A single
+  // token's are read from its cursor's block (no copy per document: a
+  // copy's narrow stores, read back wide by the clause, stall the load).
+  uint32_t tf(int f) const { return tokens_.size() == 1 ? tokens_[0].first.tf(f) : tf_[f]; }
   // The block of the rarest token holding its docids from `target` on
   // (TermCursor::PeekBlock). Bounds the phrase: each occurrence of the
   // phrase is one of that token's, in a document of the same lengths.
@@ -134,12 +137,10 @@ class PhraseCursor {
     exact_ = true;
   }
 
-  // Fills tf_ for the current doc; false when no field holds the phrase.
+  // Fills tf_ for the current doc (a single token's tfs are read in
+  // place: tf()); false when no field holds the phrase.
   bool ComputeTf() {
-    if (tokens_.size() == 1) {
-      for (int f = 0; f < kNumFields; ++f) tf_[f] = tokens_[0].first.tf(f);
-      return true;
-    }
+    if (tokens_.size() == 1) return true;
     uint8_t mask = 0xff;
     for (const auto& t : tokens_) mask &= t.first.field_mask();
     bool any = false;
@@ -227,6 +228,22 @@ struct Scorer {
     WeightedTf norm;
     for (int f = 0; f < kNumFields; ++f) norm[f] = params.weight[f] / (c1[f] + c2[f] * min_len[f]);
     return norm;
+  }
+  // The largest T whose saturation is at most `s`, made smaller by a
+  // relative margin that covers this inversion's rounding: Saturate(t,
+  // idf) <= s whenever t <= SaturateInverse(s, idf). NaN when no T
+  // qualifies or the inputs are not finite (a comparison with it is false).
+  // k1 >= 0 (its setting's range).
+  double SaturateInverse(double s, double idf) const {
+    const double k1 = params.k1;
+    const double top = idf * (k1 + 1);  // the supremum of Saturate over T
+    if (!(std::isfinite(s) && std::isfinite(idf) && std::isfinite(k1))) {
+      return std::numeric_limits<double>::quiet_NaN();
+    }
+    // Every finite T qualifies (an infinite one, Saturate's +infinity, not).
+    if (idf <= 0 || s >= top) return std::numeric_limits<double>::max();
+    if (s < 0) return std::numeric_limits<double>::quiet_NaN();
+    return s * k1 / (top - s) * (1 - 1e-12);
   }
   // BM25's saturation of a bound of T (as Score() computes it).
   double Saturate(double t, double idf) const {
@@ -317,6 +334,14 @@ class ClauseCursor {
   // inside the range of the last BlockBound: its own tfs, the lengths
   // bounded by those blocks' minimums (no access to the docs table).
   double DocBound(const Scorer& scorer) const { return scorer.BoundByNorms(wtf_, range_norm_, idf); }
+  // DocBound's T, before saturation: DocBound() is Saturate(DocT(), idf).
+  double DocT() const {
+    double t = 0;
+    for (int f = 0; f < kNumFields; ++f) {
+      if (wtf_[f] > 0) t += wtf_[f] * range_norm_[f];
+    }
+    return t;
+  }
 
   double idf = 0;
 
@@ -330,8 +355,12 @@ class ClauseCursor {
     for (const auto& a : alts_) exact_ |= a.doc() == doc_ && a.exact();
     if (alts_.size() == 1) {
       if (doc_ != kEndDoc && exact_) {
-        tf_ = alts_[0].tf();
-        for (int f = 0; f < kNumFields; ++f) wtf_[f] = weights_[0] * tf_[f];
+        const PhraseCursor& a = alts_[0];
+        for (int f = 0; f < kNumFields; ++f) {
+          const uint32_t tf = a.tf(f);
+          tf_[f] = tf;
+          wtf_[f] = weights_[0] * tf;
+        }
       }
       return;
     }
@@ -342,8 +371,8 @@ class ClauseCursor {
       const PhraseCursor& a = alts_[i];
       if (a.doc() != doc_ || !a.exact()) continue;
       for (int f = 0; f < kNumFields; ++f) {
-        tf_[f] += a.tf()[f];
-        wtf_[f] += weights_[i] * a.tf()[f];
+        tf_[f] += a.tf(f);
+        wtf_[f] += weights_[i] * a.tf(f);
       }
     }
   }
@@ -359,11 +388,13 @@ class ClauseCursor {
   TfArray tf_{};
 };
 
-// The result order (CompiledQuery::sort): a ranks before b.
+// The result order (CompiledQuery::sort): a ranks before b. For hits and
+// for TopK's entries, which carry the same keys.
 struct HitOrder {
   SortKey sort = SortKey::kRelevance;
   bool descending = false;
-  bool operator()(const Hit& a, const Hit& b) const {
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
     if (a.matched_clauses != b.matched_clauses) return a.matched_clauses > b.matched_clauses;
     if (sort != SortKey::kRelevance) {
       bool a_none = std::isnan(a.sort_value), b_none = std::isnan(b.sort_value);
@@ -377,36 +408,71 @@ struct HitOrder {
   }
 };
 
-// Bounded top-k: a heap whose front is the worst kept hit.
+// Bounded top-k: a heap whose front is the worst kept hit. The heap holds
+// 24-byte entries (the order's keys and a slot); the hits themselves stay
+// in their slots, written once when they enter. A better hit than the
+// worst replaces it in place and sifts down once (no pop and push, no
+// moving of whole hits): with k = ranker.candidates (200) hits enter
+// hundreds of times per common term.
 class TopK {
  public:
   explicit TopK(size_t k, HitOrder order = HitOrder()) : k_(k), better_(order) {
+    hits_.reserve(k);
     heap_.reserve(k);
   }
-  bool Better(const Hit& a, const Hit& b) const { return better_(a, b); }
   bool full() const { return k_ > 0 && heap_.size() >= k_; }
   // The worst kept hit's score; only when full().
   double worst_score() const { return heap_.front().score; }
   void Push(const Hit& h) {
     if (k_ == 0) return;
     if (heap_.size() < k_) {
-      heap_.push_back(h);
+      heap_.push_back(EntryOf(h, static_cast<uint32_t>(hits_.size())));
+      hits_.push_back(h);
       std::push_heap(heap_.begin(), heap_.end(), better_);
-    } else if (Better(h, heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), better_);
-      heap_.back() = h;
-      std::push_heap(heap_.begin(), heap_.end(), better_);
+    } else if (better_(h, heap_.front())) {
+      const uint32_t slot = heap_.front().slot;
+      hits_[slot] = h;
+      SiftDownFromTop(EntryOf(h, slot));
     }
   }
   std::vector<Hit> Sorted() {
-    std::sort(heap_.begin(), heap_.end(), better_);
-    return std::move(heap_);
+    std::sort(hits_.begin(), hits_.end(), better_);
+    return std::move(hits_);
   }
 
  private:
+  struct Entry {
+    double score;
+    uint32_t docid;
+    uint32_t matched_clauses;
+    float sort_value;
+    uint32_t slot;  // in hits_
+  };
+  static Entry EntryOf(const Hit& h, uint32_t slot) {
+    return Entry{h.score, h.docid, h.matched_clauses, h.sort_value, slot};
+  }
+  // better_ as a max-heap comparator puts the worst entry at the front
+  // (std::push_heap's order); `e` replaces the front and moves down to
+  // where both its children rank before it.
+  void SiftDownFromTop(const Entry& e) {
+    const size_t n = heap_.size();
+    size_t i = 0;
+    for (;;) {
+      size_t child = 2 * i + 1;
+      if (child >= n) break;
+      // The worse child: it must rank after e to stay below it.
+      if (child + 1 < n && better_(heap_[child], heap_[child + 1])) ++child;
+      if (!better_(e, heap_[child])) break;
+      heap_[i] = heap_[child];
+      i = child;
+    }
+    heap_[i] = e;
+  }
+
   size_t k_;
   HitOrder better_;
-  std::vector<Hit> heap_;
+  std::vector<Hit> hits_;
+  std::vector<Entry> heap_;
 };
 
 // Opens the cursors of a clause. Alternatives with a token missing from the
@@ -580,6 +646,7 @@ class Evaluator {
     *bound = sum * (1 + 1e-9);
     *upto = end;
     range_bonus_bound_ = sum - clauses;
+    limits_for_ = std::numeric_limits<double>::quiet_NaN();  // CannotBeat's, per range
     return true;
   }
 
@@ -589,7 +656,26 @@ class Evaluator {
   // clauses' own tfs over their blocks' minimum lengths plus, first, the
   // range's bonus bound, then, when that is not enough, the bonus tokens'
   // own tfs at d (moving their cursors to d, as Score would).
+  //
+  // With one required clause the tests compare the clause's T (DocT) with
+  // limits inverted from the threshold once per range and threshold, a
+  // division saved per match. The limits keep a margin (2e-9 relative,
+  // besides the inversion's own) that makes them prune no more than the
+  // general tests do.
   bool CannotBeat(uint32_t d, double threshold) {
+    if (qc_->required.size() == 1) {
+      if (!(limits_for_ == threshold)) SetLimits(threshold);
+      const ClauseCursor& c = qc_->required[0];
+      const double t = c.DocT();
+      if (t <= t_limit_range_) return true;
+      if (qc_->bonus.empty()) return false;
+      bool any = false;
+      for (auto& b : qc_->bonus) {
+        b.cursor.NextGeq(d);
+        any |= b.cursor.doc() == d;
+      }
+      if (!any) return t <= t_limit_alone_;
+    }
     double clauses = 0;
     for (const auto& c : qc_->required) clauses += c.DocBound(scorer_);
     if (!((clauses + range_bonus_bound_) * (1 + 1e-9) > threshold)) return true;
@@ -616,7 +702,20 @@ class Evaluator {
   const Bm25fParams& params_;
   Scorer scorer_;
   QueryCursors* qc_;
+  // The limits of the single clause's T (CannotBeat) at the threshold
+  // limits_for_ (NaN: none yet for this range): with the range's bonus
+  // bound, and with no bonus token at the document.
+  void SetLimits(double threshold) {
+    const double idf = qc_->required[0].idf;
+    const double base = threshold / (1 + 2e-9);
+    t_limit_range_ = scorer_.SaturateInverse(base - range_bonus_bound_, idf);
+    t_limit_alone_ = scorer_.SaturateInverse(base, idf);
+    limits_for_ = threshold;
+  }
+
   double range_bonus_bound_ = 0;  // the bonus tokens' part of the last RangeBound
+  double limits_for_ = std::numeric_limits<double>::quiet_NaN();
+  double t_limit_range_ = 0, t_limit_alone_ = 0;
 };
 
 HitOrder Order(const CompiledQuery& query) { return HitOrder{query.sort, query.sort_descending}; }
@@ -711,9 +810,30 @@ Status Conjunctive(const CompiledQuery& query, const DocTable& docs, QueryCursor
       target = e;
       continue;
     }
-    if (pruning && eval->CannotBeat(d, top.worst_score())) {
-      ++out->skipped_docs;  // cannot enter the heap: neither checked nor scored
-      target = d + 1;
+    target = d + 1;
+    if (pruning) {
+      if (eval->CannotBeat(d, top.worst_score())) {
+        ++out->skipped_docs;  // cannot enter the heap: neither checked nor scored
+        continue;
+      }
+    } else if (may_prune && top.full()) {
+      // Bounded counting: the heap is full but the total must stay exact,
+      // so every match is checked and counted; only its scoring is
+      // skipped when its bound cannot beat the k-th hit. Ranges are
+      // bounded as in pruning (for CannotBeat's block minimums), never
+      // skipped.
+      if (!eval->Admissible(d)) continue;
+      ++out->total;
+      if (!range_valid || d > upto) {
+        // d matches every required clause, so the bound exists.
+        range_valid = eval->RangeBound(d, &upto, &range_bound);
+      }
+      const double threshold = top.worst_score();
+      if (range_valid && (range_bound <= threshold || eval->CannotBeat(d, threshold))) {
+        ++out->unscored_docs;
+        continue;
+      }
+      top.Push(eval->Score(d));
       continue;
     }
     if (eval->Admissible(d)) {
@@ -721,7 +841,6 @@ Status Conjunctive(const CompiledQuery& query, const DocTable& docs, QueryCursor
       if (query.match_docids) query.match_docids->push_back(d);
       top.Push(eval->Score(d));
     }
-    target = d + 1;
   }
   out->total_at_least = out->skipped_ranges > 0 || out->skipped_docs > 0;
   out->hits = top.Sorted();

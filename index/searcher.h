@@ -136,6 +136,9 @@ struct SearchOutcome {
   bool partial = false;   // no document matched every clause
   uint64_t skipped_ranges = 0;  // docid ranges skipped by pruning (tests, benchmarks)
   uint64_t skipped_docs = 0;    // matches left unscored by pruning (tests, benchmarks)
+  // Matches counted (the total stays exact) but not scored, their bound
+  // being at most the k-th hit's, before pruning started (tests, benchmarks).
+  uint64_t unscored_docs = 0;
 };
 
 Result<SearchOutcome> Search(const CompiledQuery& query, PostingSource* source,
