@@ -24,6 +24,7 @@ namespace saiki::index {
 namespace {
 
 using TfArray = std::array<uint32_t, kNumFields>;
+using WeightedTf = std::array<double, kNumFields>;
 
 class PhraseCursor {
  public:
@@ -45,6 +46,22 @@ class PhraseCursor {
   // token's are read from its cursor's block (no copy per document: a
   // copy's narrow stores, read back wide by the clause, stall the load).
   uint32_t tf(int f) const { return tokens_.size() == 1 ? tokens_[0].first.tf(f) : tf_[f]; }
+  // tf(f) of every field, times `weight` into *weighted.
+  void Tfs(double weight, TfArray* tf, WeightedTf* weighted) const {
+    if (tokens_.size() == 1) {
+      const TermCursor& t = tokens_[0].first;
+      for (int f = 0; f < kNumFields; ++f) {
+        const uint32_t v = t.tf(f);
+        (*tf)[f] = v;
+        (*weighted)[f] = weight * v;
+      }
+      return;
+    }
+    for (int f = 0; f < kNumFields; ++f) {
+      (*tf)[f] = tf_[f];
+      (*weighted)[f] = weight * tf_[f];
+    }
+  }
   // The block of the rarest token holding its docids from `target` on
   // (TermCursor::PeekBlock). Bounds the phrase: each occurrence of the
   // phrase is one of that token's, in a document of the same lengths.
@@ -171,7 +188,6 @@ class PhraseCursor {
   TfArray tf_{};
 };
 
-using WeightedTf = std::array<double, kNumFields>;
 
 double Idf(double n, double df) { return std::log(1.0 + (n - df + 0.5) / (df + 0.5)); }
 
@@ -263,6 +279,7 @@ class ClauseCursor {
   ClauseCursor(std::vector<PhraseCursor> alts, std::vector<double> weights)
       : alts_(std::move(alts)), weights_(std::move(weights)) {
     for (const auto& a : alts_) df_ = std::max(df_, a.df());
+    for (double w : weights_) weights_nonnegative_ &= w >= 0;
     Settle();
   }
 
@@ -328,6 +345,8 @@ class ClauseCursor {
     }
     if (any) *bound = scorer.Bound(max_tf, min_len, idf);
     range_norm_ = scorer.Norms(min_len);
+    norms_finite_ = true;
+    for (int f = 0; f < kNumFields; ++f) norms_finite_ &= std::isfinite(range_norm_[f]);
     return any;
   }
   // The bound of the clause's score at the current document, a match
@@ -335,8 +354,15 @@ class ClauseCursor {
   // bounded by those blocks' minimums (no access to the docs table).
   double DocBound(const Scorer& scorer) const { return scorer.BoundByNorms(wtf_, range_norm_, idf); }
   // DocBound's T, before saturation: DocBound() is Saturate(DocT(), idf).
+  // Without a branch per field when every term is a finite product of
+  // non-negative factors (an absent field's is then +0, which leaves the
+  // sum as it is): which fields a match has is unpredictable.
   double DocT() const {
     double t = 0;
+    if (norms_finite_ && weights_nonnegative_) {
+      for (int f = 0; f < kNumFields; ++f) t += wtf_[f] * range_norm_[f];
+      return t;
+    }
     for (int f = 0; f < kNumFields; ++f) {
       if (wtf_[f] > 0) t += wtf_[f] * range_norm_[f];
     }
@@ -349,21 +375,17 @@ class ClauseCursor {
   // doc_: the least of the alternatives' docs; a match (exact_) when an
   // alternative there is exact, and then the tfs of those that are.
   void Settle() {
+    if (alts_.size() == 1) {  // most clauses: no synonym, no reading
+      const PhraseCursor& a = alts_[0];
+      doc_ = a.doc();
+      exact_ = doc_ == kEndDoc || a.exact();
+      if (doc_ != kEndDoc && exact_) a.Tfs(weights_[0], &tf_, &wtf_);
+      return;
+    }
     doc_ = kEndDoc;
     for (const auto& a : alts_) doc_ = std::min(doc_, a.doc());
     exact_ = doc_ == kEndDoc;
     for (const auto& a : alts_) exact_ |= a.doc() == doc_ && a.exact();
-    if (alts_.size() == 1) {
-      if (doc_ != kEndDoc && exact_) {
-        const PhraseCursor& a = alts_[0];
-        for (int f = 0; f < kNumFields; ++f) {
-          const uint32_t tf = a.tf(f);
-          tf_[f] = tf;
-          wtf_[f] = weights_[0] * tf;
-        }
-      }
-      return;
-    }
     tf_.fill(0);
     wtf_.fill(0);
     if (doc_ == kEndDoc) return;
@@ -382,6 +404,8 @@ class ClauseCursor {
   WeightedTf wtf_{};
   // Per field, from the last BlockBound's minimum lengths (Scorer::Norms).
   WeightedTf range_norm_{};
+  bool norms_finite_ = false;  // every range_norm_ finite
+  bool weights_nonnegative_ = true;
   uint32_t doc_ = kEndDoc;
   bool exact_ = true;
   uint32_t df_ = 0;
@@ -631,7 +655,9 @@ class Evaluator {
     }
     const double clauses = sum;
     const double bonus_weight = std::max(0.0, params_.bonus_weight);
-    for (auto& bonus : qc_->bonus) {
+    bonus_norms_.resize(qc_->bonus.size());  // allocates once per query
+    for (size_t i = 0; i < qc_->bonus.size(); ++i) {
+      Bonus& bonus = qc_->bonus[i];
       const BlockInfo* info = bonus.cursor.PeekBlock(target);
       if (info == nullptr) continue;
       end = std::min(end, info->last_docid);
@@ -641,6 +667,7 @@ class Evaluator {
         min_len[f] = info->min_len[f];
       }
       sum += bonus_weight * scorer_.Bound(max_tf, min_len, bonus.idf);
+      bonus_norms_[i] = scorer_.Norms(min_len);
     }
     // Slack for rounding: the score sums its parts in another order.
     *bound = sum * (1 + 1e-9);
@@ -670,11 +697,19 @@ class Evaluator {
       if (t <= t_limit_range_) return true;
       if (qc_->bonus.empty()) return false;
       bool any = false;
-      for (auto& b : qc_->bonus) {
+      double bonus = 0;
+      for (size_t i = 0; i < qc_->bonus.size(); ++i) {
+        Bonus& b = qc_->bonus[i];
         b.cursor.NextGeq(d);
-        any |= b.cursor.doc() == d;
+        if (b.cursor.doc() != d) continue;
+        any = true;
+        WeightedTf tf;
+        for (int f = 0; f < kNumFields; ++f) tf[f] = b.cursor.tf(f);
+        bonus += scorer_.BoundByNorms(tf, bonus_norms_[i], b.idf);
       }
       if (!any) return t <= t_limit_alone_;
+      const double clauses = scorer_.Saturate(t, c.idf);
+      return !((clauses + std::max(0.0, params_.bonus_weight) * bonus) * (1 + 1e-9) > threshold);
     }
     double clauses = 0;
     for (const auto& c : qc_->required) clauses += c.DocBound(scorer_);
@@ -714,6 +749,9 @@ class Evaluator {
   }
 
   double range_bonus_bound_ = 0;  // the bonus tokens' part of the last RangeBound
+  // Per bonus token, Scorer::Norms of its block's minimum lengths in the
+  // last RangeBound (the block of any of its docids in the range).
+  std::vector<WeightedTf> bonus_norms_;
   double limits_for_ = std::numeric_limits<double>::quiet_NaN();
   double t_limit_range_ = 0, t_limit_alone_ = 0;
 };
@@ -740,6 +778,13 @@ Status ScanAll(const CompiledQuery& query, const DocTable& docs, QueryCursors* q
 // All required clauses and filters must match: leapfrog intersection with
 // the rarest cursor leading, docids in increasing order.
 //
+// Bounded counting: once the heap holds k hits but fewer than
+// query.total_exact_up_to matches were counted, every match is still
+// checked and counted (the total stays exact), but one whose range bound
+// or own bound (Evaluator::CannotBeat) is at most the k-th hit's score is
+// not scored; no range is skipped. Not with the default threshold
+// (UINT64_MAX), which scores every match.
+//
 // Block-max pruning: once the heap holds k hits and at least
 // query.total_exact_up_to matches were counted, the walk goes range by
 // range (Evaluator::RangeBound), skipping a range whose bound is <= the
@@ -763,6 +808,11 @@ Status Conjunctive(const CompiledQuery& query, const DocTable& docs, QueryCursor
   TopK top(query.k, Order(query));
   const bool may_prune = query.sort == SortKey::kRelevance && query.match_docids == nullptr &&
                          query.k > 0 && !qc->required.empty();
+  // Below the exact-total threshold, matches are still bounded (not
+  // scored when they cannot enter the heap) unless every total is to be
+  // exact (UINT64_MAX, the default): that mode scores every match, the
+  // reference the tests compare the others with.
+  const bool bound_counting = may_prune && query.total_exact_up_to != UINT64_MAX;
   bool pruning = false;
   bool range_valid = false;
   uint32_t upto = 0;        // the current range's last docid
@@ -816,7 +866,7 @@ Status Conjunctive(const CompiledQuery& query, const DocTable& docs, QueryCursor
         ++out->skipped_docs;  // cannot enter the heap: neither checked nor scored
         continue;
       }
-    } else if (may_prune && top.full()) {
+    } else if (bound_counting && top.full()) {
       // Bounded counting: the heap is full but the total must stay exact,
       // so every match is checked and counted; only its scoring is
       // skipped when its bound cannot beat the k-th hit. Ranges are

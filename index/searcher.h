@@ -105,10 +105,13 @@ struct CompiledQuery {
   std::vector<uint32_t>* match_docids = nullptr;
   // Totals are exact up to this many matches; past it, the search may skip
   // ranges of documents that cannot reach the top k (block-max pruning) and
-  // `total` becomes a lower bound (SearchOutcome::total_at_least). The hits
+  // `total` becomes a lower bound (SearchOutcome::total_at_least). Before
+  // it, once k hits are kept, a match is counted but not scored when its
+  // bound cannot beat the k-th hit (SearchOutcome::unscored_docs). The hits
   // are the same either way. Pruning applies to the relevance order of
   // full matches only: a sort, match_docids and the partial-match fallback
-  // evaluate every match. The default keeps every total exact.
+  // evaluate every match. The default (UINT64_MAX) keeps every total exact
+  // and scores every match.
   uint64_t total_exact_up_to = UINT64_MAX;
 };
 

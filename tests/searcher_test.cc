@@ -534,7 +534,7 @@ TEST_CASE("pruned top k equals exhaustive evaluation, hit for hit, on random cor
     }
     return s;
   };
-  uint64_t skipped_ranges = 0, skipped_docs = 0, lower_bounds = 0;
+  uint64_t skipped_ranges = 0, skipped_docs = 0, lower_bounds = 0, unscored_docs = 0;
   for (int round = 0; round < 4; ++round) {
     std::vector<TestDoc> docs(1500 + rng() % 2500);
     for (auto& d : docs) {
@@ -576,14 +576,18 @@ TEST_CASE("pruned top k equals exhaustive evaluation, hit for hit, on random cor
       REQUIRE(exhaustive.ok());
       REQUIRE_FALSE(exhaustive->total_at_least);
       REQUIRE(exhaustive->skipped_ranges + exhaustive->skipped_docs == 0);
-      const uint64_t thresholds[] = {0, 1, 10, 100};
-      q.total_exact_up_to = thresholds[rng() % 4];
+      REQUIRE(exhaustive->unscored_docs == 0);
+      // Past the corpus size: the heap fills before the threshold, matches
+      // are bounded but all counted.
+      const uint64_t thresholds[] = {0, 1, 10, 100, 1000000};
+      q.total_exact_up_to = thresholds[rng() % 5];
       auto pruned = Search(q, &index, table, params);
       REQUIRE(pruned.ok());
       INFO("round " << round << " query " << q_round << " k " << q.k << " exact up to "
                     << q.total_exact_up_to);
       skipped_ranges += pruned->skipped_ranges;
       skipped_docs += pruned->skipped_docs;
+      unscored_docs += pruned->unscored_docs;
       REQUIRE(pruned->hits.size() == exhaustive->hits.size());
       for (size_t i = 0; i < pruned->hits.size(); ++i) {
         const Hit &a = pruned->hits[i], &b = exhaustive->hits[i];
@@ -603,15 +607,17 @@ TEST_CASE("pruned top k equals exhaustive evaluation, hit for hit, on random cor
       } else {
         CHECK(pruned->total == exhaustive->total);
       }
+      if (exhaustive->total <= q.total_exact_up_to) CHECK_FALSE(pruned->total_at_least);
     }
   }
-  // The test is about pruning: both kinds must have happened.
+  // The test is about pruning: every kind must have happened.
   CHECK(skipped_ranges > 0);
   CHECK(skipped_docs > 0);
+  CHECK(unscored_docs > 0);
   CHECK(lower_bounds > 0);
 }
 
-TEST_CASE("sorted searches, facets' match lists and partial matches keep exact totals",
+TEST_CASE("sorted searches, facets' match lists, partial matches and bounded counting keep exact totals",
           "[searcher][pruning]") {
   // Many documents of one word: a pruned relevance search skips most of
   // them, but these searches must see every match.
@@ -635,6 +641,27 @@ TEST_CASE("sorted searches, facets' match lists and partial matches keep exact t
   REQUIRE(relevance.ok());
   CHECK(relevance->total_at_least);  // the control: this one prunes
   CHECK(relevance->total < 3000);
+
+  // The heap is full long before the threshold: matches that cannot enter
+  // it are counted, not scored, and the total stays exact.
+  CompiledQuery counted = q;
+  counted.total_exact_up_to = 5000;
+  auto bounded = Search(counted, &index, table, params);
+  CompiledQuery reference = q;
+  reference.total_exact_up_to = UINT64_MAX;  // every match scored
+  auto every = Search(reference, &index, table, params);
+  REQUIRE(bounded.ok());
+  REQUIRE(every.ok());
+  CHECK_FALSE(bounded->total_at_least);
+  CHECK(bounded->total == 3000);
+  CHECK(bounded->unscored_docs > 0);
+  CHECK(bounded->skipped_ranges + bounded->skipped_docs == 0);
+  CHECK(every->unscored_docs == 0);
+  REQUIRE(bounded->hits.size() == every->hits.size());
+  for (size_t i = 0; i < every->hits.size(); ++i) {
+    CHECK(bounded->hits[i].docid == every->hits[i].docid);
+    CHECK(bounded->hits[i].score == every->hits[i].score);
+  }
 
   CompiledQuery sorted = q;
   sorted.sort = SortKey::kPrice;
