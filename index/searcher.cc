@@ -256,9 +256,12 @@ struct Scorer {
     if (!(std::isfinite(s) && std::isfinite(idf) && std::isfinite(k1))) {
       return std::numeric_limits<double>::quiet_NaN();
     }
-    // Every finite T qualifies (an infinite one, Saturate's +infinity, not).
-    if (idf <= 0 || s >= top) return std::numeric_limits<double>::max();
+    // No T qualifies below 0; at or above the supremum every finite T does
+    // (an infinite one, Saturate's +infinity, not). Saturate is 0 when idf
+    // <= 0 (a term in more documents than are live: the score itself is
+    // negative).
     if (s < 0) return std::numeric_limits<double>::quiet_NaN();
+    if (idf <= 0 || s >= top) return std::numeric_limits<double>::max();
     return s * k1 / (top - s) * (1 - 1e-12);
   }
   // BM25's saturation of a bound of T (as Score() computes it).

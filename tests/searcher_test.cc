@@ -617,6 +617,42 @@ TEST_CASE("pruned top k equals exhaustive evaluation, hit for hit, on random cor
   CHECK(lower_bounds > 0);
 }
 
+TEST_CASE("a term in more documents than are live (negative idf) prunes to the exhaustive hits",
+          "[searcher][pruning]") {
+  // df counts deleted documents: with every document holding x and some
+  // deleted, x's idf is below 0, every score negative and every bound 0.
+  std::vector<TestDoc> docs;
+  for (int i = 0; i < 1500; ++i) {
+    std::string title = "x";
+    for (int w = 0; w < i % 9; ++w) title += " y";
+    docs.push_back({title, "", "", "", i % 4 == 0 ? "x x" : "", float(i % 50)});
+  }
+  MemoryIndex index;
+  DocTable table;
+  Build(docs, 500, &index, &table);
+  for (uint32_t d = 1; d <= 1500; d += 7) table.Remove(d);
+  Bm25fParams params;
+  for (uint64_t exact_up_to : {uint64_t{0}, uint64_t{100}, uint64_t{5000}}) {
+    CompiledQuery q;
+    q.required.push_back(Term("x"));
+    q.k = 20;
+    auto every = Search(q, &index, table, params);
+    q.total_exact_up_to = exact_up_to;
+    auto bounded = Search(q, &index, table, params);
+    REQUIRE(every.ok());
+    REQUIRE(bounded.ok());
+    INFO("exact up to " << exact_up_to);
+    REQUIRE(!every->hits.empty());
+    CHECK(every->hits[0].score < 0);
+    REQUIRE(bounded->hits.size() == every->hits.size());
+    for (size_t i = 0; i < every->hits.size(); ++i) {
+      CHECK(bounded->hits[i].docid == every->hits[i].docid);
+      CHECK(bounded->hits[i].score == every->hits[i].score);
+    }
+    if (exact_up_to == 5000) CHECK(bounded->total == every->total);
+  }
+}
+
 TEST_CASE("sorted searches, facets' match lists, partial matches and bounded counting keep exact totals",
           "[searcher][pruning]") {
   // Many documents of one word: a pruned relevance search skips most of
