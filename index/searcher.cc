@@ -188,7 +188,6 @@ class PhraseCursor {
   TfArray tf_{};
 };
 
-
 double Idf(double n, double df) { return std::log(1.0 + (n - df + 0.5) / (df + 0.5)); }
 
 // Per-query constants of BM25F.
@@ -439,8 +438,8 @@ struct HitOrder {
 // 24-byte entries (the order's keys and a slot); the hits themselves stay
 // in their slots, written once when they enter. A better hit than the
 // worst replaces it in place and sifts down once (no pop and push, no
-// moving of whole hits): with k = ranker.candidates (200) hits enter
-// hundreds of times per common term.
+// moving of whole hits): with k = ranker.candidates (200), a common term's
+// matches enter it often.
 class TopK {
  public:
   explicit TopK(size_t k, HitOrder order = HitOrder()) : k_(k), better_(order) {
@@ -781,13 +780,6 @@ Status ScanAll(const CompiledQuery& query, const DocTable& docs, QueryCursors* q
 // All required clauses and filters must match: leapfrog intersection with
 // the rarest cursor leading, docids in increasing order.
 //
-// Bounded counting: once the heap holds k hits but fewer than
-// query.total_exact_up_to matches were counted, every match is still
-// checked and counted (the total stays exact), but one whose range bound
-// or own bound (Evaluator::CannotBeat) is at most the k-th hit's score is
-// not scored; no range is skipped. Not with the default threshold
-// (UINT64_MAX), which scores every match.
-//
 // Block-max pruning: once the heap holds k hits and at least
 // query.total_exact_up_to matches were counted, the walk goes range by
 // range (Evaluator::RangeBound), skipping a range whose bound is <= the
@@ -811,11 +803,6 @@ Status Conjunctive(const CompiledQuery& query, const DocTable& docs, QueryCursor
   TopK top(query.k, Order(query));
   const bool may_prune = query.sort == SortKey::kRelevance && query.match_docids == nullptr &&
                          query.k > 0 && !qc->required.empty();
-  // Below the exact-total threshold, matches are still bounded (not
-  // scored when they cannot enter the heap) unless every total is to be
-  // exact (UINT64_MAX, the default): that mode scores every match, the
-  // reference the tests compare the others with.
-  const bool bound_counting = may_prune && query.total_exact_up_to != UINT64_MAX;
   bool pruning = false;
   bool range_valid = false;
   uint32_t upto = 0;        // the current range's last docid
@@ -863,30 +850,9 @@ Status Conjunctive(const CompiledQuery& query, const DocTable& docs, QueryCursor
       target = e;
       continue;
     }
-    target = d + 1;
-    if (pruning) {
-      if (eval->CannotBeat(d, top.worst_score())) {
-        ++out->skipped_docs;  // cannot enter the heap: neither checked nor scored
-        continue;
-      }
-    } else if (bound_counting && top.full()) {
-      // Bounded counting: the heap is full but the total must stay exact,
-      // so every match is checked and counted; only its scoring is
-      // skipped when its bound cannot beat the k-th hit. Ranges are
-      // bounded as in pruning (for CannotBeat's block minimums), never
-      // skipped.
-      if (!eval->Admissible(d)) continue;
-      ++out->total;
-      if (!range_valid || d > upto) {
-        // d matches every required clause, so the bound exists.
-        range_valid = eval->RangeBound(d, &upto, &range_bound);
-      }
-      const double threshold = top.worst_score();
-      if (range_valid && (range_bound <= threshold || eval->CannotBeat(d, threshold))) {
-        ++out->unscored_docs;
-        continue;
-      }
-      top.Push(eval->Score(d));
+    if (pruning && eval->CannotBeat(d, top.worst_score())) {
+      ++out->skipped_docs;  // cannot enter the heap: neither checked nor scored
+      target = d + 1;
       continue;
     }
     if (eval->Admissible(d)) {
@@ -894,6 +860,7 @@ Status Conjunctive(const CompiledQuery& query, const DocTable& docs, QueryCursor
       if (query.match_docids) query.match_docids->push_back(d);
       top.Push(eval->Score(d));
     }
+    target = d + 1;
   }
   out->total_at_least = out->skipped_ranges > 0 || out->skipped_docs > 0;
   out->hits = top.Sorted();

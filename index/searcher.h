@@ -105,13 +105,10 @@ struct CompiledQuery {
   std::vector<uint32_t>* match_docids = nullptr;
   // Totals are exact up to this many matches; past it, the search may skip
   // ranges of documents that cannot reach the top k (block-max pruning) and
-  // `total` becomes a lower bound (SearchOutcome::total_at_least). Before
-  // it, once k hits are kept, a match is counted but not scored when its
-  // bound cannot beat the k-th hit (SearchOutcome::unscored_docs). The hits
+  // `total` becomes a lower bound (SearchOutcome::total_at_least). The hits
   // are the same either way. Pruning applies to the relevance order of
   // full matches only: a sort, match_docids and the partial-match fallback
-  // evaluate every match. The default (UINT64_MAX) keeps every total exact
-  // and scores every match.
+  // evaluate every match. The default keeps every total exact.
   uint64_t total_exact_up_to = UINT64_MAX;
 };
 
@@ -139,9 +136,6 @@ struct SearchOutcome {
   bool partial = false;   // no document matched every clause
   uint64_t skipped_ranges = 0;  // docid ranges skipped by pruning (tests, benchmarks)
   uint64_t skipped_docs = 0;    // matches left unscored by pruning (tests, benchmarks)
-  // Matches counted (the total stays exact) but not scored, their bound
-  // being at most the k-th hit's, before pruning started (tests, benchmarks).
-  uint64_t unscored_docs = 0;
 };
 
 Result<SearchOutcome> Search(const CompiledQuery& query, PostingSource* source,
