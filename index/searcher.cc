@@ -24,6 +24,7 @@ namespace saiki::index {
 namespace {
 
 using TfArray = std::array<uint32_t, kNumFields>;
+using WeightedTf = std::array<double, kNumFields>;
 
 class PhraseCursor {
  public:
@@ -41,7 +42,26 @@ class PhraseCursor {
   uint32_t doc() const { return doc_; }
   bool exact() const { return exact_; }
   uint32_t df() const { return df_; }
-  const TfArray& tf() const { return tf_; }  // when exact()
+  // The phrase's occurrences in field f at doc(), when exact(). A single
+  // token's are read from its cursor's block (no copy per document: a
+  // copy's narrow stores, read back wide by the clause, stall the load).
+  uint32_t tf(int f) const { return tokens_.size() == 1 ? tokens_[0].first.tf(f) : tf_[f]; }
+  // tf(f) of every field, times `weight` into *weighted.
+  void Tfs(double weight, TfArray* tf, WeightedTf* weighted) const {
+    if (tokens_.size() == 1) {
+      const TermCursor& t = tokens_[0].first;
+      for (int f = 0; f < kNumFields; ++f) {
+        const uint32_t v = t.tf(f);
+        (*tf)[f] = v;
+        (*weighted)[f] = weight * v;
+      }
+      return;
+    }
+    for (int f = 0; f < kNumFields; ++f) {
+      (*tf)[f] = tf_[f];
+      (*weighted)[f] = weight * tf_[f];
+    }
+  }
   // The block of the rarest token holding its docids from `target` on
   // (TermCursor::PeekBlock). Bounds the phrase: each occurrence of the
   // phrase is one of that token's, in a document of the same lengths.
@@ -134,12 +154,10 @@ class PhraseCursor {
     exact_ = true;
   }
 
-  // Fills tf_ for the current doc; false when no field holds the phrase.
+  // Fills tf_ for the current doc (a single token's tfs are read in
+  // place: tf()); false when no field holds the phrase.
   bool ComputeTf() {
-    if (tokens_.size() == 1) {
-      for (int f = 0; f < kNumFields; ++f) tf_[f] = tokens_[0].first.tf(f);
-      return true;
-    }
+    if (tokens_.size() == 1) return true;
     uint8_t mask = 0xff;
     for (const auto& t : tokens_) mask &= t.first.field_mask();
     bool any = false;
@@ -169,8 +187,6 @@ class PhraseCursor {
   uint32_t df_ = 0;
   TfArray tf_{};
 };
-
-using WeightedTf = std::array<double, kNumFields>;
 
 double Idf(double n, double df) { return std::log(1.0 + (n - df + 0.5) / (df + 0.5)); }
 
@@ -228,6 +244,25 @@ struct Scorer {
     for (int f = 0; f < kNumFields; ++f) norm[f] = params.weight[f] / (c1[f] + c2[f] * min_len[f]);
     return norm;
   }
+  // The largest T whose saturation is at most `s`, made smaller by a
+  // relative margin that covers this inversion's rounding: Saturate(t,
+  // idf) <= s whenever t <= SaturateInverse(s, idf). NaN when no T
+  // qualifies or the inputs are not finite (a comparison with it is false).
+  // k1 >= 0 (its setting's range).
+  double SaturateInverse(double s, double idf) const {
+    const double k1 = params.k1;
+    const double top = idf * (k1 + 1);  // the supremum of Saturate over T
+    if (!(std::isfinite(s) && std::isfinite(idf) && std::isfinite(k1))) {
+      return std::numeric_limits<double>::quiet_NaN();
+    }
+    // No T qualifies below 0; at or above the supremum every finite T does
+    // (an infinite one, Saturate's +infinity, not). Saturate is 0 when idf
+    // <= 0 (a term in more documents than are live: the score itself is
+    // negative).
+    if (s < 0) return std::numeric_limits<double>::quiet_NaN();
+    if (idf <= 0 || s >= top) return std::numeric_limits<double>::max();
+    return s * k1 / (top - s) * (1 - 1e-12);
+  }
   // BM25's saturation of a bound of T (as Score() computes it).
   double Saturate(double t, double idf) const {
     if (std::isnan(t) || std::isnan(idf)) return std::numeric_limits<double>::infinity();
@@ -246,6 +281,7 @@ class ClauseCursor {
   ClauseCursor(std::vector<PhraseCursor> alts, std::vector<double> weights)
       : alts_(std::move(alts)), weights_(std::move(weights)) {
     for (const auto& a : alts_) df_ = std::max(df_, a.df());
+    for (double w : weights_) weights_nonnegative_ &= w >= 0;
     Settle();
   }
 
@@ -311,12 +347,29 @@ class ClauseCursor {
     }
     if (any) *bound = scorer.Bound(max_tf, min_len, idf);
     range_norm_ = scorer.Norms(min_len);
+    norms_finite_ = true;
+    for (int f = 0; f < kNumFields; ++f) norms_finite_ &= std::isfinite(range_norm_[f]);
     return any;
   }
   // The bound of the clause's score at the current document, a match
   // inside the range of the last BlockBound: its own tfs, the lengths
   // bounded by those blocks' minimums (no access to the docs table).
   double DocBound(const Scorer& scorer) const { return scorer.BoundByNorms(wtf_, range_norm_, idf); }
+  // DocBound's T, before saturation: DocBound() is Saturate(DocT(), idf).
+  // Without a branch per field when every term is a finite product of
+  // non-negative factors (an absent field's is then +0, which leaves the
+  // sum as it is): which fields a match has is unpredictable.
+  double DocT() const {
+    double t = 0;
+    if (norms_finite_ && weights_nonnegative_) {
+      for (int f = 0; f < kNumFields; ++f) t += wtf_[f] * range_norm_[f];
+      return t;
+    }
+    for (int f = 0; f < kNumFields; ++f) {
+      if (wtf_[f] > 0) t += wtf_[f] * range_norm_[f];
+    }
+    return t;
+  }
 
   double idf = 0;
 
@@ -324,17 +377,17 @@ class ClauseCursor {
   // doc_: the least of the alternatives' docs; a match (exact_) when an
   // alternative there is exact, and then the tfs of those that are.
   void Settle() {
+    if (alts_.size() == 1) {  // most clauses: no synonym, no reading
+      const PhraseCursor& a = alts_[0];
+      doc_ = a.doc();
+      exact_ = doc_ == kEndDoc || a.exact();
+      if (doc_ != kEndDoc && exact_) a.Tfs(weights_[0], &tf_, &wtf_);
+      return;
+    }
     doc_ = kEndDoc;
     for (const auto& a : alts_) doc_ = std::min(doc_, a.doc());
     exact_ = doc_ == kEndDoc;
     for (const auto& a : alts_) exact_ |= a.doc() == doc_ && a.exact();
-    if (alts_.size() == 1) {
-      if (doc_ != kEndDoc && exact_) {
-        tf_ = alts_[0].tf();
-        for (int f = 0; f < kNumFields; ++f) wtf_[f] = weights_[0] * tf_[f];
-      }
-      return;
-    }
     tf_.fill(0);
     wtf_.fill(0);
     if (doc_ == kEndDoc) return;
@@ -342,8 +395,8 @@ class ClauseCursor {
       const PhraseCursor& a = alts_[i];
       if (a.doc() != doc_ || !a.exact()) continue;
       for (int f = 0; f < kNumFields; ++f) {
-        tf_[f] += a.tf()[f];
-        wtf_[f] += weights_[i] * a.tf()[f];
+        tf_[f] += a.tf(f);
+        wtf_[f] += weights_[i] * a.tf(f);
       }
     }
   }
@@ -353,17 +406,21 @@ class ClauseCursor {
   WeightedTf wtf_{};
   // Per field, from the last BlockBound's minimum lengths (Scorer::Norms).
   WeightedTf range_norm_{};
+  bool norms_finite_ = false;  // every range_norm_ finite
+  bool weights_nonnegative_ = true;
   uint32_t doc_ = kEndDoc;
   bool exact_ = true;
   uint32_t df_ = 0;
   TfArray tf_{};
 };
 
-// The result order (CompiledQuery::sort): a ranks before b.
+// The result order (CompiledQuery::sort): a ranks before b. For hits and
+// for TopK's entries, which carry the same keys.
 struct HitOrder {
   SortKey sort = SortKey::kRelevance;
   bool descending = false;
-  bool operator()(const Hit& a, const Hit& b) const {
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
     if (a.matched_clauses != b.matched_clauses) return a.matched_clauses > b.matched_clauses;
     if (sort != SortKey::kRelevance) {
       bool a_none = std::isnan(a.sort_value), b_none = std::isnan(b.sort_value);
@@ -377,36 +434,71 @@ struct HitOrder {
   }
 };
 
-// Bounded top-k: a heap whose front is the worst kept hit.
+// Bounded top-k: a heap whose front is the worst kept hit. The heap holds
+// 24-byte entries (the order's keys and a slot); the hits themselves stay
+// in their slots, written once when they enter. A better hit than the
+// worst replaces it in place and sifts down once (no pop and push, no
+// moving of whole hits): with k = ranker.candidates (200), a common term's
+// matches enter it often.
 class TopK {
  public:
   explicit TopK(size_t k, HitOrder order = HitOrder()) : k_(k), better_(order) {
+    hits_.reserve(k);
     heap_.reserve(k);
   }
-  bool Better(const Hit& a, const Hit& b) const { return better_(a, b); }
   bool full() const { return k_ > 0 && heap_.size() >= k_; }
   // The worst kept hit's score; only when full().
   double worst_score() const { return heap_.front().score; }
   void Push(const Hit& h) {
     if (k_ == 0) return;
     if (heap_.size() < k_) {
-      heap_.push_back(h);
+      heap_.push_back(EntryOf(h, static_cast<uint32_t>(hits_.size())));
+      hits_.push_back(h);
       std::push_heap(heap_.begin(), heap_.end(), better_);
-    } else if (Better(h, heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), better_);
-      heap_.back() = h;
-      std::push_heap(heap_.begin(), heap_.end(), better_);
+    } else if (better_(h, heap_.front())) {
+      const uint32_t slot = heap_.front().slot;
+      hits_[slot] = h;
+      SiftDownFromTop(EntryOf(h, slot));
     }
   }
   std::vector<Hit> Sorted() {
-    std::sort(heap_.begin(), heap_.end(), better_);
-    return std::move(heap_);
+    std::sort(hits_.begin(), hits_.end(), better_);
+    return std::move(hits_);
   }
 
  private:
+  struct Entry {
+    double score;
+    uint32_t docid;
+    uint32_t matched_clauses;
+    float sort_value;
+    uint32_t slot;  // in hits_
+  };
+  static Entry EntryOf(const Hit& h, uint32_t slot) {
+    return Entry{h.score, h.docid, h.matched_clauses, h.sort_value, slot};
+  }
+  // better_ as a max-heap comparator puts the worst entry at the front
+  // (std::push_heap's order); `e` replaces the front and moves down to
+  // where both its children rank before it.
+  void SiftDownFromTop(const Entry& e) {
+    const size_t n = heap_.size();
+    size_t i = 0;
+    for (;;) {
+      size_t child = 2 * i + 1;
+      if (child >= n) break;
+      // The worse child: it must rank after e to stay below it.
+      if (child + 1 < n && better_(heap_[child], heap_[child + 1])) ++child;
+      if (!better_(e, heap_[child])) break;
+      heap_[i] = heap_[child];
+      i = child;
+    }
+    heap_[i] = e;
+  }
+
   size_t k_;
   HitOrder better_;
-  std::vector<Hit> heap_;
+  std::vector<Hit> hits_;
+  std::vector<Entry> heap_;
 };
 
 // Opens the cursors of a clause. Alternatives with a token missing from the
@@ -565,7 +657,9 @@ class Evaluator {
     }
     const double clauses = sum;
     const double bonus_weight = std::max(0.0, params_.bonus_weight);
-    for (auto& bonus : qc_->bonus) {
+    bonus_norms_.resize(qc_->bonus.size());  // allocates once per query
+    for (size_t i = 0; i < qc_->bonus.size(); ++i) {
+      Bonus& bonus = qc_->bonus[i];
       const BlockInfo* info = bonus.cursor.PeekBlock(target);
       if (info == nullptr) continue;
       end = std::min(end, info->last_docid);
@@ -575,11 +669,13 @@ class Evaluator {
         min_len[f] = info->min_len[f];
       }
       sum += bonus_weight * scorer_.Bound(max_tf, min_len, bonus.idf);
+      bonus_norms_[i] = scorer_.Norms(min_len);
     }
     // Slack for rounding: the score sums its parts in another order.
     *bound = sum * (1 + 1e-9);
     *upto = end;
     range_bonus_bound_ = sum - clauses;
+    limits_for_ = std::numeric_limits<double>::quiet_NaN();  // CannotBeat's, per range
     return true;
   }
 
@@ -589,7 +685,34 @@ class Evaluator {
   // clauses' own tfs over their blocks' minimum lengths plus, first, the
   // range's bonus bound, then, when that is not enough, the bonus tokens'
   // own tfs at d (moving their cursors to d, as Score would).
+  //
+  // With one required clause the tests compare the clause's T (DocT) with
+  // limits inverted from the threshold once per range and threshold, a
+  // division saved per match. The limits keep a margin (2e-9 relative,
+  // besides the inversion's own) that makes them prune no more than the
+  // general tests do.
   bool CannotBeat(uint32_t d, double threshold) {
+    if (qc_->required.size() == 1) {
+      if (!(limits_for_ == threshold)) SetLimits(threshold);
+      const ClauseCursor& c = qc_->required[0];
+      const double t = c.DocT();
+      if (t <= t_limit_range_) return true;
+      if (qc_->bonus.empty()) return false;
+      bool any = false;
+      double bonus = 0;
+      for (size_t i = 0; i < qc_->bonus.size(); ++i) {
+        Bonus& b = qc_->bonus[i];
+        b.cursor.NextGeq(d);
+        if (b.cursor.doc() != d) continue;
+        any = true;
+        WeightedTf tf;
+        for (int f = 0; f < kNumFields; ++f) tf[f] = b.cursor.tf(f);
+        bonus += scorer_.BoundByNorms(tf, bonus_norms_[i], b.idf);
+      }
+      if (!any) return t <= t_limit_alone_;
+      const double clauses = scorer_.Saturate(t, c.idf);
+      return !((clauses + std::max(0.0, params_.bonus_weight) * bonus) * (1 + 1e-9) > threshold);
+    }
     double clauses = 0;
     for (const auto& c : qc_->required) clauses += c.DocBound(scorer_);
     if (!((clauses + range_bonus_bound_) * (1 + 1e-9) > threshold)) return true;
@@ -616,7 +739,23 @@ class Evaluator {
   const Bm25fParams& params_;
   Scorer scorer_;
   QueryCursors* qc_;
+  // The limits of the single clause's T (CannotBeat) at the threshold
+  // limits_for_ (NaN: none yet for this range): with the range's bonus
+  // bound, and with no bonus token at the document.
+  void SetLimits(double threshold) {
+    const double idf = qc_->required[0].idf;
+    const double base = threshold / (1 + 2e-9);
+    t_limit_range_ = scorer_.SaturateInverse(base - range_bonus_bound_, idf);
+    t_limit_alone_ = scorer_.SaturateInverse(base, idf);
+    limits_for_ = threshold;
+  }
+
   double range_bonus_bound_ = 0;  // the bonus tokens' part of the last RangeBound
+  // Per bonus token, Scorer::Norms of its block's minimum lengths in the
+  // last RangeBound (the block of any of its docids in the range).
+  std::vector<WeightedTf> bonus_norms_;
+  double limits_for_ = std::numeric_limits<double>::quiet_NaN();
+  double t_limit_range_ = 0, t_limit_alone_ = 0;
 };
 
 HitOrder Order(const CompiledQuery& query) { return HitOrder{query.sort, query.sort_descending}; }

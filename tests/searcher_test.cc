@@ -611,6 +611,44 @@ TEST_CASE("pruned top k equals exhaustive evaluation, hit for hit, on random cor
   CHECK(lower_bounds > 0);
 }
 
+TEST_CASE("a term in more documents than are live (negative idf) prunes to the exhaustive hits",
+          "[searcher][pruning]") {
+  // df counts deleted documents: with every document holding x and some
+  // deleted, x's idf is below 0, every score negative and every bound 0.
+  std::vector<TestDoc> docs;
+  for (int i = 0; i < 1500; ++i) {
+    std::string title = "x";
+    for (int w = 0; w < i % 9; ++w) title += " y";
+    docs.push_back({title, "", "", "", i % 4 == 0 ? "x x" : "", float(i % 50)});
+  }
+  MemoryIndex index;
+  DocTable table;
+  Build(docs, 500, &index, &table);
+  for (uint32_t d = 1; d <= 1500; d += 7) table.Remove(d);
+  Bm25fParams params;
+  for (uint64_t exact_up_to : {uint64_t{0}, uint64_t{100}, uint64_t{1000}}) {
+    CompiledQuery q;
+    q.required.push_back(Term("x"));
+    q.k = 20;
+    auto every = Search(q, &index, table, params);
+    q.total_exact_up_to = exact_up_to;
+    auto pruned = Search(q, &index, table, params);
+    REQUIRE(every.ok());
+    REQUIRE(pruned.ok());
+    INFO("exact up to " << exact_up_to);
+    REQUIRE(!every->hits.empty());
+    CHECK(every->hits[0].score < 0);
+    REQUIRE(pruned->hits.size() == every->hits.size());
+    for (size_t i = 0; i < every->hits.size(); ++i) {
+      CHECK(pruned->hits[i].docid == every->hits[i].docid);
+      CHECK(pruned->hits[i].score == every->hits[i].score);
+    }
+    // Every bound (0) is above the k-th score: nothing can be skipped.
+    CHECK_FALSE(pruned->total_at_least);
+    CHECK(pruned->total == every->total);
+  }
+}
+
 TEST_CASE("sorted searches, facets' match lists and partial matches keep exact totals",
           "[searcher][pruning]") {
   // Many documents of one word: a pruned relevance search skips most of
