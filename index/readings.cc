@@ -61,17 +61,21 @@ struct ThreadMecab {
   std::unique_ptr<MeCab::Lattice> lattice;
   std::string sentence;  // the lattice points into it while parsing
 
-  // The readings of recent texts (ForEachReadingSpan): text -> (begin and
-  // length, 16 bits each little-endian, reading length, reading bytes)...
-  // Catalogues repeat whole field values (the descriptions of a product's
-  // variants, tags, brands, categories), and MeCab is the costliest step of
-  // the analysis. Offsets fit 16 bits, hence the text bound; the map is
-  // cleared when full. MeCab's answer is a pure function of the text, so the
-  // memo never changes a result. Bounded by bytes, not entries: every
-  // thread that analyzes text (a server's too) keeps one, and 16k entries
-  // of 4 KB descriptions would be 64 MB a thread.
+  // The readings of recent pieces of text (ForEachReadingSpan): piece ->
+  // (begin and length, 16 bits each little-endian, reading length, reading
+  // bytes)... Catalogues repeat pieces far more than whole values: the
+  // words of a title between its spaces (a brand, 送料無料, 耐熱ガラス), a
+  // description's boilerplate sentences, tags, brands, categories; and
+  // MeCab is the costliest step of the analysis. Offsets fit 16 bits, hence
+  // the piece bound; the map is cleared when full. MeCab's answer is a pure
+  // function of the piece, so the memo never changes a result. Bounded by
+  // bytes, not entries: every thread that analyzes text (a server's too)
+  // keeps one, at most 8 MB.
   static constexpr size_t kMemoMaxTextBytes = 4096;
-  static constexpr size_t kMemoMaxBytes = size_t{4} << 20;
+  static constexpr size_t kMemoMaxBytes = size_t{8} << 20;
+  // What an entry costs beyond its key and value (the map's node and
+  // bucket, the strings' headers), counted against kMemoMaxBytes.
+  static constexpr size_t kMemoEntryBytes = 96;
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
@@ -134,22 +138,35 @@ void KanjiReadings::ForEachReading(
   ForEachReadingSpan(text, [&](size_t, size_t, std::string_view reading) { emit(reading); });
 }
 
-void KanjiReadings::ForEachReadingSpan(
-    std::string_view text,
-    const std::function<void(size_t begin, size_t end, std::string_view reading)>& emit) const {
-  if (!HasHan(text)) return;
-  ThreadMecab& m = Mecab();
-  if (!m.tagger || !m.lattice) return;  // out of memory creating them: no readings
-  const bool memo = text.size() <= ThreadMecab::kMemoMaxTextBytes;
+namespace {
+
+// Where a piece of text ends for ForEachReadingSpan: at whitespace (MeCab
+// never lets a word cross it) and after a sentence's end (。 ! ?, as NFKC
+// writes the full-width forms; the full-width forms too, for callers that
+// pass text not normalized).
+bool IsPieceSpace(UChar32 c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
+         c == 0x3000;
+}
+bool IsSentenceEnd(UChar32 c) {
+  return c == 0x3002 || c == '!' || c == '?' || c == 0xFF01 || c == 0xFF1F || c == 0xFF61;
+}
+
+// The readings of one piece (no whitespace inside), memoised; offsets are
+// the piece's own and `at` is added to them.
+void ReadPiece(ThreadMecab& m, std::string_view piece, size_t at,
+               const std::function<void(size_t begin, size_t end, std::string_view reading)>& emit) {
+  if (!HasHan(piece)) return;
+  const bool memo = piece.size() <= ThreadMecab::kMemoMaxTextBytes;
   if (memo) {
-    auto it = m.memo.find(text);
+    auto it = m.memo.find(piece);
     if (it != m.memo.end()) {
       const std::string& w = it->second;
       for (size_t k = 0; k + 5 <= w.size();) {
         const auto* p = reinterpret_cast<const uint8_t*>(w.data() + k);
         const size_t begin = p[0] | size_t{p[1]} << 8, len = p[2] | size_t{p[3]} << 8,
                      rlen = p[4];
-        emit(begin, begin + len, std::string_view(w.data() + k + 5, rlen));
+        emit(at + begin, at + begin + len, std::string_view(w.data() + k + 5, rlen));
         k += 5 + rlen;
       }
       return;
@@ -157,7 +174,7 @@ void KanjiReadings::ForEachReadingSpan(
   }
   std::string found;  // the memo entry being built
   bool storable = memo;
-  m.sentence.assign(text);
+  m.sentence.assign(piece);
   m.lattice->set_sentence(m.sentence.c_str(), m.sentence.size());
   if (!m.tagger->parse(m.lattice.get())) return;
   for (const MeCab::Node* node = m.lattice->bos_node(); node != nullptr; node = node->next) {
@@ -176,9 +193,9 @@ void KanjiReadings::ForEachReadingSpan(
                                                          ? std::string_view::npos
                                                          : end - start);
     if (reading.empty() || reading == "*") continue;
-    // MeCab's surface points into the copy of `text` it parsed.
+    // MeCab's surface points into the copy of `piece` it parsed.
     size_t begin = static_cast<size_t>(node->surface - m.sentence.data());
-    emit(begin, begin + node->length, reading);
+    emit(at + begin, at + begin + node->length, reading);
     if (storable && reading.size() <= 255) {
       const size_t len = node->length;
       const char head[5] = {static_cast<char>(begin), static_cast<char>(begin >> 8),
@@ -192,14 +209,42 @@ void KanjiReadings::ForEachReadingSpan(
   }
   m.lattice->clear();
   if (storable) {
-    const size_t bytes = text.size() + found.size();
+    const size_t bytes = piece.size() + found.size() + ThreadMecab::kMemoEntryBytes;
     if (m.memo_bytes + bytes > ThreadMecab::kMemoMaxBytes) {
       m.memo.clear();
       m.memo_bytes = 0;
     }
     m.memo_bytes += bytes;
-    m.memo.emplace(std::string(text), std::move(found));
+    m.memo.emplace(std::string(piece), std::move(found));
   }
+}
+
+}  // namespace
+
+void KanjiReadings::ForEachReadingSpan(
+    std::string_view text,
+    const std::function<void(size_t begin, size_t end, std::string_view reading)>& emit) const {
+  if (!HasHan(text)) return;
+  ThreadMecab& m = Mecab();
+  if (!m.tagger || !m.lattice) return;  // out of memory creating them: no readings
+  // One MeCab parse per piece (see readings.h), so that the pieces shop
+  // text repeats hit the memo.
+  const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+  const int32_t n = static_cast<int32_t>(text.size());
+  int32_t start = 0, i = 0;
+  while (i < n) {
+    const int32_t at = i;
+    UChar32 c;
+    U8_NEXT(p, i, n, c);
+    if (IsPieceSpace(c)) {
+      if (at > start) ReadPiece(m, text.substr(start, at - start), start, emit);
+      start = i;
+    } else if (IsSentenceEnd(c)) {
+      ReadPiece(m, text.substr(start, i - start), start, emit);
+      start = i;
+    }
+  }
+  if (n > start) ReadPiece(m, text.substr(start), start, emit);
 }
 
 void KanjiReadings::ForEachWord(

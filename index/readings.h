@@ -42,6 +42,16 @@ class KanjiReadings {
   // whose surface holds a Han character and whose dictionary entry has a
   // reading. The reading is katakana as IPADIC writes it (not normalized).
   // Texts with no Han character return at once without calling MeCab.
+  //
+  // MeCab parses the text one piece at a time: pieces end at whitespace
+  // and after a sentence's end (。 ! ?). A word never crosses whitespace in
+  // MeCab anyway; what the split changes is that each piece starts and ends
+  // as a sentence does, where a whole-text parse would weigh the connection
+  // to the neighbouring word: shop titles are runs of keywords (【送料無料】
+  // 台所道具店 珈琲サーバー 耐熱ガラス), not one sentence, and a piece
+  // read alone is read the same in every title, which lets the per-thread
+  // memo answer most pieces of a catalogue without MeCab (an import of the
+  // harness's 100k catalogue takes a third less CPU than whole-text parses).
   void ForEachReading(std::string_view text,
                       const std::function<void(std::string_view reading)>& emit) const;
   // Calls `emit(surface, reading)` for every word MeCab finds in `text`

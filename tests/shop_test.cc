@@ -367,6 +367,54 @@ TEST_CASE("a text's readings and their spans are the same when they come from th
   }
 }
 
+TEST_CASE("a text is read piece by piece: its readings are its pieces', at their offsets",
+          "[shop][readings]") {
+  auto kr = index::KanjiReadings::Create();
+  REQUIRE(kr.ok());
+  using Spans = std::vector<std::tuple<size_t, size_t, std::string>>;
+  auto spans = [&](std::string_view text, size_t shift, Spans* out) {
+    (*kr)->ForEachReadingSpan(text, [&](size_t b, size_t e, std::string_view r) {
+      out->emplace_back(b + shift, e + shift, std::string(r));
+    });
+  };
+  // Pieces end at whitespace (ASCII, tab, the ideographic space) and after
+  // 。 ! ?; the pieces are given here as the split must find them.
+  const std::vector<std::string> pieces = {"名入れ", " ", "ボールペン", "\t", "速乾",
+                                           "\xE3\x80\x80",  // U+3000
+                                           "お歳暮。", "学校に行く!", "紅茶?", "食べる"};
+  std::string text;
+  Spans expected;
+  for (const std::string& p : pieces) {
+    spans(p, text.size(), &expected);
+    text += p;
+  }
+  Spans whole;
+  spans(text, 0, &whole);
+  CHECK(whole.size() >= 5);
+  CHECK(whole == expected);
+  for (const auto& [b, e, r] : whole) {
+    INFO(b << ".." << e << " " << r);
+    REQUIRE(e <= text.size());
+    CHECK(index::HasHan(text.substr(b, e - b)));  // the span is the kanji word
+  }
+  // So a piece reads the same whatever surrounds it.
+  Spans a, b;
+  spans("江戸切子 名入れ タンブラー", 0, &a);
+  spans("名入れ ホテル仕様", 0, &b);
+  REQUIRE_FALSE(a.empty());
+  REQUIRE_FALSE(b.empty());
+  const size_t at = std::string("江戸切子 ").size();
+  Spans a_name, b_name;
+  for (const auto& [s, e, r] : a) {
+    if (s >= at && e <= at + std::string("名入れ").size()) a_name.emplace_back(s - at, e - at, r);
+  }
+  for (const auto& [s, e, r] : b) {
+    if (e <= std::string("名入れ").size()) b_name.emplace_back(s, e, r);
+  }
+  CHECK_FALSE(a_name.empty());
+  CHECK(a_name == b_name);
+}
+
 TEST_CASE("kana and romaji queries find kanji products through readings, below the text itself",
           "[shop][readings]") {
   TempDir dir;
