@@ -736,6 +736,10 @@ void Tokenizer::Chain(std::string_view chain) {
 
 // ---------------------------------------------------------------------------
 
+// Entries of the per-thread memo of reading tokens (AnalyzeReadings): at
+// most a few MB a thread.
+constexpr size_t kReadingTokenMemo = 1 << 16;
+
 class IcuAnalyzer final : public Analyzer {
  public:
   static RE2::Options ChainOptions() {
@@ -783,10 +787,24 @@ class IcuAnalyzer final : public Analyzer {
     thread_local std::string buf, nfkc;
     std::string_view valid = SanitizeUtf8(Truncate(text), &buf);
     Nfkc(valid, &nfkc);
+    // The tokens of readings met before, per thread: a catalogue has a few
+    // tens of thousands of distinct readings and repeats them millions of
+    // times, and normalizing one (ICU) cost more than finding it here.
+    // Cleared when full; a pure function of the reading.
+    struct Hash {
+      using is_transparent = void;
+      size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+    };
+    thread_local std::unordered_map<std::string, std::string, Hash, std::equal_to<>> tokens;
     readings_->ForEachReading(nfkc, [&](std::string_view reading) {
-      std::string token(1, kReadingPrefix);
-      token += Normalize(reading);
-      out->push_back({std::move(token), position});
+      auto it = tokens.find(reading);
+      if (it == tokens.end()) {
+        if (tokens.size() >= kReadingTokenMemo) tokens.clear();
+        std::string token(1, kReadingPrefix);
+        token += Normalize(reading);
+        it = tokens.emplace(std::string(reading), std::move(token)).first;
+      }
+      out->push_back({it->second, position});
     });
   }
 
