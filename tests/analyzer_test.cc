@@ -657,5 +657,48 @@ TEST_CASE("Long degenerate inputs are analyzed in linear time", "[analyzer]") {
   CHECK(seconds < 20.0);  // generous for sanitizer builds; quadratic would take hours
 }
 
+
+TEST_CASE("A field value analyzed again gives the same tokens, counted from the new first position",
+          "[analyzer]") {
+  // The analyzer remembers values it meets twice (a catalogue's brands,
+  // categories, tags, repeated descriptions); a value given again must give
+  // what a first analysis gives, at whatever position it starts.
+  const std::string values[] = {"送料無料 ドッグフード 小型犬用 2kg", "ペット用品>犬用品>フード",
+                                "ｶﾜｲｲ マグカップ！ 高級 和風", "",
+                                std::string(3000, 'x') + " 犬"};  // too long to remember
+  struct Got {
+    std::vector<std::pair<std::string, uint32_t>> tokens;
+    uint32_t end = 0;
+  };
+  auto analyze = [](const std::string& v, uint32_t first) {
+    std::vector<Token> out{{"before", 7}};  // tokens already there stay
+    Got g;
+    g.end = A().AnalyzeForIndex(v, first, &out);
+    REQUIRE(out.front().text == "before");
+    for (size_t i = 1; i < out.size(); ++i) g.tokens.emplace_back(out[i].text, out[i].position);
+    return g;
+  };
+  for (const std::string& v : values) {
+    INFO(v.substr(0, 40));
+    const Got first = analyze(v, 0);
+    for (uint32_t at : {7u, 0u, 5u, 1000u, 0u}) {  // remembered at 7
+      const Got again = analyze(v, at);
+      CHECK(again.end == first.end + at);
+      REQUIRE(again.tokens.size() == first.tokens.size());
+      for (size_t i = 0; i < first.tokens.size(); ++i) {
+        CHECK(again.tokens[i].first == first.tokens[i].first);
+        CHECK(again.tokens[i].second == first.tokens[i].second + at);
+      }
+    }
+  }
+  // Another thread, with its own memo, agrees.
+  std::vector<std::pair<std::string, uint32_t>> other;
+  std::thread([&] {
+    std::vector<Token> out;
+    A().AnalyzeForIndex(values[0], 3, &out);
+    for (const Token& t : out) other.emplace_back(t.text, t.position - 3);
+  }).join();
+  CHECK(other == analyze(values[0], 0).tokens);
+}
 }  // namespace
 }  // namespace saiki::index
