@@ -849,11 +849,8 @@ class IcuAnalyzer final : public Analyzer {
     // tens of thousands of distinct readings and repeats them millions of
     // times, and normalizing one (ICU) cost more than finding it here.
     // Cleared when full; a pure function of the reading.
-    struct Hash {
-      using is_transparent = void;
-      size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-    };
-    thread_local std::unordered_map<std::string, std::string, Hash, std::equal_to<>> tokens;
+    thread_local std::unordered_map<std::string, std::string, ThreadScratch::Hash, std::equal_to<>>
+        tokens;
     readings_->ForEachReading(nfkc, [&](std::string_view reading) {
       auto it = tokens.find(reading);
       if (it == tokens.end()) {
