@@ -6,7 +6,9 @@
 //     Normalize(Normalize(s)) == Normalize(s);
 //   - AnalyzeForIndex is safe on any bytes, returns a position >= the first
 //     one, every token lies in [first, returned) and is non-empty valid
-//     UTF-8 (kWordPrefix and the filter-key prefix are ASCII);
+//     UTF-8 (kWordPrefix and the filter-key prefix are ASCII); the same
+//     text from another first position gives the same tokens, shifted
+//     (also when the analyzer answers from its memo of repeated values);
 //   - documents and queries agree: analyzing Normalize(s) gives the same
 //     tokens as analyzing s (the index analyzes raw text, a query arrives
 //     normalized);
@@ -114,6 +116,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(same, "tokens of s and Normalize(s) differ:\n  s: %s\n  raw: %s (end %u)\n  norm: %s (end %u)",
              Escape(text).c_str(), Describe(tokens).c_str(), end,
              Describe(normalized_tokens).c_str(), end2);
+
+  // The same text again (twice: the analyzer remembers a value from its
+  // second sighting on), from another first position: the same tokens,
+  // shifted.
+  for (const uint32_t again_first : {first + 7u, first + 3u}) {
+    std::vector<Token> again;
+    const uint32_t end3 = analyzer.AnalyzeForIndex(text, again_first, &again);
+    bool shifted = end3 == end - first + again_first && again.size() == tokens.size();
+    for (size_t i = 0; shifted && i < tokens.size(); ++i) {
+      shifted = again[i].text == tokens[i].text &&
+                again[i].position == tokens[i].position - first + again_first;
+    }
+    FUZZ_CHECK(shifted, "analyzing again from %u: %s (end %u), first time from %u: %s (end %u)",
+               again_first, Describe(again).c_str(), end3, first, Describe(tokens).c_str(), end);
+  }
 
   // The query plan for the same text.
   saiki::index::TermPlan plan = analyzer.AnalyzeQueryTerm(text);
