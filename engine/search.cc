@@ -226,10 +226,11 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
                              ? UINT64_MAX
                              : static_cast<uint64_t>(settings.total_exact_up_to);
   // The docs table's columns this search reads, from the file if not read
-  // yet (a format 3 file's first search, docs/FORMAT.md): the hot one to
-  // score; the cold one too to re-rank, count facets or sort by rating or
-  // reviews, read in the same pass.
-  const bool cold = rerank || !request.facets.empty() || cq.sort == index::SortKey::kRating ||
+  // yet (a format 3 or 4 file's first search, docs/FORMAT.md): the hot one
+  // to score; the cold one too to count facets or sort by rating or
+  // reviews, read in the same pass. A re-ranked search reads only its
+  // candidates' cold rows (Rerank, DocTable::EnsureColdRows).
+  const bool cold = !request.facets.empty() || cq.sort == index::SortKey::kRating ||
                     cq.sort == index::SortKey::kReviews;
   SAIKI_RETURN_IF_ERROR(cold ? state->docs().EnsureCold() : state->docs().EnsureHot());
   index::SearchOutcome outcome;
