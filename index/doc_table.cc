@@ -460,12 +460,12 @@ Status Decode(Input& in, size_t blob_size, const SegmentDocsRow* row,
 }
 
 // The checks of DecodeSegmentDocs made before anything is decoded.
-// `format` is the blob's first byte (0 when not known yet: the least of
-// all formats): format 4 takes the fewest bytes a document (its hot row;
-// the cold row is in a chunk), the others at least kMinDocBytes.
+// `format` is the blob's first byte (0 for an empty blob): format 4 takes
+// the fewest bytes a document (its hot row; the cold row is in a chunk),
+// the others at least kMinDocBytes.
 Status CheckSegmentRow(size_t blob_size, const SegmentDocsRow& row, uint32_t max_docid,
                        uint8_t format) {
-  const size_t min_doc_bytes = format == 4 || format == 0 ? DocTable::kHotRowBytes : kMinDocBytes;
+  const size_t min_doc_bytes = format == 4 ? DocTable::kHotRowBytes : kMinDocBytes;
   const std::string range = std::to_string(row.first_docid) + ".." + std::to_string(row.last_docid);
   if (row.first_docid < 1 || row.first_docid > row.last_docid) {
     return BadDocs("the segment row's docids " + range + " are not a range");
@@ -871,7 +871,8 @@ Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint3
 Status DecodeSegmentDocs(size_t blob_size, const BlobReadAt& read, const SegmentDocsRow& row,
                          uint32_t max_docid, const std::function<void(const DocInfo&)>& visit,
                          size_t chunk_bytes, const ColdChunkScan& chunks) {
-  SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob_size, row, max_docid, 0));
+  // An empty blob fails the row's checks (ndocs >= 1).
+  if (blob_size == 0) SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob_size, row, max_docid, 0));
   // The format byte, from the first window (formats 1 and 2 go on from it,
   // with the reads they always made).
   ChunkedInput in(blob_size, read, chunk_bytes);
@@ -970,7 +971,7 @@ void SwapFields(T* rows, size_t n) {
 
 Status DocTable::LoadSegment(int64_t seg, size_t blob_size, const BlobReadAt& read,
                              const SegmentDocsRow& row, uint32_t max_docid) {
-  SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob_size, row, max_docid, 0));
+  if (blob_size == 0) SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob_size, row, max_docid, 0));
   uint8_t head[kHeader4Bytes];
   SAIKI_RETURN_IF_ERROR(read(0, std::span<char>(reinterpret_cast<char*>(head), 1)));
   const uint8_t format = head[0];
