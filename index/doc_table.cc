@@ -1076,27 +1076,31 @@ Status DocTable::ReadDictsLocked(PendingSegment& p, const BlobReadAt& read) cons
 }
 
 Status DocTable::PutChunkLocked(PendingSegment& p, int64_t chunk, std::string_view data) const {
-  const std::string where = "segment " + std::to_string(p.seg) + ", ";
+  // Called once per chunk of a segment by EnsureCold (62,500 times at 1M
+  // products): the messages are built only when something is wrong.
+  auto bad_chunk = [&](const std::string& what) {
+    return BadDocs("segment " + std::to_string(p.seg) + ", cold chunk " + std::to_string(chunk) +
+                   ": " + what);
+  };
   if (chunk < 0 || chunk >= static_cast<int64_t>(p.chunk_read.size())) {
-    return BadDocs(where + "cold chunk " + std::to_string(chunk) + ": beyond the segment's " +
-                   std::to_string(p.chunk_read.size()) + " chunks");
+    return bad_chunk("beyond the segment's " + std::to_string(p.chunk_read.size()) + " chunks");
   }
   if (p.chunk_read[chunk]) return Status::Ok();
   const size_t first = size_t(chunk) * p.chunk_docs;
   const size_t count = std::min<size_t>(p.chunk_docs, p.ndocs - first);
-  const bool dense = p.docids.empty();
-  // Decoded into a scratch row first: a chunk found bad halfway leaves the
-  // table's rows as they were (zero) and the chunk pending.
-  std::vector<ColdDoc> rows(count);
+  ColdDoc* const dense_rows = p.docids.empty() ? cold_.data() + p.first_docid + first : nullptr;
+  const uint32_t* const ids = p.docids.data() + (dense_rows ? 0 : first);
+  // Straight into the table: rows of a chunk found bad halfway are written
+  // but not valid (the chunk stays pending, and info() is valid for a
+  // docid only once its chunk was read), and are written again by the next
+  // read of the chunk.
   DocInfo d;
   const std::string bad = DecodeColdChunk(
       data, p.brands, p.categories, p.ratings, count, &d, [&](size_t i, const DocInfo& x) {
-        rows[i] = {x.id_hash, x.brand, x.category, x.rating, x.reviews, x.signature};
+        (dense_rows ? dense_rows[i] : cold_[ids[i]]) = {x.id_hash, x.brand,   x.category,
+                                                        x.rating,  x.reviews, x.signature};
       });
-  if (!bad.empty()) return BadDocs(where + "cold chunk " + std::to_string(chunk) + ": " + bad);
-  for (size_t i = 0; i < count; ++i) {
-    cold_[dense ? p.first_docid + first + i : p.docids[first + i]] = rows[i];
-  }
+  if (!bad.empty()) return bad_chunk(bad);
   p.chunk_read[chunk] = 1;
   if (--p.chunks_left == 0) p.cold_read = true;
   return Status::Ok();
