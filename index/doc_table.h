@@ -372,11 +372,16 @@ class DocTable {
   // finish pending, for the next call. Called by a search before it scores.
   Status EnsureHot() const;
   // EnsureHot, and makes info() and PrefetchInfo() valid for every docid
-  // added: reads the cold columns too. A segment whose hot column is still
-  // pending is read in one pass, hot then cold (one blob open: a second
-  // open would walk the blob's page chain again to reach the cold column).
-  // Called by whatever needs a cold row: the re-ranker, facets, sorts by
-  // rating or reviews, the category medians, logging a click, learning.
+  // added: reads the cold rows too: a format 3 segment's cold column (in
+  // one pass with its hot column when that is still pending: one blob
+  // open, since a second open would walk the blob's page chain again to
+  // reach the cold column), a format 4 segment's chunks by one scan
+  // (chunks EnsureColdRows read already are not decoded again; a chunk
+  // missing, short or malformed is kCorruption naming segment and chunk).
+  // Called by whatever needs every cold row: facets, sorts by rating or
+  // reviews, the category medians when computed, `saiki check`. (The
+  // re-ranker, click logging and taste learning need a few rows:
+  // EnsureColdRows.)
   Status EnsureCold() const;
   // Makes info() and PrefetchInfo() valid for `docids` (each added to the
   // table; others are ignored), EnsureHot having succeeded: reads what is
