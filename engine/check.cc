@@ -84,9 +84,10 @@ Result<CheckReport> DatabaseImpl::Check() {
     // Cold chunks of no segment, or of a segment whose blob holds its cold
     // rows itself (the decode above checked those of format 4 segments).
     SAIKI_ASSIGN_OR_RETURN(auto chunk_counts, index_store_->ColdChunkCounts());
-    for (const auto& [seg, count] : chunk_counts) {
+    for (const auto& seg_count : chunk_counts) {
+      const int64_t seg = seg_count.first, count = seg_count.second;
       const bool known = std::any_of(segments.begin(), segments.end(),
-                                     [&](const Segment& x) { return x.seg == seg; });
+                                     [seg](const Segment& x) { return x.seg == seg; });
       if (!known || cold_in_blob.count(seg)) {
         problem("segment " + std::to_string(seg) + ": " + std::to_string(count) +
                 " cold chunks of " + (known ? "a segment in an older docs format" : "no segment"));
