@@ -1061,6 +1061,7 @@ Status DocTable::LoadSegment(int64_t seg, size_t blob_size, const BlobReadAt& re
   pending_.insert(at, std::move(p));
   hot_loaded_.store(false, std::memory_order_release);
   cold_loaded_.store(false, std::memory_order_release);
+  if (format == 3) cold_columns_pending_.store(true, std::memory_order_release);
   return Status::Ok();
 }
 
@@ -1172,6 +1173,7 @@ Status DocTable::ReadPendingLocked(bool cold) const {
   if (cold) {
     pending_.clear();
     cold_loaded_.store(true, std::memory_order_release);
+    cold_columns_pending_.store(false, std::memory_order_release);
   }
   return Status::Ok();
 }

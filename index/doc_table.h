@@ -395,6 +395,13 @@ class DocTable {
   // chunk for a chunk missing, short or malformed; the reader's errors as
   // they are) leaves the chunks it did not finish pending.
   Status EnsureColdRows(std::span<const uint32_t> docids) const;
+  // Whether a format 3 segment's cold column may still be in the file:
+  // EnsureColdRows reads such a column whole, through a second blob open
+  // when the hot column was read already (the page chain walked again), so
+  // a caller about to read the hot rows and some cold rows does better
+  // with EnsureCold (one pass) while this is true. False once EnsureCold
+  // succeeded, and for a table with format 4 segments only.
+  bool cold_columns_pending() const { return cold_columns_pending_.load(std::memory_order_acquire); }
   // Whether every hot row / every row is in memory (nothing to read).
   bool hot_loaded() const { return hot_loaded_.load(std::memory_order_acquire); }
   bool cold_loaded() const { return cold_loaded_.load(std::memory_order_acquire); }
@@ -486,6 +493,7 @@ class DocTable {
   mutable std::vector<uint32_t> removed_pending_;  // guarded by ensure_mu_
   mutable std::atomic<bool> hot_loaded_{true};
   mutable std::atomic<bool> cold_loaded_{true};
+  mutable std::atomic<bool> cold_columns_pending_{false};
 };
 
 }  // namespace saiki::index

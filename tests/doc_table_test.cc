@@ -683,6 +683,9 @@ TEST_CASE("EnsureColdRows reads the chunks of the docids asked for, once each, a
   REQUIRE(loaded.LoadSegment(2, stored[0].docs.blob.size(), MemoryBlob{stored[0].docs.blob},
                              RowOf(stored[0].infos), 20000).ok());
   CHECK(store.reads == 0);
+  // A format 3 segment's cold column is pending: a caller reads it with the
+  // hot one (EnsureCold) rather than row by row.
+  CHECK(loaded.cold_columns_pending());
   REQUIRE(loaded.EnsureHot().ok());
   // Candidates: some of each segment, two in one chunk, one docid twice,
   // one not in any segment.
@@ -704,6 +707,7 @@ TEST_CASE("EnsureColdRows reads the chunks of the docids asked for, once each, a
   REQUIRE(loaded.EnsureCold().ok());
   CHECK(store.scans == 2);
   CHECK(loaded.cold_loaded());
+  CHECK_FALSE(loaded.cold_columns_pending());
   CompareTables(added, loaded);
   REQUIRE(loaded.EnsureColdRows(wanted).ok());
   CHECK(store.reads == 4);
@@ -730,6 +734,7 @@ TEST_CASE("EnsureColdRows and EnsureCold from concurrent threads read each chunk
   loaded.SetColdReader([&](int64_t) -> Result<BlobReadAt> { return BlobReadAt(MemoryBlob{stored[0].docs.blob}); });
   REQUIRE(loaded.LoadSegment(1, stored[0].docs.blob.size(), MemoryBlob{stored[0].docs.blob},
                              RowOf(stored[0].infos), 3000).ok());
+  CHECK_FALSE(loaded.cold_columns_pending());  // format 4 only
   REQUIRE(loaded.EnsureHot().ok());
   std::vector<std::vector<uint32_t>> asks(4);
   for (auto& a : asks) {
