@@ -69,7 +69,7 @@
 // pass (strace). Hence format 4's table of chunks keyed by segment and
 // chunk number.
 //
-// Format 2 (still read, and re-encoded in format 3 when a merge rewrites
+// Format 2 (still read, and re-encoded in format 4 when a merge rewrites
 // the segment):
 //   u8 format(=2) varint ndocs, varint nbrands, nbrands x u32 brand hash,
 //   varint ncategories, ncategories x (3 x u32 category level hashes), then
