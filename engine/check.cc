@@ -17,6 +17,7 @@
 //   6. the category medians stored for the current catalogue (if any) are
 //      those its docs give.
 // Each problem is reported with where it is; the check goes on after one.
+#include <algorithm>
 #include <set>
 #include <unordered_set>
 
@@ -46,6 +47,7 @@ Result<CheckReport> DatabaseImpl::Check() {
   };
   std::vector<Segment> segments;
   std::unordered_map<uint32_t, int64_t> doc_segment;  // docid -> seg
+  std::set<int64_t> cold_in_blob;                      // segments of formats 1-3
   {
     int64_t prev_last = -1;
     SAIKI_RETURN_IF_ERROR(index_store_->ForEachSegment([&](const storage::SegmentView& row) {
@@ -54,24 +56,43 @@ Result<CheckReport> DatabaseImpl::Check() {
       if (s.first <= prev_last) problem(where + ": docids overlap an earlier segment");
       prev_last = s.last;
       int64_t n = 0;
-      Status decoded = index::DecodeDocs(row.docs, [&](const index::DocInfo& d) {
-        ++n;
-        if (d.docid < s.first || d.docid > s.last) {
-          problem(where + ": docid " + std::to_string(d.docid) + " outside its range");
-        }
-        if (!doc_segment.emplace(d.docid, s.seg).second) {
-          problem(where + ": docid " + std::to_string(d.docid) + " is in two segments");
-        }
-      });
+      // Format 4: with its cold chunks (table doc_cold), each checked.
+      Status decoded = index::DecodeDocs(
+          row.docs,
+          [&](const index::DocInfo& d) {
+            ++n;
+            if (d.docid < s.first || d.docid > s.last) {
+              problem(where + ": docid " + std::to_string(d.docid) + " outside its range");
+            }
+            if (!doc_segment.emplace(d.docid, s.seg).second) {
+              problem(where + ": docid " + std::to_string(d.docid) + " is in two segments");
+            }
+          },
+          ColdChunksOf(s.seg));
       if (!decoded.ok()) problem(where + ": " + decoded.message());
       if (decoded.ok() && n != row.ndocs) {
         problem(where + ": holds " + std::to_string(n) + " docs, header says " +
                 std::to_string(row.ndocs));
       }
+      if (!row.docs.empty() && row.docs[0] != index::kDocsFormat) {
+        cold_in_blob.insert(s.seg);  // an older format: no chunks
+      }
       segments.push_back(s);
       ++report.segments;
       return Status::Ok();
     }));
+    // Cold chunks of no segment, or of a segment whose blob holds its cold
+    // rows itself (the decode above checked those of format 4 segments).
+    SAIKI_ASSIGN_OR_RETURN(auto chunk_counts, index_store_->ColdChunkCounts());
+    for (const auto& seg_count : chunk_counts) {
+      const int64_t seg = seg_count.first, count = seg_count.second;
+      const bool known = std::any_of(segments.begin(), segments.end(),
+                                     [seg](const Segment& x) { return x.seg == seg; });
+      if (!known || cold_in_blob.count(seg)) {
+        problem("segment " + std::to_string(seg) + ": " + std::to_string(count) +
+                " cold chunks of " + (known ? "a segment in an older docs format" : "no segment"));
+      }
+    }
   }
 
   // 3. Products against the docs tables and tombstones.

@@ -169,6 +169,22 @@ Result<std::shared_ptr<CatalogState>> DatabaseImpl::LoadCatalogState(int64_t gen
       return open->Read(offset, out).WithContext(where);
     });
   });
+  // Format 4's cold rows, by chunk from table doc_cold: a point read per
+  // chunk for the re-ranker's candidates (DocTable::EnsureColdRows), one
+  // scan per segment for all of them (EnsureCold). Chunks change only with
+  // their segment, which is never rewritten in place.
+  index::ColdChunkSource chunks;
+  chunks.read = [store = index_store_.get(), path = conn_->path()](
+                    int64_t seg, int64_t chunk, std::string* out) -> Result<bool> {
+    auto found = store->ColdChunk(seg, chunk, out);
+    if (!found.ok()) return found.status().WithContext(path + ": segment " + std::to_string(seg));
+    return found;
+  };
+  chunks.scan = [store = index_store_.get(), path = conn_->path()](
+                    int64_t seg, const index::ColdChunkVisitor& visit) -> Status {
+    return store->ForEachColdChunk(seg, visit).WithContext(path);
+  };
+  docs.SetChunkReader(std::move(chunks));
   SAIKI_RETURN_IF_ERROR(index_store_->ForEachSegmentRow(
       [&](const storage::SegmentView& seg, size_t) -> Status {
         const std::string where = conn_->path() + ": segment " + std::to_string(seg.seg);

@@ -218,6 +218,13 @@ class DatabaseImpl final : public Database {
 
   // index_writer.cc: all write inside the token's transaction.
   Status WriteSegment(const storage::WriteToken& token, index::SegmentBuilder* builder);
+  // Stores segment `seg`'s docs: its row with the docs blob, and its cold
+  // chunks (table doc_cold), in the token's transaction.
+  Status InsertSegmentDocs(const storage::WriteToken& token, int64_t seg,
+                           const index::SegmentDocs& docs);
+  // Segment `seg`'s cold chunks from the store, for a full decode of its
+  // docs (format 4); valid while the store is.
+  index::ColdChunkScan ColdChunksOf(int64_t seg);
   Status MergeAllSegments(const storage::WriteToken& token);
   // Merges all segments when there are too many, or too many deletions.
   Status MaybeMerge(const storage::WriteToken& token);

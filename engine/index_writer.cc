@@ -20,20 +20,31 @@ Status DatabaseImpl::WriteSegment(const storage::WriteToken& token,
                                   index::SegmentBuilder* builder) {
   if (builder->empty()) return Status::Ok();
   SAIKI_ASSIGN_OR_RETURN(int64_t seg, index_store_->NextSegmentId(token));
-  std::string docs_blob;
+  index::SegmentDocs docs;
   SAIKI_RETURN_IF_ERROR(builder->Finish(
       [&](std::string_view term, uint32_t df, std::string_view list) {
         return index_store_->InsertList(token, term, seg, df, list);
       },
-      &docs_blob));
-  // The segment's docid range, read back from its docs blob.
-  uint32_t first = index::kEndDoc, last = 0, n = 0;
-  SAIKI_RETURN_IF_ERROR(index::DecodeDocs(docs_blob, [&](const index::DocInfo& d) {
-    first = std::min(first, d.docid);
-    last = std::max(last, d.docid);
-    ++n;
-  }));
-  return index_store_->InsertSegment(token, {seg, first, last, n, docs_blob});
+      &docs));
+  return InsertSegmentDocs(token, seg, docs);
+}
+
+Status DatabaseImpl::InsertSegmentDocs(const storage::WriteToken& token, int64_t seg,
+                                       const index::SegmentDocs& docs) {
+  SAIKI_RETURN_IF_ERROR(index_store_->InsertSegment(
+      token, {seg, docs.first_docid, docs.last_docid, docs.ndocs, docs.blob}));
+  // The cold rows, in the same transaction (docs/FORMAT.md, format 4).
+  for (size_t c = 0; c < docs.chunks.size(); ++c) {
+    SAIKI_RETURN_IF_ERROR(
+        index_store_->InsertColdChunk(token, seg, static_cast<int64_t>(c), docs.chunks[c]));
+  }
+  return Status::Ok();
+}
+
+index::ColdChunkScan DatabaseImpl::ColdChunksOf(int64_t seg) {
+  return [store = index_store_.get(), seg](const index::ColdChunkVisitor& visit) {
+    return store->ForEachColdChunk(seg, visit);
+  };
 }
 
 Status DatabaseImpl::MaybeMerge(const storage::WriteToken& token) {
@@ -59,10 +70,12 @@ Status DatabaseImpl::MergeAllSegments(const storage::WriteToken& token) {
     SAIKI_RETURN_IF_ERROR(index_store_->ForEachSegment([&](const storage::SegmentView& seg) {
       ++old_segments;
       index::SegmentDocsRow docs_row{seg.first_docid, seg.last_docid, seg.ndocs};
-      Status s =
-          index::DecodeSegmentDocs(seg.docs, docs_row, max_docid, [&](const index::DocInfo& d) {
+      Status s = index::DecodeSegmentDocs(
+          seg.docs, docs_row, max_docid,
+          [&](const index::DocInfo& d) {
             if (!dead.count(d.docid)) live.push_back(d);
-          });
+          },
+          ColdChunksOf(seg.seg));
       return s.WithContext(conn_->path() + ": segment " + std::to_string(seg.seg));
     }));
   }
@@ -134,10 +147,7 @@ Status DatabaseImpl::MergeAllSegments(const storage::WriteToken& token) {
   SAIKI_RETURN_IF_ERROR(index_store_->DeleteAllSegments(token));
   SAIKI_RETURN_IF_ERROR(index_store_->DeleteAllTombstones(token));
   if (!live.empty()) {
-    const std::string docs_blob = index::EncodeDocs(live);
-    SAIKI_RETURN_IF_ERROR(
-        index_store_->InsertSegment(token, {seg, live.front().docid, live.back().docid,
-                                            static_cast<int64_t>(live.size()), docs_blob}));
+    SAIKI_RETURN_IF_ERROR(InsertSegmentDocs(token, seg, index::EncodeSegmentDocs(live)));
   }
   // The joined lists take fewer pages than the segments' did (one row and
   // one partly filled overflow page per term instead of one per segment):

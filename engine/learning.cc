@@ -96,7 +96,25 @@ Status DatabaseImpl::UpdateTaste(const storage::WriteToken& t, const ranker::Ses
                               ": impressions and their shown products disagree");
   }
   const index::DocTable& docs = state_->docs();
-  SAIKI_RETURN_IF_ERROR(docs.EnsureCold());
+  // The shown products' docids (0: none, or deleted since it was shown,
+  // which says nothing any more), and their cold rows only: a session is
+  // tens of products, the catalogue may be millions.
+  std::vector<std::vector<uint32_t>> shown_docids(shown.size());
+  std::vector<uint32_t> wanted;
+  for (size_t i = 0; i < shown.size(); ++i) {
+    const size_t n = std::min(shown[i].size(), session.impressions[i].signal.size());
+    shown_docids[i].assign(n, 0);
+    for (size_t pos = 0; pos < n; ++pos) {
+      if (shown[i][pos].empty()) continue;
+      SAIKI_ASSIGN_OR_RETURN(std::optional<int64_t> docid,
+                             catalog_store_->FindDocid(shown[i][pos]));
+      if (!docid || *docid <= 0 || !docs.live(static_cast<uint32_t>(*docid))) continue;
+      shown_docids[i][pos] = static_cast<uint32_t>(*docid);
+      wanted.push_back(shown_docids[i][pos]);
+    }
+  }
+  SAIKI_RETURN_IF_ERROR(docs.EnsureHot());
+  SAIKI_RETURN_IF_ERROR(docs.EnsureColdRows(wanted));
   const ranker::CategoryMedians& medians = state_->catalog->Medians();
   std::vector<ranker::TasteProfile::Shown> observed;
   std::vector<uint32_t> clicked_leaves;
@@ -105,14 +123,11 @@ Status DatabaseImpl::UpdateTaste(const storage::WriteToken& t, const ranker::Ses
     bool page_clicked = false;
     for (uint8_t s : imp.signal) page_clicked |= s > 0;
     const size_t first = observed.size();
-    for (size_t pos = 0; pos < shown[i].size() && pos < imp.signal.size(); ++pos) {
-      if (shown[i][pos].empty()) continue;
-      SAIKI_ASSIGN_OR_RETURN(std::optional<int64_t> docid,
-                             catalog_store_->FindDocid(shown[i][pos]));
-      // A product deleted since it was shown says nothing any more.
-      if (!docid || !docs.live(static_cast<uint32_t>(*docid))) continue;
+    for (size_t pos = 0; pos < shown_docids[i].size(); ++pos) {
+      const uint32_t docid = shown_docids[i][pos];
+      if (docid == 0) continue;
       ranker::TasteProfile::Shown s;
-      s.keys = ranker::TasteKeysOf(docs.info(static_cast<uint32_t>(*docid)), medians);
+      s.keys = ranker::TasteKeysOf(docs.info(docid), medians);
       s.exam = ranker::PropensityAt(models.propensities, imp.first_rank + pos);
       // A cart or a purchase says more than a click.
       s.click = imp.signal[pos] ? 1.0 + 0.5 * (imp.signal[pos] - 1) : 0.0;

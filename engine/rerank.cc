@@ -189,8 +189,13 @@ Status DatabaseImpl::Rerank(const EngineState& state, const CompiledRequest& req
                        ExploreThisSearch(settings, req.user, req.offset, req.k, rk->name(), now,
                                          outcome->hits.size(), on_trial);
   std::vector<float> uncertainty;
-  // The candidates' cold rows (brand, category, rating, ...).
-  SAIKI_RETURN_IF_ERROR(state.docs().EnsureCold());
+  // The candidates' cold rows (brand, category, rating, ...), only theirs:
+  // a one-shot search at 1M products reads ~200 chunks, not 44 MB.
+  {
+    std::vector<uint32_t> docids(outcome->hits.size());
+    for (size_t i = 0; i < docids.size(); ++i) docids[i] = outcome->hits[i].docid;
+    SAIKI_RETURN_IF_ERROR(state.docs().EnsureColdRows(docids));
+  }
   ranker::ExtractFeatures(outcome->hits, req.num_clauses, state.docs(), state.catalog->Medians(),
                           profile, &taste, &x, explore ? &uncertainty : nullptr);
   std::vector<double> scores;

@@ -226,11 +226,15 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
                              ? UINT64_MAX
                              : static_cast<uint64_t>(settings.total_exact_up_to);
   // The docs table's columns this search reads, from the file if not read
-  // yet (a format 3 file's first search, docs/FORMAT.md): the hot one to
-  // score; the cold one too to re-rank, count facets or sort by rating or
-  // reviews, read in the same pass.
-  const bool cold = rerank || !request.facets.empty() || cq.sort == index::SortKey::kRating ||
-                    cq.sort == index::SortKey::kReviews;
+  // yet (a format 3 or 4 file's first search, docs/FORMAT.md): the hot one
+  // to score; the cold one too to count facets or sort by rating or
+  // reviews, read in the same pass. A re-ranked search reads only its
+  // candidates' cold rows (Rerank, DocTable::EnsureColdRows), unless a
+  // format 3 segment's cold column is still in the file: that one is read
+  // whole anyway, best in the same pass as its hot column.
+  const bool cold = !request.facets.empty() || cq.sort == index::SortKey::kRating ||
+                    cq.sort == index::SortKey::kReviews ||
+                    (rerank && state->docs().cold_columns_pending());
   SAIKI_RETURN_IF_ERROR(cold ? state->docs().EnsureCold() : state->docs().EnsureHot());
   index::SearchOutcome outcome;
   if (!cq.required.empty() || !cq.filters.empty() || cq.price_min || cq.price_max) {

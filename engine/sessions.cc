@@ -115,8 +115,10 @@ Status DatabaseImpl::RecordClick(const std::string& query_id, const std::string&
   SAIKI_ASSIGN_OR_RETURN(std::optional<int64_t> docid, catalog_store_->FindDocid(product_id));
   const index::DocTable& docs = state_->docs();
   if (docid && *docid >= 0 && docs.live(static_cast<uint32_t>(*docid))) {
-    SAIKI_RETURN_IF_ERROR(docs.EnsureCold());
-    const index::DocInfo& d = docs.info(static_cast<uint32_t>(*docid));
+    const uint32_t clicked = static_cast<uint32_t>(*docid);
+    SAIKI_RETURN_IF_ERROR(docs.EnsureHot());
+    SAIKI_RETURN_IF_ERROR(docs.EnsureColdRows(std::span<const uint32_t>(&clicked, 1)));
+    const index::DocInfo& d = docs.info(clicked);
     click.snapshot.brand = d.brand;
     click.snapshot.category = d.category;
     click.snapshot.price = d.price;

@@ -1,10 +1,11 @@
 // libFuzzer target: the index's binary codecs, index/postings.h
 // (PostingList::Parse, TermCursor with positions) and index/doc_table.h
-// (DecodeDocs of formats 1 to 3, DocTable::Add of what it decodes, in
-// memory and streamed in chunks, and DocTable::LoadSegment + EnsureCold as
-// the engine's Reload() does now). These decode blobs read from
-// the database file, so they must turn any bytes into either data or
-// kCorruption, never a crash.
+// (DecodeDocs of formats 1 to 4, DocTable::Add of what it decodes, in
+// memory and streamed in chunks, DocTable::LoadSegment + EnsureCold as
+// the engine's Reload() does now, and format 4's cold chunks read per
+// chunk by EnsureColdRows and all at once by EnsureCold). These decode
+// blobs read from the database file, so they must turn any bytes into
+// either data or kCorruption, never a crash.
 //
 // Byte 0 chooses the mode (bits 0-1) and how the cursor is walked (bits
 // 2-4); the rest is the blob (or, in mode 2, a recipe for valid data):
@@ -13,7 +14,9 @@
 //   mode 2  round trip: the rest describes documents (docid gaps, per-field
 //           positions, lengths); they are written with PostingListWriter
 //           and EncodeDocs, decoded back, and must come back exactly
-//   mode 3  the rest is a docs blob only
+//   mode 3  the rest is a docs blob only; or, when control bit 7 is set, a
+//           recipe for a valid format 4 segment and then damage done to its
+//           cold chunks (ColdChunks)
 // In modes 0, 1 and 3 the rest is also decoded as a docs blob into a
 // DocTable, as Reload() does.
 //
@@ -32,7 +35,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cmath>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -111,21 +116,39 @@ std::vector<Visit> Walk(const std::vector<const PostingList*>& lists, uint8_t st
   return seen;
 }
 
+// Reads of a blob in memory, never past its end.
+struct MemoryBlobReader {
+  std::string_view blob;
+  saiki::Status operator()(size_t offset, std::span<char> out) const {
+    FUZZ_CHECK(offset + out.size() <= blob.size(), "read %zu..%zu past %zu", offset,
+               offset + out.size(), blob.size());
+    std::memcpy(out.data(), blob.data() + offset, out.size());
+    return saiki::Status::Ok();
+  }
+};
+
 // The largest docid the simulated database ever assigned: a table of 2^20
 // docids is ~64 MB, well inside the 2 GiB the runs allow.
 constexpr uint32_t kFuzzMaxDocid = 1u << 20;
+
+// A format 4 blob's cold chunks when the blob is fuzzed whole: none (a
+// blob of documents then misses its chunks, which is corruption).
+const ColdChunkScan kNoChunks = [](const ColdChunkVisitor&) { return saiki::Status::Ok(); };
 
 void DecodeDocsIntoTable(std::string_view blob, uint8_t skew) {
   // Plain decode: the invariants, and the row a writer would have stored.
   uint32_t prev = 0, first = 0;
   int64_t n = 0;
-  saiki::Status s = DecodeDocs(blob, [&](const DocInfo& d) {
-    FUZZ_CHECK(d.docid <= kMaxDocid, "docid %u past kMaxDocid", d.docid);
-    FUZZ_CHECK(n == 0 || d.docid > prev, "docs go back: %u after %u", d.docid, prev);
-    if (n == 0) first = d.docid;
-    prev = d.docid;
-    ++n;
-  });
+  saiki::Status s = DecodeDocs(
+      blob,
+      [&](const DocInfo& d) {
+        FUZZ_CHECK(d.docid <= kMaxDocid, "docid %u past kMaxDocid", d.docid);
+        FUZZ_CHECK(n == 0 || d.docid > prev, "docs go back: %u after %u", d.docid, prev);
+        if (n == 0) first = d.docid;
+        prev = d.docid;
+        ++n;
+      },
+      kNoChunks);
   if (!s.ok()) {
     FUZZ_CHECK(s.code() == saiki::StatusCode::kCorruption, "%s", s.ToString().c_str());
   }
@@ -138,13 +161,16 @@ void DecodeDocsIntoTable(std::string_view blob, uint8_t skew) {
   }
   // What Reload() does with each blob.
   DocTable table;
-  saiki::Status checked = DecodeSegmentDocs(blob, row, kFuzzMaxDocid, [&](const DocInfo& d) {
-    FUZZ_CHECK(d.docid >= row.first_docid && d.docid <= row.last_docid &&
-                   d.docid <= kFuzzMaxDocid,
-               "docid %u visited outside %lld..%lld", d.docid, (long long)row.first_docid,
-               (long long)row.last_docid);
-    table.Add(d);
-  });
+  saiki::Status checked = DecodeSegmentDocs(
+      blob, row, kFuzzMaxDocid,
+      [&](const DocInfo& d) {
+        FUZZ_CHECK(d.docid >= row.first_docid && d.docid <= row.last_docid &&
+                       d.docid <= kFuzzMaxDocid,
+                   "docid %u visited outside %lld..%lld", d.docid, (long long)row.first_docid,
+                   (long long)row.last_docid);
+        table.Add(d);
+      },
+      kNoChunks);
   if (!checked.ok()) {
     FUZZ_CHECK(checked.code() == saiki::StatusCode::kCorruption, "%s",
                checked.ToString().c_str());
@@ -156,7 +182,7 @@ void DecodeDocsIntoTable(std::string_view blob, uint8_t skew) {
   // The same blob streamed in small chunks, as Reload() reads it: the same
   // status and the same documents.
   size_t streamed = 0, whole = 0;
-  (void)DecodeSegmentDocs(blob, row, kFuzzMaxDocid, [&](const DocInfo&) { ++whole; });
+  (void)DecodeSegmentDocs(blob, row, kFuzzMaxDocid, [&](const DocInfo&) { ++whole; }, kNoChunks);
   saiki::Status chunked = DecodeSegmentDocs(
       blob.size(),
       [&](size_t offset, std::span<char> out) {
@@ -165,7 +191,7 @@ void DecodeDocsIntoTable(std::string_view blob, uint8_t skew) {
         std::memcpy(out.data(), blob.data() + offset, out.size());
         return saiki::Status::Ok();
       },
-      row, kFuzzMaxDocid, [&](const DocInfo&) { ++streamed; }, 1 + (skew >> 2));
+      row, kFuzzMaxDocid, [&](const DocInfo&) { ++streamed; }, 1 + (skew >> 2), kNoChunks);
   FUZZ_CHECK(chunked.code() == checked.code() && chunked.message() == checked.message(),
              "streamed: %s, in memory: %s", chunked.ToString().c_str(), checked.ToString().c_str());
   FUZZ_CHECK(streamed == whole, "streamed %zu documents, in memory %zu", streamed, whole);
@@ -183,16 +209,27 @@ void DecodeDocsIntoTable(std::string_view blob, uint8_t skew) {
   };
   DocTable loaded;
   loaded.SetColdReader([&](int64_t) -> saiki::Result<BlobReadAt> { return BlobReadAt(read); });
+  ColdChunkSource none;
+  none.read = [](int64_t, int64_t, std::string*) -> saiki::Result<bool> { return false; };
+  none.scan = [](int64_t, const ColdChunkVisitor&) { return saiki::Status::Ok(); };
+  loaded.SetChunkReader(none);
   saiki::Status l = loaded.LoadSegment(1, blob.size(), read, row, kFuzzMaxDocid);
   const bool totals_only = !checked.ok() && checked.message().find("totals disagree") != std::string::npos;
-  FUZZ_CHECK(l.ok() == (checked.ok() || totals_only), "LoadSegment: %s, decode: %s",
+  // A format 4 blob's missing chunks are found when its cold rows are read.
+  const bool chunks_only = !checked.ok() && checked.message().find("cold chunk") != std::string::npos;
+  FUZZ_CHECK(l.ok() == (checked.ok() || totals_only || chunks_only), "LoadSegment: %s, decode: %s",
              l.ToString().c_str(), checked.ToString().c_str());
   if (!l.ok()) {
     FUZZ_CHECK(l.code() == saiki::StatusCode::kCorruption, "%s", l.ToString().c_str());
     return;
   }
   saiki::Status cold = loaded.EnsureCold();
-  FUZZ_CHECK(cold.ok(), "EnsureCold: %s", cold.ToString().c_str());
+  FUZZ_CHECK(cold.ok() == !chunks_only, "EnsureCold: %s, decode: %s", cold.ToString().c_str(),
+             checked.ToString().c_str());
+  if (!cold.ok()) {
+    FUZZ_CHECK(cold.code() == saiki::StatusCode::kCorruption, "%s", cold.ToString().c_str());
+    return;
+  }
   if (!checked.ok()) return;
   FUZZ_CHECK(loaded.live_count() == table.live_count(), "loaded %u documents, added %u",
              loaded.live_count(), table.live_count());
@@ -205,6 +242,108 @@ void DecodeDocsIntoTable(std::string_view blob, uint8_t skew) {
                    std::memcmp(&a.rating, &b.rating, 4) == 0 && a.reviews == b.reviews &&
                    a.signature == b.signature,
                "docid %u differs between LoadSegment and Add", d);
+  }
+}
+
+// Format 4's cold chunks: a valid segment from a short recipe, its chunks
+// then damaged as the rest of the input says (dropped, a byte changed, cut
+// or grown, one more past the end). The full decode, EnsureColdRows (each
+// chunk by a point read) and EnsureCold (one scan) must agree: the
+// documents as encoded when nothing was damaged; data or kCorruption
+// otherwise, the same for the decode and EnsureCold, never a crash.
+void ColdChunks(ByteReader& in, uint8_t style) {
+  const uint16_t chunk_docs = static_cast<uint16_t>(1 + in.U8() % 40);
+  const size_t n = 1 + in.U8();
+  std::vector<DocInfo> infos;
+  uint32_t docid = 0;
+  for (size_t i = 0; i < n; ++i) {
+    docid += (style & 1) ? 1 : 1 + in.U8() % 5;  // dense or sparse
+    DocInfo d;
+    d.docid = docid;
+    d.lengths[0] = static_cast<uint16_t>(i % 7);
+    d.price = static_cast<float>(i);
+    d.id_hash = StableHash(std::to_string(docid));
+    d.brand = i % 6 ? StableHash("b" + std::to_string(i % 5)) : 0;
+    d.category = {StableHash("c" + std::to_string(i % 3)), 0, 0};
+    d.rating = i % 4 ? static_cast<float>(i % 50) / 10 : std::nanf("");
+    d.reviews = static_cast<uint32_t>(i * 37 % 100000);
+    d.signature[i % kSignatureSlots] = static_cast<uint16_t>(i);
+    infos.push_back(d);
+  }
+  const SegmentDocs enc = EncodeSegmentDocs(infos, chunk_docs);
+  std::vector<std::optional<std::string>> chunks(enc.chunks.begin(), enc.chunks.end());
+  bool damaged = false;
+  while (!in.empty()) {
+    const uint8_t op = in.U8();
+    std::optional<std::string>& c = chunks[in.U8() % chunks.size()];
+    switch (op & 3) {
+      case 0: c.reset(); break;
+      case 1:
+        if (c && !c->empty()) (*c)[in.U8() % c->size()] = static_cast<char>(in.U8());
+        break;
+      case 2:
+        if (c) c->resize(in.U8() % (c->size() + 2));
+        break;
+      default: chunks.push_back(c); break;
+    }
+    damaged = true;
+  }
+  auto scan = [&](const ColdChunkVisitor& visit) -> saiki::Status {
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      if (chunks[i]) SAIKI_RETURN_IF_ERROR(visit(static_cast<int64_t>(i), *chunks[i]));
+    }
+    return saiki::Status::Ok();
+  };
+  std::vector<DocInfo> decoded;
+  saiki::Status s = DecodeDocs(enc.blob, [&](const DocInfo& d) { decoded.push_back(d); }, scan);
+  if (!s.ok()) {
+    FUZZ_CHECK(s.code() == saiki::StatusCode::kCorruption, "%s", s.ToString().c_str());
+  }
+  FUZZ_CHECK(damaged || s.ok(), "an undamaged segment is refused: %s", s.ToString().c_str());
+  auto same = [](const DocInfo& a, const DocInfo& b) {
+    return a.docid == b.docid && a.lengths == b.lengths && std::memcmp(&a.price, &b.price, 4) == 0 &&
+           a.id_hash == b.id_hash && a.brand == b.brand && a.category == b.category &&
+           std::memcmp(&a.rating, &b.rating, 4) == 0 && a.reviews == b.reviews &&
+           a.signature == b.signature;
+  };
+  if (s.ok()) {
+    FUZZ_CHECK(decoded.size() == infos.size(), "decoded %zu of %zu", decoded.size(), infos.size());
+    for (size_t i = 0; i < infos.size(); ++i) {
+      FUZZ_CHECK(decoded[i].docid == infos[i].docid, "document %zu's docid changed", i);
+      FUZZ_CHECK(damaged || same(decoded[i], infos[i]), "document %zu differs", i);
+    }
+  }
+  const SegmentDocsRow row{infos.front().docid, infos.back().docid, static_cast<int64_t>(n)};
+  MemoryBlobReader blob{enc.blob};
+  for (bool whole : {false, true}) {
+    DocTable table;
+    table.SetColdReader([&](int64_t) -> saiki::Result<BlobReadAt> { return BlobReadAt(blob); });
+    ColdChunkSource source;
+    source.read = [&](int64_t, int64_t chunk, std::string* out) -> saiki::Result<bool> {
+      if (chunk < 0 || chunk >= static_cast<int64_t>(chunks.size()) || !chunks[chunk]) return false;
+      *out = *chunks[chunk];
+      return true;
+    };
+    source.scan = [&](int64_t, const ColdChunkVisitor& visit) { return scan(visit); };
+    table.SetChunkReader(source);
+    saiki::Status l = table.LoadSegment(1, enc.blob.size(), blob, row, kFuzzMaxDocid);
+    FUZZ_CHECK(l.ok(), "LoadSegment: %s", l.ToString().c_str());
+    FUZZ_CHECK(table.EnsureHot().ok(), "EnsureHot");
+    std::vector<uint32_t> docids;
+    for (const DocInfo& d : infos) docids.push_back(d.docid);
+    saiki::Status cold = whole ? table.EnsureCold() : table.EnsureColdRows(docids);
+    if (!cold.ok()) {
+      FUZZ_CHECK(cold.code() == saiki::StatusCode::kCorruption, "%s", cold.ToString().c_str());
+    }
+    // A point read never asks for a chunk past the segment's: it may
+    // accept what the decode refuses, never the other way round.
+    FUZZ_CHECK(whole ? cold.ok() == s.ok() : (cold.ok() || !s.ok()), "%s: %s, decode: %s",
+               whole ? "EnsureCold" : "EnsureColdRows", cold.ToString().c_str(),
+               s.ToString().c_str());
+    if (!cold.ok() || !s.ok()) continue;
+    for (const DocInfo& d : decoded) {
+      FUZZ_CHECK(same(table.info(d.docid), d), "docid %u differs from the decode", d.docid);
+    }
   }
 }
 
@@ -342,6 +481,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint32_t geq_step = 1 + (style >> 3) * 1000;
   if (mode == 2) {
     RoundTrip(in, style);
+    return 0;
+  }
+  if (mode == 3 && (style & 32)) {
+    ColdChunks(in, style);
     return 0;
   }
   if (mode == 3) {

@@ -66,7 +66,7 @@ std::string PostingList(uint32_t first, uint32_t ndocs, uint32_t gap) {
   return w.Finish();
 }
 
-std::string Docs(uint32_t first, uint32_t ndocs, uint32_t gap = 1, uint8_t format = index::kDocsFormat) {
+std::vector<index::DocInfo> SeedDocs(uint32_t first, uint32_t ndocs, uint32_t gap) {
   std::vector<index::DocInfo> docs;
   for (uint32_t i = 0; i < ndocs; ++i) {
     index::DocInfo d;
@@ -79,7 +79,12 @@ std::string Docs(uint32_t first, uint32_t ndocs, uint32_t gap = 1, uint8_t forma
     d.reviews = i;
     docs.push_back(d);
   }
-  return index::EncodeDocs(docs, format);
+  return docs;
+}
+
+// A single-blob format (3 or 2).
+std::string Docs(uint32_t first, uint32_t ndocs, uint32_t gap = 1, uint8_t format = 3) {
+  return index::EncodeDocs(SeedDocs(first, ndocs, gap), format);
 }
 
 }  // namespace
@@ -135,6 +140,15 @@ int main(int argc, char** argv) {
   Write("fuzz_postings", "seed_docs.bin", std::string(1, '\x03') + Docs(1, 5));  // format 3, dense
   Write("fuzz_postings", "seed_docs_sparse.bin", std::string(1, '\x03') + Docs(3, 6, 4));
   Write("fuzz_postings", "seed_docs_v2.bin", std::string(1, '\x03') + Docs(1, 5, 1, 2));
+  // A format 4 blob without its chunks, and format 4 recipes with damage:
+  // control bit 7 (ColdChunks), then chunk size, document count - 1, the
+  // docid gaps (sparse; none when dense), then (op, chunk[, byte, value]).
+  Write("fuzz_postings", "seed_docs_v4.bin",
+        std::string(1, '\x03') + index::EncodeSegmentDocs(SeedDocs(1, 5, 1), 2).blob);
+  Write("fuzz_postings", "seed_cold_chunks.bin",
+        std::string("\x83\x04\x09\x00\x01\x02\x03\x04\x00\x01\x02\x03\x01\x01\x05\x7f", 16));
+  Write("fuzz_postings", "seed_cold_chunks_dense.bin",
+        std::string("\x87\x10\x40\x00\x02\x02\x01\x00\x03\x00", 10));
 
   // fuzz_model_loader: JSON as stored.
   Write("fuzz_model_loader", "seed_global.json", ranker::GlobalLinearModel::Initial().ToJson());

@@ -204,6 +204,84 @@ std::string EncodeDocs(const std::vector<DocInfo>& docs, uint8_t format) {
 }
 
 namespace {
+constexpr size_t kHeader4Bytes = 72;
+}  // namespace
+
+SegmentDocs EncodeSegmentDocs(const std::vector<DocInfo>& docs, uint16_t chunk_docs) {
+  chunk_docs = std::max<uint16_t>(chunk_docs, 1);
+  const size_t n = docs.size();
+  SegmentDocs out;
+  out.ndocs = static_cast<uint32_t>(n);
+  out.first_docid = n ? docs.front().docid : 0;
+  out.last_docid = n ? docs.back().docid : 0;
+  const bool dense = n > 0 && uint64_t(out.last_docid) - out.first_docid + 1 == n;
+  // Each distinct brand, category path and rating once (by its bits, so
+  // that the value read back is the one written, NaNs included); a
+  // document's cold row refers to them by index.
+  std::unordered_map<uint32_t, uint32_t> brand_index, rating_index;
+  std::unordered_map<std::array<uint32_t, kCategoryLevels>, uint32_t, CategoryHash> category_index;
+  std::vector<uint32_t> brands, rating_bits;
+  std::vector<const std::array<uint32_t, kCategoryLevels>*> categories;
+  std::vector<std::array<uint32_t, 3>> indexes(n);  // brand, category, rating of each document
+  std::array<uint64_t, kNumFields> totals{};
+  for (size_t i = 0; i < n; ++i) {
+    const DocInfo& d = docs[i];
+    for (int f = 0; f < kNumFields; ++f) totals[f] += d.lengths[f];
+    auto b = brand_index.emplace(d.brand, static_cast<uint32_t>(brands.size()));
+    if (b.second) brands.push_back(d.brand);
+    auto c = category_index.emplace(d.category, static_cast<uint32_t>(categories.size()));
+    if (c.second) categories.push_back(&d.category);
+    uint32_t bits;
+    std::memcpy(&bits, &d.rating, 4);
+    auto r = rating_index.emplace(bits, static_cast<uint32_t>(rating_bits.size()));
+    if (r.second) rating_bits.push_back(bits);
+    indexes[i] = {b.first->second, c.first->second, r.first->second};
+  }
+  std::string& blob = out.blob;
+  blob.reserve(kHeader4Bytes + (dense ? 0 : 4 * n) + 4 * brands.size() +
+               4 * kCategoryLevels * categories.size() + 4 * rating_bits.size() +
+               DocTable::kHotRowBytes * n);
+  blob.push_back(4);
+  blob.push_back(static_cast<char>(dense ? kDenseFlag : 0));
+  PutU16(&blob, chunk_docs);
+  PutU32(&blob, out.ndocs);
+  PutU32(&blob, out.first_docid);
+  PutU32(&blob, out.last_docid);
+  for (uint64_t t : totals) PutU64(&blob, t);
+  PutU32(&blob, static_cast<uint32_t>(brands.size()));
+  PutU32(&blob, static_cast<uint32_t>(categories.size()));
+  PutU32(&blob, static_cast<uint32_t>(rating_bits.size()));
+  PutU32(&blob, 0);
+  if (!dense) {
+    for (const DocInfo& d : docs) PutU32(&blob, d.docid);
+  }
+  for (uint32_t b : brands) PutU32(&blob, b);
+  for (const auto* c : categories) {
+    for (uint32_t v : *c) PutU32(&blob, v);
+  }
+  for (uint32_t r : rating_bits) PutU32(&blob, r);
+  for (const DocInfo& d : docs) {
+    for (uint16_t l : d.lengths) PutU16(&blob, l);
+    PutU16(&blob, 0);
+    PutF32(&blob, d.price);
+  }
+  out.chunks.reserve((n + chunk_docs - 1) / chunk_docs);
+  for (size_t first = 0; first < n; first += chunk_docs) {
+    std::string chunk;
+    chunk.reserve(size_t{chunk_docs} * 32);
+    for (size_t i = first; i < std::min(n, first + chunk_docs); ++i) {
+      const DocInfo& d = docs[i];
+      PutU32(&chunk, d.id_hash);
+      for (uint32_t x : indexes[i]) PutVarint(&chunk, x);
+      PutVarint(&chunk, d.reviews);
+      for (uint16_t s : d.signature) PutU16(&chunk, s);
+    }
+    out.chunks.push_back(std::move(chunk));
+  }
+  return out;
+}
+
+namespace {
 
 Status BadDocs(const std::string& what) { return Status::Corruption("docs table: " + what); }
 
@@ -382,7 +460,12 @@ Status Decode(Input& in, size_t blob_size, const SegmentDocsRow* row,
 }
 
 // The checks of DecodeSegmentDocs made before anything is decoded.
-Status CheckSegmentRow(size_t blob_size, const SegmentDocsRow& row, uint32_t max_docid) {
+// `format` is the blob's first byte (0 for an empty blob): format 4 takes
+// the fewest bytes a document (its hot row; the cold row is in a chunk),
+// the others at least kMinDocBytes.
+Status CheckSegmentRow(size_t blob_size, const SegmentDocsRow& row, uint32_t max_docid,
+                       uint8_t format) {
+  const size_t min_doc_bytes = format == 4 ? DocTable::kHotRowBytes : kMinDocBytes;
   const std::string range = std::to_string(row.first_docid) + ".." + std::to_string(row.last_docid);
   if (row.first_docid < 1 || row.first_docid > row.last_docid) {
     return BadDocs("the segment row's docids " + range + " are not a range");
@@ -395,10 +478,10 @@ Status CheckSegmentRow(size_t blob_size, const SegmentDocsRow& row, uint32_t max
     return BadDocs("the segment row says " + std::to_string(row.ndocs) + " documents for docids " +
                    range);
   }
-  if (static_cast<uint64_t>(row.ndocs) > blob_size / kMinDocBytes) {
+  if (static_cast<uint64_t>(row.ndocs) > blob_size / min_doc_bytes) {
     return BadDocs("the segment row says " + std::to_string(row.ndocs) + " documents; " +
                    std::to_string(blob_size) + " bytes hold at most " +
-                   std::to_string(blob_size / kMinDocBytes));
+                   std::to_string(blob_size / min_doc_bytes));
   }
   return Status::Ok();
 }
@@ -424,15 +507,35 @@ float LoadF32(const uint8_t* p) {
   return f;
 }
 
+Status ParseHeaderDocs(const uint8_t* h, const SegmentDocsRow* row, Header3* out);
+
 // `h` holds the blob's first min(blob_size, kHeader3Bytes) bytes.
 Status ParseHeader3(const uint8_t* h, size_t blob_size, const SegmentDocsRow* row, Header3* out) {
   if (blob_size < kHeader3Bytes) {
     return BadDocs("truncated header (" + std::to_string(blob_size) + " bytes, format 3 needs " +
                    std::to_string(kHeader3Bytes) + ")");
   }
+  if (LoadU16(h + 2) != 0 || LoadU64(h + 56) != 0) return BadDocs("reserved header bytes are not zero");
+  SAIKI_RETURN_IF_ERROR(ParseHeaderDocs(h, row, out));
+  Header3& x = *out;
+  const uint64_t n = x.ndocs;
+  const uint64_t want = kHeader3Bytes + (x.dense ? 0 : 4 * n) +
+                        n * (DocTable::kHotRowBytes + DocTable::kColdRowBytes);
+  if (want != blob_size) {
+    return BadDocs(std::to_string(n) + " documents take " + std::to_string(want) +
+                   " bytes in format 3, the blob has " + std::to_string(blob_size));
+  }
+  x.docids_offset = kHeader3Bytes;
+  x.hot_offset = x.docids_offset + (x.dense ? 0 : 4 * n);
+  x.cold_offset = x.hot_offset + n * DocTable::kHotRowBytes;
+  return Status::Ok();
+}
+
+// The parts of formats 3 and 4's headers that are the same: flags, docids,
+// field length totals (bytes 0..1, 4..55), checked against `row`.
+Status ParseHeaderDocs(const uint8_t* h, const SegmentDocsRow* row, Header3* out) {
   const uint8_t flags = h[1];
   if ((flags & ~kDenseFlag) != 0) return BadDocs("unknown flags " + std::to_string(flags) + " in the header");
-  if (LoadU16(h + 2) != 0 || LoadU64(h + 56) != 0) return BadDocs("reserved header bytes are not zero");
   Header3& x = *out;
   x.dense = flags & kDenseFlag;
   x.ndocs = LoadU32(h + 4);
@@ -458,17 +561,128 @@ Status ParseHeader3(const uint8_t* h, size_t blob_size, const SegmentDocsRow* ro
                    "; its segment row says " + std::to_string(row->ndocs) + ", docids " +
                    std::to_string(row->first_docid) + ".." + std::to_string(row->last_docid));
   }
-  const uint64_t n = x.ndocs;
-  const uint64_t want = kHeader3Bytes + (x.dense ? 0 : 4 * n) +
-                        n * (DocTable::kHotRowBytes + DocTable::kColdRowBytes);
-  if (want != blob_size) {
-    return BadDocs(std::to_string(n) + " documents take " + std::to_string(want) +
-                   " bytes in format 3, the blob has " + std::to_string(blob_size));
-  }
-  x.docids_offset = kHeader3Bytes;
-  x.hot_offset = x.docids_offset + (x.dense ? 0 : 4 * n);
-  x.cold_offset = x.hot_offset + n * DocTable::kHotRowBytes;
   return Status::Ok();
+}
+
+// Format 4: format 3's header less the cold column, plus the chunking and
+// the value tables.
+struct Header4 : Header3 {
+  uint16_t chunk_docs = 0;
+  uint32_t nbrands = 0, ncategories = 0, nratings = 0;
+  uint32_t nchunks = 0;
+  size_t dicts_offset = 0;
+};
+
+// `h` holds the blob's first min(blob_size, kHeader4Bytes) bytes.
+Status ParseHeader4(const uint8_t* h, size_t blob_size, const SegmentDocsRow* row, Header4* out) {
+  if (blob_size < kHeader4Bytes) {
+    return BadDocs("truncated header (" + std::to_string(blob_size) + " bytes, format 4 needs " +
+                   std::to_string(kHeader4Bytes) + ")");
+  }
+  if (LoadU32(h + 68) != 0) return BadDocs("reserved header bytes are not zero");
+  Header4& x = *out;
+  x.chunk_docs = LoadU16(h + 2);
+  if (x.chunk_docs == 0) return BadDocs("the header says 0 documents a cold chunk");
+  SAIKI_RETURN_IF_ERROR(ParseHeaderDocs(h, row, &x));
+  x.nbrands = LoadU32(h + 56);
+  x.ncategories = LoadU32(h + 60);
+  x.nratings = LoadU32(h + 64);
+  const uint64_t n = x.ndocs;
+  const uint64_t want = kHeader4Bytes + (x.dense ? 0 : 4 * n) + 4 * uint64_t{x.nbrands} +
+                        4 * kCategoryLevels * uint64_t{x.ncategories} + 4 * uint64_t{x.nratings} +
+                        n * DocTable::kHotRowBytes;
+  if (want != blob_size) {
+    return BadDocs(std::to_string(n) + " documents, " + std::to_string(x.nbrands) + " brands, " +
+                   std::to_string(x.ncategories) + " categories and " +
+                   std::to_string(x.nratings) + " ratings take " + std::to_string(want) +
+                   " bytes in format 4, the blob has " + std::to_string(blob_size));
+  }
+  x.nchunks = static_cast<uint32_t>((n + x.chunk_docs - 1) / x.chunk_docs);
+  x.docids_offset = kHeader4Bytes;
+  x.dicts_offset = x.docids_offset + (x.dense ? 0 : 4 * n);
+  x.hot_offset = x.dicts_offset + 4 * size_t{x.nbrands} + 4 * kCategoryLevels * size_t{x.ncategories} +
+                 4 * size_t{x.nratings};
+  return Status::Ok();
+}
+
+// read() of [offset, offset + bytes) into `out`, at most 16 MiB at a time
+// (sqlite3_blob_read takes an int).
+template <typename Read>
+Status ReadSplit(const Read& read, size_t offset, char* out, size_t bytes) {
+  constexpr size_t kMaxRead = size_t{16} << 20;
+  for (size_t done = 0; done < bytes;) {
+    const size_t n = std::min(kMaxRead, bytes - done);
+    SAIKI_RETURN_IF_ERROR(read(offset + done, std::span<char>(out + done, n)));
+    done += n;
+  }
+  return Status::Ok();
+}
+
+// A format 4 segment's value tables.
+struct ColdDicts {
+  std::vector<uint32_t> brands;
+  std::vector<std::array<uint32_t, kCategoryLevels>> categories;
+  std::vector<float> ratings;
+};
+
+template <typename Read>
+Status ReadDicts4(size_t offset, uint32_t nbrands, uint32_t ncategories, uint32_t nratings,
+                  const Read& read, ColdDicts* out) {
+  std::vector<uint8_t> raw(4 * (size_t{nbrands} + kCategoryLevels * size_t{ncategories} + nratings));
+  SAIKI_RETURN_IF_ERROR(ReadSplit(read, offset, reinterpret_cast<char*>(raw.data()), raw.size()));
+  const uint8_t* p = raw.data();
+  out->brands.resize(nbrands);
+  for (uint32_t& b : out->brands) b = LoadU32(p), p += 4;
+  out->categories.resize(ncategories);
+  for (auto& c : out->categories) {
+    for (uint32_t& v : c) v = LoadU32(p), p += 4;
+  }
+  out->ratings.resize(nratings);
+  for (float& r : out->ratings) r = LoadF32(p), p += 4;
+  return Status::Ok();
+}
+
+// Decodes a format 4 cold chunk holding `count` documents' cold rows into
+// *d's cold fields, calling put(i, *d) for the i-th. Returns what is wrong
+// with it ("" when nothing): the caller names the chunk.
+template <typename Put>
+std::string DecodeColdChunk(std::string_view data, const std::vector<uint32_t>& brands,
+                            const std::vector<std::array<uint32_t, kCategoryLevels>>& categories,
+                            const std::vector<float>& ratings, size_t count, DocInfo* d,
+                            const Put& put) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(data.data());
+  const uint8_t* const end = p + data.size();
+  for (size_t i = 0; i < count; ++i) {
+    uint32_t b, c, r;
+    if (!GetU32(&p, end, &d->id_hash) || !Varint(&p, end, &b) || !Varint(&p, end, &c) ||
+        !Varint(&p, end, &r) || !Varint(&p, end, &d->reviews) || end - p < 2 * kSignatureSlots) {
+      return "truncated in document " + std::to_string(i + 1) + " of " + std::to_string(count) +
+             " (" + std::to_string(data.size()) + " bytes)";
+    }
+    if (b >= brands.size() || c >= categories.size() || r >= ratings.size()) {
+      return "a brand, category or rating index out of range in document " +
+             std::to_string(i + 1) + " of " + std::to_string(count);
+    }
+    d->brand = brands[b];
+    d->category = categories[c];
+    d->rating = ratings[r];
+    for (int s = 0; s < kSignatureSlots; ++s, p += 2) {
+      d->signature[s] = static_cast<uint16_t>(p[0] | (p[1] << 8));
+    }
+    put(i, *d);
+  }
+  if (p != end) {
+    return std::to_string(end - p) + " bytes past its " + std::to_string(count) + " documents";
+  }
+  return "";
+}
+
+Status BadChunk(int64_t chunk, const std::string& what) {
+  return BadDocs("cold chunk " + std::to_string(chunk) + ": " + what);
+}
+Status MissingChunk(int64_t chunk, uint32_t nchunks) {
+  return BadDocs("cold chunk " + std::to_string(chunk) + " is missing (the segment has " +
+                 std::to_string(nchunks) + ")");
 }
 
 // Checks docids [i, i + count) of a format 3 docid column (`ids`, the
@@ -563,6 +777,58 @@ Status Decode3(size_t blob_size, const Read& read, const SegmentDocsRow* row,
   return Status::Ok();
 }
 
+// Visits a format 4 blob's documents: its header, docid column, value
+// tables and hot column through `read`, the cold rows from `chunks`.
+template <typename Read>
+Status Decode4(size_t blob_size, const Read& read, const SegmentDocsRow* row,
+               const std::function<void(const DocInfo&)>& visit, size_t batch_bytes,
+               const ColdChunkScan& chunks) {
+  uint8_t head[kHeader4Bytes];
+  SAIKI_RETURN_IF_ERROR(read(0, std::span<char>(reinterpret_cast<char*>(head),
+                                                std::min(blob_size, kHeader4Bytes))));
+  Header4 h;
+  SAIKI_RETURN_IF_ERROR(ParseHeader4(head, blob_size, row, &h));
+  if (!chunks) return Status::Internal("docs table: a format 4 blob is read with its cold chunks");
+  std::vector<uint32_t> ids;
+  SAIKI_RETURN_IF_ERROR(ReadDocids3(h, read, &ids, batch_bytes));
+  ColdDicts dicts;
+  SAIKI_RETURN_IF_ERROR(ReadDicts4(h.dicts_offset, h.nbrands, h.ncategories, h.nratings, read, &dicts));
+  // The hot column whole (16 bytes a document): the chunks come in their
+  // own order from another table.
+  std::vector<uint8_t> hot(size_t{h.ndocs} * DocTable::kHotRowBytes);
+  SAIKI_RETURN_IF_ERROR(ReadSplit(read, h.hot_offset, reinterpret_cast<char*>(hot.data()), hot.size()));
+  std::array<uint64_t, kNumFields> totals{};
+  for (size_t i = 0; i < h.ndocs; ++i) {
+    for (int f = 0; f < kNumFields; ++f) totals[f] += LoadU16(&hot[DocTable::kHotRowBytes * i + 2 * f]);
+  }
+  if (totals != h.totals) return BadDocs("the header's field length totals disagree with the hot column");
+  int64_t next = 0;
+  DocInfo d;
+  SAIKI_RETURN_IF_ERROR(chunks([&](int64_t chunk, std::string_view data) -> Status {
+    if (chunk >= h.nchunks) {
+      return BadChunk(chunk, "beyond the segment's " + std::to_string(h.nchunks) + " chunks");
+    }
+    if (chunk != next) return MissingChunk(next, h.nchunks);
+    const size_t first = size_t(chunk) * h.chunk_docs;
+    const size_t count = std::min<size_t>(h.chunk_docs, h.ndocs - first);
+    const std::string bad = DecodeColdChunk(
+        data, dicts.brands, dicts.categories, dicts.ratings, count, &d,
+        [&](size_t i, DocInfo& doc) {
+          const size_t k = first + i;
+          const uint8_t* p = &hot[DocTable::kHotRowBytes * k];
+          doc.docid = h.dense ? static_cast<uint32_t>(h.first + k) : ids[k];
+          for (int f = 0; f < kNumFields; ++f) doc.lengths[f] = LoadU16(p + 2 * f);
+          doc.price = LoadF32(p + 12);
+          visit(doc);
+        });
+    if (!bad.empty()) return BadChunk(chunk, bad);
+    ++next;
+    return Status::Ok();
+  }));
+  if (next != h.nchunks) return MissingChunk(next, h.nchunks);
+  return Status::Ok();
+}
+
 // Reads of a blob in memory.
 struct MemoryRead {
   std::string_view blob;
@@ -572,21 +838,31 @@ struct MemoryRead {
   }
 };
 
-bool IsFormat3(std::string_view blob) { return !blob.empty() && blob[0] == 3; }
+uint8_t FormatOf(std::string_view blob) { return blob.empty() ? 0 : static_cast<uint8_t>(blob[0]); }
 
 }  // namespace
 
-Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&)>& visit) {
-  if (IsFormat3(blob)) return Decode3(blob.size(), MemoryRead{blob}, nullptr, visit, kDocsChunkBytes);
+Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&)>& visit,
+                  const ColdChunkScan& chunks) {
+  const uint8_t format = FormatOf(blob);
+  if (format == 3) return Decode3(blob.size(), MemoryRead{blob}, nullptr, visit, kDocsChunkBytes);
+  if (format == 4) {
+    return Decode4(blob.size(), MemoryRead{blob}, nullptr, visit, kDocsChunkBytes, chunks);
+  }
   const uint8_t* base = reinterpret_cast<const uint8_t*>(blob.data());
   MemoryInput in{base, base + blob.size(), base};
   return Decode(in, blob.size(), nullptr, visit);
 }
 
 Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint32_t max_docid,
-                         const std::function<void(const DocInfo&)>& visit) {
-  SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob.size(), row, max_docid));
-  if (IsFormat3(blob)) return Decode3(blob.size(), MemoryRead{blob}, &row, visit, kDocsChunkBytes);
+                         const std::function<void(const DocInfo&)>& visit,
+                         const ColdChunkScan& chunks) {
+  const uint8_t format = FormatOf(blob);
+  SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob.size(), row, max_docid, format));
+  if (format == 3) return Decode3(blob.size(), MemoryRead{blob}, &row, visit, kDocsChunkBytes);
+  if (format == 4) {
+    return Decode4(blob.size(), MemoryRead{blob}, &row, visit, kDocsChunkBytes, chunks);
+  }
   const uint8_t* base = reinterpret_cast<const uint8_t*>(blob.data());
   MemoryInput in{base, base + blob.size(), base};
   return Decode(in, blob.size(), &row, visit);
@@ -594,13 +870,17 @@ Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint3
 
 Status DecodeSegmentDocs(size_t blob_size, const BlobReadAt& read, const SegmentDocsRow& row,
                          uint32_t max_docid, const std::function<void(const DocInfo&)>& visit,
-                         size_t chunk_bytes) {
-  SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob_size, row, max_docid));
+                         size_t chunk_bytes, const ColdChunkScan& chunks) {
+  // An empty blob fails the row's checks (ndocs >= 1).
+  if (blob_size == 0) SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob_size, row, max_docid, 0));
   // The format byte, from the first window (formats 1 and 2 go on from it,
   // with the reads they always made).
   ChunkedInput in(blob_size, read, chunk_bytes);
   if (!in.Ensure(kMaxHeaderValueBytes)) return in.status();
-  if (in.p < in.end && *in.p == 3) return Decode3(blob_size, read, &row, visit, chunk_bytes);
+  const uint8_t format = in.p < in.end ? *in.p : 0;
+  SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob_size, row, max_docid, format));
+  if (format == 3) return Decode3(blob_size, read, &row, visit, chunk_bytes);
+  if (format == 4) return Decode4(blob_size, read, &row, visit, chunk_bytes, chunks);
   return Decode(in, blob_size, &row, visit);
 }
 
@@ -615,7 +895,11 @@ void AdviseHugePages(void* p, size_t bytes) {
 void DocTable::GrowTo(uint32_t capacity) {
   if (capacity <= capacity_) return;
   hot_.Grow(capacity);
-  cold_.Grow(capacity);
+  // Not advised for huge pages yet: the re-ranker's candidates' rows
+  // (EnsureColdRows) are ~200 rows scattered over the table, and each
+  // would fault in and zero a 2 MiB page (at 1M products, most of the 44
+  // MB). EnsureCold advises it before it writes every row.
+  cold_.Grow(capacity, /*huge_pages=*/false);
   live_.Grow(capacity);
   capacity_ = capacity;
 }
@@ -687,9 +971,11 @@ void SwapFields(T* rows, size_t n) {
 
 Status DocTable::LoadSegment(int64_t seg, size_t blob_size, const BlobReadAt& read,
                              const SegmentDocsRow& row, uint32_t max_docid) {
-  SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob_size, row, max_docid));
-  uint8_t head[kHeader3Bytes];
+  if (blob_size == 0) SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob_size, row, max_docid, 0));
+  uint8_t head[kHeader4Bytes];
   SAIKI_RETURN_IF_ERROR(read(0, std::span<char>(reinterpret_cast<char*>(head), 1)));
+  const uint8_t format = head[0];
+  SAIKI_RETURN_IF_ERROR(CheckSegmentRow(blob_size, row, max_docid, format));
   // Segments whose docids overlap (`saiki check` reports them) are added
   // document by document after every pending cold column is read, so that
   // the later segment's rows win, as with Add. A range check suffices to
@@ -699,28 +985,46 @@ Status DocTable::LoadSegment(int64_t seg, size_t blob_size, const BlobReadAt& re
     last = std::min<uint64_t>(last, capacity_ - 1);
     return std::memchr(live_.data() + first, 1, last - first + 1) != nullptr;
   };
+  const ColdChunkScan scan = [this, seg](const ColdChunkVisitor& visit) -> Status {
+    if (!chunk_reader_.scan) {
+      return Status::Internal("docs table: no reader for the cold chunks of segment " +
+                              std::to_string(seg));
+    }
+    return chunk_reader_.scan(seg, visit);
+  };
   auto add_each = [&]() -> Status {
     SAIKI_RETURN_IF_ERROR(EnsureCold());
     return DecodeSegmentDocs(blob_size, read, row, max_docid,
-                             [this](const DocInfo& d) { Add(d); });
+                             [this](const DocInfo& d) { Add(d); }, kDocsChunkBytes, scan);
   };
-  if (head[0] != 3) {
+  if (format != 3 && format != 4) {
     if (!cold_loaded() && range_live(row.first_docid, row.last_docid)) {
       SAIKI_RETURN_IF_ERROR(EnsureCold());
     }
     return DecodeSegmentDocs(blob_size, read, row, max_docid,
                              [this](const DocInfo& d) { Add(d); });
   }
+  const size_t head_bytes = format == 3 ? kHeader3Bytes : kHeader4Bytes;
   SAIKI_RETURN_IF_ERROR(read(0, std::span<char>(reinterpret_cast<char*>(head),
-                                                std::min(blob_size, kHeader3Bytes))));
-  Header3 h;
-  SAIKI_RETURN_IF_ERROR(ParseHeader3(head, blob_size, &row, &h));
+                                                std::min(blob_size, head_bytes))));
+  Header4 h;
+  if (format == 3) {
+    SAIKI_RETURN_IF_ERROR(ParseHeader3(head, blob_size, &row, &h));
+  } else {
+    SAIKI_RETURN_IF_ERROR(ParseHeader4(head, blob_size, &row, &h));
+  }
   std::vector<uint32_t> ids;
   SAIKI_RETURN_IF_ERROR(ReadDocids3(h, read, &ids, kMaxColumnRead));
   if (h.ndocs == 0) return Status::Ok();
-  const bool overlaps =
-      h.dense ? range_live(h.first, h.last)
-              : std::any_of(ids.begin(), ids.end(), [&](uint32_t d) { return live(d); });
+  // Pending segments must not overlap even in their ranges (a sparse one
+  // may have holes): EnsureColdRows finds a docid's segment by its range.
+  bool overlaps = range_live(h.first, h.last);
+  if (!overlaps) {
+    std::lock_guard<std::mutex> lock(ensure_mu_);
+    overlaps = std::any_of(pending_.begin(), pending_.end(), [&](const PendingSegment& p) {
+      return p.first_docid <= h.last && h.first <= p.last_docid;
+    });
+  }
   if (overlaps) return add_each();
   // h.last <= row.last_docid <= max_docid <= kMaxDocid: checked above.
   GrowTo(h.last + 1);
@@ -733,23 +1037,88 @@ Status DocTable::LoadSegment(int64_t seg, size_t blob_size, const BlobReadAt& re
   // decode that visits the documents (DecodeDocs) compare them.
   for (int f = 0; f < kNumFields; ++f) total_length_[f] += h.totals[f];
   live_count_ += h.ndocs;
+  PendingSegment p;
+  p.seg = seg;
+  p.format = format;
+  p.hot_offset = h.hot_offset;
+  p.cold_offset = h.cold_offset;
+  p.first_docid = h.first;
+  p.last_docid = h.last;
+  p.ndocs = h.ndocs;
+  p.docids = std::move(ids);
+  if (format == 4) {
+    p.chunk_docs = h.chunk_docs;
+    p.dicts_offset = h.dicts_offset;
+    p.nbrands = h.nbrands;
+    p.ncategories = h.ncategories;
+    p.nratings = h.nratings;
+    p.chunk_read.assign(h.nchunks, 0);
+    p.chunks_left = h.nchunks;
+  }
   std::lock_guard<std::mutex> lock(ensure_mu_);
-  pending_.push_back({seg, h.hot_offset, h.cold_offset, h.first, h.ndocs, std::move(ids), false});
+  auto at = std::upper_bound(pending_.begin(), pending_.end(), p.first_docid,
+                             [](uint32_t d, const PendingSegment& q) { return d < q.first_docid; });
+  pending_.insert(at, std::move(p));
   hot_loaded_.store(false, std::memory_order_release);
   cold_loaded_.store(false, std::memory_order_release);
+  if (format == 3) cold_columns_pending_.store(true, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status DocTable::ReadDictsLocked(PendingSegment& p, const BlobReadAt& read) const {
+  if (p.dicts_read) return Status::Ok();
+  ColdDicts dicts;
+  SAIKI_RETURN_IF_ERROR(ReadDicts4(p.dicts_offset, p.nbrands, p.ncategories, p.nratings, read, &dicts));
+  p.brands = std::move(dicts.brands);
+  p.categories = std::move(dicts.categories);
+  p.ratings = std::move(dicts.ratings);
+  p.dicts_read = true;
+  return Status::Ok();
+}
+
+Status DocTable::PutChunkLocked(PendingSegment& p, int64_t chunk, std::string_view data) const {
+  // Called once per chunk of a segment by EnsureCold (62,500 times at 1M
+  // products): the messages are built only when something is wrong.
+  auto bad_chunk = [&](const std::string& what) {
+    return BadDocs("segment " + std::to_string(p.seg) + ", cold chunk " + std::to_string(chunk) +
+                   ": " + what);
+  };
+  if (chunk < 0 || chunk >= static_cast<int64_t>(p.chunk_read.size())) {
+    return bad_chunk("beyond the segment's " + std::to_string(p.chunk_read.size()) + " chunks");
+  }
+  if (p.chunk_read[chunk]) return Status::Ok();
+  const size_t first = size_t(chunk) * p.chunk_docs;
+  const size_t count = std::min<size_t>(p.chunk_docs, p.ndocs - first);
+  ColdDoc* const dense_rows = p.docids.empty() ? cold_.data() + p.first_docid + first : nullptr;
+  const uint32_t* const ids = p.docids.data() + (dense_rows ? 0 : first);
+  // Straight into the table: rows of a chunk found bad halfway are written
+  // but not valid (the chunk stays pending, and info() is valid for a
+  // docid only once its chunk was read), and are written again by the next
+  // read of the chunk.
+  DocInfo d;
+  const std::string bad = DecodeColdChunk(
+      data, p.brands, p.categories, p.ratings, count, &d, [&](size_t i, const DocInfo& x) {
+        (dense_rows ? dense_rows[i] : cold_[ids[i]]) = {x.id_hash, x.brand,   x.category,
+                                                        x.rating,  x.reviews, x.signature};
+      });
+  if (!bad.empty()) return bad_chunk(bad);
+  p.chunk_read[chunk] = 1;
+  if (--p.chunks_left == 0) p.cold_read = true;
   return Status::Ok();
 }
 
 Status DocTable::ReadPendingLocked(bool cold) const {
   for (PendingSegment& p : pending_) {
-    if (p.hot_read && !cold) continue;
+    if (p.hot_read && (!cold || p.cold_read)) continue;
     if (!cold_reader_) {
       return Status::Internal("docs table: no reader for the columns of segment " +
                               std::to_string(p.seg));
     }
-    // One open per segment: the hot column, then the cold one after it.
+    // One open per segment: the value tables (format 4), the hot column,
+    // then the cold one after it (format 3), in the order they lie.
     SAIKI_ASSIGN_OR_RETURN(const BlobReadAt read, cold_reader_(p.seg));
     const bool dense = p.docids.empty();
+    if (cold && p.format == 4 && !p.cold_read) SAIKI_RETURN_IF_ERROR(ReadDictsLocked(p, read));
     if (!p.hot_read) {
       if (dense) {
         // The column is the rows: read into the table, no per-document work.
@@ -769,21 +1138,30 @@ Status DocTable::ReadPendingLocked(bool cold) const {
       }
       p.hot_read = true;
     }
-    if (!cold) continue;
-    if (dense) {
-      SAIKI_RETURN_IF_ERROR(ReadInto(read, p.cold_offset,
-                                     reinterpret_cast<char*>(cold_.data() + p.first_docid),
-                                     size_t{p.ndocs} * kColdRowBytes));
-      SwapFields(cold_.data() + p.first_docid, p.ndocs);
-    } else {
-      std::vector<ColdDoc> rows(std::min<size_t>(p.ndocs, 4096));
-      for (size_t i = 0; i < p.ndocs; i += rows.size()) {
-        const size_t count = std::min<size_t>(rows.size(), p.ndocs - i);
-        SAIKI_RETURN_IF_ERROR(ReadInto(read, p.cold_offset + i * kColdRowBytes,
-                                       reinterpret_cast<char*>(rows.data()), count * kColdRowBytes));
-        SwapFields(rows.data(), count);
-        for (size_t j = 0; j < count; ++j) cold_[p.docids[i + j]] = rows[j];
+    if (!cold || p.cold_read) continue;
+    if (p.format == 3) {
+      SAIKI_RETURN_IF_ERROR(ReadColdColumnLocked(p, read));
+      continue;
+    }
+    // Format 4: one scan of the segment's chunks, in chunk order.
+    if (!chunk_reader_.scan) {
+      return Status::Internal("docs table: no reader for the cold chunks of segment " +
+                              std::to_string(p.seg));
+    }
+    const uint32_t nchunks = static_cast<uint32_t>(p.chunk_read.size());
+    int64_t next = 0;
+    SAIKI_RETURN_IF_ERROR(chunk_reader_.scan(p.seg, [&](int64_t chunk, std::string_view data) {
+      if (chunk != next && chunk < nchunks) {
+        return BadDocs("segment " + std::to_string(p.seg) + ", cold chunk " +
+                       std::to_string(next) + " is missing (the segment has " +
+                       std::to_string(nchunks) + ")");
       }
+      ++next;
+      return PutChunkLocked(p, chunk, data);
+    }));
+    if (next != nchunks) {
+      return BadDocs("segment " + std::to_string(p.seg) + ", cold chunk " + std::to_string(next) +
+                     " is missing (the segment has " + std::to_string(nchunks) + ")");
     }
   }
   // Every hot row is in: the removals made meanwhile come off the totals.
@@ -795,7 +1173,28 @@ Status DocTable::ReadPendingLocked(bool cold) const {
   if (cold) {
     pending_.clear();
     cold_loaded_.store(true, std::memory_order_release);
+    cold_columns_pending_.store(false, std::memory_order_release);
   }
+  return Status::Ok();
+}
+
+Status DocTable::ReadColdColumnLocked(PendingSegment& p, const BlobReadAt& read) const {
+  if (p.docids.empty()) {
+    SAIKI_RETURN_IF_ERROR(ReadInto(read, p.cold_offset,
+                                   reinterpret_cast<char*>(cold_.data() + p.first_docid),
+                                   size_t{p.ndocs} * kColdRowBytes));
+    SwapFields(cold_.data() + p.first_docid, p.ndocs);
+  } else {
+    std::vector<ColdDoc> rows(std::min<size_t>(p.ndocs, 4096));
+    for (size_t i = 0; i < p.ndocs; i += rows.size()) {
+      const size_t count = std::min<size_t>(rows.size(), p.ndocs - i);
+      SAIKI_RETURN_IF_ERROR(ReadInto(read, p.cold_offset + i * kColdRowBytes,
+                                     reinterpret_cast<char*>(rows.data()), count * kColdRowBytes));
+      SwapFields(rows.data(), count);
+      for (size_t j = 0; j < count; ++j) cold_[p.docids[i + j]] = rows[j];
+    }
+  }
+  p.cold_read = true;
   return Status::Ok();
 }
 
@@ -810,7 +1209,59 @@ Status DocTable::EnsureCold() const {
   if (cold_loaded()) return Status::Ok();
   std::lock_guard<std::mutex> lock(ensure_mu_);
   if (cold_loaded()) return Status::Ok();
+  // Every row is written now: huge pages where no row was written yet
+  // (EnsureColdRows' pages stay small; see GrowTo).
+  AdviseHugePages(cold_.data(), size_t{capacity_} * sizeof(ColdDoc));
   return ReadPendingLocked(true);
+}
+
+Status DocTable::EnsureColdRows(std::span<const uint32_t> docids) const {
+  if (cold_loaded()) return Status::Ok();
+  std::lock_guard<std::mutex> lock(ensure_mu_);
+  if (cold_loaded()) return Status::Ok();
+  std::string data;
+  for (uint32_t d : docids) {
+    // The pending segment whose range holds d (ranges do not overlap:
+    // LoadSegment), if any: other docids' rows are in memory.
+    auto it = std::upper_bound(pending_.begin(), pending_.end(), d,
+                               [](uint32_t x, const PendingSegment& q) { return x < q.first_docid; });
+    if (it == pending_.begin()) continue;
+    PendingSegment& p = *--it;
+    if (d > p.last_docid || p.cold_read) continue;
+    if (p.format == 3 || !p.dicts_read) {
+      if (!cold_reader_) {
+        return Status::Internal("docs table: no reader for the columns of segment " +
+                                std::to_string(p.seg));
+      }
+      SAIKI_ASSIGN_OR_RETURN(const BlobReadAt read, cold_reader_(p.seg));
+      if (p.format == 3) {
+        SAIKI_RETURN_IF_ERROR(ReadColdColumnLocked(p, read));
+        continue;
+      }
+      SAIKI_RETURN_IF_ERROR(ReadDictsLocked(p, read));
+    }
+    size_t rank;
+    if (p.docids.empty()) {
+      rank = d - p.first_docid;
+    } else {
+      auto at = std::lower_bound(p.docids.begin(), p.docids.end(), d);
+      if (at == p.docids.end() || *at != d) continue;  // a hole of a sparse segment
+      rank = static_cast<size_t>(at - p.docids.begin());
+    }
+    const int64_t chunk = static_cast<int64_t>(rank / p.chunk_docs);
+    if (p.chunk_read[chunk]) continue;
+    if (!chunk_reader_.read) {
+      return Status::Internal("docs table: no reader for the cold chunks of segment " +
+                              std::to_string(p.seg));
+    }
+    SAIKI_ASSIGN_OR_RETURN(const bool found, chunk_reader_.read(p.seg, chunk, &data));
+    if (!found) {
+      return BadDocs("segment " + std::to_string(p.seg) + ", cold chunk " + std::to_string(chunk) +
+                     " is missing (the segment has " + std::to_string(p.chunk_read.size()) + ")");
+    }
+    SAIKI_RETURN_IF_ERROR(PutChunkLocked(p, chunk, data));
+  }
+  return Status::Ok();
 }
 
 void DocTable::Remove(uint32_t docid) {

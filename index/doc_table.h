@@ -8,9 +8,33 @@
 // review count, and a b-bit MinHash signature of the title's tokens (for the
 // text similarity of a product to what a user clicked).
 //
-// Segment docs blob (table `segments`, column `docs`), format 3, written by
-// every write that encodes a segment (import, merge); fixed-width columns,
-// all little-endian, floats IEEE (NaN when unknown):
+// Segment docs, format 4, written by every write that encodes a segment
+// (import, merge, re-index): the docs blob (table `segments`, column `docs`)
+// holds what an open and a search need, and the cold rows (what only the
+// re-ranker, facets and some sorts read) are in table `doc_cold`, one row per
+// chunk of `chunk_docs` documents, so that a re-ranker reads the chunks of
+// its ~200 candidates and nothing else. All little-endian, floats IEEE (NaN
+// when unknown), varints LEB128:
+//   header (72 bytes): u8 format(=4), u8 flags (bit 0: dense, as in format
+//     3), u16 chunk_docs (>= 1), u32 ndocs, u32 first_docid, u32
+//     last_docid, kNumFields x u64 field length totals, u32 nbrands, u32
+//     ncategories, u32 nratings, u32 0 (reserved);
+//   docid column (absent when dense): as in format 3;
+//   brands: nbrands x u32 brand hash; categories: ncategories x
+//     kCategoryLevels x u32 level hashes; ratings: nratings x f32 (each
+//     distinct value of the segment once, as its bits: one NaN is one value);
+//   hot column: ndocs x 16 bytes, as in format 3.
+// The blob is exactly that long. Chunk c (doc_cold row key seg << 32 | c)
+// holds the cold rows of the segment's documents c*chunk_docs ..
+// min(ndocs, (c+1)*chunk_docs) - 1 (in docid order), each: u32 product id
+// hash, varint brand index, varint category index, varint rating index,
+// varint review count, kSignatureSlots x u16 title signature; the chunk is
+// exactly that long, and a segment has exactly ceil(ndocs / chunk_docs)
+// chunks. About 25 bytes a document against format 3's 44, and a chunk of
+// 16 fits many times in a page: one page read per candidate's chunk.
+//
+// Format 3 (still read; a merge rewrites it in format 4), fixed-width
+// columns in the blob:
 //   header (64 bytes): u8 format(=3), u8 flags (bit 0: dense, the docids are
 //     first_docid..first_docid+ndocs-1 and there is no docid column; other
 //     bits 0), u16 0, u32 ndocs, u32 first_docid, u32 last_docid,
@@ -42,10 +66,10 @@
 // ms (load 3-6). A handle cannot stay open between calls (it holds a read
 // transaction); a second handle for the cold column after the hot one's
 // read made 18.8k page reads for `saiki search 犬` against 14.8k in one
-// pass (strace). Rows read by docid
-// would need their own table keyed by docid (a schema change, not made).
+// pass (strace). Hence format 4's table of chunks keyed by segment and
+// chunk number.
 //
-// Format 2 (still read, and re-encoded in format 3 when a merge rewrites
+// Format 2 (still read, and re-encoded in format 4 when a merge rewrites
 // the segment):
 //   u8 format(=2) varint ndocs, varint nbrands, nbrands x u32 brand hash,
 //   varint ncategories, ncategories x (3 x u32 category level hashes), then
@@ -78,8 +102,13 @@
 
 namespace saiki::index {
 
-// The format every write encodes; formats 1 and 2 are still read.
-inline constexpr uint8_t kDocsFormat = 3;
+// The format every write encodes; formats 1, 2 and 3 are still read.
+inline constexpr uint8_t kDocsFormat = 4;
+// Documents per cold chunk in format 4 (the header says which a segment
+// uses). 16 rows of about 25 bytes: a chunk is a small part of a page, so
+// that pages stay nearly full (a row does not straddle pages in SQLite) and
+// a candidate's read decodes few rows besides its own.
+inline constexpr uint16_t kColdChunkDocs = 16;
 // The largest docid a database may hold (docids count every product ever
 // inserted, re-imports included): the docs table keeps arrays indexed by
 // docid, so a corrupt blob must not make it allocate beyond this.
@@ -113,12 +142,33 @@ uint32_t StableHash(std::string_view bytes);
 TitleSignature MinHashSignature(const std::vector<std::string_view>& tokens);
 double SignatureSimilarity(const TitleSignature& a, const TitleSignature& b);
 
-// Docs sorted by docid, strictly increasing, each at most kMaxDocid.
-// `format` is kDocsFormat but for tests and tools that need an older blob
-// (2; format 1 is no longer written).
-std::string EncodeDocs(const std::vector<DocInfo>& docs, uint8_t format = kDocsFormat);
-// Calls `visit` for each document of the blob. kCorruption when malformed.
-Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&)>& visit);
+// A segment's docs in format 4: the docs blob and its cold chunks
+// (chunks[c] is doc_cold's row for chunk c), and the docid range.
+struct SegmentDocs {
+  std::string blob;
+  std::vector<std::string> chunks;
+  uint32_t first_docid = 0, last_docid = 0, ndocs = 0;  // 0 when empty
+};
+// Docs sorted by docid, strictly increasing, each at most kMaxDocid; in
+// format 4, `chunk_docs` (>= 1) documents a chunk.
+SegmentDocs EncodeSegmentDocs(const std::vector<DocInfo>& docs,
+                              uint16_t chunk_docs = kColdChunkDocs);
+// The single-blob formats, for tests and tools that need one: 3 (the
+// default) or 2 (format 1 is no longer written).
+std::string EncodeDocs(const std::vector<DocInfo>& docs, uint8_t format = 3);
+
+// Visits one segment's cold chunks (format 4; doc_cold's rows of the
+// segment) in increasing chunk order, until `visit` fails (its error is
+// returned as it is).
+using ColdChunkVisitor = std::function<Status(int64_t chunk, std::string_view data)>;
+using ColdChunkScan = std::function<Status(const ColdChunkVisitor& visit)>;
+
+// Calls `visit` for each document of the blob. kCorruption when malformed
+// (for format 4, when a chunk is missing, extra, short or malformed:
+// the message names the chunk). A format 4 blob needs `chunks`, its
+// segment's cold chunks (kInternal without).
+Status DecodeDocs(std::string_view blob, const std::function<void(const DocInfo&)>& visit,
+                  const ColdChunkScan& chunks = {});
 
 // The fewest bytes one document takes in a docs blob of any format
 // (format 2, one-byte varints).
@@ -147,8 +197,10 @@ struct SegmentDocsRow {
 // lies in [first_docid, last_docid]; the first and last docids must be the
 // row's. kCorruption naming the mismatch otherwise (documents visited before
 // a later error were within the row's range).
+// A format 4 blob needs `chunks`, as DecodeDocs.
 Status DecodeSegmentDocs(std::string_view blob, const SegmentDocsRow& row, uint32_t max_docid,
-                         const std::function<void(const DocInfo&)>& visit);
+                         const std::function<void(const DocInfo&)>& visit,
+                         const ColdChunkScan& chunks = {});
 
 // Reads bytes [offset, offset + out.size()) of a blob into `out` (a
 // stored blob read in place, e.g. with SQLite's incremental blob I/O);
@@ -165,7 +217,7 @@ inline constexpr size_t kDocsChunkBytes = size_t{64} << 10;
 // compares them), plus `read`'s errors unchanged.
 Status DecodeSegmentDocs(size_t blob_size, const BlobReadAt& read, const SegmentDocsRow& row,
                          uint32_t max_docid, const std::function<void(const DocInfo&)>& visit,
-                         size_t chunk_bytes = kDocsChunkBytes);
+                         size_t chunk_bytes = kDocsChunkBytes, const ColdChunkScan& chunks = {});
 
 // Asks the kernel to back [p, p + bytes) with huge pages where it can (a
 // hint: no effect without transparent huge pages in "madvise" or "always"
@@ -203,8 +255,9 @@ class ZeroedRows {
   ZeroedRows& operator=(const ZeroedRows&) = delete;
   ~ZeroedRows() { std::free(data_); }
   // Grows to n rows, keeping the first size() and zeroing the rest (no-op
-  // when n <= size()). Throws std::bad_alloc.
-  void Grow(size_t n);
+  // when n <= size()), on memory advised for huge pages unless
+  // `huge_pages` is false. Throws std::bad_alloc.
+  void Grow(size_t n, bool huge_pages = true);
   size_t size() const { return size_; }
   T* data() { return data_; }
   const T* data() const { return data_; }
@@ -217,11 +270,11 @@ class ZeroedRows {
 };
 
 template <typename T>
-void ZeroedRows<T>::Grow(size_t n) {
+void ZeroedRows<T>::Grow(size_t n, bool huge_pages) {
   if (n <= size_) return;
   T* fresh = static_cast<T*>(std::calloc(n, sizeof(T)));
   if (fresh == nullptr) throw std::bad_alloc();
-  AdviseHugePages(fresh, n * sizeof(T));
+  if (huge_pages) AdviseHugePages(fresh, n * sizeof(T));
   if (size_ > 0) std::memcpy(static_cast<void*>(fresh), data_, size_ * sizeof(T));
   std::free(data_);
   data_ = fresh;
@@ -234,6 +287,15 @@ void ZeroedRows<T>::Grow(size_t n) {
 // fresh open of a blob walks its page chain again to reach an offset).
 // DocTable::EnsureCold reads the cold columns it left in the file so.
 using SegmentBlobOpener = std::function<Result<BlobReadAt>(int64_t seg)>;
+
+// How a DocTable reads format 4 segments' cold chunks (table doc_cold).
+struct ColdChunkSource {
+  // Chunk `chunk` of segment `seg` into *out: false when there is no such
+  // row. One point lookup (the re-ranker's candidates).
+  std::function<Result<bool>(int64_t seg, int64_t chunk, std::string* out)> read;
+  // Every chunk of segment `seg`, in chunk order: one scan (EnsureCold).
+  std::function<Status(int64_t seg, const ColdChunkVisitor& visit)> scan;
+};
 
 class DocTable {
   // Two columns by docid. The hot one is what every match reads (BM25F
@@ -280,11 +342,12 @@ class DocTable {
   // bytes read through `read`, with every check of DecodeSegmentDocs
   // (kCorruption naming the problem; nothing is added from a blob whose
   // header or docid column is bad). Formats 1 and 2 are decoded document
-  // by document. Format 3 is not decoded, and its columns are not read
-  // here: its header and docid column say which docids are live, its
-  // header the field length totals; its hot column is read by EnsureHot,
-  // its cold column by EnsureCold, when a query first needs them, through
-  // the opener of SetColdReader. A segment whose docids are live already
+  // by document. Formats 3 and 4 are not decoded, and their columns are
+  // not read here: the header and docid column say which docids are live,
+  // the header the field length totals; the hot column is read by
+  // EnsureHot, the cold rows by EnsureCold (all) or EnsureColdRows (some),
+  // when a query first needs them, through the opener of SetColdReader and
+  // (format 4) the chunk reader of SetChunkReader. A segment whose docids are live already
   // (segments that overlap; `saiki check` reports them) has every pending
   // column read first and is then added document by document, so that the
   // later segment wins, as with Add.
@@ -296,6 +359,10 @@ class DocTable {
   // writes a new segment number), so an opener that finds the segment gone
   // or of another size must fail, not read something else.
   void SetColdReader(SegmentBlobOpener opener) { cold_reader_ = std::move(opener); }
+  // How EnsureColdRows and EnsureCold read format 4 segments' cold chunks
+  // (and LoadSegment those of a format 4 segment that overlaps another);
+  // the same rules as SetColdReader's opener.
+  void SetChunkReader(ColdChunkSource source) { chunk_reader_ = std::move(source); }
   // Makes lengths(), price(), hot_rows() and average_length() valid for
   // every docid added: reads the hot columns LoadSegment left in the file,
   // each with one read straight into the table's rows (when dense).
@@ -305,12 +372,36 @@ class DocTable {
   // finish pending, for the next call. Called by a search before it scores.
   Status EnsureHot() const;
   // EnsureHot, and makes info() and PrefetchInfo() valid for every docid
-  // added: reads the cold columns too. A segment whose hot column is still
-  // pending is read in one pass, hot then cold (one blob open: a second
-  // open would walk the blob's page chain again to reach the cold column).
-  // Called by whatever needs a cold row: the re-ranker, facets, sorts by
-  // rating or reviews, the category medians, logging a click, learning.
+  // added: reads the cold rows too: a format 3 segment's cold column (in
+  // one pass with its hot column when that is still pending: one blob
+  // open, since a second open would walk the blob's page chain again to
+  // reach the cold column), a format 4 segment's chunks by one scan
+  // (chunks EnsureColdRows read already are not decoded again; a chunk
+  // missing, short or malformed is kCorruption naming segment and chunk).
+  // Called by whatever needs every cold row: facets, sorts by rating or
+  // reviews, the category medians when computed, `saiki check`. (The
+  // re-ranker, click logging and taste learning need a few rows:
+  // EnsureColdRows.)
   Status EnsureCold() const;
+  // Makes info() and PrefetchInfo() valid for `docids` (each added to the
+  // table; others are ignored), EnsureHot having succeeded: reads what is
+  // not in memory yet of the cold rows of those docids only, the chunks
+  // they fall in for format 4 segments (one point read of table doc_cold
+  // per chunk, each chunk read once per table), the whole cold column of a
+  // format 3 segment. What the re-ranker calls for its candidates: at 1M
+  // products, 200 chunks of ~400 bytes instead of a 44 MB column. Safe to
+  // call from concurrent threads, with each other and with EnsureCold (one
+  // reads at a time); a failed read (kCorruption naming the segment and
+  // chunk for a chunk missing, short or malformed; the reader's errors as
+  // they are) leaves the chunks it did not finish pending.
+  Status EnsureColdRows(std::span<const uint32_t> docids) const;
+  // Whether a format 3 segment's cold column may still be in the file:
+  // EnsureColdRows reads such a column whole, through a second blob open
+  // when the hot column was read already (the page chain walked again), so
+  // a caller about to read the hot rows and some cold rows does better
+  // with EnsureCold (one pass) while this is true. False once EnsureCold
+  // succeeded, and for a table with format 4 segments only.
+  bool cold_columns_pending() const { return cold_columns_pending_.load(std::memory_order_acquire); }
   // Whether every hot row / every row is in memory (nothing to read).
   bool hot_loaded() const { return hot_loaded_.load(std::memory_order_acquire); }
   bool cold_loaded() const { return cold_loaded_.load(std::memory_order_acquire); }
@@ -352,19 +443,38 @@ class DocTable {
   static_assert(sizeof(ColdDoc) == kColdRowBytes && offsetof(ColdDoc, category) == 8 &&
                 offsetof(ColdDoc, rating) == 20 && offsetof(ColdDoc, reviews) == 24 &&
                 offsetof(ColdDoc, signature) == 28);
-  // A format 3 segment whose columns are (partly) still in the file.
+  // A format 3 or 4 segment whose rows are (partly) still in the file.
   struct PendingSegment {
     int64_t seg = 0;
-    size_t hot_offset = 0, cold_offset = 0;  // of the columns in the blob
+    uint8_t format = 3;
+    size_t hot_offset = 0, cold_offset = 0;  // of the columns in the blob (cold: format 3)
     uint32_t first_docid = 0;   // dense: its rows are docids first_docid..+ndocs-1
+    uint32_t last_docid = 0;
     uint32_t ndocs = 0;
     std::vector<uint32_t> docids;  // sparse: the docid column
     bool hot_read = false;
+    bool cold_read = false;        // every cold row is in the table
+    // Format 4: the chunks, and the value tables their rows index.
+    uint32_t chunk_docs = 0;
+    size_t dicts_offset = 0;
+    uint32_t nbrands = 0, ncategories = 0, nratings = 0;
+    bool dicts_read = false;
+    std::vector<uint32_t> brands;
+    std::vector<std::array<uint32_t, kCategoryLevels>> categories;
+    std::vector<float> ratings;
+    std::vector<uint8_t> chunk_read;  // by chunk: its rows are in the table
+    uint32_t chunks_left = 0;
   };
   void GrowTo(uint32_t capacity);
   // Reads what is pending (the hot columns; the cold ones too when
   // `cold`). With ensure_mu_ held.
   Status ReadPendingLocked(bool cold) const;
+  // Format 4, with ensure_mu_ held: reads p's value tables through `read`
+  // (once); decodes chunk `chunk`'s bytes into the cold rows.
+  Status ReadDictsLocked(PendingSegment& p, const BlobReadAt& read) const;
+  Status PutChunkLocked(PendingSegment& p, int64_t chunk, std::string_view data) const;
+  // Format 3, with ensure_mu_ held: reads p's cold column through `read`.
+  Status ReadColdColumnLocked(PendingSegment& p, const BlobReadAt& read) const;
 
   mutable ZeroedRows<HotDoc> hot_;
   mutable ZeroedRows<ColdDoc> cold_;
@@ -375,11 +485,15 @@ class DocTable {
   // are subtracted once they are read (removed_pending_).
   mutable std::array<uint64_t, kNumFields> total_length_{};
   SegmentBlobOpener cold_reader_;
+  ColdChunkSource chunk_reader_;
   mutable std::mutex ensure_mu_;
+  // In increasing docid order (LoadSegment keeps it sorted; their ranges
+  // do not overlap), for EnsureColdRows' binary search.
   mutable std::vector<PendingSegment> pending_;    // guarded by ensure_mu_
   mutable std::vector<uint32_t> removed_pending_;  // guarded by ensure_mu_
   mutable std::atomic<bool> hot_loaded_{true};
   mutable std::atomic<bool> cold_loaded_{true};
+  mutable std::atomic<bool> cold_columns_pending_{false};
 };
 
 }  // namespace saiki::index

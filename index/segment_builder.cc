@@ -299,6 +299,23 @@ size_t SegmentBuilder::memory_bytes() const {
 Status SegmentBuilder::Finish(
     const std::function<Status(std::string_view, uint32_t, std::string_view)>& sink,
     std::string* docs_blob) {
+  SAIKI_RETURN_IF_ERROR(FinishLists(sink));
+  *docs_blob = EncodeDocs(docs_);
+  Clear();
+  return Status::Ok();
+}
+
+Status SegmentBuilder::Finish(
+    const std::function<Status(std::string_view, uint32_t, std::string_view)>& sink,
+    SegmentDocs* docs) {
+  SAIKI_RETURN_IF_ERROR(FinishLists(sink));
+  *docs = EncodeSegmentDocs(docs_);
+  Clear();
+  return Status::Ok();
+}
+
+Status SegmentBuilder::FinishLists(
+    const std::function<Status(std::string_view, uint32_t, std::string_view)>& sink) {
   const uint32_t nterms = static_cast<uint32_t>(terms_.size());
   // Counting sort by term id; stable, so each term's occurrences stay in
   // (doc, field, position) arrival order.
@@ -459,14 +476,16 @@ Status SegmentBuilder::Finish(
     }
     join();
   }
-  *docs_blob = EncodeDocs(docs_);
+  return Status::Ok();
+}
+
+void SegmentBuilder::Clear() {
   docs_.clear();
   terms_.clear();
   term_table_.clear();
   arena_.clear();
   arena_used_ = kArenaChunk;
   term_bytes_ = 0;
-  return Status::Ok();
 }
 
 }  // namespace saiki::index

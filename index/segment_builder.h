@@ -105,16 +105,25 @@ class SegmentBuilder {
   bool empty() const { return docs_.empty(); }
 
   // Encodes every term's posting list and hands it to `sink` (term bytes,
-  // document frequency, encoded list) in term byte order; then the docs blob
-  // to *docs_blob. Resets the builder. Stops at the first sink error.
+  // document frequency, encoded list) in term byte order; then the docs
+  // in format 4 to *docs (what a database stores), or in format 3 to
+  // *docs_blob (one blob, for tests and tools). Resets the builder. Stops
+  // at the first sink error.
   // `sink` is called on the calling thread only; a segment of at least
   // parallel_finish_min() occurrences is encoded on two threads (this one
   // and a helper started and joined here), with the same bytes as on one.
   Status Finish(const std::function<Status(std::string_view term, uint32_t df,
                                            std::string_view list)>& sink,
+                SegmentDocs* docs);
+  Status Finish(const std::function<Status(std::string_view term, uint32_t df,
+                                           std::string_view list)>& sink,
                 std::string* docs_blob);
 
  private:
+  // Finish but for the docs, which it leaves in docs_.
+  Status FinishLists(const std::function<Status(std::string_view term, uint32_t df,
+                                                std::string_view list)>& sink);
+  void Clear();
   struct Occurrence {
     uint32_t term;
     uint32_t doc;       // index into docs_

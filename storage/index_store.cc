@@ -140,7 +140,79 @@ Status IndexStore::InsertSegment(const WriteToken& token, const SegmentView& s) 
 
 Status IndexStore::DeleteAllSegments(const WriteToken& token) {
   SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  SAIKI_RETURN_IF_ERROR(conn_->Exec("DELETE FROM doc_cold"));
   return conn_->Exec("DELETE FROM segments");
+}
+
+namespace {
+constexpr int64_t kChunkBits = 32;
+bool ColdKeyValid(int64_t seg, int64_t chunk) {
+  return seg >= 0 && seg < (int64_t{1} << 31) && chunk >= 0 && chunk < (int64_t{1} << kChunkBits);
+}
+}  // namespace
+
+Status IndexStore::InsertColdChunk(const WriteToken& token, int64_t seg, int64_t chunk,
+                                   std::string_view data) {
+  SAIKI_RETURN_IF_ERROR(token.CheckFor(conn_));
+  if (!ColdKeyValid(seg, chunk)) {
+    return Status::InvalidArgument(path() + ": no cold chunk key for segment " +
+                                   std::to_string(seg) + ", chunk " + std::to_string(chunk));
+  }
+  SAIKI_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Prepare("INSERT INTO doc_cold(id, data) VALUES (?1, ?2)"));
+  st->Bind(1, seg << kChunkBits | chunk);
+  st->BindBlob(2, data);
+  return st->Run();
+}
+
+Result<bool> IndexStore::ColdChunk(int64_t seg, int64_t chunk, std::string* out) {
+  if (!ColdKeyValid(seg, chunk)) return false;
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st, conn_->Prepare("SELECT data, typeof(data) FROM doc_cold WHERE id = ?1"));
+  ResetOnExit reset(st);
+  st->Bind(1, seg << kChunkBits | chunk);
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return false;
+  if (st->ColumnText(1) != "blob") {
+    return Status::Corruption(path() + ": segment " + std::to_string(seg) + ", cold chunk " +
+                              std::to_string(chunk) + " is not a blob");
+  }
+  out->assign(st->ColumnBlob(0));
+  return true;
+}
+
+Status IndexStore::ForEachColdChunk(
+    int64_t seg, const std::function<Status(int64_t chunk, std::string_view data)>& visit) {
+  if (!ColdKeyValid(seg, 0)) return Status::Ok();
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("SELECT id, data, typeof(data) FROM doc_cold WHERE id BETWEEN ?1 AND ?2 "
+                     "ORDER BY id"));
+  ResetOnExit reset(st);
+  st->Bind(1, seg << kChunkBits).Bind(2, (seg << kChunkBits) | ((int64_t{1} << kChunkBits) - 1));
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return Status::Ok();
+    const int64_t chunk = st->ColumnInt(0) & ((int64_t{1} << kChunkBits) - 1);
+    if (st->ColumnText(2) != "blob") {
+      return Status::Corruption(path() + ": segment " + std::to_string(seg) + ", cold chunk " +
+                                std::to_string(chunk) + " is not a blob");
+    }
+    SAIKI_RETURN_IF_ERROR(visit(chunk, st->ColumnBlob(1)));
+  }
+}
+
+Result<std::vector<std::pair<int64_t, int64_t>>> IndexStore::ColdChunkCounts() {
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("SELECT id >> 32, count(*) FROM doc_cold GROUP BY id >> 32 ORDER BY 1"));
+  ResetOnExit reset(st);
+  std::vector<std::pair<int64_t, int64_t>> out;
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return out;
+    out.emplace_back(st->ColumnInt(0), st->ColumnInt(1));
+  }
 }
 
 Status IndexStore::DeleteAllLists(const WriteToken& token) {

@@ -6,6 +6,9 @@
 //   postings(term, seg, df, data)
 //                 one compressed posting list per term and segment (format
 //                 in index/postings.h); unique on (term, seg);
+//   doc_cold(id, data)
+//                 the cold rows of format 4 docs blobs, one row per chunk of
+//                 a segment's documents: id = seg << 32 | chunk;
 //   tombstones(docid)
 //                 deleted docids still present in postings, purged when the
 //                 segments are merged;
@@ -125,7 +128,26 @@ class IndexStore {
   Result<int64_t> CountSegments();
   // kInvalidArgument when a segment with this number exists.
   Status InsertSegment(const WriteToken& token, const SegmentView& segment);
+  // Deletes every segment and every cold chunk.
   Status DeleteAllSegments(const WriteToken& token);
+
+  // --- cold chunks (doc_cold) ---------------------------------------------
+
+  // kInvalidArgument when seg is not in [0, 2^31) or chunk not in [0,
+  // 2^32), or when the chunk exists.
+  Status InsertColdChunk(const WriteToken& token, int64_t seg, int64_t chunk,
+                         std::string_view data);
+  // Chunk `chunk` of segment `seg` into *out (reusing its capacity); false,
+  // *out unchanged, when there is none. kCorruption when its data is not a blob.
+  Result<bool> ColdChunk(int64_t seg, int64_t chunk, std::string* out);
+  // Calls `visit(chunk, data)` for each chunk of segment `seg` in chunk
+  // order, until it returns an error, which is returned as it is; `data`
+  // is valid during the call only.
+  Status ForEachColdChunk(int64_t seg,
+                          const std::function<Status(int64_t chunk, std::string_view data)>& visit);
+  // Every segment number that has cold chunks, ascending (`saiki check`
+  // looks for chunks of no segment), and the number of chunks.
+  Result<std::vector<std::pair<int64_t, int64_t>>> ColdChunkCounts();
   // Deletes every posting list (a re-index rebuilds them all).
   Status DeleteAllLists(const WriteToken& token);
 

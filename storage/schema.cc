@@ -208,12 +208,19 @@ CREATE TABLE tastes(user TEXT PRIMARY KEY, profile BLOB NOT NULL) WITHOUT ROWID;
 ALTER TABLE impressions ADD COLUMN explore_position INTEGER;
 ALTER TABLE impressions ADD COLUMN explore_probability REAL;
 )sql",
+    // 4 -> 5: the cold rows of format 4 docs blobs, by segment and chunk
+    // (key seg << 32 | chunk: a rowid table, whose pages fill up when rows
+    // are appended in key order, and one b-tree descent per chunk). Older
+    // segments keep their cold rows in their blobs until a merge.
+    R"sql(
+CREATE TABLE doc_cold(id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+)sql",
 };
 constexpr int kNumMigrations = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kNumMigrations == kSchemaVersion, "one migration per schema version");
 // Version 1 files are upgraded in place; version 2 adds only new tables;
 // version 3 adds the journal and re-keys learner state by journal position;
-// version 4 adds a table and two nullable columns.
+// version 4 adds a table and two nullable columns; version 5 a table.
 
 Result<int64_t> PragmaInt(Connection* conn, const char* sql) {
   SAIKI_ASSIGN_OR_RETURN(Statement * st, conn->Prepare(sql));

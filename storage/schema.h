@@ -26,6 +26,9 @@
 // (ranker/taste.h), updated when their sessions close, deleted with them;
 // impressions gain explore_position and explore_probability (the shown
 // position exploration filled and the probability it did; NULL: none).
+// Version 5 adds doc_cold(id, data): the cold rows of docs blobs of format 4
+// (index/doc_table.h), one row per chunk of a segment's documents, id =
+// seg << 32 | chunk.
 // The full description, with the blob formats, is in docs/FORMAT.md.
 #ifndef SAIKI_STORAGE_SCHEMA_H_
 #define SAIKI_STORAGE_SCHEMA_H_
@@ -36,7 +39,7 @@
 namespace saiki::storage {
 
 inline constexpr int kApplicationId = 0x5341494B;  // "SAIK"
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Sets the connection's pragmas (WAL, synchronous=NORMAL, foreign keys) and
 // makes sure the file is a saiki database of the current schema: creates the

@@ -139,11 +139,27 @@ Stored StoredMedians(const std::string& path) {
 // tombstones, and their medians computed.
 ranker::CategoryMedians ComputedMedians(const std::string& path) {
   index::DocTable docs;
-  Query(path, "SELECT docs FROM segments ORDER BY seg", [&](sqlite3_stmt* st) {
-    std::string_view blob(static_cast<const char*>(sqlite3_column_blob(st, 0)),
-                          static_cast<size_t>(sqlite3_column_bytes(st, 0)));
-    REQUIRE(index::DecodeDocs(blob, [&](const index::DocInfo& d) { docs.Add(d); }).ok());
+  std::vector<std::pair<int64_t, std::string>> blobs;
+  Query(path, "SELECT seg, docs FROM segments ORDER BY seg", [&](sqlite3_stmt* st) {
+    blobs.emplace_back(sqlite3_column_int64(st, 0),
+                       std::string(static_cast<const char*>(sqlite3_column_blob(st, 1)),
+                                   static_cast<size_t>(sqlite3_column_bytes(st, 1))));
   });
+  for (const auto& [seg, blob] : blobs) {
+    // Format 4's cold rows are in table doc_cold, a row per chunk.
+    std::vector<std::string> chunks;
+    const std::string sql =
+        "SELECT data FROM doc_cold WHERE id >> 32 = " + std::to_string(seg) + " ORDER BY id";
+    Query(path, sql.c_str(), [&](sqlite3_stmt* st) {
+      chunks.emplace_back(static_cast<const char*>(sqlite3_column_blob(st, 0)),
+                          static_cast<size_t>(sqlite3_column_bytes(st, 0)));
+    });
+    auto scan = [&](const index::ColdChunkVisitor& visit) -> Status {
+      for (size_t c = 0; c < chunks.size(); ++c) SAIKI_RETURN_IF_ERROR(visit(c, chunks[c]));
+      return Status::Ok();
+    };
+    REQUIRE(index::DecodeDocs(blob, [&](const index::DocInfo& d) { docs.Add(d); }, scan).ok());
+  }
   Query(path, "SELECT docid FROM tombstones", [&](sqlite3_stmt* st) {
     docs.Remove(static_cast<uint32_t>(sqlite3_column_int64(st, 0)));
   });

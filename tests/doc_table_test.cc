@@ -7,7 +7,10 @@
 
 #include <cmath>
 #include <cstring>
+#include <atomic>
+#include <functional>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "index/doc_table.h"
@@ -548,6 +551,302 @@ TEST_CASE("a corrupt format 3 blob or row is corruption naming what and where", 
       CHECK(loaded.ok());
     }
   }
+}
+
+// Format 4: a blob and its cold chunks, as a database holds them.
+struct Stored4 {
+  int64_t seg = 0;
+  SegmentDocs docs;
+  std::vector<DocInfo> infos;
+};
+
+// A chunk the tests below take out of the store (a row deleted).
+const std::string kMissing = "<missing>";
+
+// A DocTable's chunk reader over `segments`, counting point reads and scans.
+struct ChunkStore {
+  std::vector<Stored4>* segments;
+  int reads = 0, scans = 0;
+  ColdChunkSource Source() {
+    ColdChunkSource source;
+    source.read = [this](int64_t seg, int64_t chunk, std::string* out) -> Result<bool> {
+      ++reads;
+      for (const Stored4& s : *segments) {
+        if (s.seg == seg && chunk >= 0 && chunk < static_cast<int64_t>(s.docs.chunks.size()) &&
+            s.docs.chunks[chunk] != kMissing) {
+          *out = s.docs.chunks[chunk];
+          return true;
+        }
+      }
+      return false;
+    };
+    source.scan = [this](int64_t seg, const ColdChunkVisitor& visit) -> Status {
+      ++scans;
+      for (const Stored4& s : *segments) {
+        if (s.seg != seg) continue;
+        for (size_t c = 0; c < s.docs.chunks.size(); ++c) {
+          if (s.docs.chunks[c] != kMissing) SAIKI_RETURN_IF_ERROR(visit(c, s.docs.chunks[c]));
+        }
+      }
+      return Status::Ok();
+    };
+    return source;
+  }
+};
+
+ColdChunkScan ScanOf(const SegmentDocs& docs) {
+  return [&docs](const ColdChunkVisitor& visit) -> Status {
+    for (size_t c = 0; c < docs.chunks.size(); ++c) {
+      if (docs.chunks[c] != kMissing) SAIKI_RETURN_IF_ERROR(visit(c, docs.chunks[c]));
+    }
+    return Status::Ok();
+  };
+}
+
+TEST_CASE("format 4 round trips every value, whatever the chunk size", "[docs]") {
+  auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (size_t n : {0, 1, 15, 16, 17, 333}) {
+    for (uint16_t chunk_docs : {1, 3, 16, 1000}) {
+      const auto sparse = RandomInfos(&rng, n);
+      for (const auto& docs : {sparse, Consecutive(sparse, 7)}) {
+        INFO(n << " documents, " << chunk_docs << " a chunk");
+        const SegmentDocs enc = EncodeSegmentDocs(docs, chunk_docs);
+        CHECK(enc.blob[0] == 4);
+        CHECK(enc.ndocs == n);
+        CHECK(enc.chunks.size() == (n + chunk_docs - 1) / chunk_docs);
+        std::vector<DocInfo> back;
+        Status s = DecodeDocs(enc.blob, [&](const DocInfo& d) { back.push_back(d); }, ScanOf(enc));
+        INFO(s.ToString());
+        REQUIRE(s.ok());
+        REQUIRE(back.size() == docs.size());
+        for (size_t i = 0; i < docs.size(); ++i) REQUIRE(Same(back[i], docs[i]));
+        if (n > 0) {
+          back.clear();
+          REQUIRE(DecodeSegmentDocs(enc.blob.size(), MemoryBlob{enc.blob}, RowOf(docs), 1u << 20,
+                                    [&](const DocInfo& d) { back.push_back(d); }, 100, ScanOf(enc))
+                      .ok());
+          REQUIRE(back.size() == docs.size());
+        }
+        // The same values as format 3, brand and category tables aside.
+        std::vector<DocInfo> three;
+        REQUIRE(DecodeDocs(EncodeDocs(docs, 3), [&](const DocInfo& d) { three.push_back(d); }).ok());
+        for (size_t i = 0; i < docs.size(); ++i) REQUIRE(Same(back[i], three[i]));
+      }
+    }
+  }
+  // Without its chunks a format 4 blob cannot be decoded.
+  const SegmentDocs enc = EncodeSegmentDocs(RandomInfos(&rng, 5));
+  CHECK(DecodeDocs(enc.blob, [](const DocInfo&) {}).code() == StatusCode::kInternal);
+}
+
+TEST_CASE("EnsureColdRows reads the chunks of the docids asked for, once each, and gives the "
+          "rows EnsureCold gives",
+          "[docs]") {
+  auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  // A dense segment, a sparse one (a merge after deletions), a format 3 one.
+  std::vector<Stored4> stored(2);
+  stored[0].seg = 2;
+  stored[0].infos = Consecutive(RandomInfos(&rng, 1000), 1);
+  stored[1].seg = 4;
+  stored[1].infos = RandomInfos(&rng, 500);
+  for (auto& d : stored[1].infos) d.docid += 2000;
+  for (auto& s : stored) s.docs = EncodeSegmentDocs(s.infos, 16);
+  auto three = RandomInfos(&rng, 100);
+  for (auto& d : three) d.docid += 9000;
+  const std::string blob3 = EncodeDocs(three);
+
+  DocTable added;
+  for (const auto& s : stored) {
+    for (const DocInfo& d : s.infos) added.Add(d);
+  }
+  for (const DocInfo& d : three) added.Add(d);
+  DocTable loaded;
+  ChunkStore store{&stored};
+  loaded.SetChunkReader(store.Source());
+  int opens = 0;
+  loaded.SetColdReader([&](int64_t seg) -> Result<BlobReadAt> {
+    ++opens;
+    if (seg == 7) return BlobReadAt(MemoryBlob{blob3});
+    for (const auto& s : stored) {
+      if (s.seg == seg) return BlobReadAt(MemoryBlob{s.docs.blob});
+    }
+    return Status::NotFound("no segment " + std::to_string(seg));
+  });
+  // Loaded in another order than docid order: the table keeps them sorted.
+  REQUIRE(loaded.LoadSegment(4, stored[1].docs.blob.size(), MemoryBlob{stored[1].docs.blob},
+                             RowOf(stored[1].infos), 20000).ok());
+  REQUIRE(loaded.LoadSegment(7, blob3.size(), MemoryBlob{blob3}, RowOf(three), 20000).ok());
+  REQUIRE(loaded.LoadSegment(2, stored[0].docs.blob.size(), MemoryBlob{stored[0].docs.blob},
+                             RowOf(stored[0].infos), 20000).ok());
+  CHECK(store.reads == 0);
+  // A format 3 segment's cold column is pending: a caller reads it with the
+  // hot one (EnsureCold) rather than row by row.
+  CHECK(loaded.cold_columns_pending());
+  REQUIRE(loaded.EnsureHot().ok());
+  // Candidates: some of each segment, two in one chunk, one docid twice,
+  // one not in any segment.
+  const std::vector<uint32_t> wanted = {5, 6, 999, 5, stored[1].infos[17].docid,
+                                        stored[1].infos[499].docid, 1500, three[3].docid};
+  REQUIRE(loaded.EnsureColdRows(wanted).ok());
+  CHECK(store.reads == 4);  // chunks 0 and 62 of segment 2, 1 and 31 of segment 4
+  CHECK(store.scans == 0);
+  CHECK_FALSE(loaded.cold_loaded());
+  for (uint32_t d : wanted) {
+    if (added.live(d)) REQUIRE(Same(added.info(d), loaded.info(d)));
+  }
+  // The rest of those chunks came with them.
+  CHECK(Same(added.info(16), loaded.info(16)));
+  REQUIRE(loaded.EnsureColdRows(wanted).ok());
+  CHECK(store.reads == 4);
+  // Everything, by one scan per format 4 segment; chunks read already are
+  // not decoded again.
+  REQUIRE(loaded.EnsureCold().ok());
+  CHECK(store.scans == 2);
+  CHECK(loaded.cold_loaded());
+  CHECK_FALSE(loaded.cold_columns_pending());
+  CompareTables(added, loaded);
+  REQUIRE(loaded.EnsureColdRows(wanted).ok());
+  CHECK(store.reads == 4);
+}
+
+TEST_CASE("EnsureColdRows and EnsureCold from concurrent threads read each chunk once", "[docs]") {
+  std::mt19937 rng(21);
+  std::vector<Stored4> stored(1);
+  stored[0].seg = 1;
+  stored[0].infos = Consecutive(RandomInfos(&rng, 2000), 1);
+  stored[0].docs = EncodeSegmentDocs(stored[0].infos, 16);
+  DocTable added;
+  for (const DocInfo& d : stored[0].infos) added.Add(d);
+  DocTable loaded;
+  std::atomic<int> reads{0};
+  ChunkStore store{&stored};
+  ColdChunkSource source = store.Source();
+  auto inner = source.read;
+  source.read = [&](int64_t seg, int64_t chunk, std::string* out) {
+    ++reads;
+    return inner(seg, chunk, out);
+  };
+  loaded.SetChunkReader(source);
+  loaded.SetColdReader([&](int64_t) -> Result<BlobReadAt> { return BlobReadAt(MemoryBlob{stored[0].docs.blob}); });
+  REQUIRE(loaded.LoadSegment(1, stored[0].docs.blob.size(), MemoryBlob{stored[0].docs.blob},
+                             RowOf(stored[0].infos), 3000).ok());
+  CHECK_FALSE(loaded.cold_columns_pending());  // format 4 only
+  REQUIRE(loaded.EnsureHot().ok());
+  std::vector<std::vector<uint32_t>> asks(4);
+  for (auto& a : asks) {
+    for (int i = 0; i < 200; ++i) a.push_back(1 + rng() % 2000);
+  }
+  std::vector<Status> results(asks.size());
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < asks.size(); ++t) {
+    threads.emplace_back([&, t] { results[t] = loaded.EnsureColdRows(asks[t]); });
+  }
+  for (auto& t : threads) t.join();
+  std::set<uint32_t> chunks;
+  for (size_t t = 0; t < asks.size(); ++t) {
+    REQUIRE(results[t].ok());
+    for (uint32_t d : asks[t]) {
+      chunks.insert((d - 1) / 16);
+      REQUIRE(Same(added.info(d), loaded.info(d)));
+    }
+  }
+  CHECK(reads == static_cast<int>(chunks.size()));
+  threads.clear();
+  for (size_t t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] { results[t] = t == 0 ? loaded.EnsureCold() : loaded.EnsureColdRows(asks[t]); });
+  }
+  for (auto& t : threads) t.join();
+  for (size_t t = 0; t < 3; ++t) CHECK(results[t].ok());
+  CompareTables(added, loaded);
+}
+
+TEST_CASE("a cold chunk missing, short, long or malformed is corruption naming segment and chunk",
+          "[docs]") {
+  std::mt19937 rng(13);
+  const auto infos = Consecutive(RandomInfos(&rng, 40), 1);  // chunks 0, 1 and 2 (8 documents)
+  struct Case {
+    std::function<void(std::vector<std::string>*)> damage;
+    const char* says;
+  };
+  const Case cases[] = {
+      {[](auto* c) { (*c)[1] = kMissing; }, "cold chunk 1 is missing (the segment has 3)"},
+      {[](auto* c) { (*c)[2] = kMissing; }, "cold chunk 2 is missing (the segment has 3)"},
+      {[](auto* c) { (*c)[1].pop_back(); }, "cold chunk 1: truncated in document 16 of 16"},
+      {[](auto* c) { (*c)[2] += "zz"; }, "cold chunk 2: 2 bytes past its 8 documents"},
+      {[](auto* c) { (*c)[0][4] = static_cast<char>(0x7f); },
+       "cold chunk 0: a brand, category or rating index out of range in document 1 of 16"},
+      {[](auto* c) { c->push_back((*c)[0]); }, "cold chunk 3: beyond the segment's 3 chunks"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.says);
+    std::vector<Stored4> stored(1);
+    stored[0].seg = 6;
+    stored[0].infos = infos;
+    stored[0].docs = EncodeSegmentDocs(infos, 16);
+    c.damage(&stored[0].docs.chunks);
+    // The full decode (merge, check) names the chunk.
+    Status decoded = DecodeDocs(stored[0].docs.blob, [](const DocInfo&) {}, ScanOf(stored[0].docs));
+    CHECK(decoded.code() == StatusCode::kCorruption);
+    CHECK_THAT(decoded.message(), Catch::Contains(c.says));
+    // The table names the segment too, per chunk and whole.
+    ChunkStore store{&stored};
+    for (bool whole : {false, true}) {
+      DocTable table;
+      table.SetChunkReader(store.Source());
+      table.SetColdReader([&](int64_t) -> Result<BlobReadAt> { return BlobReadAt(MemoryBlob{stored[0].docs.blob}); });
+      REQUIRE(table.LoadSegment(6, stored[0].docs.blob.size(), MemoryBlob{stored[0].docs.blob},
+                                RowOf(infos), 100).ok());
+      REQUIRE(table.EnsureHot().ok());
+      std::vector<uint32_t> all;
+      for (const DocInfo& d : infos) all.push_back(d.docid);
+      Status s = whole ? table.EnsureCold() : table.EnsureColdRows(all);
+      if (!whole && std::string(c.says).find("beyond") != std::string::npos) {
+        CHECK(s.ok());  // a point read never asks for a chunk past the segment's
+        continue;
+      }
+      CHECK(s.code() == StatusCode::kCorruption);
+      CHECK_THAT(s.message(), Catch::Contains("segment 6, "));
+      CHECK_THAT(s.message(), Catch::Contains(c.says));
+      CHECK_FALSE(table.cold_loaded());
+    }
+  }
+}
+
+TEST_CASE("a corrupt format 4 header is corruption before anything is read", "[docs]") {
+  std::mt19937 rng(17);
+  const auto dense = Consecutive(RandomInfos(&rng, 40), 10);
+  const SegmentDocs d = EncodeSegmentDocs(dense, 16);
+  const SegmentDocsRow row = RowOf(dense);
+  auto corrupt = [&](const std::string& blob, const std::string& says) {
+    INFO("expecting: " << says);
+    Status whole = DecodeSegmentDocs(blob, row, 1u << 20, [](const DocInfo&) {}, ScanOf(d));
+    CHECK(whole.code() == StatusCode::kCorruption);
+    CHECK_THAT(whole.message(), Catch::Contains(says));
+    DocTable table;
+    Status loaded = table.LoadSegment(1, blob.size(), MemoryBlob{blob}, row, 1u << 20);
+    CHECK(loaded.code() == StatusCode::kCorruption);
+    CHECK_THAT(loaded.message(), Catch::Contains(says));
+    CHECK(table.live_count() == 0);
+  };
+  corrupt(d.blob.substr(0, d.blob.size() - 1), "bytes in format 4, the blob has");
+  corrupt(d.blob + "x", "bytes in format 4, the blob has");
+  std::string bad = d.blob;
+  bad[2] = bad[3] = 0;
+  corrupt(bad, "0 documents a cold chunk");
+  bad = d.blob;
+  bad[68] = 1;
+  corrupt(bad, "reserved header bytes are not zero");
+  bad = d.blob;
+  bad[56] = static_cast<char>(bad[56] + 1);  // one brand more than the blob holds
+  corrupt(bad, "bytes in format 4, the blob has");
+  corrupt(d.blob.substr(0, 70), "bytes hold at most 4");
+  bad = d.blob;
+  bad[1] = 2;
+  corrupt(bad, "unknown flags 2");
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -551,8 +553,13 @@ TEST_CASE("truncated and bit-flipped database files give errors, never a crash",
 }
 
 // Every segment's docs blob of the file at `path`, re-encoded by `recode`.
-void RecodeDocsBlobs(const std::string& path,
-                     const std::function<std::string(const std::string&)>& recode) {
+// Rewrites every segment's docs blob with `recode(blob, chunks)`, `chunks`
+// its cold chunks (format 4; empty for the older formats). A segment whose
+// new blob is not in format 4 loses its chunks; one in format 4 keeps them.
+void RecodeDocsBlobs(
+    const std::string& path,
+    const std::function<std::string(const std::string& blob,
+                                    const std::vector<std::string>& chunks)>& recode) {
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
   std::vector<std::pair<int64_t, std::string>> blobs;
@@ -565,15 +572,60 @@ void RecodeDocsBlobs(const std::string& path,
   }
   sqlite3_finalize(st);
   REQUIRE_FALSE(blobs.empty());
-  REQUIRE(sqlite3_prepare_v2(raw, "UPDATE segments SET docs = ?1 WHERE seg = ?2", -1, &st,
-                             nullptr) == SQLITE_OK);
   for (const auto& [seg, blob] : blobs) {
-    const std::string recoded = recode(blob);
-    sqlite3_reset(st);
+    std::vector<std::string> chunks;
+    REQUIRE(sqlite3_prepare_v2(raw, "SELECT data FROM doc_cold WHERE id >> 32 = ?1 ORDER BY id",
+                               -1, &st, nullptr) == SQLITE_OK);
+    sqlite3_bind_int64(st, 1, seg);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      chunks.emplace_back(static_cast<const char*>(sqlite3_column_blob(st, 0)),
+                          sqlite3_column_bytes(st, 0));
+    }
+    sqlite3_finalize(st);
+    const std::string recoded = recode(blob, chunks);
+    REQUIRE(sqlite3_prepare_v2(raw, "UPDATE segments SET docs = ?1 WHERE seg = ?2", -1, &st,
+                               nullptr) == SQLITE_OK);
     sqlite3_bind_blob(st, 1, recoded.data(), static_cast<int>(recoded.size()), SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, seg);
     REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+    if (!recoded.empty() && recoded[0] != 4) {
+      REQUIRE(sqlite3_prepare_v2(raw, "DELETE FROM doc_cold WHERE id >> 32 = ?1", -1, &st,
+                                 nullptr) == SQLITE_OK);
+      sqlite3_bind_int64(st, 1, seg);
+      REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+      sqlite3_finalize(st);
+    }
   }
+  sqlite3_close(raw);
+}
+
+// A segment's documents, from its blob and its chunks.
+std::vector<index::DocInfo> DocsOf(const std::string& blob, const std::vector<std::string>& chunks) {
+  std::vector<index::DocInfo> docs;
+  auto scan = [&](const index::ColdChunkVisitor& visit) -> Status {
+    for (size_t c = 0; c < chunks.size(); ++c) SAIKI_RETURN_IF_ERROR(visit(c, chunks[c]));
+    return Status::Ok();
+  };
+  Status s = index::DecodeDocs(blob, [&](const index::DocInfo& d) { docs.push_back(d); }, scan);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  return docs;
+}
+
+// Sets a cold chunk's bytes (or deletes the row when `data` is nullopt).
+void SetColdChunk(const std::string& path, int64_t seg, int64_t chunk,
+                  const std::optional<std::string>& data) {
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(raw, data ? "UPDATE doc_cold SET data = ?2 WHERE id = ?1"
+                                       : "DELETE FROM doc_cold WHERE id = ?1",
+                             -1, &st, nullptr) == SQLITE_OK);
+  sqlite3_bind_int64(st, 1, seg << 32 | chunk);
+  if (data) sqlite3_bind_blob(st, 2, data->data(), static_cast<int>(data->size()), SQLITE_TRANSIENT);
+  REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+  REQUIRE(sqlite3_changes(raw) == 1);
   sqlite3_finalize(st);
   sqlite3_close(raw);
 }
@@ -598,32 +650,36 @@ std::string FullAnswer(Database* db, SearchRequest req) {
   return out.str();
 }
 
-TEST_CASE("a file whose docs blobs are in format 2 answers exactly as one in format 3",
+TEST_CASE("a file whose docs blobs are in format 2 or 3 answers exactly as one in format 4",
           "[engine][docs]") {
   Fixture f;
   f.db.reset();
-  // What an import writes now.
+  // What an import writes now: format 4, with its cold chunks.
   {
     sqlite3* raw = nullptr;
     REQUIRE(sqlite3_open(f.path.c_str(), &raw) == SQLITE_OK);
     sqlite3_stmt* st = nullptr;
-    REQUIRE(sqlite3_prepare_v2(raw, "SELECT DISTINCT hex(substr(docs, 1, 1)) FROM segments", -1, &st,
-                               nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_prepare_v2(raw,
+                               "SELECT DISTINCT hex(substr(docs, 1, 1)), "
+                               "(SELECT count(*) FROM doc_cold) FROM segments",
+                               -1, &st, nullptr) == SQLITE_OK);
     REQUIRE(sqlite3_step(st) == SQLITE_ROW);
-    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "03");
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "04");
+    CHECK(sqlite3_column_int64(st, 1) >= 1);
     CHECK(sqlite3_step(st) == SQLITE_DONE);
     sqlite3_finalize(st);
     sqlite3_close(raw);
   }
-  const std::string old = f.dir.File("format2.saiki");
-  testing::CopyDb(f.path, old);
-  RecodeDocsBlobs(old, [](const std::string& blob) {
-    std::vector<index::DocInfo> docs;
-    REQUIRE(index::DecodeDocs(blob, [&](const index::DocInfo& d) { docs.push_back(d); }).ok());
-    return index::EncodeDocs(docs, 2);
-  });
+  std::vector<std::unique_ptr<Database>> olds;
+  for (uint8_t format : {2, 3}) {
+    const std::string old = f.dir.File("format" + std::to_string(format) + ".saiki");
+    testing::CopyDb(f.path, old);
+    RecodeDocsBlobs(old, [format](const std::string& blob, const std::vector<std::string>& chunks) {
+      return index::EncodeDocs(DocsOf(blob, chunks), format);
+    });
+    olds.push_back(OpenOrDie(old));
+  }
   auto now = OpenOrDie(f.path);
-  auto before = OpenOrDie(old);
   for (const char* q : {"犬", "dog", "サーバー", "ベッド 犬"}) {
     for (SortOrder sort : {SortOrder::kRelevance, SortOrder::kRatingDescending,
                            SortOrder::kReviewsAscending, SortOrder::kPriceAscending}) {
@@ -631,26 +687,129 @@ TEST_CASE("a file whose docs blobs are in format 2 answers exactly as one in for
       req.query = q;
       req.sort = sort;
       INFO(q << " sorted " << SortOrderName(sort));
-      CHECK(FullAnswer(now.get(), req) == FullAnswer(before.get(), req));
+      const std::string answer = FullAnswer(now.get(), req);
+      for (auto& old : olds) CHECK(FullAnswer(old.get(), req) == answer);
     }
   }
-  auto checked = now->Check();
+  for (Database* db : {now.get(), olds[0].get(), olds[1].get()}) {
+    auto checked = db->Check();
+    REQUIRE(checked.ok());
+    CHECK(checked->ok);
+  }
+  // A merge (after a deletion) rewrites the older formats in format 4.
+  REQUIRE(olds[1]->DeleteProducts({"d5"}).ok());
+  REQUIRE(olds[1]->Optimize().ok());
+  {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(f.dir.File("format3.saiki").c_str(), &raw) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(raw, "SELECT hex(substr(docs, 1, 1)) FROM segments", -1, &st,
+                               nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "04");
+    CHECK(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+  }
+  auto checked = olds[1]->Check();
   REQUIRE(checked.ok());
   CHECK(checked->ok);
-  checked = before->Check();
-  REQUIRE(checked.ok());
-  CHECK(checked->ok);
+}
+
+TEST_CASE("a re-ranked search reads its candidates' cold rows only, and answers as one that "
+          "read them all",
+          "[engine][docs]") {
+  Fixture f;
+  f.db.reset();
+  // A re-ranked search first (its candidates' chunks), then one that reads
+  // every cold row (facets), then the first again: the same answer.
+  auto db = OpenOrDie(f.path);
+  SearchRequest req;
+  req.query = "犬";
+  auto first = db->Search(req);
+  REQUIRE(first.ok());
+  SearchRequest facets = req;
+  facets.facets = {FacetField::kBrand};
+  REQUIRE(db->Search(facets).ok());
+  auto again = db->Search(req);
+  REQUIRE(again.ok());
+  REQUIRE(first->hits.size() == again->hits.size());
+  for (size_t i = 0; i < first->hits.size(); ++i) {
+    CHECK(first->hits[i].id == again->hits[i].id);
+    CHECK(first->hits[i].score == again->hits[i].score);
+  }
+}
+
+TEST_CASE("a cold chunk missing, short or malformed is corruption naming its segment and chunk",
+          "[engine][check][docs]") {
+  struct Case {
+    std::function<std::optional<std::string>(const std::string&)> damage;
+    const char* says;
+  };
+  const Case cases[] = {
+      {[](const std::string&) { return std::nullopt; }, "cold chunk 0 is missing"},
+      {[](const std::string& c) { return c.substr(0, c.size() - 1); }, "cold chunk 0: truncated"},
+      {[](const std::string& c) { return c + "x"; }, "cold chunk 0: 1 bytes past its"},
+      {[](const std::string& c) {
+         std::string bad = c;
+         bad[4] = static_cast<char>(0x7f);  // the first document's brand index
+         return bad;
+       },
+       "cold chunk 0: a brand, category or rating index out of range"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.says);
+    Fixture f;
+    f.db.reset();
+    int64_t seg = 0;
+    std::string chunk;
+    RecodeDocsBlobs(f.path, [&](const std::string& blob, const std::vector<std::string>& chunks) {
+      REQUIRE_FALSE(chunks.empty());
+      chunk = chunks[0];
+      return blob;
+    });
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(f.path.c_str(), &raw) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(raw, "SELECT min(seg) FROM segments", -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    seg = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    SetColdChunk(f.path, seg, 0, c.damage(chunk));
+    const std::string where = "segment " + std::to_string(seg);
+    // The open reads no cold row; a re-ranked search does, and says which.
+    auto db = OpenOrDie(f.path);
+    SearchRequest req;
+    req.query = "犬";
+    auto r = db->Search(req);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == StatusCode::kCorruption);
+    CHECK_THAT(r.status().message(), Catch::Contains(where));
+    CHECK_THAT(r.status().message(), Catch::Contains(c.says));
+    // A search that needs none of them still answers.
+    req.sort = SortOrder::kPriceAscending;
+    CHECK(db->Search(req).ok());
+    auto report = db->Check();
+    REQUIRE(report.ok());
+    CHECK_FALSE(report->ok);
+    bool named = false;
+    for (const auto& p : report->problems) {
+      named |= p.find(where) != std::string::npos && p.find(c.says) != std::string::npos;
+    }
+    CHECK(named);
+  }
 }
 
 TEST_CASE("check names a format 3 docs blob whose header disagrees with its columns",
           "[engine][check][docs]") {
   Fixture f;
   f.db.reset();
-  // The header's field length totals, which an open takes as they are.
-  RecodeDocsBlobs(f.path, [](std::string blob) {
-    REQUIRE(blob[0] == 3);
-    blob[16] = static_cast<char>(blob[16] ^ 1);
-    return blob;
+  // In format 3, then the header's field length totals, which an open takes as they are.
+  RecodeDocsBlobs(f.path, [](const std::string& blob, const std::vector<std::string>& chunks) {
+    std::string recoded = index::EncodeDocs(DocsOf(blob, chunks), 3);
+    recoded[16] = static_cast<char>(recoded[16] ^ 1);
+    return recoded;
   });
   auto db = OpenOrDie(f.path);
   auto report = db->Check();
@@ -664,7 +823,9 @@ TEST_CASE("check names a format 3 docs blob whose header disagrees with its colu
   CHECK(named);
   db.reset();
   // A blob cut short: refused at open, naming the segment and the lengths.
-  RecodeDocsBlobs(f.path, [](std::string blob) { return blob.substr(0, blob.size() - 44); });
+  RecodeDocsBlobs(f.path, [](const std::string& blob, const std::vector<std::string>&) {
+    return blob.substr(0, blob.size() - 44);
+  });
   auto cut = Database::Open(f.path);
   REQUIRE_FALSE(cut.ok());
   CHECK(cut.status().code() == StatusCode::kCorruption);
