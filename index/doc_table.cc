@@ -967,6 +967,30 @@ void SwapFields(T* rows, size_t n) {
   }
 }
 
+// Reads a column of `ndocs` rows of type T at `offset` into `table`, indexed
+// by docid: straight into the table when the docids are one range (`docids`
+// empty: first_docid...), with no work per document; else through a buffer
+// of 4096 rows, each row to its docid.
+template <typename T>
+Status ReadColumn(const BlobReadAt& read, size_t offset, uint32_t first_docid, uint32_t ndocs,
+                  const std::vector<uint32_t>& docids, T* table) {
+  if (docids.empty()) {
+    SAIKI_RETURN_IF_ERROR(ReadInto(read, offset, reinterpret_cast<char*>(table + first_docid),
+                                   size_t{ndocs} * sizeof(T)));
+    SwapFields(table + first_docid, ndocs);
+    return Status::Ok();
+  }
+  std::vector<T> rows(std::min<size_t>(ndocs, 4096));
+  for (size_t i = 0; i < ndocs; i += rows.size()) {
+    const size_t count = std::min<size_t>(rows.size(), ndocs - i);
+    SAIKI_RETURN_IF_ERROR(ReadInto(read, offset + i * sizeof(T),
+                                   reinterpret_cast<char*>(rows.data()), count * sizeof(T)));
+    SwapFields(rows.data(), count);
+    for (size_t j = 0; j < count; ++j) table[docids[i + j]] = rows[j];
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status DocTable::LoadSegment(int64_t seg, size_t blob_size, const BlobReadAt& read,
@@ -1117,25 +1141,10 @@ Status DocTable::ReadPendingLocked(bool cold) const {
     // One open per segment: the value tables (format 4), the hot column,
     // then the cold one after it (format 3), in the order they lie.
     SAIKI_ASSIGN_OR_RETURN(const BlobReadAt read, cold_reader_(p.seg));
-    const bool dense = p.docids.empty();
     if (cold && p.format == 4 && !p.cold_read) SAIKI_RETURN_IF_ERROR(ReadDictsLocked(p, read));
     if (!p.hot_read) {
-      if (dense) {
-        // The column is the rows: read into the table, no per-document work.
-        SAIKI_RETURN_IF_ERROR(ReadInto(read, p.hot_offset,
-                                       reinterpret_cast<char*>(hot_.data() + p.first_docid),
-                                       size_t{p.ndocs} * kHotRowBytes));
-        SwapFields(hot_.data() + p.first_docid, p.ndocs);
-      } else {
-        std::vector<HotDoc> rows(std::min<size_t>(p.ndocs, 4096));
-        for (size_t i = 0; i < p.ndocs; i += rows.size()) {
-          const size_t count = std::min<size_t>(rows.size(), p.ndocs - i);
-          SAIKI_RETURN_IF_ERROR(ReadInto(read, p.hot_offset + i * kHotRowBytes,
-                                         reinterpret_cast<char*>(rows.data()), count * kHotRowBytes));
-          SwapFields(rows.data(), count);
-          for (size_t j = 0; j < count; ++j) hot_[p.docids[i + j]] = rows[j];
-        }
-      }
+      SAIKI_RETURN_IF_ERROR(ReadColumn(read, p.hot_offset, p.first_docid, p.ndocs, p.docids,
+                                       hot_.data()));
       p.hot_read = true;
     }
     if (!cold || p.cold_read) continue;
@@ -1179,21 +1188,8 @@ Status DocTable::ReadPendingLocked(bool cold) const {
 }
 
 Status DocTable::ReadColdColumnLocked(PendingSegment& p, const BlobReadAt& read) const {
-  if (p.docids.empty()) {
-    SAIKI_RETURN_IF_ERROR(ReadInto(read, p.cold_offset,
-                                   reinterpret_cast<char*>(cold_.data() + p.first_docid),
-                                   size_t{p.ndocs} * kColdRowBytes));
-    SwapFields(cold_.data() + p.first_docid, p.ndocs);
-  } else {
-    std::vector<ColdDoc> rows(std::min<size_t>(p.ndocs, 4096));
-    for (size_t i = 0; i < p.ndocs; i += rows.size()) {
-      const size_t count = std::min<size_t>(rows.size(), p.ndocs - i);
-      SAIKI_RETURN_IF_ERROR(ReadInto(read, p.cold_offset + i * kColdRowBytes,
-                                     reinterpret_cast<char*>(rows.data()), count * kColdRowBytes));
-      SwapFields(rows.data(), count);
-      for (size_t j = 0; j < count; ++j) cold_[p.docids[i + j]] = rows[j];
-    }
-  }
+  SAIKI_RETURN_IF_ERROR(
+      ReadColumn(read, p.cold_offset, p.first_docid, p.ndocs, p.docids, cold_.data()));
   p.cold_read = true;
   return Status::Ok();
 }
