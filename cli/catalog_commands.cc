@@ -86,6 +86,10 @@ void AddCatalogCommands(CLI::App& app, Globals& g, int& rc) {
                     "an id on several rows of the file: keep the last row (default), the "
                     "first, or reject the repeats as bad rows (error); each is reported")
       ->transform(CLI::CheckedTransformer(kDuplicates));
+  index->add_option("--memory", import_opts.memory_budget_mib,
+                    "MiB for the postings being built (default 256); a larger import is built "
+                    "in pieces in a scratch file beside the database")
+      ->check(CLI::Range(1, 65536));
   index->callback([&] { rc = RunIndex(g, index_file, import_opts); });
 
   // delete

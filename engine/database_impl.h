@@ -43,6 +43,7 @@
 #include "index/highlighter.h"
 #include "index/searcher.h"
 #include "index/segment_builder.h"
+#include "index/segment_runs.h"
 #include "ranker/features.h"
 #include "ranker/learner.h"
 #include "ranker/learning_plan.h"
@@ -64,7 +65,8 @@ inline constexpr size_t kMaxIdBytes = 256;
 inline constexpr size_t kMaxFieldBytes = 64 * 1024;
 inline constexpr int kMaxK = 1000;
 inline constexpr int kMaxOffset = 10000;
-// Segments are flushed when the builder holds this much.
+// A builder holding this much becomes a run (index/segment_runs.h) when
+// the file is re-indexed (an import has its own budget, ImportOptions).
 inline constexpr size_t kSegmentMemoryBudget = 256u << 20;
 // More segments than this, or more deleted docs than a fifth of the live
 // ones, and an import or delete ends with a full merge.
@@ -217,7 +219,14 @@ class DatabaseImpl final : public Database {
   Result<bool> RemoveById(const storage::WriteToken& token, const std::string& id);
 
   // index_writer.cc: all write inside the token's transaction.
-  Status WriteSegment(const storage::WriteToken& token, index::SegmentBuilder* builder);
+  // One new segment of `builder`'s documents, joined with those of `runs`
+  // (set aside before it, lower docids) when given: the lists and docs of
+  // all of them in one segment. Nothing when there are no documents.
+  Status WriteSegment(const storage::WriteToken& token, index::SegmentBuilder* builder,
+                      index::SegmentRuns* runs = nullptr);
+  // Where an import's scratch file goes: the database's directory (the
+  // temporary directory for an in-memory database).
+  std::string ScratchDir() const;
   // Stores segment `seg`'s docs: its row with the docs blob, and its cold
   // chunks (table doc_cold), in the token's transaction.
   Status InsertSegmentDocs(const storage::WriteToken& token, int64_t seg,

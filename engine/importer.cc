@@ -3,9 +3,11 @@
 // An import is one transaction: rows are validated, upserted into
 // `products` (a replaced product gets a new docid; the old one becomes a
 // tombstone until the next merge), analyzed into an in-memory segment that
-// is flushed whenever it passes kSegmentMemoryBudget, and committed at the
-// end. A bad row is reported and skipped; a bad file (empty, no header, no
-// id column) stores nothing; --strict stores nothing if any row is bad.
+// is set aside in a scratch file whenever it passes the memory budget
+// (index/segment_runs.h), and at the end joined into one new segment and
+// committed. A bad row is reported and skipped; a bad file (empty, no
+// header, no id column) stores nothing; --strict stores nothing if any row
+// is bad.
 //
 // Analysis (normalization, ICU segmentation, n-grams, MeCab readings) is
 // the larger half of an import's CPU and needs nothing from SQLite, so it
@@ -353,6 +355,11 @@ Result<ImportReport> DatabaseImpl::ImportCsv(const std::string& path,
 Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string& name,
                                              const ImportOptions& options) {
   if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
+  if (options.memory_budget_mib < 1 || options.memory_budget_mib > 65536) {
+    return Status::InvalidArgument("the import's memory budget must be 1 to 65536 MiB, not " +
+                                   std::to_string(options.memory_budget_mib));
+  }
+  const size_t budget = size_t{options.memory_budget_mib} << 20;
   CsvOptions csv_options;
   csv_options.encoding = options.encoding;
   csv_options.max_field_bytes = kMaxFieldBytes;
@@ -379,6 +386,8 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
   if (options.replace) SAIKI_RETURN_IF_ERROR(catalog_store_->BeginSeenIds(token));
 
   index::SegmentBuilder builder(analyzer_.get());
+  // Full builders become runs of one segment, written at the end.
+  index::SegmentRuns runs(ScratchDir());
   auto reject = [&](uint64_t line, std::string message) {
     ++report.rejected;
     if (options.on_row_error) options.on_row_error(RowError{line, std::move(message)});
@@ -547,7 +556,7 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
   // between rounds, at the same row as if one thread did everything.
   // Declared before the worker, so the batches outlive it.
   Batch batches[2];
-  AnalysisWorker worker(&builder, kSegmentMemoryBudget);
+  AnalysisWorker worker(&builder, budget);
   Batch* previous = nullptr;  // stored and analyzed, not yet added
   bool more = true;
   for (int cur = 0; more || previous != nullptr; cur ^= 1) {
@@ -559,11 +568,11 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
       worker.Submit(batch, previous);
       for (size_t i = 0; i < batch->size; ++i) SAIKI_RETURN_IF_ERROR(store(&batch->rows[i]));
       added = worker.HelpAndWait(batch);
-      if (worker.over_budget()) SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder));
+      if (worker.over_budget()) SAIKI_RETURN_IF_ERROR(runs.Spill(&builder));
     }
     if (previous != nullptr) {
-      while (AddRows(*previous, &added, &builder, kSegmentMemoryBudget)) {
-        SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder));
+      while (AddRows(*previous, &added, &builder, budget)) {
+        SAIKI_RETURN_IF_ERROR(runs.Spill(&builder));
       }
     }
     previous = batch->size > 0 ? batch : nullptr;
@@ -584,7 +593,7 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
     for (int64_t docid : gone) SAIKI_RETURN_IF_ERROR(index_store_->AddTombstone(token, docid));
     report.deleted = gone.size();
   }
-  SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder));
+  SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder, &runs));
   SAIKI_RETURN_IF_ERROR(MaybeMerge(token));
   SAIKI_RETURN_IF_ERROR(BumpGenerations(token, kCatalogPart));
   SAIKI_ASSIGN_OR_RETURN(auto catalog, StoreCatalogMedians(token));

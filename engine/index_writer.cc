@@ -9,6 +9,7 @@
 // merges every segment, so reading a term's lists in segment order yields
 // increasing docids, which the cursors rely on.
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <unordered_set>
 
@@ -17,16 +18,31 @@
 namespace saiki::engine {
 
 Status DatabaseImpl::WriteSegment(const storage::WriteToken& token,
-                                  index::SegmentBuilder* builder) {
-  if (builder->empty()) return Status::Ok();
+                                  index::SegmentBuilder* builder, index::SegmentRuns* runs) {
+  if (builder->empty() && (runs == nullptr || runs->runs() == 0)) return Status::Ok();
   SAIKI_ASSIGN_OR_RETURN(int64_t seg, index_store_->NextSegmentId(token));
-  index::SegmentDocs docs;
-  SAIKI_RETURN_IF_ERROR(builder->Finish(
-      [&](std::string_view term, uint32_t df, std::string_view list) {
-        return index_store_->InsertList(token, term, seg, df, list);
-      },
-      &docs));
-  return InsertSegmentDocs(token, seg, docs);
+  auto sink = [&](std::string_view term, uint32_t df, std::string_view list) {
+    return index_store_->InsertList(token, term, seg, df, list);
+  };
+  if (runs == nullptr) {
+    index::SegmentDocs docs;
+    SAIKI_RETURN_IF_ERROR(builder->Finish(sink, &docs));
+    return InsertSegmentDocs(token, seg, docs);
+  }
+  std::vector<index::DocInfo> docs;
+  SAIKI_RETURN_IF_ERROR(runs->Finish(builder, sink, &docs));
+  return InsertSegmentDocs(token, seg, index::EncodeSegmentDocs(docs));
+}
+
+std::string DatabaseImpl::ScratchDir() const {
+  const std::string& path = conn_->path();
+  if (path.empty() || path == ":memory:" || path.starts_with("file:")) {
+    const char* tmp = std::getenv("TMPDIR");
+    return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  }
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 Status DatabaseImpl::InsertSegmentDocs(const storage::WriteToken& token, int64_t seg,
@@ -216,6 +232,7 @@ Status DatabaseImpl::UpgradeAnalysis() {
   SAIKI_RETURN_IF_ERROR(index_store_->DeleteAllSegments(token));
   SAIKI_RETURN_IF_ERROR(index_store_->DeleteAllTombstones(token));
   index::SegmentBuilder builder(analyzer_.get());
+  index::SegmentRuns runs(ScratchDir());
   SAIKI_RETURN_IF_ERROR(catalog_store_->ForEachProduct([&](const storage::ProductRow& p) -> Status {
     index::IndexableDoc doc;
     doc.id = p.id;
@@ -230,10 +247,10 @@ Status DatabaseImpl::UpgradeAnalysis() {
       doc.reviews = static_cast<uint32_t>(std::clamp<int64_t>(*p.review_count, 0, UINT32_MAX));
     }
     builder.Add(static_cast<uint32_t>(p.docid), doc);
-    if (builder.memory_bytes() > kSegmentMemoryBudget) return WriteSegment(token, &builder);
+    if (builder.memory_bytes() > kSegmentMemoryBudget) return runs.Spill(&builder);
     return Status::Ok();
   }));
-  SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder));
+  SAIKI_RETURN_IF_ERROR(WriteSegment(token, &builder, &runs));
   SAIKI_RETURN_IF_ERROR(MaybeMerge(token));
   SAIKI_RETURN_IF_ERROR(index_store_->SetAnalysisVersion(token, index::kAnalysisVersion));
   SAIKI_RETURN_IF_ERROR(BumpGenerations(token, kCatalogPart));

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <numeric>
 #include <thread>
+#include <utility>
 
 namespace saiki::index {
 
@@ -310,6 +311,15 @@ Status SegmentBuilder::Finish(
     SegmentDocs* docs) {
   SAIKI_RETURN_IF_ERROR(FinishLists(sink));
   *docs = EncodeSegmentDocs(docs_);
+  Clear();
+  return Status::Ok();
+}
+
+Status SegmentBuilder::Finish(
+    const std::function<Status(std::string_view, uint32_t, std::string_view)>& sink,
+    std::vector<DocInfo>* docs) {
+  SAIKI_RETURN_IF_ERROR(FinishLists(sink));
+  *docs = std::move(docs_);
   Clear();
   return Status::Ok();
 }

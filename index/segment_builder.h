@@ -118,6 +118,11 @@ class SegmentBuilder {
   Status Finish(const std::function<Status(std::string_view term, uint32_t df,
                                            std::string_view list)>& sink,
                 std::string* docs_blob);
+  // Or the docs as they are, for a caller that joins segments
+  // (SegmentRuns) and encodes their docs once.
+  Status Finish(const std::function<Status(std::string_view term, uint32_t df,
+                                           std::string_view list)>& sink,
+                std::vector<DocInfo>* docs);
 
  private:
   // Finish but for the docs, which it leaves in docs_.

@@ -4,6 +4,7 @@
 // Either way every query answers exactly as before the merge.
 #include <catch2/catch.hpp>
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include <sqlite3.h>
@@ -107,6 +108,52 @@ TEST_CASE("merging segments keeps every answer, with and without deletions", "[e
   auto check = db->Check();
   REQUIRE(check.ok());
   CHECK(check->problem_count == 0);
+}
+
+TEST_CASE("an import over its memory budget is built in pieces and stored as one segment",
+          "[engine][merge]") {
+  // A 1 MiB budget holds about 2,000 of these products; at 256 MiB the
+  // same file is built in one piece.
+  const std::string csv = Catalog(0, 6000);
+  testing::TempDir dir;
+  auto open = [&](const std::string& name) {
+    auto opened = Database::Open(dir.File(name));
+    REQUIRE(opened.ok());
+    return std::move(opened).value();
+  };
+  std::unique_ptr<Database> pieces = open("pieces.saiki"), whole = open("whole.saiki");
+  ImportOptions small;
+  small.memory_budget_mib = 1;
+  {
+    std::istringstream in(csv);
+    auto r = pieces->ImportCsv(in, "m.csv", small);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    CHECK(r->inserted == 6000);
+  }
+  Import(whole.get(), csv);
+  CHECK(pieces->GetStats()->segments == 1);
+  CHECK(whole->GetStats()->segments == 1);
+  for (const std::string q : {"犬", "ドッグフード", "サーバ", "2.5kg", "sku-12", "猫 ケース",
+                              "brand:brand3 犬", "\"犬 猫\"", "商品7", "p5999"}) {
+    CHECK(Ranked(pieces.get(), q) == Ranked(whole.get(), q));
+  }
+  auto check = pieces->Check();
+  REQUIRE(check.ok());
+  CHECK(check->problem_count == 0);
+  // No scratch file is left beside the database.
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    files += entry.path().filename().string().find("saiki-import") != std::string::npos;
+  }
+  CHECK(files == 0);
+
+  ImportOptions bad;
+  bad.memory_budget_mib = 0;
+  std::istringstream in(csv);
+  auto r = pieces->ImportCsv(in, "m.csv", bad);
+  CHECK(r.status().code() == StatusCode::kInvalidArgument);
+  CHECK(r.status().message().find("memory budget") != std::string::npos);
 }
 
 }  // namespace

@@ -98,6 +98,10 @@ struct ImportOptions {
   std::function<void(const RowError&)> on_duplicate;
   // Called about every 64 KiB of input.
   std::function<void(const ImportProgress&)> on_progress;
+  // Memory for the postings being built, MiB (1..65536; default 256). A
+  // larger import is built in pieces of this size, kept in a scratch file
+  // beside the database and joined at the end (README "Limits").
+  uint32_t memory_budget_mib = 256;
 };
 
 struct ImportReport {
