@@ -1,13 +1,16 @@
 // The `saiki` command: a thin client of the public API (include/saiki/).
 // Parses arguments (CLI11), calls the library, prints data on stdout and
 // messages on stderr, and maps each failure to one documented exit status
-// (cli.h, README "Exit statuses"). Each command group lives in its own file.
+// (cli.h, README "Exit statuses"). Each command group lives in its own file;
+// this one builds the app that both executables run (cli/run.h).
 #include <algorithm>
 
 #include "cli/cli.h"
+#include "cli/run.h"
 
-int main(int argc, char** argv) {
-  using namespace saiki::cli;
+namespace saiki::cli {
+
+int RunCli(int argc, char** argv, ServeRunner serve) {
   CLI::App app{
       "saiki: an embedded Japanese product search engine that learns from its users.\n"
       "Exit statuses: 0 ok, 1 internal error, 2 usage error, 3 bad input (CSV rows,\n"
@@ -31,9 +34,7 @@ int main(int argc, char** argv) {
   AddSimulateCommand(app, g, rc);
   AddExportCommand(app, g, rc);
   AddModelImportCommand(app, g, rc);
-#ifdef SAIKI_WITH_SERVER
-  AddServeCommand(app, g, rc);
-#endif
+  if (serve) AddServeCommand(app, g, rc, serve, argv);
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
   MoveSearchExclusions(app, &args);
   std::reverse(args.begin(), args.end());  // CLI11 takes the vector last argument first
@@ -45,3 +46,5 @@ int main(int argc, char** argv) {
   }
   return rc;
 }
+
+}  // namespace saiki::cli

@@ -1,6 +1,9 @@
-// `saiki serve`: the HTTP/JSON API and the console (server/), on loopback
-// unless a token is given. SIGTERM or SIGINT stops it once the requests in
-// flight are answered; every answered write has committed.
+// saiki-serve: the `saiki` commands with `serve` run in this process, the
+// HTTP/JSON API and the console (server/), on loopback unless a token is
+// given. `saiki serve` execs this program (cli/run.h); run on its own it takes
+// the same arguments (`saiki-serve --db F serve --listen ...`). SIGTERM or
+// SIGINT stops it once the requests in flight are answered; every answered
+// write has committed.
 #include <pthread.h>
 #include <signal.h>
 
@@ -12,6 +15,7 @@
 #include <thread>
 
 #include "cli/cli.h"
+#include "cli/run.h"
 #include "server/api.h"
 #include "server/console_assets.h"
 #include "server/http_server.h"
@@ -19,18 +23,9 @@
 namespace saiki::cli {
 namespace {
 
-struct ServeFlags {
-  std::string listen = "127.0.0.1:8700";
-  std::string token;
-  std::string cors_origin;
-  int threads = 16;
-  size_t max_body_kib = 64;
-  size_t max_upload_mib = 64;
-  double rate = 200;
-  double burst = 400;
-};
-
-int RunServe(const Globals& g, ServeFlags f) {
+// The ServeRunner of saiki-serve: runs the server until SIGTERM or SIGINT.
+int RunServe(const Globals& g, const ServeFlags& flags, char** /*argv*/) {
+  ServeFlags f = flags;
   auto listen = server::ParseListenAddress(f.listen);
   if (!listen.ok()) {
     std::cerr << "saiki serve: " << listen.status().message() << "\n";
@@ -110,34 +105,6 @@ int RunServe(const Globals& g, ServeFlags f) {
 }
 
 }  // namespace
-
-void AddServeCommand(CLI::App& app, Globals& g, int& rc) {
-  auto* serve = app.add_subcommand(
-      "serve",
-      "serve the HTTP/JSON API and the console (README \"Using the HTTP API\"); loopback only\n"
-      "unless --token is given");
-  static ServeFlags f;
-  serve->add_option("--listen", f.listen,
-                    "HOST:PORT, [IPV6]:PORT (default 127.0.0.1:8700; port 0 picks one)");
-  serve->add_option("--token", f.token,
-                    "require 'Authorization: Bearer TOKEN' of every API request (16+ chars; "
-                    "default $SAIKI_TOKEN); needed for a non-loopback address");
-  serve->add_option("--cors-origin", f.cors_origin,
-                    "allow this one origin (e.g. http://localhost:5173) to call the API from "
-                    "a page (default: CORS off)");
-  serve->add_option("--threads", f.threads, "worker threads (default 16)")
-      ->check(CLI::Range(1, 256));
-  serve->add_option("--max-body", f.max_body_kib, "largest JSON body, KiB (default 64)")
-      ->check(CLI::Range(1, 16384));
-  serve->add_option("--max-upload", f.max_upload_mib, "largest CSV upload, MiB (default 64)")
-      ->check(CLI::Range(1, 4096));
-  serve
-      ->add_option("--rate", f.rate,
-                   "requests per second per client address (default 200; 0: no limit)")
-      ->check(CLI::Range(0.0, 1e9));
-  serve->add_option("--burst", f.burst, "requests allowed at once above the rate (default 400)")
-      ->check(CLI::Range(1.0, 1e9));
-  serve->callback([&] { rc = RunServe(g, f); });
-}
-
 }  // namespace saiki::cli
+
+int main(int argc, char** argv) { return saiki::cli::RunCli(argc, argv, saiki::cli::RunServe); }
