@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bindings/json/json_encoder.h"
+#include "cli/run.h"
 #include "saiki/saiki.h"
 
 namespace saiki::cli {
@@ -88,8 +89,21 @@ void AddSimulateCommand(CLI::App& app, Globals& g, int& rc);
 // `model` command, so after AddLearningCommands).
 void AddExportCommand(CLI::App& app, Globals& g, int& rc);
 void AddModelImportCommand(CLI::App& app, Globals& g, int& rc);
-// serve_command.cc: `serve` (server/), when built with SAIKI_BUILD_SERVER.
-void AddServeCommand(CLI::App& app, Globals& g, int& rc);
+// serve_command.cc: `serve`'s options (server/; built with
+// SAIKI_BUILD_SERVER). Both executables declare them, so `saiki serve --help`
+// and bad values are answered without the server; once they parse, the
+// callback stores run(g, flags, argv) in rc (cli/run.h).
+struct ServeFlags {
+  std::string listen = "127.0.0.1:8700";
+  std::string token;
+  std::string cors_origin;
+  int threads = 16;
+  size_t max_body_kib = 64;
+  size_t max_upload_mib = 64;
+  double rate = 200;
+  double burst = 400;
+};
+void AddServeCommand(CLI::App& app, Globals& g, int& rc, ServeRunner run, char** argv);
 
 }  // namespace saiki::cli
 

@@ -1,117 +1,23 @@
-// `saiki serve`: the HTTP/JSON API and the console (server/), on loopback
-// unless a token is given. SIGTERM or SIGINT stops it once the requests in
-// flight are answered; every answered write has committed.
-#include <pthread.h>
-#include <signal.h>
+// `saiki serve`'s options, and how the `saiki` executable runs it: by handing
+// the process to saiki-serve, the same commands with the HTTP server linked
+// in (cli/serve_main.cc). The server needs cpp-httplib, which loads OpenSSL:
+// linked into `saiki`, the dynamic loader and OpenSSL's start-up cost every
+// command some 3.5 ms (README "Design notes"), for one command that is a
+// long-running process anyway.
+#include <limits.h>
+#include <unistd.h>
 
-#include <atomic>
-#include <chrono>
-#include <cstdlib>
-#include <future>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
-#include <thread>
+#include <string>
 
 #include "cli/cli.h"
-#include "server/api.h"
-#include "server/console_assets.h"
-#include "server/http_server.h"
 
 namespace saiki::cli {
-namespace {
 
-struct ServeFlags {
-  std::string listen = "127.0.0.1:8700";
-  std::string token;
-  std::string cors_origin;
-  int threads = 16;
-  size_t max_body_kib = 64;
-  size_t max_upload_mib = 64;
-  double rate = 200;
-  double burst = 400;
-};
-
-int RunServe(const Globals& g, ServeFlags f) {
-  auto listen = server::ParseListenAddress(f.listen);
-  if (!listen.ok()) {
-    std::cerr << "saiki serve: " << listen.status().message() << "\n";
-    return kExitUsage;
-  }
-  if (f.token.empty()) {
-    const char* env = std::getenv("SAIKI_TOKEN");
-    if (env) f.token = env;
-  }
-  if (!f.token.empty() && f.token.size() < 16) {
-    std::cerr << "saiki serve: the token must be at least 16 characters\n";
-    return kExitUsage;
-  }
-  if (!listen->loopback && f.token.empty()) {
-    std::cerr << "saiki serve: refusing to listen on " << listen->host
-              << ": not a loopback address, and no --token (or $SAIKI_TOKEN) to require of "
-                 "every request\n";
-    return kExitUsage;
-  }
-
-  server::DatabasePool pool([&g] { return OpenDb(g, false); });
-  if (Status s = pool.Warm(); !s.ok()) return Fail(s);
-
-  server::ApiOptions api_options;
-  api_options.token = f.token;
-  api_options.cors_origin = f.cors_origin;
-  api_options.max_body_bytes = f.max_body_kib * 1024;
-  api_options.max_upload_bytes = f.max_upload_mib * 1024 * 1024;
-  api_options.rate_per_second = f.rate;
-  api_options.rate_burst = std::max(f.burst, 1.0);
-  api_options.assets = server::ConsoleAssets();
-  server::Api api(&pool, api_options);
-  server::ServerOptions server_options;
-  server_options.listen = *listen;
-  server_options.threads = f.threads;
-  server::HttpServer http(&api, server_options);
-
-  // SIGTERM and SIGINT are blocked in every thread (the workers inherit the
-  // mask) and taken by one thread with sigwait, which stops the server:
-  // nothing runs in a signal handler.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  if (Status s = http.Bind(); !s.ok()) return Fail(s);
-  std::string shown_host =
-      listen->host.find(':') != std::string::npos ? "[" + listen->host + "]" : listen->host;
-  std::cerr << "saiki: serving " << g.db_path << " on http://" << shown_host << ":" << http.port()
-            << "/ (console at /, API under /api/" << (f.token.empty() ? "" : ", token required")
-            << "); SIGTERM or Ctrl-C stops" << std::endl;
-
-  std::atomic<bool> by_signal{false};
-  std::promise<void> run_done;
-  std::future<void> run_done_future = run_done.get_future();
-  std::thread watcher([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    by_signal.store(true);
-    // A signal that came before Run started listening finds nothing to
-    // stop yet: ask again until Run has returned.
-    do {
-      http.Stop();
-    } while (run_done_future.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready);
-  });
-  Status run = http.Run();
-  run_done.set_value();
-  if (!by_signal.load()) {
-    // Run ended without a signal (an error): wake the watcher.
-    pthread_kill(watcher.native_handle(), SIGTERM);
-  }
-  watcher.join();
-  std::cerr << "saiki: stopped after " << http.answered() << " requests" << std::endl;
-  return run.ok() ? kExitOk : Fail(run);
-}
-
-}  // namespace
-
-void AddServeCommand(CLI::App& app, Globals& g, int& rc) {
+void AddServeCommand(CLI::App& app, Globals& g, int& rc, ServeRunner run, char** argv) {
   auto* serve = app.add_subcommand(
       "serve",
       "serve the HTTP/JSON API and the console (README \"Using the HTTP API\"); loopback only\n"
@@ -137,7 +43,30 @@ void AddServeCommand(CLI::App& app, Globals& g, int& rc) {
       ->check(CLI::Range(0.0, 1e9));
   serve->add_option("--burst", f.burst, "requests allowed at once above the rate (default 400)")
       ->check(CLI::Range(1.0, 1e9));
-  serve->callback([&] { rc = RunServe(g, f); });
+  serve->callback([&g, &rc, run, argv] { rc = run(g, f, argv); });
+}
+
+int ForwardServe(const Globals&, const ServeFlags&, char** argv) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) {
+    std::cerr << "saiki serve: cannot find this program's own path (/proc/self/exe: "
+              << std::strerror(errno) << "), so not where saiki-serve is\n";
+    return kExitIo;
+  }
+  std::string path(self, static_cast<size_t>(n));
+  path = path.substr(0, path.rfind('/') + 1) + "saiki-serve";
+  // Nothing is buffered yet (serve prints nothing before this), but what
+  // would be is lost by execv.
+  std::cout.flush();
+  std::fflush(nullptr);
+  execv(path.c_str(), argv);
+  int err = errno;
+  std::cerr << "saiki serve: cannot run " << path << ": " << std::strerror(err)
+            << "\n  the server is the program saiki-serve, run from the directory of saiki "
+               "itself: install it there (cmake --install installs both), or build with "
+               "-DSAIKI_BUILD_SERVER=ON\n";
+  return err == ENOENT || err == ENOTDIR ? kExitNotFound : kExitIo;
 }
 
 }  // namespace saiki::cli

@@ -7,6 +7,8 @@
 #   lib/pkgconfig/saiki.pc                pkg-config (relocatable: paths are
 #                                         relative to the .pc file)
 #   bin/saiki                             the CLI (with SAIKI_BUILD_CLI)
+#   bin/saiki-serve                       `saiki serve` (with SAIKI_BUILD_SERVER),
+#                                         which saiki looks for beside itself
 #   SAIKI_PYTHON_INSTALL_DIR/saiki/       the Python package (bindings/python),
 #                                         told where the shared library is
 #
@@ -47,6 +49,11 @@ install(FILES ${PROJECT_BINARY_DIR}/saiki.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}
 
 if(TARGET saiki-cli)
   install(TARGETS saiki-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+# In the same directory as saiki: `saiki serve` execs the saiki-serve beside
+# it (cli/run.h).
+if(TARGET saiki-serve)
+  install(TARGETS saiki-serve RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
 
 # The Python package. It finds the shared library through _libpath.py,

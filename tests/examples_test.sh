@@ -57,6 +57,10 @@ case "$mode" in
              include/saiki/version.h include/saiki/export.h bin/saiki; do
       [[ -e "$prefix/$f" ]] || fail "$f not installed"
     done
+    # `saiki serve` runs the saiki-serve beside saiki (cli/run.h).
+    if [[ -e "$build/saiki-serve" && ! -x "$prefix/bin/saiki-serve" ]]; then
+      fail "bin/saiki-serve not installed beside bin/saiki"
+    fi
     for f in libsaiki.a libsaiki.so cmake/saiki/saikiConfig.cmake \
              cmake/saiki/saikiConfigVersion.cmake cmake/saiki/saikiTargets.cmake \
              pkgconfig/saiki.pc python3/dist-packages/saiki/__init__.py \

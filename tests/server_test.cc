@@ -2,8 +2,9 @@
 // checks and limits (Api::Handle without a socket), the endpoints against a
 // real database, a bounded load over loopback HTTP (8 clients, a fixed
 // number of requests, no click lost), and the command itself: refusing a
-// non-loopback address without a token, and stopping on SIGTERM with every
-// answered click stored.
+// non-loopback address without a token, handing over to saiki-serve (and
+// saying so when it is missing), and stopping on SIGTERM with every answered
+// click stored.
 #include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -566,6 +568,32 @@ TEST_CASE("saiki serve refuses a non-loopback address without a token", "[server
   CHECK(missing.Wait(&rest) == 4);
 }
 
+TEST_CASE("saiki serve's help needs no server, and a missing saiki-serve is named, exit 4",
+          "[server][cli]") {
+  // Answered by `saiki` itself: the options are declared in both programs.
+  auto help = testing::RunCli("serve --help");
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.out, Catch::Contains("--listen") && Catch::Contains("--max-upload") &&
+                           Catch::Contains("--burst"));
+  CHECK(testing::RunCli("serve --threads 0").exit_code == 2);
+
+  // A `saiki` with no saiki-serve beside it: a hard link (the same file, so
+  // /proc/self/exe names this directory), else a copy.
+  TempDir dir;
+  std::string lone = dir.File("saiki");
+  if (link(SAIKI_CLI_PATH, lone.c_str()) != 0) {
+    std::filesystem::copy_file(SAIKI_CLI_PATH, lone);
+  }
+  std::string cmd = testing::Quote(lone) + " --db " + testing::Quote(dir.File("x.saiki")) +
+                    " serve --listen 127.0.0.1:0 2>" + testing::Quote(dir.File("err"));
+  int status = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 4);
+  std::string err = testing::ReadFile(dir.File("err"));
+  CHECK_THAT(err, Catch::Contains("cannot run " + dir.File("saiki-serve")) &&
+                      Catch::Contains("No such file"));
+}
+
 TEST_CASE("saiki serve stops on SIGTERM with every answered click stored", "[server][cli]") {
   TempDir dir;
   std::string db = dir.File("shop.saiki");
@@ -575,6 +603,13 @@ TEST_CASE("saiki serve stops on SIGTERM with every answered click stored", "[ser
       {"--db", db, "serve", "--listen", "127.0.0.1:0", "--token", "test-token-0123456789"});
   std::string line = serve.FirstLine();
   INFO(line);
+  // `saiki serve` became saiki-serve in the same process (cli/run.h), so
+  // the pid the caller holds is the server's.
+  char exe[4096];
+  ssize_t exe_len = readlink(("/proc/" + std::to_string(serve.pid()) + "/exe").c_str(), exe,
+                             sizeof exe);
+  REQUIRE(exe_len > 0);
+  CHECK_THAT(std::string(exe, exe_len), Catch::EndsWith("/saiki-serve"));
   auto at = line.find("http://127.0.0.1:");
   REQUIRE(at != std::string::npos);
   int port = std::stoi(line.substr(at + 17));
