@@ -386,6 +386,7 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
   if (options.replace) SAIKI_RETURN_IF_ERROR(catalog_store_->BeginSeenIds(token));
 
   index::SegmentBuilder builder(analyzer_.get());
+  builder.set_memory_budget(budget);
   // Full builders become runs of one segment, written at the end.
   index::SegmentRuns runs(ScratchDir());
   auto reject = [&](uint64_t line, std::string message) {

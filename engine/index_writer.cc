@@ -232,6 +232,7 @@ Status DatabaseImpl::UpgradeAnalysis() {
   SAIKI_RETURN_IF_ERROR(index_store_->DeleteAllSegments(token));
   SAIKI_RETURN_IF_ERROR(index_store_->DeleteAllTombstones(token));
   index::SegmentBuilder builder(analyzer_.get());
+  builder.set_memory_budget(kSegmentMemoryBudget);
   index::SegmentRuns runs(ScratchDir());
   SAIKI_RETURN_IF_ERROR(catalog_store_->ForEachProduct([&](const storage::ProductRow& p) -> Status {
     index::IndexableDoc doc;

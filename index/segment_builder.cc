@@ -194,6 +194,12 @@ void SegmentBuilder::Add(uint32_t docid, const AnalyzedDoc& doc) {
     hashes_[i] = TermHash(doc.tokens[i].text);
     __builtin_prefetch(&term_table_[hashes_[i] & mask]);
   }
+  if (occurrence_cap_ != 0 && occurrences_.size() + n > occurrences_.capacity()) {
+    // Doubling, but not past what the budget allows: memory_bytes() passes
+    // the budget before the array would need to grow again.
+    occurrences_.reserve(std::max(occurrences_.size() + n,
+                                  std::min(occurrences_.capacity() * 2, occurrence_cap_)));
+  }
   uint32_t begin = 0;
   for (const auto& [field, end] : doc.runs) {
     const uint32_t high = uint32_t(field) << kPositionBits;
@@ -293,8 +299,14 @@ void SegmentBuilder::Analyze(const IndexableDoc& raw, AnalyzedDoc* out) const {
 }
 
 size_t SegmentBuilder::memory_bytes() const {
-  return occurrences_.capacity() * sizeof(Occurrence) + term_bytes_ +
+  return 2 * occurrences_.size() * sizeof(Occurrence) + term_bytes_ +
          docs_.capacity() * sizeof(DocInfo);
+}
+
+void SegmentBuilder::set_memory_budget(size_t bytes) {
+  // Half for the occurrences, half for their sorted copy; a little more so
+  // that the row that passes the budget does not make the array grow.
+  occurrence_cap_ = bytes / (2 * sizeof(Occurrence)) + (size_t{1} << 16);
 }
 
 Status SegmentBuilder::Finish(
@@ -332,13 +344,17 @@ Status SegmentBuilder::FinishLists(
   std::vector<uint32_t> start(nterms + 1, 0);
   for (const Occurrence& o : occurrences_) ++start[o.term + 1];
   std::partial_sum(start.begin(), start.end(), start.begin());
-  std::vector<Occurrence> sorted(occurrences_.size());
+  sorted_.resize(occurrences_.size());
+  const std::vector<Occurrence>& sorted = sorted_;
   {
     std::vector<uint32_t> fill(start.begin(), start.end() - 1);
-    for (const Occurrence& o : occurrences_) sorted[fill[o.term]++] = o;
+    for (const Occurrence& o : occurrences_) sorted_[fill[o.term]++] = o;
   }
   occurrences_.clear();
-  occurrences_.shrink_to_fit();
+  if (occurrence_cap_ == 0) {
+    // No budget: a one-off builder gives its memory back.
+    occurrences_.shrink_to_fit();
+  }
 
   std::vector<uint32_t> order(nterms);
   std::iota(order.begin(), order.end(), 0u);
@@ -490,6 +506,10 @@ Status SegmentBuilder::FinishLists(
 }
 
 void SegmentBuilder::Clear() {
+  if (occurrence_cap_ == 0) {
+    sorted_.clear();
+    sorted_.shrink_to_fit();
+  }
   docs_.clear();
   terms_.clear();
   term_table_.clear();

@@ -102,6 +102,8 @@ Built InRuns(const std::vector<Doc>& docs, SegmentRuns* runs, uint32_t seed, boo
   std::mt19937 rng(seed);
   WhitespaceAnalyzer analyzer;
   SegmentBuilder builder(&analyzer);
+  // As an import's: arrays kept from one piece to the next, capped.
+  builder.set_memory_budget(size_t{1} << 20);
   size_t cut = 1 + rng() % 300;
   *pieces = 0;
   for (size_t i = 0; i < docs.size(); ++i) {
