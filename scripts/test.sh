@@ -17,7 +17,7 @@
 # Exits 1 when any phase failed.
 #
 # Environment: BUILD_DIR (default build), ASAN_BUILD_DIR (build-asan),
-# FUZZ_BUILD_DIR (build-fuzz), FUZZ_SECONDS (15), JOBS (nproc),
+# FUZZ_BUILD_DIR (build-fuzz), FUZZ_SECONDS (10), JOBS (nproc),
 # PHASES (default "deps normal asan fuzz": a subset runs only those).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,7 +25,7 @@ cd "$ROOT"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 ASAN_BUILD_DIR="${ASAN_BUILD_DIR:-$ROOT/build-asan}"
 export FUZZ_BUILD_DIR="${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
-FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
 export JOBS="${JOBS:-$(nproc)}"
 PHASES="${PHASES:-deps normal asan fuzz}"
 LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/saiki-test-logs.XXXXXX")"
