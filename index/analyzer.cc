@@ -19,6 +19,7 @@
 // share.
 #include "index/analyzer.h"
 #include "index/readings.h"
+#include "index/string_memo.h"
 
 #include <unicode/brkiter.h>
 #include <unicode/bytestream.h>
@@ -36,8 +37,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -347,12 +346,7 @@ struct ThreadScratch {
   // when full; ICU's answer is a pure function of the run, so the memo never
   // changes a result.
   static constexpr size_t kMemoMaxRunBytes = 60;
-  static constexpr size_t kMemoMaxEntries = 1 << 14;
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> word_memo;
+  StringMemo word_memo{size_t{1} << 14, size_t{1} << 21};
 
   ThreadScratch() = default;
   ThreadScratch(const ThreadScratch&) = delete;
@@ -399,16 +393,23 @@ ThreadScratch& Scratch() {
 // Bounded by bytes; cleared when full.
 struct ValueMemo {
   static constexpr size_t kMaxTextBytes = 2048;
-  static constexpr size_t kMaxBytes = size_t{16} << 20;
-  static constexpr size_t kEntryBytes = 96;  // the map's node and the strings' headers
-  static constexpr size_t kMaxSeen = 1 << 18;  // hashes of values seen once
-  struct Entry {
-    std::vector<Token> tokens;  // positions relative to the value's first
-    uint32_t used = 0;          // positions the value takes
-  };
-  std::unordered_map<std::string, Entry, ThreadScratch::Hash, std::equal_to<>> entries;
-  std::unordered_set<uint64_t> seen;
-  size_t bytes = 0;
+  // value text -> positions the value takes (4 bytes), then per token its
+  // position relative to the value's first and its length (4 bytes each)
+  // and its text.
+  StringMemo entries{size_t{1} << 17, size_t{16} << 20};
+  // Hashes of values seen once, direct-mapped: a collision forgets the
+  // older value, which then needs one more sighting to be remembered.
+  static constexpr size_t kSeenSlots = size_t{1} << 18;
+  std::vector<uint64_t> seen;
+
+  // True if `h` was seen before; records it either way.
+  bool SeenBefore(uint64_t h) {
+    if (seen.empty()) seen.assign(kSeenSlots, 0);
+    uint64_t& slot = seen[h & (kSeenSlots - 1)];
+    const bool before = slot == h;
+    slot = h;
+    return before;
+  }
 };
 
 ValueMemo& Values() {
@@ -586,9 +587,8 @@ void Tokenizer::DictionaryWords(std::string_view text, size_t begin, size_t end,
   const std::string_view run = text.substr(begin, end - begin);
   const bool memo = run.size() <= ThreadScratch::kMemoMaxRunBytes;  // offsets fit a byte
   if (memo) {
-    auto it = sc_.word_memo.find(run);
-    if (it != sc_.word_memo.end()) {
-      const std::string& w = it->second;
+    std::string_view w;
+    if (sc_.word_memo.Find(run, &w)) {
       for (size_t j = 0; j + 2 < w.size(); j += 3) {
         auto b = static_cast<uint8_t>(w[j]), len = static_cast<uint8_t>(w[j + 1]);
         EmitWord(run.substr(b, len), base + static_cast<uint8_t>(w[j + 2]));
@@ -614,8 +614,7 @@ void Tokenizer::DictionaryWords(std::string_view text, size_t begin, size_t end,
     }
   }
   if (memo) {
-    if (sc_.word_memo.size() >= ThreadScratch::kMemoMaxEntries) sc_.word_memo.clear();
-    sc_.word_memo.emplace(std::string(run), std::move(found));
+    sc_.word_memo.Insert(run, found);
   }
 }
 
@@ -791,14 +790,20 @@ class IcuAnalyzer final : public Analyzer {
                            std::vector<Token>* out) const override {
     ValueMemo& memo = Values();
     const bool memoable = text.size() <= ValueMemo::kMaxTextBytes;
-    uint64_t h = 0;
     if (memoable) {
-      auto it = memo.entries.find(text);
-      if (it != memo.entries.end()) {
-        for (const Token& t : it->second.tokens) out->push_back({t.text, first_position + t.position});
-        return first_position + it->second.used;
+      std::string_view e;
+      if (memo.entries.Find(text, &e)) {
+        uint32_t used;
+        std::memcpy(&used, e.data(), 4);
+        for (size_t k = 4; k < e.size();) {
+          uint32_t pos, len;
+          std::memcpy(&pos, e.data() + k, 4);
+          std::memcpy(&len, e.data() + k + 4, 4);
+          out->push_back({std::string(e.substr(k + 8, len)), first_position + pos});
+          k += 8 + len;
+        }
+        return first_position + used;
       }
-      h = std::hash<std::string_view>()(text);
     }
     const size_t before = out->size();
     ThreadScratch& sc = Scratch();
@@ -807,23 +812,18 @@ class IcuAnalyzer final : public Analyzer {
     t.Run(sc.norm);
     // Remembered from its second sighting on: most titles occur once, and
     // copying their tokens would only push out the values that repeat.
-    if (memoable && !memo.seen.insert(h).second) {
-      ValueMemo::Entry e;
-      e.used = t.position() - first_position;
-      size_t bytes = text.size() + ValueMemo::kEntryBytes;
-      e.tokens.reserve(out->size() - before);
+    if (memoable && memo.SeenBefore(std::hash<std::string_view>()(text))) {
+      std::string& e = sc.tmp;  // free again: NormalizeInto is done with it
+      e.clear();
+      auto put = [&e](uint32_t v) { e.append(reinterpret_cast<const char*>(&v), 4); };
+      put(t.position() - first_position);
       for (size_t i = before; i < out->size(); ++i) {
-        e.tokens.push_back({(*out)[i].text, (*out)[i].position - first_position});
-        bytes += sizeof(Token) + (*out)[i].text.size();
+        put((*out)[i].position - first_position);
+        put(static_cast<uint32_t>((*out)[i].text.size()));
+        e.append((*out)[i].text);
       }
-      if (memo.bytes + bytes > ValueMemo::kMaxBytes) {
-        memo.entries.clear();
-        memo.bytes = 0;
-      }
-      memo.bytes += bytes;
-      memo.entries.emplace(std::string(text), std::move(e));
+      memo.entries.Insert(text, e);
     }
-    if (memo.seen.size() > ValueMemo::kMaxSeen) memo.seen.clear();
     return t.position();
   }
 
@@ -849,17 +849,17 @@ class IcuAnalyzer final : public Analyzer {
     // tens of thousands of distinct readings and repeats them millions of
     // times, and normalizing one (ICU) cost more than finding it here.
     // Cleared when full; a pure function of the reading.
-    thread_local std::unordered_map<std::string, std::string, ThreadScratch::Hash, std::equal_to<>>
-        tokens;
+    thread_local StringMemo tokens(kReadingTokenMemo, kReadingTokenMemo * 64);
     readings_->ForEachReading(nfkc, [&](std::string_view reading) {
-      auto it = tokens.find(reading);
-      if (it == tokens.end()) {
-        if (tokens.size() >= kReadingTokenMemo) tokens.clear();
-        std::string token(1, kReadingPrefix);
-        token += Normalize(reading);
-        it = tokens.emplace(std::string(reading), std::move(token)).first;
+      std::string_view token;
+      if (tokens.Find(reading, &token)) {
+        out->push_back({std::string(token), position});
+        return;
       }
-      out->push_back({it->second, position});
+      std::string made(1, kReadingPrefix);
+      made += Normalize(reading);
+      tokens.Insert(reading, made);
+      out->push_back({std::move(made), position});
     });
   }
 

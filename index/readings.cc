@@ -1,6 +1,8 @@
 // Kanji readings through MeCab + IPADIC, romaji through ICU. See readings.h.
 #include "index/readings.h"
 
+#include "index/string_memo.h"
+
 #include <mecab.h>
 #include <unicode/translit.h>
 #include <unicode/unistr.h>
@@ -9,7 +11,6 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
 #ifndef SAIKI_MECAB_DICDIR
 #define SAIKI_MECAB_DICDIR "/var/lib/mecab/dic/ipadic-utf8"
@@ -68,20 +69,11 @@ struct ThreadMecab {
   // description's boilerplate sentences, tags, brands, categories; and
   // MeCab is the costliest step of the analysis. Offsets fit 16 bits, hence
   // the piece bound; the map is cleared when full. MeCab's answer is a pure
-  // function of the piece, so the memo never changes a result. Bounded by
-  // bytes, not entries: every thread that analyzes text (a server's too)
-  // keeps one, at most 8 MB.
+  // function of the piece, so the memo never changes a result. Every
+  // thread that analyzes text (a server's too) keeps one: at most 64K
+  // entries and 8 MB of text.
   static constexpr size_t kMemoMaxTextBytes = 4096;
-  static constexpr size_t kMemoMaxBytes = size_t{8} << 20;
-  // What an entry costs beyond its key and value (the map's node and
-  // bucket, the strings' headers), counted against kMemoMaxBytes.
-  static constexpr size_t kMemoEntryBytes = 96;
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> memo;
-  size_t memo_bytes = 0;  // keys and values
+  StringMemo memo{size_t{1} << 16, size_t{8} << 20};
 };
 
 ThreadMecab& Mecab() {
@@ -158,19 +150,16 @@ void ReadPiece(ThreadMecab& m, std::string_view piece, size_t at,
                const std::function<void(size_t begin, size_t end, std::string_view reading)>& emit) {
   if (!HasHan(piece)) return;
   const bool memo = piece.size() <= ThreadMecab::kMemoMaxTextBytes;
-  if (memo) {
-    auto it = m.memo.find(piece);
-    if (it != m.memo.end()) {
-      const std::string& w = it->second;
-      for (size_t k = 0; k + 5 <= w.size();) {
-        const auto* p = reinterpret_cast<const uint8_t*>(w.data() + k);
-        const size_t begin = p[0] | size_t{p[1]} << 8, len = p[2] | size_t{p[3]} << 8,
-                     rlen = p[4];
-        emit(at + begin, at + begin + len, std::string_view(w.data() + k + 5, rlen));
-        k += 5 + rlen;
-      }
-      return;
+  std::string_view w;
+  if (memo && m.memo.Find(piece, &w)) {
+    for (size_t k = 0; k + 5 <= w.size();) {
+      const auto* p = reinterpret_cast<const uint8_t*>(w.data() + k);
+      const size_t begin = p[0] | size_t{p[1]} << 8, len = p[2] | size_t{p[3]} << 8,
+                   rlen = p[4];
+      emit(at + begin, at + begin + len, w.substr(k + 5, rlen));
+      k += 5 + rlen;
     }
+    return;
   }
   std::string found;  // the memo entry being built
   bool storable = memo;
@@ -208,15 +197,7 @@ void ReadPiece(ThreadMecab& m, std::string_view piece, size_t at,
     }
   }
   m.lattice->clear();
-  if (storable) {
-    const size_t bytes = piece.size() + found.size() + ThreadMecab::kMemoEntryBytes;
-    if (m.memo_bytes + bytes > ThreadMecab::kMemoMaxBytes) {
-      m.memo.clear();
-      m.memo_bytes = 0;
-    }
-    m.memo_bytes += bytes;
-    m.memo.emplace(std::string(piece), std::move(found));
-  }
+  if (storable) m.memo.Insert(piece, found);
 }
 
 }  // namespace
