@@ -12,9 +12,9 @@
 // Analysis (normalization, ICU segmentation, n-grams, MeCab readings) is
 // the larger half of an import's CPU and needs nothing from SQLite, so it
 // runs on two threads, one batch of rows at a time: this thread inserts the
-// batch into `products` while a worker adds the previous, already analyzed
-// batch to the segment (the inversion); then both analyze the rows of the
-// batch neither has claimed yet. The segment builder still sees every
+// batch into `products` and reads the next one from the file while a worker
+// adds the previous, already analyzed batch to the segment (the inversion);
+// then both analyze the rows of the batch neither has claimed yet. The segment builder still sees every
 // document in file order with the same docid, and segments are cut at the
 // same rows, so the same file gives the same database however the two
 // threads are scheduled.
@@ -551,23 +551,26 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
     return Status::Ok();
   };
 
-  // The pipeline: while this thread stores batch n, the worker adds batch
-  // n-1 (analyzed in the previous round) to the segment; then both analyze
-  // what is left of batch n. A segment over budget is written out here,
-  // between rounds, at the same row as if one thread did everything.
-  // Declared before the worker, so the batches outlive it.
-  Batch batches[2];
+  // The pipeline: while this thread stores batch n and then reads batch n+1
+  // from the file, the worker adds batch n-1 (analyzed in the previous
+  // round) to the segment; then both analyze what is left of batch n. A
+  // segment over budget is written out here, between rounds, at the same
+  // row as if one thread did everything. Three batches: n-1 being added, n
+  // being analyzed, n+1 being read. Declared before the worker, so the
+  // batches outlive it.
+  Batch batches[3];
   AnalysisWorker worker(&builder, budget);
   Batch* previous = nullptr;  // stored and analyzed, not yet added
-  bool more = true;
-  for (int cur = 0; more || previous != nullptr; cur ^= 1) {
-    Batch* batch = &batches[cur];
-    batch->size = 0;
-    if (more) more = fill(batch);
+  Batch* batch = &batches[0];
+  bool more = fill(batch);
+  for (size_t cur = 0; batch->size > 0 || previous != nullptr; cur = (cur + 1) % 3) {
+    Batch* next = &batches[(cur + 1) % 3];  // neither `batch` nor `previous`
+    next->size = 0;
     size_t added = 0;  // rows of `previous` added to the segment
     if (batch->size > 0) {
       worker.Submit(batch, previous);
       for (size_t i = 0; i < batch->size; ++i) SAIKI_RETURN_IF_ERROR(store(&batch->rows[i]));
+      if (more) more = fill(next);
       added = worker.HelpAndWait(batch);
       if (worker.over_budget()) SAIKI_RETURN_IF_ERROR(runs.Spill(&builder));
     }
@@ -577,6 +580,7 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
       }
     }
     previous = batch->size > 0 ? batch : nullptr;
+    batch = next;
   }
   SAIKI_RETURN_IF_ERROR(reader->io_status());
   if (options.on_progress) {
