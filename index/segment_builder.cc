@@ -385,6 +385,15 @@ Status SegmentBuilder::FinishLists(
     e.writer.set_with_positions(TermHasPositions(terms_[term]));
     while (it < end) {
       uint32_t doc = it->doc;
+      if (it + 1 == end || it[1].doc != doc) {
+        // One occurrence in the document, most postings' case: no buffers.
+        const uint32_t position = it->field_pos & kMaxPosition;
+        e.spans = {};
+        e.spans[it->field_pos >> kPositionBits] = std::span<const uint32_t>(&position, 1);
+        ++it;
+        e.writer.AddDoc(keys[doc].docid, e.spans, keys[doc].lengths);
+        continue;
+      }
       for (auto& p : e.positions) p.clear();
       for (; it < end && it->doc == doc; ++it) {
         e.positions[it->field_pos >> kPositionBits].push_back(it->field_pos & kMaxPosition);
