@@ -340,13 +340,14 @@ struct ThreadScratch {
   UText utext = UTEXT_INITIALIZER;  // reused so ICU allocates its UTF-8 buffers once
 
   // Dictionary segmentation is most of the analyzer's time, and catalogue
-  // text repeats its short CJK runs (ドッグフード, 小型犬用, 送料無料) again
-  // and again, so the segmentation of short runs is remembered: run text ->
-  // words as (start byte, length, unit index) triples. Bounded by clearing
-  // when full; ICU's answer is a pure function of the run, so the memo never
-  // changes a result.
-  static constexpr size_t kMemoMaxRunBytes = 60;
-  StringMemo word_memo{size_t{1} << 14, size_t{1} << 21};
+  // text repeats its CJK runs (ドッグフード, 小型犬用, 送料無料, and the
+  // longer runs of boilerplate descriptions) again and again, so the
+  // segmentation of runs up to 255 bytes is remembered: run text -> words as
+  // (start byte, length, unit index) triples, each of which fits a byte.
+  // Bounded by clearing when full; ICU's answer is a pure function of the
+  // run, so the memo never changes a result.
+  static constexpr size_t kMemoMaxRunBytes = 255;
+  StringMemo word_memo{size_t{1} << 14, size_t{4} << 20};
 
   ThreadScratch() = default;
   ThreadScratch(const ThreadScratch&) = delete;
