@@ -183,6 +183,7 @@ void PostingListWriter::AddDoc(uint32_t docid,
     for (int f = 0; f < kNumFields; ++f) {
       // Only as many positions as the (capped) tf says.
       const size_t tf = block_.tfs[block_.n][f];
+      if (tf == 0) continue;  // most fields of most postings
       block_.positions[f].insert(block_.positions[f].end(), positions[f].begin(),
                                  positions[f].begin() + tf);
     }
