@@ -51,7 +51,8 @@ class StringMemo {
       uint32_t klen, vlen;
       std::memcpy(&klen, e, 4);
       std::memcpy(&vlen, e + 4, 4);
-      if (klen == key.size() && std::memcmp(e + 8, key.data(), klen) == 0) {
+      // An empty view may hold a null pointer, which memcmp must not get.
+      if (klen == key.size() && (klen == 0 || std::memcmp(e + 8, key.data(), klen) == 0)) {
         *value = std::string_view(e + 8 + klen, vlen);
         return true;
       }
