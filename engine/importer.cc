@@ -29,6 +29,7 @@
 #include <fstream>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "engine/csv_reader.h"
@@ -381,6 +382,12 @@ Result<ImportReport> DatabaseImpl::ImportCsv(std::istream& in, const std::string
   SAIKI_ASSIGN_OR_RETURN(ColumnMap map, MapHeader(record.fields, options.field_map, name));
 
   ImportReport report;
+  // The first import into a file writes its pages once, straight into the
+  // file (storage::RollbackJournalScope); later ones go through the WAL so
+  // that readers keep the last catalogue while the import runs.
+  std::optional<storage::RollbackJournalScope> bulk_load;
+  SAIKI_ASSIGN_OR_RETURN(int64_t docids_before, catalog_store_->MaxAssignedDocid());
+  if (docids_before == 0) bulk_load.emplace(conn_.get());
   SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
   const storage::WriteToken& token = txn->token();
   if (options.replace) SAIKI_RETURN_IF_ERROR(catalog_store_->BeginSeenIds(token));

@@ -263,6 +263,40 @@ Status WriteTransaction::Commit() {
   return s;
 }
 
+namespace {
+
+// Sets the journal mode and returns the mode SQLite reports after it (the
+// old one when it could not change), "" on an error.
+std::string SetJournalMode(Connection* conn, const char* sql) {
+  Result<Statement*> st = conn->Prepare(sql);
+  if (!st.ok()) return "";
+  Result<bool> row = (*st)->Step();
+  std::string mode = row.ok() && *row ? std::string((*st)->ColumnText(0)) : "";
+  (*st)->Reset();
+  return mode;
+}
+
+}  // namespace
+
+RollbackJournalScope::RollbackJournalScope(Connection* conn) : conn_(conn) {
+  if (conn->InTransaction()) return;
+  // Leaving WAL needs every other connection closed; do not wait for them.
+  sqlite3_busy_timeout(conn->db_, 0);
+  active_ = SetJournalMode(conn, "PRAGMA journal_mode=DELETE") == "delete";
+  sqlite3_busy_timeout(conn->db_, conn->busy_timeout_ms_);
+  if (active_ && !conn->Exec("PRAGMA synchronous=FULL").ok()) {
+    (void)SetJournalMode(conn, "PRAGMA journal_mode=WAL");
+    active_ = false;
+  }
+}
+
+RollbackJournalScope::~RollbackJournalScope() {
+  if (!active_ || conn_->InTransaction()) return;
+  if (SetJournalMode(conn_, "PRAGMA journal_mode=WAL") == "wal") {
+    (void)conn_->Exec("PRAGMA synchronous=NORMAL");
+  }
+}
+
 Status WriteToken::CheckFor(const Connection* conn) const {
   if (conn_ == conn) return Status::Ok();
   return Status::Internal(conn->path() + ": a write was given the token of a transaction on " +

@@ -115,6 +115,7 @@ class Connection {
 
  private:
   friend class WriteTransaction;
+  friend class RollbackJournalScope;
   Connection() = default;
   sqlite3* db_ = nullptr;
   std::string path_;
@@ -216,6 +217,33 @@ class WriteTransaction {
 // returns the rows they changed in all. For the stores' multi-table deletes.
 Result<uint64_t> RunEach(const WriteToken& t, std::initializer_list<const char*> statements,
                          const std::function<void(Statement*)>& bind);
+
+// For a bulk write into a nearly empty file: while alive, the connection
+// (in WAL mode, outside a transaction) writes through a rollback journal
+// with synchronous=FULL instead of the WAL, if no other connection has the
+// file open; otherwise nothing changes and active() is false. In WAL mode
+// every new page is written twice, to the WAL and again by the checkpoint
+// (in 4,120-byte frames that are not block-aligned); a rollback journal
+// holds only the pages the file had before, so an import into an empty
+// file writes its pages once, aligned, into the file. Atomic and durable
+// like WAL mode: a crash leaves a journal that rolls the file back. The
+// cost: once the writer spills pages into the file, other connections wait
+// for it up to their busy timeout instead of reading the last commit. On
+// destruction the file goes back to WAL with synchronous=NORMAL (if that
+// fails, it stays in rollback mode with FULL sync, which is safe, and the
+// next open puts it back in WAL).
+class RollbackJournalScope {
+ public:
+  explicit RollbackJournalScope(Connection* conn);
+  ~RollbackJournalScope();
+  RollbackJournalScope(const RollbackJournalScope&) = delete;
+  RollbackJournalScope& operator=(const RollbackJournalScope&) = delete;
+  bool active() const { return active_; }
+
+ private:
+  Connection* conn_;
+  bool active_ = false;
+};
 
 // A read snapshot: BEGIN (deferred) and a first read, so that every query
 // until End() (or destruction) sees the database as of one moment, whatever

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <random>
@@ -252,6 +253,34 @@ TEST_CASE("everything survives closing and reopening the database", "[engine]") 
   CHECK(*w == "5");
   CHECK_FALSE(db->SetSetting("bm25.title.b", "2").ok());
   CHECK_FALSE(db->SetSetting("no.such", "1").ok());
+}
+
+// The file's WAL in bytes (0 when there is none).
+uintmax_t WalBytes(const std::string& path) {
+  std::error_code ec;
+  uintmax_t n = std::filesystem::file_size(path + "-wal", ec);
+  return ec ? 0 : n;
+}
+
+TEST_CASE("the first import writes into the file itself, later ones through the WAL",
+          "[engine]") {
+  TempDir dir;
+  std::string path = dir.File("first.saiki");
+  auto db = OpenOrDie(path);
+  ImportText(db.get(), kCatalog);
+  // Through a rollback journal: nothing went to the WAL, and the file is
+  // back in WAL mode, so another handle reads while this one stays open.
+  CHECK(WalBytes(path) == 0);
+  {
+    auto other = OpenOrDie(path);
+    CHECK(IdSet(other.get(), "犬").count("d1"));
+  }
+  ImportText(db.get(), std::string(kHeader) +
+                           "d11,犬用 レインコート,,ペティオ,ペット用品>犬用品>服,2980,4.0,3,\n");
+  CHECK(WalBytes(path) > 0);
+  auto other = OpenOrDie(path);
+  CHECK(IdSet(other.get(), "レインコート") == std::set<std::string>{"d11"});
+  CHECK(IdSet(db.get(), "犬").count("d1"));
 }
 
 TEST_CASE("the database file is created owner-only", "[engine]") {

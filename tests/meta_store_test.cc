@@ -1,9 +1,14 @@
 // The file-wide store (storage/meta_store.h) and the transaction rules the
 // stores rely on (storage/sqlite.h): generation counters, data_version,
-// integrity check, and a write transaction refused inside another.
+// integrity check, a write transaction refused inside another, and the
+// rollback-journal scope of a first import.
 #include "storage/meta_store.h"
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
 
 #include "tests/store_fixture.h"
 
@@ -105,6 +110,73 @@ TEST_CASE("a write transaction begun inside a read snapshot is refused as intern
   CHECK(txn.status().code() == StatusCode::kInternal);
   Must(snapshot.End());
   Must(WriteTransaction::Begin(db.conn.get()).status());
+}
+
+std::string JournalMode(Connection* conn) {
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(conn->raw(), "PRAGMA journal_mode", -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  std::string mode = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return mode;
+}
+
+TEST_CASE("a rollback-journal scope writes past the WAL and puts the file back in WAL mode",
+          "[storage]") {
+  StoreDb db;
+  const std::string path = db.dir.File("store.saiki");
+  MetaStore store(db.conn.get());
+  REQUIRE(JournalMode(db.conn.get()) == "wal");
+  {
+    RollbackJournalScope scope(db.conn.get());
+    REQUIRE(scope.active());
+    CHECK(JournalMode(db.conn.get()) == "delete");
+    auto txn = db.Begin();
+    Must(store.BumpGeneration(txn->token(), GenerationCounter::kCatalog));
+    Must(txn->Commit());
+    // Committed into the file itself: there is no WAL to hold it.
+    CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+    CHECK_FALSE(std::filesystem::exists(path + "-journal"));
+  }
+  CHECK(JournalMode(db.conn.get()) == "wal");
+  auto other = OpenStoreDb(path);
+  CHECK(Must(MetaStore(other.get()).ReadGenerations()).catalog == 1);
+}
+
+TEST_CASE("a rollback-journal scope rolls back what it did not commit", "[storage]") {
+  StoreDb db;
+  MetaStore store(db.conn.get());
+  {
+    RollbackJournalScope scope(db.conn.get());
+    REQUIRE(scope.active());
+    auto txn = db.Begin();
+    Must(store.BumpGeneration(txn->token(), GenerationCounter::kCatalog));
+  }
+  CHECK(JournalMode(db.conn.get()) == "wal");
+  CHECK(Must(store.ReadGenerations()).catalog == 0);
+}
+
+TEST_CASE("a rollback-journal scope changes nothing while another connection has the file open",
+          "[storage]") {
+  StoreDb db;
+  auto other = OpenStoreDb(db.dir.File("store.saiki"));
+  RollbackJournalScope scope(db.conn.get());
+  CHECK_FALSE(scope.active());
+  CHECK(JournalMode(db.conn.get()) == "wal");
+  // Both connections still write, in WAL mode.
+  auto txn = db.Begin();
+  Must(MetaStore(db.conn.get()).BumpGeneration(txn->token(), GenerationCounter::kConfig));
+  Must(txn->Commit());
+  CHECK(Must(MetaStore(other.get()).ReadGenerations()).config == 1);
+}
+
+TEST_CASE("a rollback-journal scope inside a transaction changes nothing", "[storage]") {
+  StoreDb db;
+  auto txn = db.Begin();
+  RollbackJournalScope scope(db.conn.get());
+  CHECK_FALSE(scope.active());
+  Must(txn->Commit());
+  CHECK(JournalMode(db.conn.get()) == "wal");
 }
 
 }  // namespace
