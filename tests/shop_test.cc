@@ -664,6 +664,14 @@ TEST_CASE("HTML is reduced to its text: tags dropped, entities decoded, breaks k
   CHECK_FALSE(index::MayHoldHtml("犬 ベッド 3 < 5 & more"));
   CHECK(index::MayHoldHtml("犬<br>"));
   CHECK(index::MayHoldHtml("R&amp;D"));
+  // Either byte may come first, and a bare one before a tag or an entity
+  // does not hide it; a last byte is not markup.
+  CHECK(index::MayHoldHtml("3 < 5 &amp; 6"));
+  CHECK(index::MayHoldHtml("A & B <p>"));
+  CHECK(index::MayHoldHtml("&#29356; <"));
+  CHECK_FALSE(index::MayHoldHtml("< & <"));
+  CHECK_FALSE(index::MayHoldHtml("犬&"));
+  CHECK_FALSE(index::MayHoldHtml(""));
 }
 
 TEST_CASE("markup is not searchable and stored fields keep the original", "[shop][html]") {
