@@ -338,6 +338,10 @@ struct ThreadScratch {
   std::unique_ptr<icu::BreakIterator> words;
   bool words_tried = false;
   UText utext = UTEXT_INITIALIZER;  // reused so ICU allocates its UTF-8 buffers once
+  // The last text NormalizeInto was given and its NFKC_CF (before kana
+  // folding): an import analyzes a field for its tokens and then, right
+  // after, for its readings, which start from the same NFKC_CF.
+  std::string nfkc_source, nfkc_result;
 
   // Dictionary segmentation is most of the analyzer's time, and catalogue
   // text repeats its CJK runs (ドッグフード, 小型犬用, 送料無料, and the
@@ -844,8 +848,13 @@ class IcuAnalyzer final : public Analyzer {
     // segments well, 食ベル does not); each reading is then normalized as
     // any text is, which is what the query side compares it with.
     thread_local std::string buf, nfkc;
-    std::string_view valid = SanitizeUtf8(Truncate(text), &buf);
-    Nfkc(valid, &nfkc);
+    const ThreadScratch& sc = Scratch();
+    if (text == sc.nfkc_source) {
+      nfkc = sc.nfkc_result;  // a copy: Normalize below reuses the scratch
+    } else {
+      std::string_view valid = SanitizeUtf8(Truncate(text), &buf);
+      Nfkc(valid, &nfkc);
+    }
     // The tokens of readings met before, per thread: a catalogue has a few
     // tens of thousands of distinct readings and repeats them millions of
     // times, and normalizing one (ICU) cost more than finding it here.
@@ -917,6 +926,8 @@ class IcuAnalyzer final : public Analyzer {
     sc->dropped_bars.clear();
     std::string_view valid = SanitizeUtf8(Truncate(text), &sc->tmp);
     Nfkc(valid, &sc->norm);
+    sc->nfkc_source.assign(text);
+    sc->nfkc_result.assign(sc->norm);
     for (int round = 0; round < 4; ++round) {
       if (!MayNeedKanaFold(sc->norm)) return;
       Fold fold = FoldKana(sc->norm, &sc->tmp, &sc->dropped_bars);

@@ -334,6 +334,37 @@ TEST_CASE("the analyzer indexes readings of kanji words and reads kana and romaj
   an.AnalyzeReadings(std::string("\xff\xfe犬\xc3", 6), 0, &tokens);
 }
 
+TEST_CASE("a field's readings are the same whether or not its tokens were analyzed just before",
+          "[shop][readings]") {
+  // AnalyzeReadings reuses the NFKC_CF of the text AnalyzeForIndex was last
+  // given; the tokens must not depend on that.
+  auto a = index::Analyzer::Create();
+  REQUIRE(a.ok());
+  const index::Analyzer& an = **a;
+  auto texts = {"犬のおやつと紅茶、食べる", "ＤＯＧ ｲﾇ用 首輪 名入れ", "京都 宇治抹茶 ギフト",
+                "ﾍﾟｯﾄ用品 東京都産", "食べる"};
+  auto readings = [&](std::string_view text) {
+    std::vector<index::Token> out;
+    an.AnalyzeReadings(text, 3, &out);
+    std::vector<std::pair<std::string, uint32_t>> got;
+    for (const auto& t : out) got.emplace_back(t.text, t.position);
+    return got;
+  };
+  for (std::string_view text : texts) {
+    std::vector<index::Token> scratch;
+    an.AnalyzeForIndex("無関係な 別の文字列", 0, &scratch);
+    auto alone = readings(text);
+    an.AnalyzeForIndex(text, 0, &scratch);
+    auto after = readings(text);
+    INFO(text);
+    CHECK_FALSE(alone.empty());
+    CHECK(after == alone);
+    // And a different text after it is not served the first one's.
+    an.AnalyzeForIndex(text, 0, &scratch);
+    CHECK(readings("猫") != alone);
+  }
+}
+
 TEST_CASE("a text's readings and their spans are the same when they come from the memo",
           "[shop][readings]") {
   auto kr = index::KanjiReadings::Create();
