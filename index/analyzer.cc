@@ -34,6 +34,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -950,6 +951,11 @@ class IcuAnalyzer final : public Analyzer {
 };
 
 }  // namespace
+
+Analyzer::Analyzer() {
+  static std::atomic<uint64_t> next{1};
+  instance_id_ = next.fetch_add(1, std::memory_order_relaxed);
+}
 
 Result<std::unique_ptr<Analyzer>> Analyzer::Create() {
   UErrorCode st = U_ZERO_ERROR;

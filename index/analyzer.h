@@ -108,6 +108,9 @@ class Analyzer {
   // dictionary (readings.h) cannot be loaded.
   static Result<std::unique_ptr<Analyzer>> Create();
   virtual ~Analyzer() = default;
+  // Distinct for every analyzer made in this process, never reused (unlike
+  // its address): what per-thread caches of its results are keyed by.
+  uint64_t instance_id() const { return instance_id_; }
 
   // Steps 1-4 above. Idempotent: Normalize(Normalize(s)) == Normalize(s).
   virtual std::string Normalize(std::string_view text) const = 0;
@@ -147,6 +150,12 @@ class Analyzer {
       std::string_view text,
       const std::function<void(std::string_view surface, std::string_view reading)>& emit)
       const {}  // default: no words (an analyzer without a dictionary)
+
+ protected:
+  Analyzer();
+
+ private:
+  uint64_t instance_id_;
 };
 
 }  // namespace saiki::index

@@ -7,10 +7,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <numeric>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace saiki::index {
 
@@ -31,6 +33,39 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// The filter keys of a brand or a category path and their hashes, per
+// thread: a catalogue has far fewer brands and categories than products,
+// and every key costs an ICU normalization of the value (a category path
+// two). Direct-mapped by the raw value's hash, so bounded; the keys are a
+// pure function of the value and the analyzer, so a hit never changes them.
+struct FilterKeys {
+  std::vector<std::string> keys;      // brand: its key; category: one per level
+  std::vector<uint32_t> hashes;       // StableHash of each of `keys`
+  std::vector<std::string> segments;  // category only: CategorySegmentKeys
+};
+
+template <typename Compute>
+const FilterKeys& CachedFilterKeys(std::string_view raw, const Analyzer& analyzer, bool category,
+                                   Compute compute) {
+  struct Slot {
+    uint64_t analyzer = 0;  // Analyzer::instance_id; 0: empty
+    bool category = false;
+    std::string raw;
+    FilterKeys value;
+  };
+  constexpr size_t kSlots = 1024;
+  thread_local std::vector<Slot> slots(kSlots);
+  Slot& slot = slots[(std::hash<std::string_view>()(raw) * 2 + category) % kSlots];
+  if (slot.analyzer != analyzer.instance_id() || slot.category != category || slot.raw != raw) {
+    slot.analyzer = 0;  // empty while it is refilled
+    slot.value = compute();
+    slot.raw.assign(raw);
+    slot.category = category;
+    slot.analyzer = analyzer.instance_id();
+  }
+  return slot.value;
 }
 
 }  // namespace
@@ -280,21 +315,28 @@ void SegmentBuilder::Analyze(const IndexableDoc& raw, AnalyzedDoc* out) const {
   // Filter keys: no length, position 0. Their hashes identify the brand and
   // category levels in the docs table.
   if (!Trim(doc.brand).empty()) {
-    std::string key = BrandKey(*analyzer_, doc.brand);
-    info.brand = StableHash(key);
-    tokens.push_back({std::move(key), 0});
+    const FilterKeys& brand = CachedFilterKeys(doc.brand, *analyzer_, false, [&] {
+      FilterKeys k;
+      k.keys.push_back(BrandKey(*analyzer_, doc.brand));
+      k.hashes.push_back(StableHash(k.keys[0]));
+      return k;
+    });
+    info.brand = brand.hashes[0];
+    tokens.push_back({brand.keys[0], 0});
   }
   out->runs.emplace_back(kBrand, static_cast<uint32_t>(tokens.size()));
-  std::vector<std::string> category_keys = CategoryKeys(*analyzer_, doc.category);
-  for (size_t level = 0; level < category_keys.size(); ++level) {
-    if (level < static_cast<size_t>(kCategoryLevels)) {
-      info.category[level] = StableHash(category_keys[level]);
-    }
-    tokens.push_back({std::move(category_keys[level]), 0});
+  const FilterKeys& category = CachedFilterKeys(doc.category, *analyzer_, true, [&] {
+    FilterKeys k;
+    k.keys = CategoryKeys(*analyzer_, doc.category);
+    for (const std::string& key : k.keys) k.hashes.push_back(StableHash(key));
+    k.segments = CategorySegmentKeys(*analyzer_, doc.category);
+    return k;
+  });
+  for (size_t level = 0; level < category.keys.size(); ++level) {
+    if (level < static_cast<size_t>(kCategoryLevels)) info.category[level] = category.hashes[level];
+    tokens.push_back({category.keys[level], 0});
   }
-  for (std::string& key : CategorySegmentKeys(*analyzer_, doc.category)) {
-    tokens.push_back({std::move(key), 0});
-  }
+  for (const std::string& key : category.segments) tokens.push_back({key, 0});
   out->runs.emplace_back(kCategory, static_cast<uint32_t>(tokens.size()));
 }
 

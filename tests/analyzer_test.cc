@@ -4,6 +4,8 @@
 // property tests draw random inputs from a seed printed on failure; rerun
 // with `--rng-seed <seed>` to reproduce one.
 #include "index/analyzer.h"
+#include "index/segment_builder.h"
+#include "tests/whitespace_analyzer.h"
 
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
@@ -14,6 +16,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <new>
 #include <random>
 #include <set>
 #include <string>
@@ -699,6 +702,64 @@ TEST_CASE("A field value analyzed again gives the same tokens, counted from the 
     for (const Token& t : out) other.emplace_back(t.text, t.position - 3);
   }).join();
   CHECK(other == analyze(values[0], 0).tokens);
+}
+TEST_CASE("a document's filter keys are its analyzer's, however often its values repeat",
+          "[analyzer]") {
+  // SegmentBuilder::Analyze remembers the keys of brands and category paths
+  // per thread; what it gives must be what BrandKey and CategoryKeys give
+  // for the builder's own analyzer, also right after another analyzer met
+  // the same values.
+  WhitespaceAnalyzer plain;
+  auto keys_of = [](const Analyzer& analyzer, std::string_view brand, std::string_view category) {
+    SegmentBuilder builder(&analyzer);
+    IndexableDoc doc{};
+    doc.id = "p1";
+    doc.title = "x";
+    doc.brand = brand;
+    doc.category = category;
+    AnalyzedDoc out;
+    builder.Analyze(doc, &out);
+    std::vector<std::string> keys;
+    for (const Token& t : out.tokens) {
+      if (!t.text.empty() && t.text[0] == kKeyPrefix) keys.push_back(t.text);
+    }
+    keys.push_back(std::to_string(out.info.brand) + "/" + std::to_string(out.info.category[0]) +
+                   "/" + std::to_string(out.info.category[1]));
+    return keys;
+  };
+  auto expected = [](const Analyzer& analyzer, std::string_view brand, std::string_view category) {
+    std::vector<std::string> keys{BrandKey(analyzer, brand)};
+    std::vector<std::string> levels = CategoryKeys(analyzer, category);
+    keys.insert(keys.end(), levels.begin(), levels.end());
+    for (std::string& k : CategorySegmentKeys(analyzer, category)) keys.push_back(k);
+    keys.push_back(std::to_string(StableHash(keys[0])) + "/" +
+                   std::to_string(StableHash(levels[0])) + "/" +
+                   std::to_string(StableHash(levels[1])));
+    return keys;
+  };
+  const std::string brand = "ＰＥＴＩＯ", category = "ﾍﾟｯﾄ用品 > 犬用品>ベッド";
+  for (int round = 0; round < 3; ++round) {
+    CHECK(keys_of(A(), brand, category) == expected(A(), brand, category));
+    CHECK(keys_of(plain, brand, category) == expected(plain, brand, category));
+  }
+  CHECK(keys_of(A(), brand, category) != keys_of(plain, brand, category));
+  CHECK(keys_of(A(), "Nordwave", "家電>キッチン家電") ==
+        expected(A(), "Nordwave", "家電>キッチン家電"));
+  // An analyzer made where a freed one was is still another analyzer.
+  struct Marking : WhitespaceAnalyzer {
+    std::string Normalize(std::string_view text) const override {
+      return std::string(text) + "!";
+    }
+  };
+  alignas(Marking) unsigned char place[sizeof(Marking)];
+  for (int i = 0; i < 3; ++i) {
+    auto* first = new (place) WhitespaceAnalyzer();
+    CHECK(keys_of(*first, brand, category) == expected(*first, brand, category));
+    first->~WhitespaceAnalyzer();
+    auto* second = new (place) Marking();
+    CHECK(keys_of(*second, brand, category) == expected(*second, brand, category));
+    second->~Marking();
+  }
 }
 }  // namespace
 }  // namespace saiki::index
