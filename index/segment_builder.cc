@@ -230,10 +230,11 @@ void SegmentBuilder::Add(uint32_t docid, const AnalyzedDoc& doc) {
     __builtin_prefetch(&term_table_[hashes_[i] & mask]);
   }
   if (occurrence_cap_ != 0 && occurrences_.size() + n > occurrences_.capacity()) {
-    // Doubling, but not past what the budget allows: memory_bytes() passes
-    // the budget before the array would need to grow again.
-    occurrences_.reserve(std::max(occurrences_.size() + n,
-                                  std::min(occurrences_.capacity() * 2, occurrence_cap_)));
+    // All the budget allows at once (memory_bytes() passes the budget before
+    // the array would need to grow again): the kernel maps the pages only as
+    // they are written, where doubling copied every occurrence so far into
+    // fresh pages at each step (6% of a 100k import's samples).
+    occurrences_.reserve(std::max(occurrences_.size() + n, occurrence_cap_));
   }
   uint32_t begin = 0;
   for (const auto& [field, end] : doc.runs) {
