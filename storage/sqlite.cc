@@ -139,6 +139,13 @@ Status Connection::Exec(const char* sql) {
   return FromSqlite(rc, msg);
 }
 
+Status Connection::ExecCached(const char* sql) {
+  SAIKI_ASSIGN_OR_RETURN(Statement * st, Prepare(sql));
+  Status s = st->Run();
+  st->Reset();  // no statement of a transaction's own stays open
+  return s;
+}
+
 Result<std::unique_ptr<BlobReader>> Connection::OpenBlob(const char* table, const char* column,
                                                         int64_t rowid) {
   sqlite3_blob* blob = nullptr;
@@ -223,16 +230,16 @@ int64_t Connection::LastInsertRowid() const { return sqlite3_last_insert_rowid(d
 
 Status ReadTransaction::Begin() {
   if (owns_ || conn_->InTransaction()) return Status::Ok();
-  SAIKI_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
+  SAIKI_RETURN_IF_ERROR(conn_->ExecCached("BEGIN"));
   owns_ = true;
   // A deferred transaction takes its snapshot at the first read.
-  return conn_->Exec("SELECT count(*) FROM sqlite_schema WHERE 0");
+  return conn_->ExecCached("SELECT count(*) FROM sqlite_schema WHERE 0");
 }
 
 Status ReadTransaction::End() {
   if (!owns_) return Status::Ok();
   owns_ = false;
-  return conn_->Exec("COMMIT");
+  return conn_->ExecCached("COMMIT");
 }
 int Connection::Changes() const { return sqlite3_changes(db_); }
 
@@ -242,7 +249,7 @@ Result<std::unique_ptr<WriteTransaction>> WriteTransaction::Begin(Connection* co
                             ": a write transaction was begun inside another transaction "
                             "(only a top-level call may begin one)");
   }
-  SAIKI_RETURN_IF_ERROR(conn->Exec("BEGIN IMMEDIATE"));
+  SAIKI_RETURN_IF_ERROR(conn->ExecCached("BEGIN IMMEDIATE"));
   return std::unique_ptr<WriteTransaction>(new WriteTransaction(conn));
 }
 
@@ -258,7 +265,7 @@ WriteTransaction::~WriteTransaction() {
 }
 
 Status WriteTransaction::Commit() {
-  Status s = conn_->Exec("COMMIT");
+  Status s = conn_->ExecCached("COMMIT");
   if (s.ok()) done_ = true;
   return s;
 }

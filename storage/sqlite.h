@@ -86,6 +86,10 @@ class Connection {
 
   // Runs one or more SQL statements with no parameters and no results.
   Status Exec(const char* sql);
+  // Runs one statement with no parameters whose rows are not wanted,
+  // prepared once and cached (Prepare): for the BEGIN and COMMIT of every
+  // transaction, which Exec would parse again each time.
+  Status ExecCached(const char* sql);
   // Returns a cached prepared statement for `sql`, reset and unbound. The
   // pointer stays valid for the connection's lifetime. Do not use the same
   // statement in two nested loops.
