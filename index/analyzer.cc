@@ -897,10 +897,19 @@ class IcuAnalyzer final : public Analyzer {
       kana = IsKatakana(c) || c == 0x30FC;
       letters += c != 0x30FC;
     }
-    if (kana && letters >= 2) return std::string(1, kReadingPrefix) + norm;
+    // The prefix is appended, not `std::string(1, prefix) + s`, over which
+    // GCC 12 at -O3 warns of an overlapping memcpy that cannot happen.
+    auto reading = [](std::string_view s) {
+      std::string out;
+      out.reserve(s.size() + 1);
+      out += kReadingPrefix;
+      out += s;
+      return out;
+    };
+    if (kana && letters >= 2) return reading(norm);
     std::string katakana = RomajiToKatakana(norm);
     if (katakana.empty()) return "";
-    return std::string(1, kReadingPrefix) + Normalize(katakana);
+    return reading(Normalize(katakana));
   }
 
  private:
