@@ -1,11 +1,9 @@
-// Kanji readings through MeCab + IPADIC, romaji through ICU. See readings.h.
+// Kanji readings through MeCab + IPADIC. See readings.h.
 #include "index/readings.h"
 
 #include "index/string_memo.h"
 
 #include <mecab.h>
-#include <unicode/translit.h>
-#include <unicode/unistr.h>
 #include <unicode/utf8.h>
 
 #include <cstdlib>
@@ -89,15 +87,6 @@ bool IsHan(UChar32 c) {
   return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
          (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3134F) || c == 0x3005 ||
          c == 0x3006;
-}
-
-bool AllKatakana(const icu::UnicodeString& s) {
-  if (s.length() == 0) return false;
-  for (int32_t i = 0; i < s.length(); ++i) {
-    UChar c = s.charAt(i);
-    if (!((c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC)) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -263,32 +252,6 @@ void KanjiReadings::ForEachWord(
     emit(std::string_view(node->surface - space, node->length + space), reading);
   }
   m.lattice->clear();
-}
-
-std::string RomajiToKatakana(std::string_view word) {
-  if (word.size() < 2 || word.size() > 32) return "";
-  bool vowel = false;
-  for (char c : word) {
-    if (c < 'a' || c > 'z') return "";
-    vowel |= c == 'a' || c == 'i' || c == 'u' || c == 'e' || c == 'o';
-  }
-  if (!vowel) return "";
-  thread_local std::unique_ptr<icu::Transliterator> latin_katakana;
-  thread_local bool tried = false;
-  if (!tried) {
-    tried = true;
-    UErrorCode st = U_ZERO_ERROR;
-    latin_katakana.reset(icu::Transliterator::createInstance("Latin-Katakana", UTRANS_FORWARD, st));
-    if (U_FAILURE(st)) latin_katakana.reset();
-  }
-  if (!latin_katakana) return "";
-  icu::UnicodeString s = icu::UnicodeString::fromUTF8(
-      icu::StringPiece(word.data(), static_cast<int32_t>(word.size())));
-  latin_katakana->transliterate(s);
-  if (!AllKatakana(s)) return "";
-  std::string out;
-  s.toUTF8String(out);
-  return out;
 }
 
 }  // namespace saiki::index

@@ -78,10 +78,12 @@ class KanjiReadings {
 // True when `s` (UTF-8) holds a Han character (CJK ideographs, 々 〆).
 bool HasHan(std::string_view s);
 
-// The katakana a romaji word stands for ("inu" -> "イヌ", "gakkou" ->
-// "ガッコウ", "koucha" -> "コウチャ"), through ICU's Latin-Katakana; "" when
-// `word` is not 2..32 ASCII lowercase letters with a vowel, or does not
-// transliterate to katakana alone (so "xyz" stays itself).
+// The katakana a romaji word stands for, read as Japanese input methods
+// read typing ("inu" -> "イヌ", "gakkou" -> "ガッコウ", "koucha" ->
+// "コウチャ", "sinbun" and "shimbun" -> "シンブン", "konnnichiha" ->
+// "コンニチハ", "ra-men" -> "ラーメン"); "" when `word` is not 2..32 ASCII
+// lowercase letters and '-' with a vowel, or is not romaji throughout (so
+// "xyz" and "owl" stay themselves). index/romaji.cc.
 std::string RomajiToKatakana(std::string_view word);
 
 }  // namespace saiki::index

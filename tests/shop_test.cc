@@ -334,6 +334,39 @@ TEST_CASE("the analyzer indexes readings of kanji words and reads kana and romaj
   an.AnalyzeReadings(std::string("\xff\xfe犬\xc3", 6), 0, &tokens);
 }
 
+TEST_CASE("romaji is read as input methods read it: Hepburn, Kunrei and typing forms alike",
+          "[shop][readings]") {
+  using index::RomajiToKatakana;
+  // The same word in each system reads the same.
+  for (const char* w : {"shinbun", "shimbun", "sinbun"}) CHECK(RomajiToKatakana(w) == "シンブン");
+  for (const char* w : {"tsukue", "tukue"}) CHECK(RomajiToKatakana(w) == "ツクエ");
+  for (const char* w : {"chawan", "tyawan", "cyawan"}) CHECK(RomajiToKatakana(w) == "チャワン");
+  for (const char* w : {"fuku", "huku"}) CHECK(RomajiToKatakana(w) == "フク");
+  for (const char* w : {"jisho", "zisyo", "jisyo"}) CHECK(RomajiToKatakana(w) == "ジショ");
+  // Doubled consonants, Hepburn's tch, n before a consonant, nn, a final n.
+  CHECK(RomajiToKatakana("gakkou") == "ガッコウ");
+  CHECK(RomajiToKatakana("matcha") == "マッチャ");
+  CHECK(RomajiToKatakana("kanpai") == "カンパイ");
+  CHECK(RomajiToKatakana("konnichiha") == "コンニチハ");
+  CHECK(RomajiToKatakana("konnnichiha") == "コンニチハ");
+  CHECK(RomajiToKatakana("honn") == "ホン");
+  CHECK(RomajiToKatakana("ramen") == "ラメン");
+  CHECK(RomajiToKatakana("kinyou") == "キニョウ");  // n+y is a syllable, as typed
+  CHECK(RomajiToKatakana("ra-men") == "ラーメン");
+  CHECK(RomajiToKatakana("xtu") == "ッ");
+  // Not romaji: no katakana.
+  for (const char* w : {"xyz", "owl", "str", "a", "-aa", "inu2", "Inu", "ab-"}) {
+    INFO(w);
+    CHECK(RomajiToKatakana(w).empty());
+  }
+  CHECK(RomajiToKatakana(std::string(33, 'a')).empty());
+  CHECK(RomajiToKatakana(std::string(32, 'a')) == [] {
+    std::string s;
+    for (int i = 0; i < 32; ++i) s += "ア";
+    return s;
+  }());
+}
+
 TEST_CASE("a field's readings are the same whether or not its tokens were analyzed just before",
           "[shop][readings]") {
   // AnalyzeReadings reuses the NFKC_CF of the text AnalyzeForIndex was last
