@@ -884,6 +884,41 @@ Status DecodeSegmentDocs(size_t blob_size, const BlobReadAt& read, const Segment
   return Decode(in, blob_size, &row, visit);
 }
 
+ZeroedBlock AllocateZeroed(size_t count, size_t size, bool huge_pages) {
+  constexpr size_t kHuge = size_t{2} << 20;
+  size_t bytes;
+  if (__builtin_mul_overflow(count, size, &bytes)) throw std::bad_alloc();
+  if (huge_pages && bytes >= (size_t{256} << 10) && bytes <= SIZE_MAX - 2 * kHuge) {
+    const size_t rounded = (bytes + kHuge - 1) & ~(kHuge - 1);
+    const size_t mapped = rounded + kHuge;
+    void* base = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base != MAP_FAILED) {
+      // Keep [aligned, aligned + rounded) and give back the ends.
+      const uintptr_t at = reinterpret_cast<uintptr_t>(base);
+      const uintptr_t aligned = (at + kHuge - 1) & ~(uintptr_t{kHuge} - 1);
+      const size_t head = aligned - at, tail = mapped - head - rounded;
+      if (head > 0) munmap(base, head);
+      if (tail > 0) munmap(reinterpret_cast<void*>(aligned + rounded), tail);
+      void* data = reinterpret_cast<void*>(aligned);
+      madvise(data, rounded, MADV_HUGEPAGE);  // a hint
+      return {data, rounded};
+    }
+    // No mapping: calloc may still find the memory.
+  }
+  void* data = std::calloc(count == 0 ? 1 : count, size == 0 ? 1 : size);
+  if (data == nullptr) throw std::bad_alloc();
+  if (huge_pages) AdviseHugePages(data, bytes);
+  return {data, 0};
+}
+
+void FreeZeroed(const ZeroedBlock& block) {
+  if (block.mapped > 0) {
+    munmap(block.data, block.mapped);
+  } else {
+    std::free(block.data);
+  }
+}
+
 void AdviseHugePages(void* p, size_t bytes) {
   constexpr uintptr_t kHuge = uintptr_t{2} << 20;
   const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);

@@ -5,7 +5,9 @@
 // equals one built from the decoded documents.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <atomic>
 #include <functional>
@@ -245,6 +247,37 @@ TEST_CASE("ResizeAdvised keeps the elements, zeroes the new ones and survives an
   AdviseHugePages(nullptr, 1 << 30);  // a hint: nothing happens
   AdviseHugePages(v.data(), 1);
   CHECK(v == std::vector<uint32_t>{7, 8});
+}
+
+TEST_CASE("zeroed blocks: large ones on 2 MiB pages of their own, small ones calloc'd, all zero",
+          "[docs]") {
+  constexpr size_t kHuge = size_t{2} << 20;
+  const ZeroedBlock big = AllocateZeroed(size_t{5} << 20, 1, /*huge_pages=*/true);
+  CHECK(reinterpret_cast<uintptr_t>(big.data) % kHuge == 0);
+  CHECK(big.mapped == size_t{6} << 20);  // rounded up to whole huge pages
+  const auto* b = static_cast<const unsigned char*>(big.data);
+  CHECK(std::all_of(b, b + (size_t{5} << 20), [](unsigned char c) { return c == 0; }));
+  std::memset(big.data, 7, size_t{5} << 20);  // writable to the end
+  FreeZeroed(big);
+  for (const auto& [count, huge] : {std::pair<size_t, bool>{1000, true}, {size_t{4} << 20, false}}) {
+    const ZeroedBlock small = AllocateZeroed(count, 1, huge);
+    CHECK(small.mapped == 0);
+    const auto* p = static_cast<const unsigned char*>(small.data);
+    CHECK(std::all_of(p, p + count, [](unsigned char c) { return c == 0; }));
+    FreeZeroed(small);
+  }
+  CHECK_THROWS_AS(AllocateZeroed(SIZE_MAX / 2, 4, true), std::bad_alloc);
+  FreeZeroed(AllocateZeroed(0, 16, true));  // an empty block is a valid one
+  // ZeroedRows keeps its rows as it grows from calloc'd to mapped memory.
+  ZeroedRows<uint32_t> rows;
+  rows.Grow(3);
+  rows[0] = 7, rows[2] = 9;
+  rows.Grow(size_t{1} << 20);  // 4 MiB
+  CHECK(rows[0] == 7);
+  CHECK(rows[2] == 9);
+  CHECK(rows[3] == 0);
+  CHECK(rows[(size_t{1} << 20) - 1] == 0);
+  CHECK(reinterpret_cast<uintptr_t>(rows.data()) % kHuge == 0);
 }
 
 // A read of `blob` in memory, counting its calls.
