@@ -145,6 +145,37 @@ TEST_CASE("segment rows give each docs blob's length, and the blob reads at offs
   CHECK_THAT(missing.status().message(), Catch::Contains("segments.docs of row 7"));
 }
 
+TEST_CASE("a long blob read returns every byte and leaves the page cache's size as it was",
+          "[storage]") {
+  StoreDb db;
+  IndexStore store(db.conn.get());
+  // 3 MiB of varied bytes: past the size from which a read shrinks the
+  // page cache while it lasts.
+  std::string docs(3u << 20, '\0');
+  for (size_t i = 0; i < docs.size(); ++i) docs[i] = static_cast<char>((i * 2654435761u) >> 13);
+  auto txn = db.Begin();
+  Must(store.InsertSegment(txn->token(), {1, 1, 9, 9, docs}));
+  Must(txn->Commit());
+  auto cache_size = [&] {
+    auto* st = Must(db.conn->Prepare("PRAGMA cache_size"));
+    ResetOnExit reset(st);
+    REQUIRE(Must(st->Step()));
+    return st->ColumnInt(0);
+  };
+  Must(db.conn->Exec("PRAGMA cache_size=-3000"));
+  auto blob = Must(store.OpenSegmentDocs(1));
+  std::string buf(docs.size() - 5, 'x');
+  Must(blob->Read(5, std::span<char>(buf.data(), buf.size())));
+  CHECK(buf == docs.substr(5));
+  CHECK(cache_size() == -3000);
+  // A long read that SQLite fails (the row changed under the open blob)
+  // leaves it as it was too.
+  auto change = db.Begin();
+  Must(db.conn->Exec("UPDATE segments SET ndocs = ndocs WHERE seg = 1"));
+  CHECK_FALSE(blob->Read(5, std::span<char>(buf.data(), buf.size())).ok());
+  CHECK(cache_size() == -3000);
+}
+
 TEST_CASE("an error from a visit stops the scan and comes back unchanged", "[storage]") {
   StoreDb db;
   IndexStore store(db.conn.get());
