@@ -13,8 +13,8 @@
 // shared by threads. MeCab's model (the dictionary, about 50 MB mapped) is
 // loaded once per process; each thread makes its own tagger and lattice on
 // first use and keeps them in a thread_local, as the analyzer does with its
-// ICU break iterators. Romaji goes through ICU's Latin-Katakana
-// transliterator, also one per thread.
+// ICU break iterators. Romaji is read by a table of its own
+// (RomajiToKatakana, index/romaji.cc), with no state.
 #ifndef SAIKI_INDEX_READINGS_H_
 #define SAIKI_INDEX_READINGS_H_
 
