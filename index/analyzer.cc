@@ -20,6 +20,7 @@
 #include "index/analyzer.h"
 #include "index/readings.h"
 #include "index/string_memo.h"
+#include "index/utf8.h"
 
 #include <unicode/brkiter.h>
 #include <unicode/bytestream.h>
@@ -136,12 +137,6 @@ bool IsWordGlue(UChar32 c) {
                               U_GC_PC_MASK)) != 0;
 }
 
-inline void AppendUtf8(UChar32 c, std::string* out) {
-  char buf[4];
-  size_t len = 0;
-  U8_APPEND_UNSAFE(buf, len, c);
-  out->append(buf, len);
-}
 
 inline bool IsAsciiAlnum(unsigned char b) {
   return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
@@ -315,7 +310,7 @@ Fold FoldKana(std::string_view in, std::string* out, std::vector<size_t>* droppe
     if (c == 0x3099 || c == 0x309A) voicing_mark = true;
     if (c != orig) {
       out->append(in.data() + copied, start - copied);
-      AppendUtf8(c, out);
+      AppendUtf8(static_cast<uint32_t>(c), out);
       copied = i;
       changed = true;
     }

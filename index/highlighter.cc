@@ -9,17 +9,10 @@
 #include <unordered_set>
 
 #include "index/html_text.h"
+#include "index/utf8.h"
 
 namespace saiki::index {
 namespace {
-
-void AppendUtf8(UChar32 c, std::string* out) {
-  char buf[4];
-  int32_t n = 0;
-  UBool error = false;
-  U8_APPEND(buf, n, 4, c, error);
-  if (!error) out->append(buf, static_cast<size_t>(n));
-}
 
 // Marks that belong with the character before them: combining marks and
 // the (half-width) voiced sound marks, which NFKC composes with it (ｶﾞ -> ガ).
@@ -31,7 +24,7 @@ bool Combines(UChar32 c) {
   return t == U_NON_SPACING_MARK || t == U_ENCLOSING_MARK || t == U_COMBINING_SPACING_MARK;
 }
 
-bool IsKatakana(UChar32 c) { return c >= 0x30A1 && c <= 0x30FA; }
+bool IsKatakanaLetter(UChar32 c) { return c >= 0x30A1 && c <= 0x30FA; }
 bool IsLongVowel(UChar32 c) { return c == 0x30FC; }
 
 // The last and first code points of UTF-8 text (-1 when empty).
@@ -97,7 +90,7 @@ std::string Highlighter::Displayable(std::string_view stored) {
     }
     if (space) out += ' ';
     space = false;
-    AppendUtf8(c, &out);
+    AppendUtf8(static_cast<uint32_t>(c), &out);
   }
   return out;
 }
@@ -131,7 +124,7 @@ MarkedText Highlighter::Mark(std::string_view text, const MatchTerms& terms) con
       UChar32 first = FirstChar(text.substr(begin, i - begin));
       if ((IsDash(first) || IsWaveDash(first)) && !segs.empty()) {
         UChar32 before = LastChar(std::string_view(norm).substr(segs.back().norm_begin));
-        bool after_kana = IsKatakana(before) || IsLongVowel(before);
+        bool after_kana = IsKatakanaLetter(before) || IsLongVowel(before);
         // The next character that is not a dash: katakana (a wave dash
         // needs it), or a non-CJK letter or digit (a dash keeps itself
         // before one: セット-A).
@@ -143,7 +136,7 @@ MarkedText Highlighter::Mark(std::string_view text, const MatchTerms& terms) con
           if (d < 0 || IsDash(d)) continue;
           next = FirstChar(analyzer_->Normalize(text.substr(at, j - at)));
         }
-        const bool next_kana = IsKatakana(next) || IsLongVowel(next);
+        const bool next_kana = IsKatakanaLetter(next) || IsLongVowel(next);
         const bool next_word = next >= 0 && u_isalnum(next) && !next_kana &&
                                !(next >= 0x3040 && next <= 0x30FF) &&
                                u_getIntPropertyValue(next, UCHAR_SCRIPT) != USCRIPT_HAN;
@@ -175,7 +168,7 @@ MarkedText Highlighter::Mark(std::string_view text, const MatchTerms& terms) con
           continue;
         }
         size_t a = segment_at(at), b = segment_at(end - 1);
-        if (IsKatakana(last)) {
+        if (IsKatakanaLetter(last)) {
           while (b + 1 < segs.size() &&
                  IsLongVowel(FirstChar(std::string_view(norm).substr(
                      segs[b + 1].norm_begin, segs[b + 1].norm_end - segs[b + 1].norm_begin)))) {

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "index/utf8.h"
+
 namespace saiki::index {
 namespace {
 
@@ -17,23 +19,10 @@ bool OpensTag(std::string_view s, size_t i) {
   return IsAsciiAlpha(c) || c == '/' || c == '!' || c == '?';
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
+// A numeric or named reference's code point: NUL, like anything that is no
+// Unicode scalar value, decodes to U+FFFD (as HTML does).
+void AppendReference(uint64_t cp, std::string* out) {
+  AppendUtf8(cp == 0 || cp > 0x10FFFF ? 0xFFFD : static_cast<uint32_t>(cp), out);
 }
 
 struct NamedEntity {
@@ -73,7 +62,7 @@ size_t Entity(std::string_view s, size_t i, std::string* out) {
     }
     if (digits == 0) return i;
     if (j < s.size() && s[j] == ';') ++j;
-    AppendUtf8(cp > 0x10FFFF ? 0xFFFD : static_cast<uint32_t>(cp), out);
+    AppendReference(cp, out);
     return j;
   }
   size_t end = j;
@@ -84,7 +73,7 @@ size_t Entity(std::string_view s, size_t i, std::string* out) {
   std::string_view name = s.substr(j, end - j);
   for (const NamedEntity& e : kEntities) {
     if (name == e.name) {
-      AppendUtf8(e.cp, out);
+      AppendReference(e.cp, out);
       return end + 1;
     }
   }

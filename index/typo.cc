@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "index/analyzer.h"
+#include "index/utf8.h"
 
 namespace saiki::index {
 namespace {
@@ -11,28 +12,11 @@ namespace {
 constexpr char32_t kKatakanaFirst = 0x30A1;  // ァ
 constexpr char32_t kKatakanaLast = 0x30FC;   // ー
 
-bool IsKatakana(char32_t c) { return c >= kKatakanaFirst && c <= kKatakanaLast && c != 0x30FB; }
+bool IsTypoKatakana(char32_t c) { return c >= kKatakanaFirst && c <= kKatakanaLast && c != 0x30FB; }
 bool IsLatin(char32_t c) {
   return c == '-' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
 }
 
-void AppendUtf8(char32_t c, std::string* out) {
-  if (c < 0x80) {
-    out->push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
 
 // Decodes one code point at s[i]; sets *len (>= 1). U+FFFD for bad bytes.
 char32_t DecodeAt(std::string_view s, size_t i, size_t* len) {
@@ -87,7 +71,7 @@ class Walker {
 
  private:
   bool Allowed(char32_t c) const {
-    return script_ == TypoScript::kKatakana ? IsKatakana(c) : IsLatin(c);
+    return script_ == TypoScript::kKatakana ? IsTypoKatakana(c) : IsLatin(c);
   }
   char32_t First() const { return script_ == TypoScript::kKatakana ? kKatakanaFirst : '-'; }
   char32_t Last() const { return script_ == TypoScript::kKatakana ? kKatakanaLast : 'z'; }
@@ -203,7 +187,7 @@ std::u32string DecodeUtf8(std::string_view s) {
 TypoScript TypoScriptOf(std::string_view normalized) {
   if (normalized.empty()) return TypoScript::kNone;
   std::u32string cps = DecodeUtf8(normalized);
-  if (std::all_of(cps.begin(), cps.end(), IsKatakana)) {
+  if (std::all_of(cps.begin(), cps.end(), IsTypoKatakana)) {
     // A run of ー alone is no word.
     if (std::all_of(cps.begin(), cps.end(), [](char32_t c) { return c == kKatakanaLast; })) {
       return TypoScript::kNone;
