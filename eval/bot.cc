@@ -216,12 +216,6 @@ Result<int> ProbeRank(Database* db, const std::string& query, const std::string&
 
 // ------------------------------------------------------------ the report
 
-namespace {
-
-std::string Cell(double mean, double ci) { return fmt::format("{:.3f} ±{:.3f}", mean, ci); }
-
-}  // namespace
-
 // The bot's section of the table: per seed, then the mean over seeds, each
 // with the steer on a first line, the lift on a second and the control on a
 // third; what forgetting the bot and the control user cost; then the real
@@ -306,8 +300,8 @@ std::string FormatBotTable(const SimulationResult& r) {
   if (without && with) {
     out += fmt::format(
         "NDCG@10 of the real users, overall: personalised {}, personalised+bot {} ({:+.3f})\n",
-        Cell(without->ndcg.overall, without->ndcg.overall_ci),
-        Cell(with->ndcg.overall, with->ndcg.overall_ci),
+        FormatMeanCi(without->ndcg.overall, without->ndcg.overall_ci),
+        FormatMeanCi(with->ndcg.overall, with->ndcg.overall_ci),
         with->ndcg.overall - without->ndcg.overall);
   }
   return out;

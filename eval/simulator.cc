@@ -1444,8 +1444,6 @@ std::vector<int> TableSessions(int sessions) {
   return out;
 }
 
-std::string Cell(double mean, double ci) { return fmt::format("{:.3f} ±{:.3f}", mean, ci); }
-
 Json CurveJson(const Curve& c) {
   Json j;
   j["mean"] = c.mean;
@@ -1481,6 +1479,8 @@ std::string FormatGapTable(const SimulationResult& r) {
 
 }  // namespace
 
+std::string FormatMeanCi(double mean, double ci) { return fmt::format("{:.3f} ±{:.3f}", mean, ci); }
+
 std::string FormatTable(const SimulationResult& r) {
   const SimulationOptions& o = r.options;
   std::string out;
@@ -1500,9 +1500,9 @@ std::string FormatTable(const SimulationResult& r) {
   for (const ArmResult& a : r.arms) {
     out += fmt::format("{:<16}", a.name);
     for (int s : cols) {
-      out += fmt::format("{:>16}", Cell(a.ndcg.mean[s - 1], a.ndcg.ci[s - 1]));
+      out += fmt::format("{:>16}", FormatMeanCi(a.ndcg.mean[s - 1], a.ndcg.ci[s - 1]));
     }
-    out += fmt::format("{:>16}\n", Cell(a.ndcg.overall, a.ndcg.overall_ci));
+    out += fmt::format("{:>16}\n", FormatMeanCi(a.ndcg.overall, a.ndcg.overall_ci));
   }
   const bool with_bot = FindArm(r, kBotArmName) != nullptr;
   out += "\nOverall, per arm (learning outcomes: the real users' sessions closed, all seeds";
@@ -1523,8 +1523,8 @@ std::string FormatTable(const SimulationResult& r) {
                    : "-";
     }
     out += fmt::format(
-        fmt::runtime(row), a.name, Cell(a.mrr_purchase.overall, a.mrr_purchase.overall_ci),
-        Cell(a.ctr.overall, a.ctr.overall_ci), a.searches, a.clicks, a.purchases,
+        fmt::runtime(row), a.name, FormatMeanCi(a.mrr_purchase.overall, a.mrr_purchase.overall_ci),
+        FormatMeanCi(a.ctr.overall, a.ctr.overall_ci), a.searches, a.clicks, a.purchases,
         engine ? fmt::format("{}/{}", a.global_accepted, a.global_rejected) : "-", by_bot,
         engine ? fmt::format("{}/{}", a.user_accepted, a.user_rejected) : "-",
         engine ? std::to_string(a.rolled_back) : "-", fmt::format("{:.1f}", a.seconds));

@@ -280,6 +280,10 @@ std::string FormatTable(const SimulationResult& result);
 std::string FormatJson(const SimulationResult& result);
 // The learning curves (NDCG@10 by session, a CI band per arm) as SVG.
 std::string LearningCurvesSvg(const SimulationResult& result);
+// One cell of the report's tables: "0.760 ±0.022" (a mean and the half
+// width of its 95% interval), as the simulator's and the bot's sections
+// print them.
+std::string FormatMeanCi(double mean, double ci);
 
 // --- Pieces, exposed for tests.
 

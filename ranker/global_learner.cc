@@ -38,11 +38,6 @@ std::string Fixed(double v) {
 // left it out.
 constexpr int kFolds = 4;
 
-// The slope of log(1 + exp(-m)), without overflow.
-double LogisticSlope(double m) {
-  return m > 0 ? -std::exp(-m) / (1 + std::exp(-m)) : -1 / (1 + std::exp(m));
-}
-
 // One unit's preference pairs as difference vectors, built once.
 struct UnitPairs {
   Matrix d;           // pairs x kNumFeatures: z_better - z_worse

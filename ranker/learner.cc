@@ -11,10 +11,6 @@ namespace {
 
 // log(1 + exp(-m)) without overflow.
 double LogisticLoss(double m) { return m > 0 ? std::log1p(std::exp(-m)) : -m + std::log1p(std::exp(m)); }
-// d/dm log(1 + exp(-m)) = -sigmoid(-m)
-double LogisticSlope(double m) {
-  return m > 0 ? -std::exp(-m) / (1 + std::exp(-m)) : -1 / (1 + std::exp(m));
-}
 
 }  // namespace
 

@@ -28,6 +28,7 @@
 #define SAIKI_RANKER_LEARNER_H_
 
 #include <Eigen/Core>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -44,6 +45,13 @@ struct Preference {
   uint32_t better, worse;  // positions
   double weight;
 };
+
+// d/dm of the pairwise logistic loss log(1 + exp(-m)), that is
+// -1 / (1 + exp(m)), without overflow for any margin m. The session
+// learner's steps and the global learner's full-batch fit both use it.
+inline double LogisticSlope(double m) {
+  return m > 0 ? -std::exp(-m) / (1 + std::exp(-m)) : -1 / (1 + std::exp(m));
+}
 
 // Pairs of all impressions, with IPS weights min(clip, 1/propensity[rank])
 // of the clicked result's rank (first_rank + position: a click on a second
