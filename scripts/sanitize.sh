@@ -22,11 +22,13 @@ start=$(date +%s)
 # -O1 -g1 (line tables) rather than RelWithDebInfo's -O2 -g: the build is
 # most of this script's time, and -O1 -g1 compiles in ~57% of it
 # (engine/learning.cc: 24 s against 42 s), asserts on (no NDEBUG), with
-# stack traces that still name files and lines.
+# stack traces that still name files and lines. The tests' own code at -O0
+# (tests/CMakeLists.txt says what that saves and costs).
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAIKI_BUILD_TESTS=ON \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   -DCMAKE_CXX_COMPILER=g++ \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+  -DSAIKI_TESTS_CODEGEN_FLAGS="-O0;-g1" \
   -DCMAKE_CXX_FLAGS="$SAN_FLAGS" -DCMAKE_C_FLAGS="$SAN_FLAGS" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
