@@ -38,16 +38,20 @@
 #include <unicode/utypes.h>
 
 namespace saiki::engine {
+
+// Outside the anonymous namespace: CsvReader::Impl (external linkage) holds
+// one, and in a unity build GCC warns of a member whose type has internal
+// linkage (-Wsubobject-linkage).
+struct CsvConverterCloser {
+  void operator()(UConverter* converter) const { ucnv_close(converter); }
+};
+using ConverterPtr = std::unique_ptr<UConverter, CsvConverterCloser>;
+
 namespace {
 
 // Big enough that a read() per chunk costs nothing next to parsing, small
 // enough to be irrelevant next to the record limits.
 constexpr size_t kBufferSize = 64 * 1024;
-
-struct ConverterCloser {
-  void operator()(UConverter* converter) const { ucnv_close(converter); }
-};
-using ConverterPtr = std::unique_ptr<UConverter, ConverterCloser>;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
