@@ -267,35 +267,52 @@ struct Cold {
   int runs = 0, failures = 0;
 };
 
-Cold RunCold(const std::string& cli, const std::string& db, const std::vector<Query>& qs,
-             int runs, const std::string& config) {
-  Cold c;
-  c.config = config;
-  Spawned set = Spawn({cli, "--db", db, "settings", "set", "ranker", config}, "/dev/null");
-  if (set.status != 0) {
-    c.failures = runs;
-    return c;
+// The cold CLI, one configuration (ranker) per entry of `configs`, taking
+// turns run by run so that every configuration meets the same machine
+// (this host's speed drifts by several ms over minutes): before each timed
+// search, an untimed `settings set ranker`. The totals setting is the
+// timed passes' (SAIKI_PEERS_TOTAL_EXACT_UP_TO, default 1000): the recall
+// pass before leaves the file at exact totals, which turns pruning off.
+std::vector<Cold> RunCold(const std::string& cli, const std::string& db,
+                          const std::vector<Query>& qs, int runs,
+                          const std::vector<std::string>& configs) {
+  std::vector<Cold> out(configs.size());
+  std::vector<std::vector<double>> t(configs.size()), cpu(configs.size());
+  for (size_t c = 0; c < configs.size(); ++c) out[c].config = configs[c];
+  const char* exact_up_to = std::getenv("SAIKI_PEERS_TOTAL_EXACT_UP_TO");
+  Spawned totals = Spawn({cli, "--db", db, "settings", "set", "total.exact_up_to",
+                          exact_up_to ? exact_up_to : "1000"},
+                         "/dev/null");
+  if (totals.status != 0) {
+    for (Cold& c : out) c.failures = runs;
+    return out;
   }
   std::vector<std::string> picks;
   for (int i = 0; i < 10 && !qs.empty(); ++i) picks.push_back(qs[i * qs.size() / 10].saiki);
-  std::vector<double> t, cpu;
-  for (int i = -3; i < runs; ++i) {  // 3 untimed runs warm the page cache
-    Spawned s = Spawn({cli, "--db", db, "search", picks[(i + 3) % picks.size()], "-k", "10"},
-                      "/dev/null");
-    if (s.status != 0) {
-      ++c.failures;
-      continue;
+  for (int i = -3; i < runs; ++i) {  // 3 untimed rounds warm the page cache
+    for (size_t c = 0; c < configs.size(); ++c) {
+      Spawned set = Spawn({cli, "--db", db, "settings", "set", "ranker", configs[c]}, "/dev/null");
+      Spawned s = set.status != 0 ? set
+                                  : Spawn({cli, "--db", db, "search",
+                                           picks[(i + 3) % picks.size()], "-k", "10"},
+                                          "/dev/null");
+      if (s.status != 0) {
+        ++out[c].failures;
+        continue;
+      }
+      if (i < 0) continue;
+      t[c].push_back(s.seconds * 1e3);
+      cpu[c].push_back(s.cpu_seconds * 1e3);
+      out[c].rss_kb = std::max(out[c].rss_kb, s.maxrss_kb);
     }
-    if (i < 0) continue;
-    t.push_back(s.seconds * 1e3);
-    cpu.push_back(s.cpu_seconds * 1e3);
-    c.rss_kb = std::max(c.rss_kb, s.maxrss_kb);
   }
-  c.runs = static_cast<int>(t.size());
-  c.median = Percentile(t, 50);
-  c.p90 = Percentile(t, 90);
-  c.cpu_median = Percentile(cpu, 50);
-  return c;
+  for (size_t c = 0; c < configs.size(); ++c) {
+    out[c].runs = static_cast<int>(t[c].size());
+    out[c].median = Percentile(t[c], 50);
+    out[c].p90 = Percentile(t[c], 90);
+    out[c].cpu_median = Percentile(cpu[c], 50);
+  }
+  return out;
 }
 
 std::string LoadAverage() {
@@ -756,8 +773,7 @@ int RunAll(const Args& a) {
       std::fprintf(stderr, "== cold CLI: skipped: %s is not executable\n", cli.c_str());
     } else {
       std::fprintf(stderr, "== cold CLI: %d runs per configuration\n", cold_runs);
-      cold.push_back(RunCold(cli, index_path("saiki"), qs, cold_runs, "bm25"));
-      cold.push_back(RunCold(cli, index_path("saiki"), qs, cold_runs, "linear"));
+      cold = RunCold(cli, index_path("saiki"), qs, cold_runs, {"bm25", "linear"});
     }
   }
   std::string versions = Versions();
