@@ -274,7 +274,8 @@ Status PrepareSchema(Connection* conn, bool read_only) {
     // products) are chains of overflow pages that SQLite reads one page per
     // pread, so a quarter of the pages is a quarter of the system calls. A
     // cold `saiki search 犬` at 1M, the same file vacuumed to each size:
-    // 4 KiB 30.2 ms, 16 KiB 26.0 ms (8 KiB and 64 KiB: README "Page size").
+    // 4 KiB 30.2 ms, 16 KiB 26.0 ms (8 KiB, 64 KiB and the costs: README,
+    // design notes, "Why 16 KiB pages").
     SAIKI_RETURN_IF_ERROR(conn->Exec("PRAGMA page_size=16384"));
     // Pages freed by a merge (the segments' lists it joined) go back to the
     // file system at its end (PRAGMA incremental_vacuum) instead of staying
