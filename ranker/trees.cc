@@ -48,7 +48,11 @@ Result<double> Scalar(const Json& j, const char* key, const std::string& where) 
   const Json* m = Member(j, key);
   double v = 0;
   if (m == nullptr || !ScalarNumber(*m, &v)) {
-    return Bad("'" + std::string(key) + "' in " + where + " is missing or not a number");
+    // Appended, not "'" + std::string(key): GCC 12 at -O3 warns falsely
+    // (-Wrestrict) on operator+(const char*, std::string&&).
+    std::string message = "'";
+    message.append(key).append("' in ").append(where).append(" is missing or not a number");
+    return Bad(message);
   }
   return v;
 }
