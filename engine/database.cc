@@ -328,13 +328,14 @@ Result<const index::TermPostings*> PostingCache::Lookup(std::string_view term) {
   std::unique_ptr<index::TermPostings> tp;
   size_t bytes = 0;
   SAIKI_RETURN_IF_ERROR(
-      store_->ForEachListOfTerm(term, [&](int64_t seg, std::string_view blob) -> Status {
-        auto list = index::PostingList::Parse(std::string(blob));
+      store_->ReadListsOfTerm(term, [&](int64_t seg, std::string blob) -> Status {
+        const size_t size = blob.size();
+        auto list = index::PostingList::Parse(std::move(blob));
         if (!list.ok()) {
           return list.status().WithContext(store_->path() + ": segment " + std::to_string(seg));
         }
         if (!tp) tp = std::make_unique<index::TermPostings>();
-        bytes += blob.size();
+        bytes += size;
         tp->df += list->ndocs;
         tp->lists.push_back(std::move(list).value());
         return Status::Ok();

@@ -261,6 +261,36 @@ Status IndexStore::ForEachListOfTerm(
   }
 }
 
+Status IndexStore::ReadListsOfTerm(
+    std::string_view term, const std::function<Status(int64_t seg, std::string data)>& visit) {
+  // length() of a blob reads no overflow page, and the CASE leaves a long
+  // list's bytes unread by the statement.
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("SELECT seg, rowid, length(data), "
+                     "CASE WHEN length(data) < ?2 THEN data END "
+                     "FROM postings WHERE term = ?1 ORDER BY seg"));
+  ResetOnExit reset(st);
+  st->BindBlob(1, term);
+  st->Bind(2, kDirectListBytes);
+  for (;;) {
+    SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) return Status::Ok();
+    const int64_t seg = st->ColumnInt(0);
+    const int64_t bytes = st->ColumnInt(2);
+    if (bytes < kDirectListBytes) {
+      SAIKI_RETURN_IF_ERROR(visit(seg, std::string(st->ColumnBlob(3))));
+      continue;
+    }
+    SAIKI_ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> blob,
+                           conn_->OpenBlob("postings", "data", st->ColumnInt(1)));
+    std::string data(blob->size(), '\0');
+    SAIKI_RETURN_IF_ERROR(blob->Read(0, std::span<char>(data.data(), data.size())));
+    blob.reset();
+    SAIKI_RETURN_IF_ERROR(visit(seg, std::move(data)));
+  }
+}
+
 Status IndexStore::ForEachList(const std::function<Status(const PostingListView&)>& visit) {
   SAIKI_ASSIGN_OR_RETURN(Statement * st,
                          conn_->Prepare("SELECT term, seg, df, data FROM postings"));

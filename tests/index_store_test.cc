@@ -244,6 +244,63 @@ TEST_CASE("a term's lists come back in segment order, and terms in byte order", 
   CHECK(Must(store.DistinctTerms()) == std::vector<std::string>{binary_term, "dog"});
 }
 
+TEST_CASE("a term's lists read as strings of their own: long ones from the blob, byte for byte",
+          "[storage]") {
+  StoreDb db;
+  IndexStore store(db.conn.get());
+  // One list just under the size read through the blob, one at it, one
+  // well past it (overflow pages), NULs included; another term between.
+  auto bytes = [](size_t n, unsigned salt) {
+    std::string b(n, '\0');
+    for (size_t i = 0; i < n; ++i) b[i] = static_cast<char>(((i + salt) * 2654435761u) >> 13);
+    return b;
+  };
+  const size_t direct = static_cast<size_t>(IndexStore::kDirectListBytes);
+  const std::string shorter = bytes(direct - 1, 1), at = bytes(direct, 2);
+  const std::string longer = bytes(5 * direct + 7, 3);
+  auto txn = db.Begin();
+  Must(store.InsertList(txn->token(), "t", 4, 3, longer));
+  Must(store.InsertList(txn->token(), "t", 1, 1, shorter));
+  Must(store.InsertList(txn->token(), "s", 2, 1, "other"));
+  Must(store.InsertList(txn->token(), "t", 2, 2, at));
+  Must(txn->Commit());
+  std::vector<std::pair<int64_t, std::string>> lists;
+  Must(store.ReadListsOfTerm("t", [&](int64_t seg, std::string data) {
+    lists.emplace_back(seg, std::move(data));
+    return Status::Ok();
+  }));
+  REQUIRE(lists.size() == 3);
+  CHECK(lists[0].first == 1);
+  CHECK(lists[0].second == shorter);
+  CHECK(lists[1].first == 2);
+  CHECK(lists[1].second == at);
+  CHECK(lists[2].first == 4);
+  CHECK(lists[2].second == longer);
+  // The same lists as ForEachListOfTerm's views.
+  size_t i = 0;
+  Must(store.ForEachListOfTerm("t", [&](int64_t seg, std::string_view data) {
+    CHECK(seg == lists[i].first);
+    CHECK(data == lists[i].second);
+    ++i;
+    return Status::Ok();
+  }));
+  CHECK(i == 3);
+  // A visit's error stops the walk at once and comes back as it is, after
+  // a long list too; an absent term visits nothing.
+  int visits = 0;
+  Status s = store.ReadListsOfTerm("t", [&](int64_t seg, std::string) {
+    ++visits;
+    return seg == 2 ? Status::NotFound("list 2") : Status::Ok();
+  });
+  CHECK(visits == 2);
+  CHECK(s.message() == "list 2");
+  Must(store.ReadListsOfTerm("absent", [&](int64_t, std::string) {
+    ++visits;
+    return Status::Ok();
+  }));
+  CHECK(visits == 2);
+}
+
 TEST_CASE("the upgrade rewrites lists one row at a time, by row id", "[storage]") {
   StoreDb db;
   IndexStore store(db.conn.get());
