@@ -61,7 +61,8 @@ struct Globals {
 };
 // $SAIKI_DB, else ./saiki.db.
 std::string DefaultDbPath();
-Result<std::unique_ptr<Database>> OpenDb(const Globals& g, bool create);
+// page_cache_kib as OpenOptions' (0: SQLite's default).
+Result<std::unique_ptr<Database>> OpenDb(const Globals& g, bool create, int page_cache_kib = 0);
 // OpenDb for a command callback: on failure prints the error, sets rc and
 // returns nullptr.
 std::unique_ptr<Database> OpenOrFail(const Globals& g, bool create, int& rc);

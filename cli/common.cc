@@ -116,10 +116,11 @@ int TerminalColumns() {
 
 std::string Dump(const Json& j) { return json::Dump(j); }
 
-Result<std::unique_ptr<Database>> OpenDb(const Globals& g, bool create) {
+Result<std::unique_ptr<Database>> OpenDb(const Globals& g, bool create, int page_cache_kib) {
   OpenOptions o;
   o.create_if_missing = create;
   o.busy_timeout_ms = g.busy_timeout_ms;
+  o.page_cache_kib = page_cache_kib;
   return Database::Open(g.db_path, o);
 }
 

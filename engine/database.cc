@@ -27,6 +27,9 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& path,
   if (options.busy_timeout_ms < 0 || options.busy_timeout_ms > 600000) {
     return Status::InvalidArgument("busy timeout must be 0..600000 ms");
   }
+  if (options.page_cache_kib < 0 || options.page_cache_kib > (1 << 20)) {
+    return Status::InvalidArgument("page cache must be 0..1048576 KiB");
+  }
   storage::ConnectionOptions co;
   co.create_if_missing = options.create_if_missing;
   co.read_only = options.read_only;
@@ -34,6 +37,12 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& path,
   std::unique_ptr<DatabaseImpl> db(new DatabaseImpl());
   SAIKI_ASSIGN_OR_RETURN(db->conn_, storage::Connection::Open(path, co));
   SAIKI_RETURN_IF_ERROR(storage::PrepareSchema(db->conn_.get(), options.read_only));
+  if (options.page_cache_kib > 0) {
+    // After PrepareSchema: the pragma reads the schema, and a file that is
+    // not a database must get PrepareSchema's message.
+    const std::string pragma = "PRAGMA cache_size=-" + std::to_string(options.page_cache_kib);
+    SAIKI_RETURN_IF_ERROR(db->conn_->Exec(pragma.c_str()));
+  }
   SAIKI_ASSIGN_OR_RETURN(db->analyzer_, index::Analyzer::Create());
   db->read_only_ = options.read_only;
   db->clock_ = options.clock;

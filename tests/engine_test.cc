@@ -255,6 +255,48 @@ TEST_CASE("everything survives closing and reopening the database", "[engine]") 
   CHECK_FALSE(db->SetSetting("no.such", "1").ok());
 }
 
+TEST_CASE("a handle with a tiny page cache answers and writes as one with the default",
+          "[engine]") {
+  Fixture f;
+  OpenOptions o;
+  o.page_cache_kib = 16;  // one 16 KiB page: every other read evicts
+  auto small = Database::Open(f.path, o);
+  INFO(small.status().ToString());
+  REQUIRE(small.ok());
+  for (const char* q :
+       {"犬", "京都", "サーバー", "ドッグフード 国産", "price:1000..2000", "犬 -首輪"}) {
+    SearchRequest req;
+    req.query = q;
+    req.k = 20;
+    req.explain = true;
+    auto a = f.db->Search(req);
+    auto b = (*small)->Search(req);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    INFO(q);
+    CHECK(a->total == b->total);
+    REQUIRE(a->hits.size() == b->hits.size());
+    for (size_t i = 0; i < a->hits.size(); ++i) {
+      CHECK(a->hits[i].id == b->hits[i].id);
+      CHECK(a->hits[i].score == b->hits[i].score);
+    }
+  }
+  // Writes through it land and the other handle sees them.
+  REQUIRE((*small)->SetSetting("bm25.title.weight", "4").ok());
+  ImportText(small->get(),
+             std::string(kHeader) + "d11,柴犬 首輪,,ワン,ペット用品>犬用品>首輪,900,,,\n");
+  CHECK(IdSet(f.db.get(), "柴犬").count("d11"));
+  CHECK(*f.db->GetSetting("bm25.title.weight") == "4");
+  // Sizes outside 0..1048576 KiB are refused, naming the option.
+  for (int bad : {-1, (1 << 20) + 1}) {
+    o.page_cache_kib = bad;
+    auto refused = Database::Open(f.path, o);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+    CHECK(refused.status().message().find("page cache") != std::string::npos);
+  }
+}
+
 // The file's WAL in bytes (0 when there is none).
 uintmax_t WalBytes(const std::string& path) {
   std::error_code ec;

@@ -54,6 +54,13 @@ struct OpenOptions {
   // How long a write waits for another writer's lock before kBusy. Default
   // 5000 ms; range 0..600000.
   int busy_timeout_ms = 5000;
+  // KiB of SQLite page cache for this handle; 0 (the default): SQLite's own
+  // default, 2 MB. Range 0..1048576. The cache's pages are fresh memory,
+  // and each first write to one is a page fault: a process that answers
+  // one search and exits does better with a few hundred KiB (the `saiki
+  // search` command uses 256: README "Performance"), a handle kept open
+  // for many queries and writes with the default.
+  int page_cache_kib = 0;
   // The time in seconds since the epoch, for sessions and click decay.
   // Default: the system clock. Tests and simulations set their own.
   std::function<double()> clock;
