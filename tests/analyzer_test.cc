@@ -668,7 +668,7 @@ TEST_CASE("A field value analyzed again gives the same tokens, counted from the 
   // what a first analysis gives, at whatever position it starts.
   const std::string values[] = {"送料無料 ドッグフード 小型犬用 2kg", "ペット用品>犬用品>フード",
                                 "ｶﾜｲｲ マグカップ！ 高級 和風", "",
-                                std::string(3000, 'x') + " 犬"};  // too long to remember
+                                std::string(3000, 'x').append(" 犬")};  // too long to remember
   struct Got {
     std::vector<std::pair<std::string, uint32_t>> tokens;
     uint32_t end = 0;

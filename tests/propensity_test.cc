@@ -486,7 +486,12 @@ std::string SharedDir() {
   if (const char* env = std::getenv("SAIKI_SHARED_DIR"); env != nullptr && *env != '\0') {
     return env;
   }
-  return std::string(SAIKI_SOURCE_DIR) + "/../shared";
+  // Reserved, then appended: GCC 12 at -O1 warns falsely (-Warray-bounds)
+  // on a short string joined with operator+.
+  std::string dir;
+  dir.reserve(512);
+  dir.append(SAIKI_SOURCE_DIR).append("/../shared");
+  return dir;
 }
 
 uint64_t Fnv1a(const std::string& s, uint64_t h = 1469598103934665603ULL) {
