@@ -44,7 +44,10 @@ std::string CategoryPrefix(const std::string& path, int levels) {
         path.substr(start, gt == std::string::npos ? std::string::npos : gt - start);
     size_t a = level.find_first_not_of(" \t"), b = level.find_last_not_of(" \t");
     if (a != std::string::npos) {
-      out += (kept ? ">" : "") + level.substr(a, b - a + 1);
+      // Appended piece by piece: GCC 12 at -O2 warns falsely (-Wrestrict)
+      // about operator+(const char*, std::string&&).
+      if (kept) out += '>';
+      out.append(level, a, b - a + 1);
       ++kept;
     }
     if (gt == std::string::npos) break;
