@@ -293,6 +293,7 @@ Result<SearchResponse> DatabaseImpl::Search(const SearchRequest& request) {
     hit.price = row->price;
     hit.score = ranked[i].score;
     hit.bm25f = h.score;
+    hit.explored = ranked[i].explore_probability > 0;
     if (request.explain) {
       for (int f = 0; f < index::kNumFields; ++f) {
         hit.explain.push_back({index::kFieldNames[f], h.field_scores[f]});

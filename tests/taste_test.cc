@@ -9,11 +9,13 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sqlite3.h>
 #include <string>
 #include <vector>
 
+#include "ranker/interleaving.h"
 #include "saiki/saiki.h"
 #include "storage/model_store.h"
 #include "tests/test_util.h"
@@ -338,12 +340,24 @@ TEST_CASE("Exploration shows a candidate from beyond the page in one of its last
   Database* db = opened->get();
   REQUIRE(db->ImportCsv(dir.File("c.csv"), ImportOptions{}).ok());
   REQUIRE(db->SetSetting("learn.explore", "0.5").ok());
-  // No interleaving trial (a page on trial does not explore).
+  // No interleaving trial: every page is the personal model's own.
   REQUIRE(db->SetSetting("learn.interleave_sessions", "0").ok());
   SearchRequest anon;
   anon.query = "犬";
   anon.k = 10;
   anon.offset = 0;
+  // The response says which result exploration placed, as the log does.
+  int flagged = 0;
+  auto count_flagged = [&](const SearchResponse& r) {
+    int on_page = 0;
+    for (const SearchHit& h : r.hits) {
+      if (!h.explored) continue;
+      ++on_page;
+      CHECK(h.rank >= 8);
+    }
+    CHECK(on_page <= 1);
+    flagged += on_page;
+  };
   // Without a personal model a user is not explored for: a few sessions
   // with a click first.
   for (int s = 0; s < 6; ++s) {
@@ -352,12 +366,14 @@ TEST_CASE("Exploration shows a candidate from beyond the page in one of its last
     req.user = "carol";
     auto r = db->Search(req);
     REQUIRE(r.ok());
+    count_flagged(*r);
     REQUIRE(db->RecordClick(*r->query_id, r->hits[2 + s % 3].id, ClickKind::kClick).ok());
     REQUIRE(db->EndSession("carol").ok());
   }
   auto model = db->GetModel("carol");
   REQUIRE(model.ok());
   REQUIRE(model->personal.has_value());
+  const int flagged_before = flagged;
   int explored = 0;
   for (int i = 0; i < 20; ++i) {
     now += 60;
@@ -366,6 +382,7 @@ TEST_CASE("Exploration shows a candidate from beyond the page in one of its last
     auto r = db->Search(req);
     REQUIRE(r.ok());
     REQUIRE(r->hits.size() == 10);
+    count_flagged(*r);
   }
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
@@ -383,10 +400,79 @@ TEST_CASE("Exploration shows a candidate from beyond the page in one of its last
   }
   sqlite3_finalize(st);
   sqlite3_close(raw);
-  // About half of 20 searches explore (binomial: 4..16 with probability
-  // above 0.99).
-  CHECK(explored >= 4);
-  CHECK(explored <= 16);
+  // About half of the 20 searches after it explore (binomial: 4..16 with
+  // probability above 0.99); every explored search is logged as such.
+  CHECK(flagged - flagged_before >= 4);
+  CHECK(flagged - flagged_before <= 16);
+  CHECK(flagged == explored);
+}
+
+TEST_CASE("A page on interleaving trial explores too, and its explored result credits neither "
+          "model",
+          "[taste][engine]") {
+  testing::TempDir dir;
+  const std::string path = dir.File("t.saiki");
+  testing::WriteFile(dir.File("c.csv"), testing::PetCatalog("p", 200));
+  double now = 1.7e9;
+  OpenOptions options;
+  options.clock = [&now] { return now; };
+  auto opened = Database::Open(path, options);
+  REQUIRE(opened.ok());
+  Database* db = opened->get();
+  REQUIRE(db->ImportCsv(dir.File("c.csv"), ImportOptions{}).ok());
+  REQUIRE(db->SetSetting("learn.explore", "0.5").ok());
+  // Sessions of one search and a click each, ended, until a search comes
+  // back interleaved (a personal update was accepted and is on trial);
+  // then searches in that session until one of them explores.
+  std::optional<std::string> explored_qid;
+  int explored_rank = 0;
+  for (int s = 0; s < 40 && !explored_qid; ++s) {
+    now += 3600;
+    for (int q = 0; q < 10 && !explored_qid; ++q) {
+      now += 60;
+      SearchRequest req;
+      req.query = "犬";
+      req.user = "dave";
+      auto r = db->Search(req);
+      REQUIRE(r.ok());
+      REQUIRE(r->query_id);
+      if (q == 0) {
+        REQUIRE(db->RecordClick(*r->query_id, r->hits[1 + s % 4].id, ClickKind::kClick).ok());
+      }
+      if (!r->interleaved) break;
+      for (const SearchHit& h : r->hits) {
+        if (h.explored) {
+          explored_qid = *r->query_id;
+          explored_rank = h.rank;
+        }
+      }
+    }
+    REQUIRE(db->EndSession("dave").ok());
+  }
+  REQUIRE(explored_qid);
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  auto teams_of = [&](int team) {
+    sqlite3_stmt* st = nullptr;
+    std::vector<int> positions;
+    REQUIRE(sqlite3_prepare_v2(raw,
+                               "SELECT i.position FROM impression_items i JOIN impressions m "
+                               "ON m.query_id = i.query_id WHERE m.query_id = ?1 AND i.team = ?2 "
+                               "ORDER BY i.position",
+                               -1, &st, nullptr) == SQLITE_OK);
+    sqlite3_bind_int64(st, 1, std::stoll(*explored_qid));
+    sqlite3_bind_int(st, 2, team);
+    while (sqlite3_step(st) == SQLITE_ROW) positions.push_back(sqlite3_column_int(st, 0));
+    sqlite3_finalize(st);
+    return positions;
+  };
+  // The explored place is nobody's; the other nine are the two models'.
+  CHECK(teams_of(ranker::kTeamNone) == std::vector<int>{explored_rank - 1});
+  const size_t a = teams_of(ranker::kTeamA).size(), b = teams_of(ranker::kTeamB).size();
+  CHECK(a + b == 9);
+  CHECK(a >= 4);
+  CHECK(b >= 4);
+  sqlite3_close(raw);
 }
 
 TEST_CASE("Impressions logged with the earlier 24-feature list are learned from",

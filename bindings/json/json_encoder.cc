@@ -24,6 +24,7 @@ Json SearchHitJson(const SearchHit& h, bool explain) {
   j["price"] = Optional(h.price);
   j["score"] = h.score;
   j["bm25f"] = h.bm25f;
+  if (h.explored) j["explored"] = true;
   if (h.highlight) {
     j["highlight"] = {{"title", MarkedHtml(h.highlight->title)},
                       {"description", MarkedHtml(h.highlight->description)}};

@@ -245,6 +245,10 @@ struct SearchHit {
   std::optional<double> price;
   double score = 0;       // the ranker's score (BM25F for the bm25 ranker)
   double bm25f = 0;       // the retrieval score
+  // Put here by exploration (setting learn.explore, README "Exploration"):
+  // a candidate from beyond the page, shown in one of its last places to
+  // learn about it. An app may label it ("you might also like").
+  bool explored = false;
   std::vector<FieldScore> explain;      // with SearchRequest::explain
   std::vector<FeatureScore> features;   // with explain, when re-ranked
   std::optional<Highlight> highlight;   // with SearchRequest::highlight
