@@ -153,6 +153,22 @@ void AddSimulateCommand(CLI::App& app, Globals& g, int& rc) {
             return "";
           },
           "0..100000"));
+  sim->add_option("--explore-arm", opt.explore_arm,
+                  "also run the personalised arm with exploration (learn.explore) at this share "
+                  "(arm 'personalised+explore'), and report what its exploring searches cost "
+                  "against the same searches in the personalised arm (0..0.5; default 0: no such "
+                  "arm)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            char* end = nullptr;
+            errno = 0;
+            double v = std::strtod(text.c_str(), &end);
+            if (text.empty() || *end != '\0' || errno != 0 || !(v >= 0 && v <= 0.5)) {
+              return "'" + text + "' is not a share 0..0.5 (0: no exploration arm)";
+            }
+            return "";
+          },
+          "0..0.5"));
   sim->add_flag("--gap-report", opt.gap_report,
                 "also report where the personalised arm loses to the oracle in the last quarter "
                 "of the sessions, by query kind, against ceilings of a perfect taste learner "

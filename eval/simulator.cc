@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -810,16 +811,66 @@ enum ArmKind {
   kArmOffline,
   kArmImported,
   kArmPersonalisedBot,
+  kArmPersonalisedExplore,
   kNumArms
 };
 constexpr const char* kImportedArmName = "imported+personalised";
 constexpr const char* kArmNames[kNumArms] = {
     "bm25", "global", "global+history", "personalised", "oracle", "xgboost offline",
-    kImportedArmName, kBotArmName};
+    kImportedArmName, kBotArmName, "personalised+explore"};
 constexpr const char* kArmFiles[kNumArms] = {
     "bm25",   "global",          "global-history",  "personalised",
     "oracle", "xgboost-offline",
-    "imported-personalised", "personalised-bot"};
+    "imported-personalised", "personalised-bot", "personalised-explore"};
+
+// Per search of an engine arm (index (session * users + user) * queries +
+// query): its NDCG@10 and whether its page held an explored result, and
+// the clicks on explored results; for pairing the exploration arm's
+// searches with the personalised arm's.
+struct SearchTrace {
+  std::vector<double> ndcg;
+  std::vector<uint8_t> explored;
+  uint64_t explored_clicks = 0;
+  explicit SearchTrace(const SimulationOptions& o)
+      : ndcg(static_cast<size_t>(o.sessions) * o.users * o.queries_per_session, 0.0),
+        explored(ndcg.size(), 0) {}
+};
+
+SearchTrace* AsPtr(std::optional<SearchTrace>& t) { return t ? &*t : nullptr; }
+
+// The exploration arm's explored searches and sessions, paired with the
+// personalised arm's (SearchTrace says how searches are indexed).
+ExploreSeedResult PairExploration(const SimulationOptions& o, const SearchTrace& explore,
+                                  const SearchTrace& personal) {
+  ExploreSeedResult r;
+  r.searches = explore.ndcg.size();
+  r.explored_clicks = explore.explored_clicks;
+  const size_t q = static_cast<size_t>(o.queries_per_session);
+  for (size_t session = 0; session * q < explore.ndcg.size(); ++session) {
+    bool any = false;
+    double with = 0, paired = 0;
+    for (size_t i = session * q; i < (session + 1) * q; ++i) {
+      with += explore.ndcg[i];
+      paired += personal.ndcg[i];
+      if (!explore.explored[i]) continue;
+      any = true;
+      r.explored++;
+      r.ndcg_explored += explore.ndcg[i];
+      r.ndcg_paired += personal.ndcg[i];
+    }
+    if (!any) continue;
+    r.sessions++;
+    r.session_ndcg_explored += with / q;
+    r.session_ndcg_paired += paired / q;
+  }
+  if (r.explored > 0) {
+    r.ndcg_explored /= r.explored;
+    r.ndcg_paired /= r.explored;
+    r.session_ndcg_explored /= r.sessions;
+    r.session_ndcg_paired /= r.sessions;
+  }
+  return r;
+}
 
 // The simulated calendar of the engine arms: user u's session of round s
 // starts at kEpoch + s * day + u * slot; the bot's sessions of round s start
@@ -923,7 +974,7 @@ Status RunStaticArms(const Catalog& cat, const SimulationOptions& o, const SeedP
 // round of the users' sessions.
 Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o,
                     const SeedPlan& plan, Pools* pools, const std::string& db_path, Cells* cells,
-                    ArmResult* arm, const BotRun* bot, GapTally* gap) {
+                    ArmResult* arm, const BotRun* bot, GapTally* gap, SearchTrace* trace) {
   auto now = std::make_shared<double>(kEpoch);
   OpenOptions open;
   open.clock = [now] { return *now; };
@@ -932,7 +983,12 @@ Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o
     Status st = db->SetSetting(key, value);
     if (!st.ok()) return st.WithContext("simulate: setting " + key);
   }
-  if (kind != kArmPersonalised && kind != kArmImported && kind != kArmPersonalisedBot) {
+  if (kind == kArmPersonalisedExplore) {
+    SAIKI_RETURN_IF_ERROR(
+        db->SetSetting("learn.explore", fmt::format("{}", o.explore_arm)));
+  }
+  if (kind != kArmPersonalised && kind != kArmImported && kind != kArmPersonalisedBot &&
+      kind != kArmPersonalisedExplore) {
     // The global arms: no personal layer (offsets, taste profile,
     // exploration guided by it), only the global model and, for
     // global+history, the history features.
@@ -991,6 +1047,14 @@ Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o
           ids.push_back(h.id);
         }
         Outcome out = Interact(cat, o, plan, u, s, q, shown, *pool);
+        if (trace != nullptr) {
+          const size_t i = (static_cast<size_t>(s) * o.users + u) * o.queries_per_session + q;
+          trace->ndcg[i] = out.ndcg;
+          for (const SearchHit& h : res->hits) trace->explored[i] |= h.explored;
+          for (const Signal& sig : out.signals) {
+            trace->explored_clicks += res->hits[sig.position].explored;
+          }
+        }
         if (gap != nullptr && s >= GapFirstSession(o.sessions)) {
           gap->Add(cat, plan, u, s, q, shown, *pool, out.ndcg, o.k);
         }
@@ -1146,6 +1210,9 @@ Status CheckOptions(const SimulationOptions& o) {
   if (!(scale_sum > 0)) return Status::InvalidArgument("attribute scales must not all be 0");
   if (o.bot_sessions < 0 || o.bot_sessions > 100000) {
     return Status::InvalidArgument("bot sessions must be 0..100000 (0: no bot arm)");
+  }
+  if (!(o.explore_arm >= 0 && o.explore_arm <= 0.5)) {
+    return Status::InvalidArgument("the exploration arm's share must be 0..0.5 (0: no such arm)");
   }
   for (double t : o.click.examination) {
     if (!(t >= 0 && t <= 1)) {
@@ -1304,6 +1371,7 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
   if (!o.offline_model.empty()) kinds.push_back(kArmOffline);
   if (!o.imported_model.empty()) kinds.push_back(kArmImported);
   if (o.bot_sessions > 0) kinds.push_back(kArmPersonalisedBot);
+  if (o.explore_arm > 0) kinds.push_back(kArmPersonalisedExplore);
   std::array<int, kNumArms> at;
   at.fill(-1);
   result.arms.resize(kinds.size());
@@ -1350,9 +1418,13 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
     double static_seconds = Seconds(t0);
     result.arms[at[kArmBm25]].seconds += static_seconds / 2;
     result.arms[at[kArmOracle]].seconds += static_seconds / 2;
-    for (ArmKind kind :
-         {kArmGlobal, kArmHistory, kArmPersonalised, kArmOffline, kArmImported,
-          kArmPersonalisedBot}) {
+    std::optional<SearchTrace> personal_trace, explore_trace;
+    if (o.explore_arm > 0) {
+      personal_trace.emplace(o);
+      explore_trace.emplace(o);
+    }
+    for (ArmKind kind : {kArmGlobal, kArmHistory, kArmPersonalised, kArmOffline, kArmImported,
+                         kArmPersonalisedBot, kArmPersonalisedExplore}) {
       if (at[kind] < 0) continue;
       ArmResult* arm = &result.arms[at[kind]];
       const std::string path = dir.File(fmt::format("seed{}-{}.saiki", seed, kArmFiles[kind]));
@@ -1361,7 +1433,10 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
       const bool with_bot = kind == kArmPersonalisedBot && bot;
       SAIKI_RETURN_IF_ERROR(RunEngineArm(kind, cat, o, plan, &pools, path, &cells[kind], arm,
                                          with_bot ? &*bot : nullptr,
-                                         kind == kArmPersonalised && o.gap_report ? &gap : nullptr));
+                                         kind == kArmPersonalised && o.gap_report ? &gap : nullptr,
+                                         kind == kArmPersonalised          ? AsPtr(personal_trace)
+                                         : kind == kArmPersonalisedExplore ? AsPtr(explore_trace)
+                                                                           : nullptr));
       // The personalised arm is the bot arm's separate run "without"; the
       // bot arm is probed as it is, in another copy with the bot forgotten
       // and in a third with the control user (the plan's first real user)
@@ -1416,6 +1491,9 @@ Result<SimulationResult> RunSimulation(const SimulationOptions& options) {
     }
     for (ArmKind kind : kinds) {
       for (int m = 0; m < 3; ++m) per_seed[kind][m].push_back(cells[kind].Curve(m));
+    }
+    if (explore_trace) {
+      result.explore.push_back(PairExploration(o, *explore_trace, *personal_trace));
     }
     say(fmt::format("simulate: seed {} done ({:.1f} s so far)", seed, Seconds(started)));
   }
@@ -1477,6 +1555,97 @@ std::string FormatGapTable(const SimulationResult& r) {
   return out;
 }
 
+// Mean and 95% half-width over seeds, as the curves have them.
+std::pair<double, double> MeanCiOf(const std::vector<double>& xs) {
+  std::vector<std::vector<double>> per_seed;
+  for (double x : xs) per_seed.push_back({x});
+  Curve c = MakeCurve(std::move(per_seed));
+  return {c.mean.empty() ? 0.0 : c.mean[0], c.ci.empty() ? 0.0 : c.ci[0]};
+}
+
+// Per seed: personalised+explore minus personalised, at session `s` (0-based)
+// or over all sessions (s < 0).
+std::vector<double> ExploreLift(const SimulationResult& r, int s) {
+  const ArmResult* e = FindArm(r, kArmNames[kArmPersonalisedExplore]);
+  const ArmResult* p = FindArm(r, kArmNames[kArmPersonalised]);
+  std::vector<double> out;
+  if (e == nullptr || p == nullptr) return out;
+  for (size_t seed = 0; seed < e->ndcg.per_seed.size(); ++seed) {
+    const auto& a = e->ndcg.per_seed[seed];
+    const auto& b = p->ndcg.per_seed[seed];
+    if (s >= 0) {
+      out.push_back(a[s] - b[s]);
+      continue;
+    }
+    double d = 0;
+    for (size_t i = 0; i < a.size(); ++i) d += a[i] - b[i];
+    out.push_back(a.empty() ? 0.0 : d / static_cast<double>(a.size()));
+  }
+  return out;
+}
+
+// The exploration section (SimulationOptions::explore_arm; ExploreSeedResult
+// says what each column is).
+std::string FormatExploreTable(const SimulationResult& r) {
+  const SimulationOptions& o = r.options;
+  std::string out = fmt::format(
+      "\nExploration (arm personalised+explore: learn.explore {}): its searches whose page held "
+      "an explored result, and the sessions with one, against the same searches and sessions in "
+      "the personalised arm\n",
+      o.explore_arm);
+  const std::string row = "{:<6}{:>20}{:>10}{:>12}{:>14}{:>12}{:>10}{:>12}{:>14}{:>12}\n";
+  out += fmt::format(fmt::runtime(row), "seed", "explored searches", "clicked", "NDCG@10",
+                     "personalised", "cost", "sessions", "NDCG@10", "personalised", "cost");
+  std::vector<double> cost, session_cost, share, ndcg, paired, sndcg, spaired;
+  for (size_t i = 0; i < r.explore.size(); ++i) {
+    const ExploreSeedResult& e = r.explore[i];
+    out += fmt::format(
+        fmt::runtime(row), o.seed + i,
+        fmt::format("{} ({:.1f}%)", e.explored, 100.0 * e.explored / std::max<uint64_t>(1, e.searches)),
+        e.explored_clicks, fmt::format("{:.3f}", e.ndcg_explored),
+        fmt::format("{:.3f}", e.ndcg_paired), fmt::format("{:+.3f}", e.ndcg_explored - e.ndcg_paired),
+        e.sessions, fmt::format("{:.3f}", e.session_ndcg_explored),
+        fmt::format("{:.3f}", e.session_ndcg_paired),
+        fmt::format("{:+.3f}", e.session_ndcg_explored - e.session_ndcg_paired));
+    cost.push_back(e.ndcg_explored - e.ndcg_paired);
+    session_cost.push_back(e.session_ndcg_explored - e.session_ndcg_paired);
+  }
+  if (r.explore.size() > 1) {
+    auto [c, cci] = MeanCiOf(cost);
+    auto [sc, scci] = MeanCiOf(session_cost);
+    out += fmt::format("{:<6}{:>20}{:>10}{:>12}{:>14}{:>12}{:>10}{:>12}{:>14}{:>12}\n", "mean", "",
+                       "", "", "", fmt::format("{:+.3f} ±{:.3f}", c, cci), "", "", "",
+                       fmt::format("{:+.3f} ±{:.3f}", sc, scci));
+  }
+  auto [last, last_ci] = MeanCiOf(ExploreLift(r, o.sessions - 1));
+  auto [all, all_ci] = MeanCiOf(ExploreLift(r, -1));
+  out += fmt::format(
+      "Later: personalised+explore minus personalised (paired by seed), at session {} "
+      "{:+.3f} ±{:.3f}, over all sessions {:+.3f} ±{:.3f}\n",
+      o.sessions, last, last_ci, all, all_ci);
+  return out;
+}
+
+Json ExploreJson(const SimulationResult& r) {
+  Json seeds = Json::array();
+  for (const ExploreSeedResult& e : r.explore) {
+    seeds.push_back({{"searches", e.searches},
+                     {"explored", e.explored},
+                     {"explored_clicks", e.explored_clicks},
+                     {"ndcg10_explored", e.ndcg_explored},
+                     {"ndcg10_paired", e.ndcg_paired},
+                     {"sessions", e.sessions},
+                     {"session_ndcg10_explored", e.session_ndcg_explored},
+                     {"session_ndcg10_paired", e.session_ndcg_paired}});
+  }
+  return {{"arm", kArmNames[kArmPersonalisedExplore]},
+          {"paired_with", kArmNames[kArmPersonalised]},
+          {"share", r.options.explore_arm},
+          {"per_seed", seeds},
+          {"lift_last_session", ExploreLift(r, r.options.sessions - 1)},
+          {"lift_overall", ExploreLift(r, -1)}};
+}
+
 }  // namespace
 
 std::string FormatMeanCi(double mean, double ci) { return fmt::format("{:.3f} ±{:.3f}", mean, ci); }
@@ -1494,11 +1663,14 @@ std::string FormatTable(const SimulationResult& r) {
   out += fmt::format("NDCG@10 by session (mean ±95% CI over {} seed{})\n", o.seeds,
                      o.seeds == 1 ? "" : "s");
   std::vector<int> cols = TableSessions(o.sessions);
-  out += fmt::format("{:<16}", "arm");
+  // The arm column fits the longest arm name (personalised+explore).
+  size_t name_width = 16;
+  for (const ArmResult& a : r.arms) name_width = std::max(name_width, a.name.size() + 2);
+  out += fmt::format("{:<{}}", "arm", name_width);
   for (int s : cols) out += fmt::format("{:>16}", fmt::format("session {}", s));
   out += fmt::format("{:>16}\n", "overall");
   for (const ArmResult& a : r.arms) {
-    out += fmt::format("{:<16}", a.name);
+    out += fmt::format("{:<{}}", a.name, name_width);
     for (int s : cols) {
       out += fmt::format("{:>16}", FormatMeanCi(a.ndcg.mean[s - 1], a.ndcg.ci[s - 1]));
     }
@@ -1509,9 +1681,9 @@ std::string FormatTable(const SimulationResult& r) {
   out += with_bot ? "; by bot = global candidates completed by a bot session instead (promoted))\n"
                   : ")\n";
   const std::string row = with_bot
-                              ? "{:<16}{:>16}{:>16}{:>10}{:>9}{:>11}{:>16}{:>13}{:>18}{:>11}{:>9}\n"
-                              : "{:<16}{:>16}{:>16}{:>10}{:>9}{:>11}{:>16}{}{:>18}{:>11}{:>9}\n";
-  out += fmt::format(fmt::runtime(row), "arm", "MRR purchase", "CTR", "searches", "clicks",
+                              ? "{:<{}}{:>16}{:>16}{:>10}{:>9}{:>11}{:>16}{:>13}{:>18}{:>11}{:>9}\n"
+                              : "{:<{}}{:>16}{:>16}{:>10}{:>9}{:>11}{:>16}{}{:>18}{:>11}{:>9}\n";
+  out += fmt::format(fmt::runtime(row), "arm", name_width, "MRR purchase", "CTR", "searches", "clicks",
                      "purchases", "global acc/rej", with_bot ? "by bot" : "", "personal acc/rej",
                      "rollbacks", "seconds");
   for (const ArmResult& a : r.arms) {
@@ -1523,13 +1695,14 @@ std::string FormatTable(const SimulationResult& r) {
                    : "-";
     }
     out += fmt::format(
-        fmt::runtime(row), a.name, FormatMeanCi(a.mrr_purchase.overall, a.mrr_purchase.overall_ci),
+        fmt::runtime(row), a.name, name_width, FormatMeanCi(a.mrr_purchase.overall, a.mrr_purchase.overall_ci),
         FormatMeanCi(a.ctr.overall, a.ctr.overall_ci), a.searches, a.clicks, a.purchases,
         engine ? fmt::format("{}/{}", a.global_accepted, a.global_rejected) : "-", by_bot,
         engine ? fmt::format("{}/{}", a.user_accepted, a.user_rejected) : "-",
         engine ? std::to_string(a.rolled_back) : "-", fmt::format("{:.1f}", a.seconds));
   }
   if (!r.bot.empty()) out += FormatBotTable(r);
+  if (!r.explore.empty()) out += FormatExploreTable(r);
   if (!r.gap.empty()) out += FormatGapTable(r);
   return out;
 }
@@ -1556,6 +1729,7 @@ std::string FormatJson(const SimulationResult& r) {
   for (const auto& [key, value] : o.settings) settings[key] = value;
   opt["settings"] = settings;
   if (o.bot_sessions > 0) opt["bot_sessions"] = o.bot_sessions;
+  if (o.explore_arm > 0) opt["explore_arm"] = o.explore_arm;
   j["options"] = opt;
   j["products"] = r.products;
   j["query_texts"] = r.query_texts;
@@ -1586,6 +1760,7 @@ std::string FormatJson(const SimulationResult& r) {
   }
   j["arms"] = arms;
   if (!r.bot.empty()) j["bot"] = BotJson(r);
+  if (!r.explore.empty()) j["explore"] = ExploreJson(r);
   if (o.gap_report) {
     Json gap = Json::array();
     for (const GapRow& g : r.gap) {

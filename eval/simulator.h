@@ -96,6 +96,9 @@
 //                 the personalised arm (a separate run without it) and, as
 //                 a control, with an ordinary real user forgotten instead
 //                 of the bot.
+//   personalised+explore  (with SimulationOptions::explore_arm > 0) the
+//                 personalised arm with exploration on (learn.explore), and
+//                 its exploring searches paired with the personalised arm's.
 // The engine arms each run in their own database file,
 // copied from one import of the catalogue, with a simulated clock
 // (OpenOptions::clock): sessions a day apart, queries a minute apart. The
@@ -180,6 +183,14 @@ struct SimulationOptions {
   // first, and the control user in another: per session after that user's
   // first (at the default sizes, on one machine: 1.6 s and 1.7 s per seed).
   int bot_sessions = 200;
+  // With a share p in (0, 0.5], one more arm, "personalised+explore": the
+  // personalised arm with the setting learn.explore = p (README
+  // "Exploration"), on the same users, queries and click draws, and what
+  // exploring costs (SimulationResult::explore): the NDCG@10 of the searches
+  // that explored against the same searches in the personalised arm, and of
+  // the sessions that held one; what it gains later is the arm's curve
+  // against the personalised arm's. 0 (default): no such arm.
+  double explore_arm = 0;
   // Where the databases go. Empty: a new temporary directory, removed at the
   // end. Set: created if needed and kept: per seed each engine arm's file
   // (seed<N>-<arm>.saiki), and with the bot its arm's copies with the bot
@@ -204,7 +215,7 @@ struct Curve {
 
 struct ArmResult {
   // bm25, global, global+history, personalised, oracle, xgboost offline,
-  // imported+personalised, personalised+bot
+  // imported+personalised, personalised+bot, personalised+explore
   std::string name;
   bool learns = false;  // an engine arm (logging and learning)
   Curve ndcg, mrr_purchase, ctr;
@@ -246,16 +257,34 @@ struct GapRow {
   double ceiling_observable = 0, ceiling_brand_leaf = 0;
 };
 
+// What exploring cost in one seed (SimulationOptions::explore_arm): the
+// personalised+explore arm's searches whose page held an explored result,
+// paired with the same searches (same user, round and query) in the
+// personalised arm. The pairs differ by the explored result and by all the
+// learning that exploring changed before it.
+struct ExploreSeedResult {
+  uint64_t searches = 0;  // all the arm's searches
+  uint64_t explored = 0;  // those whose page held an explored result
+  uint64_t explored_clicks = 0;  // clicks on the explored results
+  double ndcg_explored = 0;      // their mean NDCG@10
+  double ndcg_paired = 0;        // the same searches' in the personalised arm
+  uint64_t sessions = 0;         // sessions with an explored search
+  double session_ndcg_explored = 0, session_ndcg_paired = 0;  // their mean NDCG@10
+};
+
 struct SimulationResult {
   SimulationOptions options;  // as run (progress dropped)
   uint64_t products = 0;
   uint64_t query_texts = 0;  // distinct query texts used
   // bm25, global, global+history (unless global_arms is false),
   // personalised, oracle, then those that ran of xgboost offline,
-  // imported+personalised and personalised+bot, in that order.
+  // imported+personalised, personalised+bot and personalised+explore, in
+  // that order.
   std::vector<ArmResult> arms;
   // The bot arm's report, one per seed in seed order; empty without the arm.
   std::vector<BotSeedResult> bot;
+  // With SimulationOptions::explore_arm: one per seed, in seed order.
+  std::vector<ExploreSeedResult> explore;
   // With SimulationOptions::gap_report: "all" first, then each query kind
   // that occurred, then a session's first search; empty otherwise.
   std::vector<GapRow> gap;

@@ -314,6 +314,62 @@ TEST_CASE("Every click model and bad options are handled", "[simulate]") {
   CHECK(!RunSimulation(bad).ok());
 }
 
+TEST_CASE("The exploration arm explores its share and pairs its searches with the personalised "
+          "arm's",
+          "[simulate]") {
+  TempDir dir;
+  SimulationOptions o = Small();
+  o.seeds = 1;
+  o.users = 4;
+  o.sessions = 4;
+  auto plain = RunSimulation(o);
+  REQUIRE(plain.ok());
+  CHECK(plain->explore.empty());
+  CHECK(FindArm(*plain, "personalised+explore") == nullptr);
+  o.explore_arm = 0.5;
+  o.work_dir = dir.File("work");
+  auto r = RunSimulation(o);
+  REQUIRE(r.ok());
+  const ArmResult* arm = FindArm(*r, "personalised+explore");
+  REQUIRE(arm != nullptr);
+  CHECK(r->arms.back().name == "personalised+explore");
+  // The other arms are the same as without it (common random numbers).
+  const ArmResult* personal = FindArm(*r, "personalised");
+  REQUIRE(personal != nullptr);
+  CHECK(personal->ndcg.mean == FindArm(*plain, "personalised")->ndcg.mean);
+  CHECK(personal->clicks == FindArm(*plain, "personalised")->clicks);
+  REQUIRE(r->explore.size() == 1);
+  const ExploreSeedResult& e = r->explore[0];
+  CHECK(e.searches == static_cast<uint64_t>(o.users * o.sessions * o.queries_per_session));
+  // Its searches that explored are those its database logged as explored.
+  SqlFile db(dir.File("work/seed7-personalised-explore.saiki"));
+  CHECK(e.explored ==
+        static_cast<uint64_t>(db.Number(
+            "SELECT count(*) FROM impressions WHERE explore_position IS NOT NULL")));
+  CHECK(e.explored > 0);
+  CHECK(e.sessions > 0);
+  CHECK(e.sessions <= e.explored);
+  CHECK(e.explored_clicks ==
+        static_cast<uint64_t>(db.Number(
+            "SELECT count(*) FROM clicks c JOIN impressions i ON i.query_id = c.query_id AND "
+            "c.position = i.explore_position WHERE c.kind = 1")));
+  for (double v : {e.ndcg_explored, e.ndcg_paired, e.session_ndcg_explored,
+                   e.session_ndcg_paired}) {
+    CHECK(v >= 0);
+    CHECK(v <= 1);
+  }
+  // The report and the JSON carry it.
+  const std::string table = FormatTable(*r);
+  CHECK(table.find("Exploration (arm personalised+explore: learn.explore 0.5)") !=
+        std::string::npos);
+  auto j = nlohmann::json::parse(FormatJson(*r));
+  CHECK(j["explore"]["per_seed"][0]["explored"].get<uint64_t>() == e.explored);
+  CHECK(j["options"]["explore_arm"].get<double>() == 0.5);
+  SimulationOptions bad = o;
+  bad.explore_arm = 0.6;
+  CHECK(RunSimulation(bad).status().code() == StatusCode::kInvalidArgument);
+}
+
 TEST_CASE("An offline tree model runs as a sixth arm; a bad one fails the run", "[simulate]") {
   SimulationOptions o = Small();
   o.seeds = 1;
@@ -404,6 +460,12 @@ TEST_CASE("saiki simulate prints the table, JSON and writes the plot", "[simulat
   }
   auto big = RunCli(common + " --bot-sessions 100001");
   CHECK_THAT(big.err, Catch::Contains("0..100000"));
+  for (const char* bad : {"0.6", "-0.1", "abc", "nan", ""}) {
+    INFO("--explore-arm '" << bad << "'");
+    auto refused = RunCli(common + " --explore-arm " + saiki::testing::Quote(bad));
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.err, Catch::Contains("is not a share 0..0.5"));
+  }
   CHECK(RunCli(common + " --examination 1,2").exit_code == 2);
   CHECK(RunCli("simulate --catalog /nonexistent.csv --quiet").exit_code == 4);
 }
