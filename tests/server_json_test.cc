@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bindings/json/json_encoder.h"
 #include "saiki/saiki.h"
 #include "saiki/saiki_c.h"
 #include "server/api.h"
@@ -150,6 +151,18 @@ TEST_CASE("The CLI, the C API and the HTTP API write the same JSON for the same 
     saiki_string_free(model);
   }
   saiki_close(c);
+}
+
+TEST_CASE("A result placed by exploration says so in its JSON; the others carry no such key",
+          "[server][json]") {
+  SearchHit hit;
+  hit.rank = 9;
+  hit.id = "P1";
+  CHECK_FALSE(json::SearchHitJson(hit, false).contains("explored"));
+  hit.explored = true;
+  const Json j = json::SearchHitJson(hit, false);
+  REQUIRE(j.contains("explored"));
+  CHECK(j["explored"] == true);
 }
 
 }  // namespace

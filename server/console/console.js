@@ -239,6 +239,12 @@ function renderHit(user, response, hit, move, other) {
     el('span', { class: 'score', text: 'score ' + fmt(hit.score) }),
     el('span', { class: 'score', text: 'bm25f ' + fmt(hit.bm25f) }),
     el('span', { class: 'muted', text: hit.id }));
+  if (hit.explored) {
+    facts.prepend(el('span', {
+      class: 'explored', text: 'explored',
+      title: 'placed here by exploration (setting learn.explore): a candidate from beyond the page, shown to learn whether ' + user + ' likes it',
+    }));
+  }
   const li = el('li', { class: 'result' + (clicked ? ' clicked' : ''), 'data-id': hit.id }, rank,
     el('div', {}, title), facts);
   if (hit.explain) li.append(renderWhy(hit));
