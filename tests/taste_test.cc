@@ -326,20 +326,28 @@ TEST_CASE("A user's clicks and skips become their taste features, and no one els
   CHECK(CountTastes(path, "alice") == 0);
 }
 
+// A database at `path` of 200 pet products whose clock reads *now, with
+// exploration at half of the searches that may explore (learn.explore 0.5).
+std::unique_ptr<Database> ExploringShop(const testing::TempDir& dir, const std::string& path,
+                                        double* now) {
+  testing::WriteFile(dir.File("c.csv"), testing::PetCatalog("p", 200));
+  OpenOptions options;
+  options.clock = [now] { return *now; };
+  auto opened = Database::Open(path, options);
+  REQUIRE(opened.ok());
+  REQUIRE((*opened)->ImportCsv(dir.File("c.csv"), ImportOptions{}).ok());
+  REQUIRE((*opened)->SetSetting("learn.explore", "0.5").ok());
+  return std::move(opened).value();
+}
+
 TEST_CASE("Exploration shows a candidate from beyond the page in one of its last three places "
           "and logs the probability",
           "[taste][engine]") {
   testing::TempDir dir;
   const std::string path = dir.File("e.saiki");
-  testing::WriteFile(dir.File("c.csv"), testing::PetCatalog("p", 200));
   double now = 1.7e9;
-  OpenOptions options;
-  options.clock = [&now] { return now; };
-  auto opened = Database::Open(path, options);
-  REQUIRE(opened.ok());
-  Database* db = opened->get();
-  REQUIRE(db->ImportCsv(dir.File("c.csv"), ImportOptions{}).ok());
-  REQUIRE(db->SetSetting("learn.explore", "0.5").ok());
+  std::unique_ptr<Database> shop = ExploringShop(dir, path, &now);
+  Database* db = shop.get();
   // No interleaving trial: every page is the personal model's own.
   REQUIRE(db->SetSetting("learn.interleave_sessions", "0").ok());
   SearchRequest anon;
@@ -412,15 +420,9 @@ TEST_CASE("A page on interleaving trial explores too, and its explored result cr
           "[taste][engine]") {
   testing::TempDir dir;
   const std::string path = dir.File("t.saiki");
-  testing::WriteFile(dir.File("c.csv"), testing::PetCatalog("p", 200));
   double now = 1.7e9;
-  OpenOptions options;
-  options.clock = [&now] { return now; };
-  auto opened = Database::Open(path, options);
-  REQUIRE(opened.ok());
-  Database* db = opened->get();
-  REQUIRE(db->ImportCsv(dir.File("c.csv"), ImportOptions{}).ok());
-  REQUIRE(db->SetSetting("learn.explore", "0.5").ok());
+  std::unique_ptr<Database> shop = ExploringShop(dir, path, &now);
+  Database* db = shop.get();
   // Sessions of one search and a click each, ended, until a search comes
   // back interleaved (a personal update was accepted and is on trial);
   // then searches in that session until one of them explores.
