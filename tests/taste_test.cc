@@ -17,6 +17,7 @@
 
 #include "ranker/interleaving.h"
 #include "saiki/saiki.h"
+#include "saiki/saiki_c.h"
 #include "storage/model_store.h"
 #include "tests/test_util.h"
 
@@ -413,6 +414,61 @@ TEST_CASE("Exploration shows a candidate from beyond the page in one of its last
   CHECK(flagged - flagged_before >= 4);
   CHECK(flagged - flagged_before <= 16);
   CHECK(flagged == explored);
+}
+
+TEST_CASE("The C API gives the explored result's rank, as its JSON marks it", "[taste][c_api]") {
+  testing::TempDir dir;
+  const std::string path = dir.File("c.saiki");
+  {
+    double now = 1.7e9;
+    std::unique_ptr<Database> shop = ExploringShop(dir, path, &now);
+    // Sessions with a click until erin has a personal model (exploration
+    // serves only users with one).
+    for (int s = 0; s < 6; ++s) {
+      now += 3600;
+      SearchRequest req;
+      req.query = "犬";
+      req.user = "erin";
+      auto r = shop->Search(req);
+      REQUIRE(r.ok());
+      REQUIRE(shop->RecordClick(*r->query_id, r->hits[2 + s % 3].id, ClickKind::kClick).ok());
+      REQUIRE(shop->EndSession("erin").ok());
+    }
+    auto model = shop->GetModel("erin");
+    REQUIRE(model.ok());
+    REQUIRE(model->personal.has_value());
+  }
+  saiki_db* c = nullptr;
+  REQUIRE(saiki_open(path.c_str(), nullptr, &c) == SAIKI_OK);
+  saiki_search_options o;
+  saiki_search_options_init(&o);
+  o.user = "erin";
+  // Half of the searches explore, drawn from the user and the clock's
+  // millisecond (wall time here): search until both kinds were seen, which
+  // takes a few searches, bounded so that a search that never explores
+  // fails the test.
+  int explored = 0, plain = 0;
+  for (int i = 0; i < 5000 && (explored == 0 || plain == 0); ++i) {
+    saiki_results* res = nullptr;
+    REQUIRE(saiki_search(c, "犬", &o, &res) == SAIKI_OK);
+    const auto j = nlohmann::json::parse(saiki_results_json(res));
+    int marked = 0;
+    for (const auto& hit : j["results"]) {
+      if (hit.value("explored", false)) marked = hit["rank"].get<int>();
+    }
+    CHECK(res->explored_rank == marked);
+    if (res->explored_rank != 0) {
+      ++explored;
+      CHECK(res->explored_rank >= 8);
+      CHECK(res->explored_rank <= 10);
+    } else {
+      ++plain;
+    }
+    saiki_results_free(res);
+  }
+  CHECK(explored > 0);
+  CHECK(plain > 0);
+  CHECK(saiki_close(c) == SAIKI_OK);
 }
 
 TEST_CASE("A page on interleaving trial explores too, and its explored result credits neither "

@@ -461,7 +461,9 @@ int saiki_search(saiki_db* db, const char* query, const saiki_search_options* op
     const saiki::SearchResponse& resp = box->response;
     box->explain = req.explain;
     box->hits.reserve(resp.hits.size());
+    int explored_rank = 0;
     for (const auto& h : resp.hits) {
+      if (h.explored) explored_rank = h.rank;
       saiki_hit c{};
       c.rank = h.rank;
       c.id = h.id.c_str();
@@ -486,6 +488,7 @@ int saiki_search(saiki_db* db, const char* query, const saiki_search_options* op
     pub.user_version = resp.user_version;
     pub.gate = resp.gate;
     pub.interleaved = resp.interleaved ? 1 : 0;
+    pub.explored_rank = explored_rank;
     pub.count = box->hits.size();
     pub.hits = box->hits.data();
     Register(&box->pub, Kind::kResults, box.get());

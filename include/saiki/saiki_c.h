@@ -219,6 +219,11 @@ typedef struct saiki_results {
   size_t count;         /* hits */
   const saiki_hit* hits;
   int total_at_least;   /* total is a lower bound (setting total.exact_up_to) */
+  /* The rank of the result exploration placed (setting learn.explore; README
+   * "Exploration"), 0 when none. A field here rather than in saiki_hit: the
+   * library allocates this struct, so a field at its end keeps the layout
+   * that earlier callers read, while saiki_hit's size is the array's stride. */
+  int explored_rank;
 } saiki_results;
 
 /* Searches; options may be NULL (defaults). Free *results with

@@ -155,6 +155,8 @@ class Hit:
     features: Optional[list[dict[str, Any]]] = None  #: per-feature values (explain=True)
     #: {"title", "description"}: HTML-escaped, matched terms in <mark> (highlight=True)
     highlight: Optional[dict[str, str]] = None
+    #: placed by exploration (setting learn.explore): a candidate from beyond the page
+    explored: bool = False
 
 
 @dataclass(frozen=True)
@@ -396,7 +398,7 @@ class Database:
         hits = [Hit(rank=r["rank"], id=r["id"], title=r["title"], brand=r["brand"],
                     category=r["category"], price=r["price"], score=r["score"],
                     bm25f=r["bm25f"], explain=r.get("explain"), features=r.get("features"),
-                    highlight=r.get("highlight"))
+                    highlight=r.get("highlight"), explored=r.get("explored", False))
                 for r in raw["results"]]
         return SearchResults(hits=hits, total=raw["total"], query_id=raw["query_id"],
                              partial=raw["partial"], notice=raw.get("notice", ""),

@@ -62,7 +62,7 @@ class Results(Structure):
                 ("partial", c_int), ("notice", c_char_p), ("ranker", c_char_p),
                 ("global_version", c_int64), ("user_version", c_int64), ("gate", c_double),
                 ("interleaved", c_int), ("count", c_size_t), ("hits", POINTER(Hit)),
-                ("total_at_least", c_int)]
+                ("total_at_least", c_int), ("explored_rank", c_int)]
 
 
 class Stats(Structure):

@@ -68,6 +68,7 @@ def test_search_with_filters_and_paging(db):
     assert res.total_relation == "eq"  # below total.exact_up_to: exact
     assert res.query_id is None
     assert [h.rank for h in res] == [1, 2, 3, 4, 5]
+    assert not any(h.explored for h in res)  # anonymous searches never explore
     assert "p4" not in [h.id for h in res]
     assert {h.id: h.price for h in res}["p6"] is None
     page = db.search("犬", k=2, offset=1)
