@@ -129,6 +129,7 @@ class DatabaseImpl final : public Database {
                      ClickKind kind) override;
   Result<std::optional<SessionReport>> EndSession(const std::string& user) override;
   Result<std::vector<SessionReport>> SweepSessions() override;
+  Result<PooledReport> LearnPooled() override;
   Result<ModelInfo> GetModel(const std::string& user) override;
   Result<std::vector<ModelVersion>> ModelHistory(const std::string& user) override;
   Status RollbackModel(int64_t version, const std::string& user) override;
@@ -318,6 +319,24 @@ class DatabaseImpl final : public Database {
   Status GatherClose(const storage::JournalEntry& entry, const ModelState& models,
                      const ranker::SessionLog* preloaded,
                      const std::vector<ranker::SessionLog>* preloaded_earlier, CloseInputs* out);
+  // Reads the pooled learners' triggers as of journal position `seq` and,
+  // when one fires, its inputs (into `window` and `sample`, which *in
+  // points into). in->global_learner and in->global must be set.
+  Status GatherPooled(int64_t seq, const LearnSettings& settings, ranker::PooledInput* in,
+                      std::vector<ranker::SessionLog>* window,
+                      std::vector<ranker::LoggedImpression>* sample);
+  // Stores the pooled learners' part of a plan made at `entry` (the global
+  // learner's candidate, statuses and state, a position-bias estimate) and
+  // moves `models` to it; returns the candidate's version (0: none).
+  Result<int64_t> ApplyPooled(const storage::WriteToken& t, const storage::JournalEntry& entry,
+                              bool epoch_due, const ranker::LearnerPlan& global,
+                              const std::optional<std::vector<double>>& propensities,
+                              const std::optional<ranker::GlobalLinearModel>& promoted,
+                              ModelState* models);
+  // Plans and applies the pooled learners at a journaled pooled step
+  // (LearnPooled and the replay).
+  Result<PooledReport> RunPooled(const storage::WriteToken& t, const storage::JournalEntry& entry,
+                                 ModelState* models);
   // Stores the plan (versions, statuses, learner states, position bias, the
   // session's outcome) and moves `models` to what it made active.
   Result<SessionReport> ApplyClose(const storage::WriteToken& t, const storage::JournalEntry& entry,

@@ -99,6 +99,14 @@ Result<ForgetReport> DatabaseImpl::ForgetUser(const std::string& user) {
           SAIKI_RETURN_IF_ERROR(ApplyRollback(t, e, &models));
           break;
         }
+        case storage::JournalKind::kPooled: {
+          SAIKI_ASSIGN_OR_RETURN(PooledReport r, RunPooled(t, e, &models));
+          if (r.global.version > 0) {
+            remade[{e.seq, ModelScope::kGlobal, ""}] = r.global.version;
+            ++report.versions_rederived;
+          }
+          break;
+        }
         case storage::JournalKind::kImport: {
           SAIKI_ASSIGN_OR_RETURN(ModelImportReport r, ApplyImport(t, e, &models));
           (void)r;

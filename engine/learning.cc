@@ -246,43 +246,53 @@ Status DatabaseImpl::GatherClose(const storage::JournalEntry& entry, const Model
   in.propensities = models.propensities;
   in.propensities_estimated = models.propensities_estimated;
 
+  if (!settings.pooled_apart) {
+    SAIKI_RETURN_IF_ERROR(GatherPooled(entry.seq, settings, &in, &out->window, &out->sample));
+  }
+  return Status::Ok();
+}
+
+Status DatabaseImpl::GatherPooled(int64_t seq, const LearnSettings& settings,
+                                  ranker::PooledInput* in,
+                                  std::vector<ranker::SessionLog>* window,
+                                  std::vector<ranker::LoggedImpression>* sample) {
   // The pooled learners' triggers, and their inputs when they fire.
   const int64_t sessions_cap = ranker::EpochSessionsPerUser(settings);
   const int64_t clicks_cap = ranker::EstimateClicksPerUser(settings);
   SAIKI_ASSIGN_OR_RETURN(storage::PoolStats since_estimate,
-                         logs_->PooledBetween(in.global_learner.propensity_seq, entry.seq,
+                         logs_->PooledBetween(in->global_learner.propensity_seq, seq,
                                               sessions_cap, clicks_cap));
   const bool estimate_due = ranker::PropensityEstimateDue(settings, since_estimate.clicks);
   SAIKI_ASSIGN_OR_RETURN(storage::PoolStats since_epoch,
-                         logs_->PooledBetween(in.global_learner.epoch_seq, entry.seq,
-                                              sessions_cap, clicks_cap));
-  in.epoch_due = ranker::GlobalEpochDue(settings, {since_epoch.sessions, since_epoch.users});
-  if (in.epoch_due && ranker::GlobalCandidatePossible(
-                          in.global, in.propensities_estimated || estimate_due)) {
-    SAIKI_ASSIGN_OR_RETURN(out->window,
-                           logs_->LoadPooledSessions(entry.seq, settings.global_window,
+                         logs_->PooledBetween(in->global_learner.epoch_seq, seq, sessions_cap,
+                                              clicks_cap));
+  in->epoch_due = ranker::GlobalEpochDue(settings, {since_epoch.sessions, since_epoch.users});
+  if (in->epoch_due && ranker::GlobalCandidatePossible(
+                           in->global, in->propensities_estimated || estimate_due)) {
+    SAIKI_ASSIGN_OR_RETURN(*window,
+                           logs_->LoadPooledSessions(seq, settings.global_window,
                                                      ranker::WindowSessionsPerUser(settings)));
-    SAIKI_ASSIGN_OR_RETURN(in.screened_in_span,
-                           logs_->ScreenedBetween(in.global_learner.epoch_seq + 1, entry.seq));
-    in.pooled_window = std::span<const ranker::SessionLog>(out->window);
+    SAIKI_ASSIGN_OR_RETURN(in->screened_in_span,
+                           logs_->ScreenedBetween(in->global_learner.epoch_seq + 1, seq));
+    in->pooled_window = std::span<const ranker::SessionLog>(*window);
   }
   if (estimate_due) {
     SAIKI_ASSIGN_OR_RETURN(std::vector<ranker::SessionLog> recent,
-                           logs_->LoadPooledSessions(entry.seq, ranker::kPropensitySampleSessions,
+                           logs_->LoadPooledSessions(seq, ranker::kPropensitySampleSessions,
                                                      ranker::kPropensitySampleSessions));
     std::unordered_map<std::string, size_t> per_user;
     for (auto& s : recent) {
       size_t& n = per_user[s.user];
       for (auto& imp : s.impressions) {
         if (n >= ranker::kPropensityPerUser ||
-            out->sample.size() >= ranker::kPropensitySampleImpressions) {
+            sample->size() >= ranker::kPropensitySampleImpressions) {
           break;
         }
         ++n;
-        out->sample.push_back(std::move(imp));
+        sample->push_back(std::move(imp));
       }
     }
-    in.propensity_sample = std::span<const ranker::LoggedImpression>(out->sample);
+    in->propensity_sample = std::span<const ranker::LoggedImpression>(*sample);
   }
   return Status::Ok();
 }
@@ -293,24 +303,12 @@ Result<SessionReport> DatabaseImpl::ApplyClose(const storage::WriteToken& t,
                                                const ranker::SessionPlan& plan,
                                                ModelState* models) {
   const std::string& user = inputs.session.user;
-  const double now = Now();
   SAIKI_ASSIGN_OR_RETURN(int64_t global_candidate,
-                         ApplyLearnerPlan(t, models_.get(), plan.global, "", entry, now));
+                         ApplyPooled(t, entry, inputs.in.epoch_due, plan.global,
+                                     plan.propensities, plan.promoted_global, models));
   SAIKI_ASSIGN_OR_RETURN(int64_t personal_candidate,
-                         ApplyLearnerPlan(t, models_.get(), plan.personal, user, entry, now));
-  if (plan.propensities) {
-    SAIKI_RETURN_IF_ERROR(models_->PutPropensities(t, entry.seq, *plan.propensities));
-    models->propensities = *plan.propensities;
-    models->propensities_estimated = true;
-  }
-  if (inputs.in.epoch_due) models->gate_seq = entry.seq;
+                         ApplyLearnerPlan(t, models_.get(), plan.personal, user, entry, Now()));
   SAIKI_RETURN_IF_ERROR(logs_->CloseSession(t, entry.session_id, entry.at, plan.outcome));
-  if (plan.promoted_global) {
-    models->global = *plan.promoted_global;
-    models->global_version = global_candidate;
-    models->linear_version = global_candidate;
-    models->trees.reset();
-  }
 
   SessionReport report;
   report.session_id = entry.session_id;
@@ -333,6 +331,100 @@ Result<SessionReport> DatabaseImpl::ApplyClose(const storage::WriteToken& t,
       user_version == ranker::kCandidateVersion ? personal_candidate : user_version;
   report.loss_before = plan.loss_before;
   report.loss_after = plan.loss_after;
+  return report;
+}
+
+Result<int64_t> DatabaseImpl::ApplyPooled(const storage::WriteToken& t,
+                                          const storage::JournalEntry& entry, bool epoch_due,
+                                          const ranker::LearnerPlan& global,
+                                          const std::optional<std::vector<double>>& propensities,
+                                          const std::optional<ranker::GlobalLinearModel>& promoted,
+                                          ModelState* models) {
+  SAIKI_ASSIGN_OR_RETURN(int64_t candidate,
+                         ApplyLearnerPlan(t, models_.get(), global, "", entry, Now()));
+  if (propensities) {
+    SAIKI_RETURN_IF_ERROR(models_->PutPropensities(t, entry.seq, *propensities));
+    models->propensities = *propensities;
+    models->propensities_estimated = true;
+  }
+  if (epoch_due) models->gate_seq = entry.seq;
+  if (promoted) {
+    models->global = *promoted;
+    models->global_version = candidate;
+    models->linear_version = candidate;
+    models->trees.reset();
+  }
+  return candidate;
+}
+
+Result<PooledReport> DatabaseImpl::RunPooled(const storage::WriteToken& t,
+                                             const storage::JournalEntry& entry,
+                                             ModelState* models) {
+  LearnSettings settings = state_->settings().learn;
+  settings.mode = static_cast<ranker::LearnMode>(std::clamp(entry.mode, 0, 2));
+  ranker::PooledInput in;
+  in.seq = entry.seq;
+  in.settings = settings;
+  SAIKI_ASSIGN_OR_RETURN(in.global_learner, LearnerBefore("", entry.seq));
+  in.global = {&models->global, models->trees.get(), models->global_version};
+  in.propensities = models->propensities;
+  in.propensities_estimated = models->propensities_estimated;
+  std::vector<ranker::SessionLog> window;
+  std::vector<ranker::LoggedImpression> sample;
+  SAIKI_RETURN_IF_ERROR(GatherPooled(entry.seq, settings, &in, &window, &sample));
+  const ranker::PooledPlan plan = ranker::PlanPooled(in);
+  PooledReport report;
+  report.ran = true;
+  report.seq = entry.seq;
+  report.epoch = in.epoch_due;
+  report.propensities_estimated = plan.propensities.has_value();
+  SAIKI_ASSIGN_OR_RETURN(int64_t candidate,
+                         ApplyPooled(t, entry, in.epoch_due, plan.global, plan.propensities,
+                                     plan.promoted_global, models));
+  report.global = plan.global.report;
+  report.global.version = candidate;
+  report.global_evidence = plan.global_evidence;
+  report.global_version = models->global_version;
+  return report;
+}
+
+Result<PooledReport> DatabaseImpl::LearnPooled() {
+  if (read_only_) return Status::IoError(conn_->path() + ": database is opened read-only");
+  SAIKI_ASSIGN_OR_RETURN(auto txn, storage::WriteTransaction::Begin(conn_.get()));
+  const storage::WriteToken& t = txn->token();
+  SAIKI_RETURN_IF_ERROR(EnsureFresh());  // the freshest models, under the lock
+  const LearnSettings& learn = state_->settings().learn;
+  PooledReport report;
+  report.global_version = state_->models->global_version;
+  if (!learn.pooled_apart) {
+    report.global.reason = "the pooled learners run in the session closes (learn.pooled_at close)";
+    return report;
+  }
+  if (learn.mode == ranker::LearnMode::kOff) {
+    report.global.reason = "learning is off (learn.mode off)";
+    return report;
+  }
+  // A step is journaled whenever a pooled session came since the last one,
+  // due or not: a replay without a forgotten user's sessions re-decides at
+  // the same steps, and a step may be due there where it was not here.
+  SAIKI_ASSIGN_OR_RETURN(bool news, logs_->PooledSinceLastStep());
+  if (!news) {
+    report.global.reason = "no pooled session closed since the last pooled step";
+    return report;
+  }
+  storage::JournalEntry entry;
+  entry.kind = storage::JournalKind::kPooled;
+  entry.mode = static_cast<int>(learn.mode);
+  entry.at = Now();
+  SAIKI_ASSIGN_OR_RETURN(entry.seq, logs_->AppendJournal(t, entry));
+  ModelState models = *state_->models;
+  SAIKI_ASSIGN_OR_RETURN(report, RunPooled(t, entry, &models));
+  // The served state changes with an epoch (the gates, maybe a promotion)
+  // or a new estimate; a step that found nothing due changes none of it.
+  const bool served_changed = report.epoch || report.propensities_estimated;
+  if (served_changed) SAIKI_RETURN_IF_ERROR(BumpGenerations(t, kModelsPart));
+  SAIKI_RETURN_IF_ERROR(txn->Commit());
+  if (served_changed) SAIKI_RETURN_IF_ERROR(Reload(kModelsPart));
   return report;
 }
 

@@ -112,6 +112,14 @@ const std::vector<Spec>& Specs() {
       spec.set_choice = [](EngineSettings* e, int i) { e->learn.personal_all_features = i == 0; };
       s.push_back(std::move(spec));
     }
+    {
+      Spec spec;
+      spec.key = "learn.pooled_at";
+      spec.choices = {"close", "apart"};
+      spec.choice = [](const EngineSettings& e) { return e.learn.pooled_apart ? 1 : 0; };
+      spec.set_choice = [](EngineSettings* e, int i) { e->learn.pooled_apart = i == 1; };
+      s.push_back(std::move(spec));
+    }
     num("learn.taste_weight", 0, 10, [](EngineSettings* e) { return &e->learn.taste_weight; });
     num("learn.visit_weight", 0, 10, [](EngineSettings* e) { return &e->learn.visit_weight; });
     num("learn.explore", 0, 0.5, [](EngineSettings* e) { return &e->learn.explore; });

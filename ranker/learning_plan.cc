@@ -95,49 +95,41 @@ bool PropensityEstimateDue(const LearnSettings& s, uint64_t pooled_clicks_since_
          pooled_clicks_since_estimate >= static_cast<uint64_t>(s.propensity_clicks);
 }
 
-SessionPlan PlanSessionClose(const SessionCloseInput& in) {
-  SessionPlan plan;
-  const SessionLog& session = *in.session;
-  plan.impressions = session.impressions.size();
-  for (const auto& imp : session.impressions) {
-    for (uint8_t s : imp.signal) plan.clicks += s > 0;
-  }
-  plan.personal.after = in.user_learner;
+PooledPlan PlanPooled(const PooledInput& in) {
+  PooledPlan plan;
   plan.global.after = in.global_learner;
+  plan.propensity = in.propensities;
+  plan.propensities_estimated = in.propensities_estimated;
   if (in.settings.mode == LearnMode::kOff) {
-    plan.personal.report.reason = plan.global.report.reason = "learning is off (learn.mode off)";
-    plan.outcome = "learning off";
+    plan.global.report.reason = "learning is off (learn.mode off)";
     return plan;
   }
 
-  // 1. Position bias, from the pooled sample (before the updates, which
-  //    weigh clicks by it).
-  std::vector<double> propensity = in.propensities;
-  bool estimated = in.propensities_estimated;
+  // 1. Position bias, from the pooled sample (before the global candidate
+  //    and the personal update, which weigh clicks by it).
   if (in.propensity_sample) {
     plan.global.after.propensity_seq = in.seq;
     plan.global.changed = true;
     if (auto theta = EstimatePropensities(*in.propensity_sample, *in.global.linear, in.settings)) {
-      propensity = *theta;
+      plan.propensity = *theta;
       plan.propensities = std::move(theta);
-      estimated = true;
+      plan.propensities_estimated = true;
     }
   }
 
   // 2. The global model, at an epoch of pooled evidence.
-  GlobalModelView global = in.global;
   if (!in.epoch_due) {
     plan.global.report.reason = "pooled evidence still gathering";
   } else if (in.global.trees != nullptr) {
     plan.global.report.reason =
         "the global model is an imported tree model, trained offline; no candidate";
-  } else if (!estimated || !in.pooled_window) {
+  } else if (!plan.propensities_estimated || !in.pooled_window) {
     plan.global.report.reason =
         "no candidate before position bias is estimated from the pooled clicks";
   } else {
     LearnerState learner = plan.global.after;
-    GlobalPlanResult g = PlanGlobalCandidate(*in.pooled_window, in.global, learner, propensity,
-                                             in.settings, in.screened_in_span);
+    GlobalPlanResult g = PlanGlobalCandidate(*in.pooled_window, in.global, learner,
+                                             plan.propensity, in.settings, in.screened_in_span);
     plan.global = std::move(g.plan);
     plan.global_evidence = g.evidence;
     if (g.promoted) plan.promoted_global = std::move(g.promoted);
@@ -147,6 +139,36 @@ SessionPlan PlanSessionClose(const SessionCloseInput& in) {
     plan.global.after.epoch_seq = in.seq;
     plan.global.changed = true;
   }
+  return plan;
+}
+
+SessionPlan PlanSessionClose(const SessionCloseInput& in) {
+  SessionPlan plan;
+  const SessionLog& session = *in.session;
+  plan.impressions = session.impressions.size();
+  for (const auto& imp : session.impressions) {
+    for (uint8_t s : imp.signal) plan.clicks += s > 0;
+  }
+  plan.personal.after = in.user_learner;
+  if (in.settings.mode == LearnMode::kOff) {
+    plan.global.after = in.global_learner;
+    plan.personal.report.reason = plan.global.report.reason = "learning is off (learn.mode off)";
+    plan.outcome = "learning off";
+    return plan;
+  }
+
+  // 1 and 2: the pooled learners, when this close triggers them (never
+  // when they run apart: the caller gives no trigger then).
+  PooledPlan pooled = PlanPooled(in);
+  if (in.settings.pooled_apart) {
+    pooled.global.report.reason = "the pooled learners run apart (learn.pooled_at apart)";
+  }
+  plan.global = std::move(pooled.global);
+  plan.global_evidence = std::move(pooled.global_evidence);
+  plan.promoted_global = std::move(pooled.promoted_global);
+  plan.propensities = std::move(pooled.propensities);
+  const std::vector<double>& propensity = pooled.propensity;
+  GlobalModelView global = in.global;
   if (plan.promoted_global) global.linear = &*plan.promoted_global;
 
   // 3. The user's own offsets, on top of the (new) global model.

@@ -87,6 +87,12 @@ struct LearnSettings {
   int max_clicks_per_search = 3;    // clicks of one search that count (the strongest)
   int max_clicks_per_session = 10;  // clicks of one session that count
   int propensity_clicks = 200;      // pooled clicks between position-bias estimates
+  // learn.pooled_at: the pooled learners (position bias, the global
+  // candidate) run in the session close that completes their evidence
+  // (false, "close"), or apart from every close, when the app, the server
+  // or the CLI asks (true, "apart": Database::LearnPooled), so that a
+  // session end only ever pays for the user's own update.
+  bool pooled_apart = false;
 };
 
 // One learner's state (the `learner_states` row of a user, or of '' for the
@@ -179,7 +185,31 @@ inline constexpr size_t kPropensitySampleImpressions = 5000;
 inline constexpr size_t kPropensitySampleSessions = 1500;
 inline constexpr size_t kPropensityPerUser = 100;
 
-struct SessionCloseInput {
+// What the pooled learners read (steps 1 and 2 of a close, or a pooled
+// step of its own: learn.pooled_at apart), all as of journal position seq.
+struct PooledInput {
+  LearnerState global_learner;
+  GlobalModelView global;
+  std::vector<double> propensities;  // the current estimate (or prior)
+  bool propensities_estimated = false;
+  // This position completes an epoch (GlobalEpochDue).
+  bool epoch_due = false;
+  // Present at an epoch when a candidate is possible (the caller loads it
+  // when GlobalCandidatePossible, or when an estimate is due here): the
+  // last global_window pooled sessions journaled up to seq, newest first.
+  std::optional<std::span<const SessionLog>> pooled_window;
+  uint64_t screened_in_span = 0;  // sessions of the window's span screened out
+  // Present when PropensityEstimateDue: the sample.
+  std::optional<std::span<const LoggedImpression>> propensity_sample;
+  // The journal position (the global learner's epoch_seq after an epoch,
+  // its propensity_seq after an estimate; never used in arithmetic).
+  int64_t seq = 0;
+  LearnSettings settings;
+};
+
+// A close's inputs: the pooled part (empty of triggers when the pooled
+// learners run apart) and the user's.
+struct SessionCloseInput : PooledInput {
   const SessionLog* session = nullptr;
   // The user's earlier closed sessions, newest first (at least
   // max(user_window - 1, guard_sessions) when there are that many).
@@ -188,25 +218,24 @@ struct SessionCloseInput {
   LearnerState user_learner;
   // The user's active personal model (none: the global model alone).
   std::optional<PersonalLinearModel> personal;
-  LearnerState global_learner;
-  GlobalModelView global;
-  std::vector<double> propensities;  // the current estimate (or prior)
-  bool propensities_estimated = false;
-  // This close completes an epoch (GlobalEpochDue).
-  bool epoch_due = false;
-  // Present at an epoch when a candidate is possible (the caller loads it
-  // when GlobalCandidatePossible, or when an estimate is due in this close):
-  // the last global_window pooled sessions (this one included when pooled),
-  // newest first.
-  std::optional<std::span<const SessionLog>> pooled_window;
-  uint64_t screened_in_span = 0;  // sessions of the window's span screened out
-  // Present when PropensityEstimateDue: the sample.
-  std::optional<std::span<const LoggedImpression>> propensity_sample;
-  // The journal position of this close (the global learner's epoch_seq
-  // after an epoch; never used in arithmetic).
-  int64_t seq = 0;
-  LearnSettings settings;
 };
+
+// What the pooled learners decided.
+struct PooledPlan {
+  LearnerPlan global;
+  std::optional<PooledEvidence> global_evidence;
+  // The candidate, when it was promoted: what is served after the commit.
+  std::optional<GlobalLinearModel> promoted_global;
+  std::optional<std::vector<double>> propensities;  // a new estimate
+  // The position bias in effect afterwards (the new estimate or the input).
+  std::vector<double> propensity;
+  bool propensities_estimated = false;
+};
+
+// Plans the pooled learners at one journal position: the position-bias
+// estimate when its sample is given, then the global candidate at an
+// epoch. Pure and deterministic; PlanSessionClose runs it first.
+PooledPlan PlanPooled(const PooledInput& input);
 
 struct SessionPlan {
   uint64_t impressions = 0, clicks = 0, pairs = 0;

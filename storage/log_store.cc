@@ -552,6 +552,17 @@ Result<int64_t> LogStore::AppendJournal(const WriteToken& t, const JournalEntry&
   return t.conn()->LastInsertRowid();
 }
 
+Result<bool> LogStore::PooledSinceLastStep() {
+  SAIKI_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Prepare("SELECT EXISTS(SELECT 1 FROM journal WHERE kind = 1 AND pooled = 1 AND "
+                     "seq > (SELECT coalesce(max(seq), 0) FROM journal WHERE kind = 4))"));
+  SAIKI_ASSIGN_OR_RETURN(bool row, st->Step());
+  const bool any = row && st->ColumnInt(0) != 0;
+  st->Reset();
+  return any;
+}
+
 Result<std::vector<JournalEntry>> LogStore::JournalFrom(int64_t from_seq) {
   SAIKI_ASSIGN_OR_RETURN(
       Statement * st,
@@ -566,7 +577,7 @@ Result<std::vector<JournalEntry>> LogStore::JournalFrom(int64_t from_seq) {
     JournalEntry e;
     e.seq = st->ColumnInt(0);
     const int64_t kind = st->ColumnInt(1);
-    if (kind < 1 || kind > 3) {
+    if (kind < 1 || kind > 4) {
       st->Reset();
       return Status::Corruption(conn_->path() + ": journal entry " + std::to_string(e.seq) +
                                 " has unknown kind " + std::to_string(kind));

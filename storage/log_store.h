@@ -36,7 +36,8 @@ namespace saiki::storage {
 
 // A journal entry (table journal). Sequence numbers only grow; forgetting a
 // user deletes the user's entries and leaves gaps.
-enum class JournalKind { kSession = 1, kRollback = 2, kImport = 3 };
+// kPooled: a pooled step apart from the closes (Database::LearnPooled).
+enum class JournalKind { kSession = 1, kRollback = 2, kImport = 3, kPooled = 4 };
 struct JournalEntry {
   int64_t seq = 0;
   JournalKind kind = JournalKind::kSession;
@@ -176,6 +177,9 @@ class LogStore {
   // --- The journal.
   // Appends an entry; returns its seq (entry.seq is ignored).
   Result<int64_t> AppendJournal(const WriteToken& t, const JournalEntry& entry);
+  // Whether a pooled session was journaled after the last pooled step (or
+  // ever, before the first): only those move the pooled learners' triggers.
+  Result<bool> PooledSinceLastStep();
   // Entries with seq >= from_seq, in order.
   Result<std::vector<JournalEntry>> JournalFrom(int64_t from_seq);
   // The first entry of the user's sessions (nullopt: none).

@@ -391,6 +391,19 @@ struct SessionReport {
   double loss_before = 0, loss_after = 0;        // the personal update's loss
 };
 
+// What a pooled step did (Database::LearnPooled, learn.pooled_at apart).
+struct PooledReport {
+  // A step was journaled and planned: sessions closed since the last one.
+  // Otherwise `global.reason` says why not.
+  bool ran = false;
+  int64_t seq = 0;                      // its journal position
+  bool epoch = false;                   // it completed an epoch of pooled evidence
+  bool propensities_estimated = false;  // it re-estimated position bias
+  UpdateReport global;                  // the global learner: a candidate and its outcome, or why none
+  std::optional<PooledEvidence> global_evidence;  // when a candidate was trained
+  int64_t global_version = 0;                     // active afterwards
+};
+
 struct ModelVersion {
   int64_t version = 0;
   ModelScope scope = ModelScope::kGlobal;
@@ -552,6 +565,14 @@ class SAIKI_EXPORT Database {
   virtual Result<std::optional<SessionReport>> EndSession(const std::string& user) = 0;
   // Closes (and learns from) every session idle past the timeout.
   virtual Result<std::vector<SessionReport>> SweepSessions() = 0;
+  // With learn.pooled_at apart, the pooled learners do not run in session
+  // closes: this runs them — a position-bias estimate and a global
+  // candidate, each when its evidence is complete (README "Pooled learning
+  // apart from the close") — in one write transaction, journaled so that
+  // forgetting a user replays it. Call it from an idle moment, a timer or
+  // after a batch of closes; it costs a few index reads when nothing is
+  // due. With learn.pooled_at close it does nothing (the closes do it).
+  virtual Result<PooledReport> LearnPooled() = 0;
   // The active models; with a user, that user's personal part too.
   virtual Result<ModelInfo> GetModel(const std::string& user = "") = 0;
   // Every model version, newest first; with a user, only that user's and
