@@ -77,6 +77,20 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
     Json j = json::ModelJson(*m, model_user);
     std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   });
+  auto* model_pooled = model->add_subcommand(
+      "pooled",
+      "with learn.pooled_at apart, run the pooled learners (position bias, the global\n"
+      "candidate) when their evidence is complete; prints what the step did");
+  model_pooled->callback([&] {
+    auto db = OpenOrFail(g, false, rc);
+    if (!db) return;
+    auto r = db->LearnPooled();
+    if (!r.ok()) {
+      rc = Fail(r.status());
+      return;
+    }
+    std::cout << Dump(json::PooledJson(*r)) << "\n";
+  });
   auto* model_history = model->add_subcommand("history", "every model version, newest first");
   static std::string history_user;
   model_history->add_option("--user", history_user, "only this user's and the global versions");

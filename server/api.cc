@@ -339,7 +339,8 @@ std::variant<Call, HttpError> ParseUserOnly(const ApiRequest& r, bool required, 
 bool IsWrite(const Call& call) {
   if (auto* s = std::get_if<SearchCall>(&call)) return !s->request.user.empty();
   return std::holds_alternative<ClickCall>(call) || std::holds_alternative<SessionEndCall>(call) ||
-         std::holds_alternative<SessionSweepCall>(call) || std::holds_alternative<ImportCall>(call);
+         std::holds_alternative<SessionSweepCall>(call) ||
+         std::holds_alternative<PooledStepCall>(call) || std::holds_alternative<ImportCall>(call);
 }
 
 int HttpStatusFor(const Status& s) {
@@ -370,7 +371,7 @@ std::variant<Call, HttpError> ParseCall(const ApiRequest& r, const ApiOptions& o
       {"/api/session/end", false, true}, {"/api/session/sweep", false, true},
       {"/api/model", true, false},       {"/api/model/history", true, false},
       {"/api/stats", true, false},       {"/api/import", false, true},
-      {"/api/suggest", true, false},
+      {"/api/suggest", true, false},     {"/api/model/pooled", false, true},
   };
   const Route* route = nullptr;
   for (const auto& rt : kRoutes) {
@@ -463,6 +464,12 @@ std::variant<Call, HttpError> ParseCall(const ApiRequest& r, const ApiOptions& o
     if (auto* e = std::get_if<HttpError>(&body)) return std::move(*e);
     SAIKI_HTTP_TRY(std::get<Body>(body).CheckKeys({}));
     return Call{SessionSweepCall{}};
+  }
+  if (route->path == "/api/model/pooled") {
+    auto body = ParseBody(r);
+    if (auto* e = std::get_if<HttpError>(&body)) return std::move(*e);
+    SAIKI_HTTP_TRY(std::get<Body>(body).CheckKeys({}));
+    return Call{PooledStepCall{}};
   }
   if (route->path == "/api/model" || route->path == "/api/model/history") {
     std::string user;
@@ -670,6 +677,12 @@ ApiResponse Api::Handle(const ApiRequest& r) {
   return out;
 }
 
+Result<PooledReport> Api::PooledStep() {
+  std::lock_guard<std::mutex> write_lock(writer_);
+  SAIKI_ASSIGN_OR_RETURN(DatabasePool::Lease db, pool_->Acquire());
+  return db->LearnPooled();
+}
+
 ApiResponse Api::Execute(const Call& call, const ApiRequest& r) {
   if (auto* a = std::get_if<AssetCall>(&call)) {
     ApiResponse out;
@@ -742,6 +755,11 @@ ApiResponse Api::Execute(const Call& call, const ApiRequest& r) {
     Json sessions = Json::array();
     for (const auto& rep : *res) sessions.push_back(json::SessionJson(rep));
     return JsonResponse(200, Json{{"closed", res->size()}, {"sessions", sessions}});
+  }
+  if (std::holds_alternative<PooledStepCall>(call)) {
+    auto res = db->LearnPooled();
+    if (!res.ok()) return StatusResponse(res.status());
+    return JsonResponse(200, json::PooledJson(*res));
   }
   if (auto* m = std::get_if<ModelShowCall>(&call)) {
     auto res = db->GetModel(m->user);

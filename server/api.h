@@ -114,6 +114,7 @@ struct SessionEndCall {
   std::string user;
 };
 struct SessionSweepCall {};
+struct PooledStepCall {};
 struct ModelShowCall {
   std::string user;
 };
@@ -131,8 +132,9 @@ struct AssetCall {
 struct SuggestCall {
   SuggestRequest request;
 };
-using Call = std::variant<SearchCall, ClickCall, SessionEndCall, SessionSweepCall, ModelShowCall,
-                          ModelHistoryCall, StatsCall, ImportCall, AssetCall, SuggestCall>;
+using Call = std::variant<SearchCall, ClickCall, SessionEndCall, SessionSweepCall, PooledStepCall,
+                          ModelShowCall, ModelHistoryCall, StatsCall, ImportCall, AssetCall,
+                          SuggestCall>;
 
 // Whether a call writes the database (and so takes the writer lock). A
 // search writes when it is logged for a user.
@@ -195,6 +197,10 @@ class Api {
   Api(DatabasePool* pool, ApiOptions options);
   ApiResponse Handle(const ApiRequest& request);
   const ApiOptions& options() const { return options_; }
+  // The server's own pooled step (`saiki serve --pooled-every`):
+  // Database::LearnPooled under the writer lock, as POST /api/model/pooled
+  // runs it, without the access checks that guard callers from outside.
+  Result<PooledReport> PooledStep();
 
  private:
   // The access checks, in order: rate, host, token, origin. nullopt: allowed.

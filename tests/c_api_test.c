@@ -239,6 +239,11 @@ static void test_learning(saiki_db* db) {
   EXPECT_STATUS(db, saiki_sweep_sessions(db, &json), SAIKI_OK);
   CHECK(json && strcmp(json, "[]") == 0);
   saiki_string_free(json);
+  /* The pooled learners run in the closes by default: the step says so. */
+  EXPECT_STATUS(db, saiki_learn_pooled(db, &json), SAIKI_OK);
+  CHECK(contains(json, "\"ran\":false"));
+  CHECK(contains(json, "learn.pooled_at close"));
+  saiki_string_free(json);
 
   EXPECT_STATUS(db, saiki_model_show(db, NULL, &json), SAIKI_OK);
   CHECK(contains(json, "\"learn_mode\":\"on\""));

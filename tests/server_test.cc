@@ -253,6 +253,14 @@ TEST_CASE("The API answers search, click, session end, model, history, stats and
 
   Json sweep = f.Call(Post("/api/session/sweep", ""));
   CHECK(sweep["closed"] == 0);
+  // The pooled learners run in the closes unless learn.pooled_at is apart;
+  // the step takes no parameters.
+  Json pooled = f.Call(Post("/api/model/pooled", ""));
+  CHECK(pooled["ran"] == false);
+  CHECK_THAT(pooled["global"]["reason"].get<std::string>(), Catch::Contains("pooled_at close"));
+  Json pooled_bad = f.Call(Post("/api/model/pooled", R"({"user":"alice"})"), 400);
+  CHECK_THAT(pooled_bad["error"].get<std::string>(), Catch::Contains("user"));
+  f.Call(Get("/api/model/pooled"), 405);
 
   // Import: strict with a bad row stores nothing (422), non-strict stores
   // the good rows and lists the bad one with its line.
@@ -268,6 +276,33 @@ TEST_CASE("The API answers search, click, session end, model, history, stats and
   REQUIRE(imported["errors"].size() == 1);
   CHECK(imported["errors"][0]["line"] == 3);
   CHECK(f.Call(Get("/api/stats"))["products"] == 61);
+}
+
+TEST_CASE("With the pooled learners apart, the server's pooled step runs after a pooled session "
+          "and not again before the next",
+          "[server][pooled]") {
+  Fixture f;
+  {
+    auto db = Database::Open(f.path);
+    REQUIRE(db.ok());
+    REQUIRE((*db)->SetSetting("learn.pooled_at", "apart").ok());
+  }
+  auto idle = f.api->PooledStep();
+  REQUIRE(idle.ok());
+  CHECK_FALSE(idle->ran);  // no session yet
+  Json res = f.Call(Get("/api/search", {{"q", "犬"}, {"user", "alice"}}));
+  const std::string qid = res["query_id"].get<std::string>();
+  f.Call(Post("/api/click",
+              Json{{"query_id", qid}, {"id", res["results"][0]["id"]}}.dump()));
+  Json end = f.Call(Post("/api/session/end", R"({"user":"alice"})"));
+  CHECK_THAT(end["global"]["reason"].get<std::string>(), Catch::Contains("apart"));
+  auto step = f.api->PooledStep();
+  REQUIRE(step.ok());
+  CHECK(step->ran);
+  CHECK(step->seq > 0);
+  Json again = f.Call(Post("/api/model/pooled", ""));
+  CHECK(again["ran"] == false);
+  CHECK_THAT(again["global"]["reason"].get<std::string>(), Catch::Contains("no pooled session"));
 }
 
 TEST_CASE("The console's files are served from the binary, with a strict content policy",

@@ -558,6 +558,16 @@ int saiki_sweep_sessions(saiki_db* db, char** json) {
   });
 }
 
+int saiki_learn_pooled(saiki_db* db, char** json) {
+  return Call(db, "saiki_learn_pooled", [&](saiki::Database& d) -> saiki::Status {
+    if (json) *json = nullptr;
+    auto r = d.LearnPooled();
+    if (!r.ok()) return r.status();
+    Give(json, Dump(saiki::json::PooledJson(*r)));
+    return saiki::Status::Ok();
+  });
+}
+
 int saiki_model_show(saiki_db* db, const char* user, char** json) {
   return Call(db, "saiki_model_show", [&](saiki::Database& d) -> saiki::Status {
     CheckNotNull("saiki_model_show", "json", json);

@@ -216,6 +216,18 @@ Json SessionJson(const SessionReport& r) {
   return j;
 }
 
+Json PooledJson(const PooledReport& r) {
+  Json j;
+  j["ran"] = r.ran;
+  if (r.ran) j["seq"] = r.seq;
+  j["epoch"] = r.epoch;
+  j["propensities_estimated"] = r.propensities_estimated;
+  j["global"] = UpdateJson(r.global);
+  if (r.global_evidence) j["global"]["evidence"] = EvidenceJson(*r.global_evidence);
+  j["global_version"] = r.global_version;
+  return j;
+}
+
 Json VersionJson(const ModelVersion& v) {
   Json j;
   j["version"] = v.version;

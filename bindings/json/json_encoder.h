@@ -58,6 +58,8 @@ Json StatsJson(const Stats& s);
 // import`), what forgetting a user did, and the evidence behind a global
 // candidate.
 Json SessionJson(const SessionReport& r);
+// A pooled step (Database::LearnPooled): what `saiki model pooled` prints.
+Json PooledJson(const PooledReport& r);
 Json UpdateJson(const UpdateReport& u);
 Json VersionJson(const ModelVersion& v);
 Json ModelJson(const ModelInfo& m, const std::string& user);

@@ -265,6 +265,11 @@ SAIKI_EXPORT int saiki_end_session(saiki_db* db, const char* user, char** json);
 /* Closes every session idle past the timeout: *json (may be NULL) is a JSON
  * array of their reports. */
 SAIKI_EXPORT int saiki_sweep_sessions(saiki_db* db, char** json);
+/* With the setting learn.pooled_at apart, runs the pooled learners
+ * (position bias, the global candidate) when their evidence is complete:
+ * *json (may be NULL) is the step's report, the object `saiki model
+ * pooled` prints. */
+SAIKI_EXPORT int saiki_learn_pooled(saiki_db* db, char** json);
 
 /* The active models (`saiki model show` as JSON); with a user (NULL or ""
  * for none) that user's personal part too. */

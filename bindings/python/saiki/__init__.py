@@ -446,6 +446,13 @@ class Database:
         h = self._handle()
         return self._take_json(lambda out: _lib.saiki_sweep_sessions(h, out))
 
+    def learn_pooled(self) -> dict[str, Any]:
+        """With the setting ``learn.pooled_at`` apart, runs the pooled
+        learners (position bias, the global candidate) when their evidence
+        is complete; the step's report (``saiki model pooled``)."""
+        h = self._handle()
+        return self._take_json(lambda out: _lib.saiki_learn_pooled(h, out))
+
     def model(self, user: Optional[Text] = None) -> dict[str, Any]:
         """The active models (``saiki model show``): learn mode, versions,
         weights per feature, pooled evidence; with ``user`` its personal part."""

@@ -96,6 +96,7 @@ _SIGNATURES = {
     "saiki_click": (c_int, [_db, c_char_p, c_char_p, c_int]),
     "saiki_end_session": (c_int, [_db, c_char_p, _out_str]),
     "saiki_sweep_sessions": (c_int, [_db, _out_str]),
+    "saiki_learn_pooled": (c_int, [_db, _out_str]),
     "saiki_model_show": (c_int, [_db, c_char_p, _out_str]),
     "saiki_model_history": (c_int, [_db, c_char_p, _out_str]),
     "saiki_model_rollback": (c_int, [_db, c_int64, c_char_p]),

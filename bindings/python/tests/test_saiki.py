@@ -133,6 +133,17 @@ def test_click_and_end_session_learn(db):
     assert any(w["feature"] for w in model["weights"])
     history = db.model_history("alice")
     assert isinstance(history, list)
+    # The pooled learners run in the closes by default; apart, a step runs
+    # after a pooled session and not again before the next one.
+    assert db.learn_pooled()["ran"] is False
+    db.set_setting("learn.pooled_at", "apart")
+    res2 = db.search("猫", user="bob")
+    db.click(res2.query_id, res2[0].id)
+    closed = db.end_session("bob")
+    assert "apart" in closed["global"]["reason"]
+    step = db.learn_pooled()
+    assert step["ran"] is True and step["seq"] > 0 and step["epoch"] is False
+    assert db.learn_pooled()["ran"] is False
     forgot = db.forget_user("alice")
     assert forgot["rows_deleted"] > 0
     with pytest.raises(saiki.NotFoundError):
