@@ -103,6 +103,7 @@ struct ServeFlags {
   size_t max_upload_mib = 64;
   double rate = 200;
   double burst = 400;
+  double pooled_every = 60;  // seconds between the server's pooled steps (0: none)
 };
 void AddServeCommand(CLI::App& app, Globals& g, int& rc, ServeRunner run, char** argv);
 

@@ -43,6 +43,12 @@ void AddServeCommand(CLI::App& app, Globals& g, int& rc, ServeRunner run, char**
       ->check(CLI::Range(0.0, 1e9));
   serve->add_option("--burst", f.burst, "requests allowed at once above the rate (default 400)")
       ->check(CLI::Range(1.0, 1e9));
+  serve
+      ->add_option("--pooled-every", f.pooled_every,
+                   "with learn.pooled_at apart, run the pooled learners (position bias, the "
+                   "global candidate) every SECONDS (default 60; 0: never, leave it to POST "
+                   "/api/model/pooled)")
+      ->check(CLI::Range(0.0, 86400.0));
   serve->callback([&g, &rc, run, argv] { rc = run(g, f, argv); });
 }
 

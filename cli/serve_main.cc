@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdlib>
 #include <future>
 #include <iostream>
@@ -80,6 +82,41 @@ int RunServe(const Globals& g, const ServeFlags& flags, char** /*argv*/) {
             << "/ (console at /, API under /api/" << (f.token.empty() ? "" : ", token required")
             << "); SIGTERM or Ctrl-C stops" << std::endl;
 
+  // The pooled learners, apart from the session closes (learn.pooled_at
+  // apart; with close, each step returns at once): every --pooled-every
+  // seconds on a thread of its own, so that no request waits for them.
+  std::mutex pooler_mu;
+  std::condition_variable pooler_cv;
+  bool pooler_stop = false;
+  std::thread pooler([&] {
+    if (f.pooled_every <= 0) return;
+    const auto every = std::chrono::duration<double>(f.pooled_every);
+    std::unique_lock<std::mutex> lock(pooler_mu);
+    while (!pooler_cv.wait_for(lock, every, [&] { return pooler_stop; })) {
+      lock.unlock();
+      auto step = api.PooledStep();
+      if (!step.ok()) {
+        std::cerr << "saiki: pooled step: " << step.status().ToString() << std::endl;
+      } else if (step->epoch || step->propensities_estimated) {
+        std::cerr << "saiki: pooled step at journal position " << step->seq
+                  << (step->propensities_estimated ? ": position bias re-estimated" : "")
+                  << (step->epoch ? std::string(": epoch, global ") +
+                                        UpdateOutcomeName(step->global.outcome)
+                                  : std::string())
+                  << std::endl;
+      }
+      lock.lock();
+    }
+  });
+  auto stop_pooler = [&] {
+    {
+      std::lock_guard<std::mutex> lock(pooler_mu);
+      pooler_stop = true;
+    }
+    pooler_cv.notify_all();
+    pooler.join();
+  };
+
   std::atomic<bool> by_signal{false};
   std::promise<void> run_done;
   std::future<void> run_done_future = run_done.get_future();
@@ -100,6 +137,7 @@ int RunServe(const Globals& g, const ServeFlags& flags, char** /*argv*/) {
     pthread_kill(watcher.native_handle(), SIGTERM);
   }
   watcher.join();
+  stop_pooler();
   std::cerr << "saiki: stopped after " << http.answered() << " requests" << std::endl;
   return run.ok() ? kExitOk : Fail(run);
 }
