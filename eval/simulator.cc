@@ -1085,6 +1085,12 @@ Status RunEngineArm(ArmKind kind, const Catalog& cat, const SimulationOptions& o
         arm->no_update += r.personal.outcome == UpdateOutcome::kNone;
         arm->rolled_back += r.interleaving == InterleavingOutcome::kRolledBack;
       }
+      // As an app with learn.pooled_at apart would, after each close (with
+      // the default, close, the step returns at once and changes nothing).
+      auto step = db->LearnPooled();
+      if (!step.ok()) return step.status().WithContext("simulate: pooled step");
+      arm->global_accepted += step->global.outcome == UpdateOutcome::kAccepted;
+      arm->global_rejected += step->global.outcome == UpdateOutcome::kRejected;
     }
     if (bot != nullptr) {
       const int n = BotSessionsInRound(o.bot_sessions, o.sessions, s);
