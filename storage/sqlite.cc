@@ -247,6 +247,7 @@ Status Connection::FromSqlite(int rc, std::string_view context) const {
 }
 
 void Connection::CheckpointTruncate() { (void)Exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+void Connection::CheckpointPassive() { (void)Exec("PRAGMA wal_checkpoint(PASSIVE)"); }
 
 bool Connection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 int64_t Connection::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }

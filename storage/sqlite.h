@@ -109,6 +109,9 @@ class Connection {
   // the disk. Best effort: a reader holding an old snapshot makes it stop
   // short, and that is not an error.
   void CheckpointTruncate();
+  // Copies what it can of the WAL into the file without waiting for
+  // readers or writers (SQLITE_CHECKPOINT_PASSIVE). Best effort.
+  void CheckpointPassive();
   // True inside BEGIN ... COMMIT (SQLite is not in autocommit mode).
   bool InTransaction() const;
   int64_t LastInsertRowid() const;
