@@ -6,6 +6,21 @@
 
 namespace saiki::cli {
 
+namespace {
+
+// One line for a person: what a pooled step did, or why it did not run.
+std::string DescribePooledStep(const saiki::PooledReport& step) {
+  if (!step.ran) return step.global.reason;
+  std::string out = "journal position " + std::to_string(step.seq) + ": ";
+  out += step.epoch ? std::string("an epoch, global candidate ") +
+                          saiki::UpdateOutcomeName(step.global.outcome)
+                    : std::string("no epoch due");
+  if (step.propensities_estimated) out += "; position bias re-estimated";
+  return out;
+}
+
+}  // namespace
+
 void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
   // click
   auto* click = app.add_subcommand("click", "record a click on a result of a logged search");
@@ -47,7 +62,10 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
     }
     print_report(**r);
   });
-  auto* sweep = session->add_subcommand("sweep", "close every session idle past the timeout");
+  auto* sweep = session->add_subcommand(
+      "sweep",
+      "close every session idle past the timeout; with learn.pooled_at apart, then run the\n"
+      "pooled step (as `model pooled`), so that a periodic sweep is all the upkeep needed");
   sweep->callback([&] {
     auto db = OpenOrFail(g, false, rc);
     if (!db) return;
@@ -58,6 +76,18 @@ void AddLearningCommands(CLI::App& app, Globals& g, int& rc) {
     }
     for (const auto& rep : *r) print_report(rep);
     std::cerr << "saiki: closed " << r->size() << " idle sessions\n";
+    auto apart = db->GetSetting("learn.pooled_at");
+    if (!apart.ok()) {
+      rc = Fail(apart.status());
+      return;
+    }
+    if (*apart != "apart") return;
+    auto step = db->LearnPooled();
+    if (!step.ok()) {
+      rc = Fail(step.status());
+      return;
+    }
+    std::cerr << "saiki: pooled step: " << DescribePooledStep(*step) << "\n";
   });
 
   // model

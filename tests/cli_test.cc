@@ -155,5 +155,34 @@ TEST_CASE("the bundled catalogue answers 犬 with dog products", "[cli][dataset]
   CHECK(stats["products"].get<int>() >= 5000);
 }
 
+TEST_CASE("with learn.pooled_at apart, session sweep runs the pooled step and model pooled "
+          "reports what it did",
+          "[cli][pooled]") {
+  CliFixture f;
+  REQUIRE(RunCli(f.db + " settings set learn.pooled_at apart").exit_code == 0);
+  auto bad = RunCli(f.db + " settings set learn.pooled_at later");
+  CHECK(bad.exit_code == 3);  // a bad setting value
+  CHECK_THAT(bad.err, Catch::Contains("learn.pooled_at") && Catch::Contains("close, apart"));
+  auto found = RunCli(f.db + " search --json --user alice 犬");
+  REQUIRE(found.exit_code == 0);
+  auto j = nlohmann::json::parse(found.out);
+  const std::string qid = j["query_id"].get<std::string>();
+  const std::string id = j["results"][0]["id"].get<std::string>();
+  REQUIRE(RunCli(f.db + " click --query-id " + qid + " --id " + id).exit_code == 0);
+  auto end = RunCli(f.db + " session end --user alice");
+  REQUIRE(end.exit_code == 0);
+  CHECK_THAT(end.out, Catch::Contains("learn.pooled_at apart"));
+  auto sweep = RunCli(f.db + " session sweep");
+  INFO(sweep.err);
+  REQUIRE(sweep.exit_code == 0);
+  CHECK_THAT(sweep.err, Catch::Contains("closed 0 idle sessions"));
+  CHECK_THAT(sweep.err, Catch::Contains("pooled step: journal position"));
+  auto step = RunCli(f.db + " model pooled");
+  REQUIRE(step.exit_code == 0);
+  auto report = nlohmann::json::parse(step.out);
+  CHECK(report["ran"] == false);
+  CHECK_THAT(report["global"]["reason"].get<std::string>(), Catch::Contains("no pooled session"));
+}
+
 }  // namespace
 }  // namespace saiki
