@@ -31,33 +31,11 @@ using testing::Versions;
 TEST_CASE("after forgetting a user, every model equals a database that never had them "
           "(shadow mode, the user's sessions anywhere)",
           "[forget][slow]") {
-  TempDir dir;
-  const std::string with = dir.File("with.saiki"), without = dir.File("without.saiki");
-  Script a(with, "shadow"), b(without, "shadow");
-  const int kUsers = 8;
-  int slot = 0;
-  uint64_t candidates = 0;
-  for (int round = 0; round < 6; ++round) {
-    for (int u = 0; u < kUsers; ++u) {
-      ++slot;
-      candidates += a.Session(User(u), slot).global.outcome != UpdateOutcome::kNone;
-      b.Session(User(u), slot);
-      if (u % 3 == 1) a.Session("zed", ++slot);  // only in `with`
-    }
-  }
-  REQUIRE(candidates >= 2);  // the global learner ran, zed among its users
-  REQUIRE(OthersLogs(with, "zed") == OthersLogs(without, "zed"));
-  REQUIRE(Versions(a.db()) != Versions(b.db()));  // zed made a difference
-  a.At(slot + 1);
-  b.At(slot + 1);
-  auto report = a.db()->ForgetUser("zed");
-  REQUIRE(report.ok());
-  CHECK(report->rows_deleted > 0);
-  CHECK(report->entries_replayed > 40);
-  CHECK(report->versions_rederived > 0);
-  CHECK(report->notes.empty());
-  ExpectSame(a.db(), b.db(), kUsers);
-  CHECK(a.db()->GetModel("zed")->personal == std::nullopt);
+  const ForgetReport report = testing::ForgetZedInShadow(false);
+  CHECK(report.rows_deleted > 0);
+  CHECK(report.entries_replayed > 40);
+  CHECK(report.versions_rederived > 0);
+  CHECK(report.notes.empty());
 }
 
 TEST_CASE("after forgetting a user whose sessions got a global candidate promoted, the "

@@ -206,6 +206,46 @@ inline void ExpectSame(Database* forgot, Database* never, int users) {
   CHECK(Shown(forgot, "") == Shown(never, ""));
 }
 
+// The forgetting comparison in shadow mode, where what is served never
+// changes, so zed's sessions can be anywhere: 8 users for 6 rounds in two
+// files, a session of zed's after every third user in `with` only; then zed
+// is forgotten in `with` and every model must equal `without`'s. With
+// `pooled_apart`, both files run the pooled learners apart, a step after
+// each session (zed's too, in `with`). Returns the forget report.
+inline ForgetReport ForgetZedInShadow(bool pooled_apart) {
+  TempDir dir;
+  const std::string with = dir.File("with.saiki"), without = dir.File("without.saiki");
+  Script a(with, "shadow"), b(without, "shadow");
+  if (pooled_apart) {
+    a.PooledApart();
+    b.PooledApart();
+  }
+  const int kUsers = 8;
+  int slot = 0;
+  uint64_t candidates = 0;
+  for (int round = 0; round < 6; ++round) {
+    for (int u = 0; u < kUsers; ++u) {
+      ++slot;
+      candidates += a.Session(User(u), slot).global.outcome != UpdateOutcome::kNone;
+      b.Session(User(u), slot);
+      if (u % 3 == 1) a.Session("zed", ++slot);  // only in `with`
+    }
+  }
+  for (const PooledReport& s : a.pooled_steps()) {
+    candidates += s.global.outcome != UpdateOutcome::kNone;
+  }
+  REQUIRE(candidates >= 2);  // the global learner ran, zed among its users
+  REQUIRE(OthersLogs(with, "zed") == OthersLogs(without, "zed"));
+  REQUIRE(Versions(a.db()) != Versions(b.db()));  // zed made a difference
+  a.At(slot + 1);
+  b.At(slot + 1);
+  auto report = a.db()->ForgetUser("zed");
+  REQUIRE(report.ok());
+  ExpectSame(a.db(), b.db(), kUsers);
+  CHECK(a.db()->GetModel("zed")->personal == std::nullopt);
+  return *report;
+}
+
 }  // namespace saiki::testing
 
 #endif  // SAIKI_TESTS_LEARNING_SCRIPT_H_

@@ -17,7 +17,6 @@
 namespace saiki {
 namespace {
 
-using testing::ExpectSame;
 using testing::OthersLogs;
 using testing::Script;
 using testing::TempDir;
@@ -132,35 +131,9 @@ TEST_CASE("with the pooled learners apart and learning on, a global candidate is
 TEST_CASE("after forgetting a user, with the pooled learners apart, every model equals a "
           "database that never had them",
           "[forget][pooled][slow]") {
-  TempDir dir;
-  const std::string with = dir.File("with.saiki"), without = dir.File("without.saiki");
-  Script a(with, "shadow"), b(without, "shadow");
-  a.PooledApart();
-  b.PooledApart();
-  const int kUsers = 8;
-  int slot = 0;
-  for (int round = 0; round < 6; ++round) {
-    for (int u = 0; u < kUsers; ++u) {
-      ++slot;
-      a.Session(User(u), slot);
-      b.Session(User(u), slot);
-      if (u % 3 == 1) a.Session("zed", ++slot);  // and its pooled step: only in `with`
-    }
-  }
-  uint64_t candidates = 0;
-  for (const PooledReport& s : a.pooled_steps()) {
-    candidates += s.global.outcome != UpdateOutcome::kNone;
-  }
-  REQUIRE(candidates >= 2);
-  REQUIRE(OthersLogs(with, "zed") == OthersLogs(without, "zed"));
-  REQUIRE(Versions(a.db()) != Versions(b.db()));
-  a.At(slot + 1);
-  b.At(slot + 1);
-  auto report = a.db()->ForgetUser("zed");
-  REQUIRE(report.ok());
-  CHECK(report->versions_rederived > 0);
-  CHECK(report->notes.empty());
-  ExpectSame(a.db(), b.db(), kUsers);
+  const ForgetReport report = testing::ForgetZedInShadow(true);
+  CHECK(report.versions_rederived > 0);
+  CHECK(report.notes.empty());
 }
 
 TEST_CASE("LearnPooled refuses a read-only file and does nothing with learning off",

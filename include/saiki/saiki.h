@@ -410,7 +410,7 @@ struct ModelVersion {
   std::string user;  // for kUser
   ModelKind kind = ModelKind::kLinear;
   int64_t parent = 0;      // the version it was learned from (0: the factory model)
-  int64_t session_id = 0;  // the session whose close produced it (0: none)
+  int64_t session_id = 0;  // the session whose close produced it (0: none: a pooled step, an import)
   double created_at = 0;
   double loss_before = 0, loss_after = 0;  // personal: training loss
   // Personal: the guard's replay metric on the user's last sessions before
