@@ -8,7 +8,8 @@
 // and learner states at or after that position are deleted and made again
 // by the same code that made them, position-bias estimates too. The result
 // equals what a database that never saw the user's sessions — the same
-// other sessions, in the same order, with the current settings — would
+// other sessions, in the same order, with the current settings but
+// learn.mode and learn.pooled_at as each entry records them — would
 // hold (tests/forget_test.cc).
 //
 // What stays as it was: the other users' logged impressions (what they were

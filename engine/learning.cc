@@ -71,6 +71,7 @@ Result<SessionReport> DatabaseImpl::CloseSession(const storage::WriteToken& t, i
   entry.mode = static_cast<int>(state_->settings().learn.mode);
   entry.pooled = verdict.pooled;
   entry.note = verdict.reason;
+  entry.pooled_apart = state_->settings().learn.pooled_apart;
   for (const auto& imp : session.impressions) {
     for (uint8_t s : imp.signal) entry.clicks += s > 0;
   }
@@ -212,6 +213,7 @@ Status DatabaseImpl::GatherClose(const storage::JournalEntry& entry, const Model
   // journaled before it, so that a replay reads what the close read.
   LearnSettings settings = state_->settings().learn;
   settings.mode = static_cast<ranker::LearnMode>(std::clamp(entry.mode, 0, 2));
+  settings.pooled_apart = entry.pooled_apart;
   if (!preloaded) {
     SAIKI_ASSIGN_OR_RETURN(out->session, logs_->LoadSession(entry.session_id));
   } else {

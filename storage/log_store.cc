@@ -535,7 +535,8 @@ Result<int64_t> LogStore::AppendJournal(const WriteToken& t, const JournalEntry&
   SAIKI_ASSIGN_OR_RETURN(
       Statement * st,
       t.conn()->Prepare("INSERT INTO journal(kind, user, session_id, version, mode, pooled, "
-                        "clicks, forced, note, at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"));
+                        "clicks, forced, note, at, apart) "
+                        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"));
   st->Bind(1, static_cast<int64_t>(e.kind)).BindText(2, e.user);
   if (e.kind == JournalKind::kSession) {
     st->Bind(3, e.session_id).BindNull(4);
@@ -547,7 +548,8 @@ Result<int64_t> LogStore::AppendJournal(const WriteToken& t, const JournalEntry&
       .Bind(7, e.clicks)
       .Bind(8, e.forced ? 1 : 0)
       .BindText(9, e.note)
-      .BindDouble(10, e.at);
+      .BindDouble(10, e.at)
+      .Bind(11, e.pooled_apart ? 1 : 0);
   SAIKI_RETURN_IF_ERROR(st->Run());
   return t.conn()->LastInsertRowid();
 }
@@ -567,7 +569,7 @@ Result<std::vector<JournalEntry>> LogStore::JournalFrom(int64_t from_seq) {
   SAIKI_ASSIGN_OR_RETURN(
       Statement * st,
       conn_->Prepare("SELECT seq, kind, user, coalesce(session_id, 0), coalesce(version, 0), "
-                     "mode, pooled, clicks, forced, note, at FROM journal WHERE seq >= ?1 "
+                     "mode, pooled, clicks, forced, note, at, apart FROM journal WHERE seq >= ?1 "
                      "ORDER BY seq"));
   st->Bind(1, from_seq);
   std::vector<JournalEntry> out;
@@ -592,6 +594,7 @@ Result<std::vector<JournalEntry>> LogStore::JournalFrom(int64_t from_seq) {
     e.forced = st->ColumnInt(8) != 0;
     e.note = st->ColumnText(9);
     e.at = st->ColumnDouble(10);
+    e.pooled_apart = st->ColumnInt(11) != 0;
     out.push_back(std::move(e));
   }
   return out;

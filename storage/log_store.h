@@ -51,6 +51,9 @@ struct JournalEntry {
   int64_t clicks = 0;      // kSession: clicked positions (what the propensity trigger counts)
   bool forced = false;     // kImport: --force
   std::string note;        // kSession: why not pooled
+  // kSession: the close left the pooled learners to pooled steps
+  // (learn.pooled_at apart when it closed); a replay does the same.
+  bool pooled_apart = false;
   double at = 0;
 };
 

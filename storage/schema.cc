@@ -215,12 +215,20 @@ ALTER TABLE impressions ADD COLUMN explore_probability REAL;
     R"sql(
 CREATE TABLE doc_cold(id INTEGER PRIMARY KEY, data BLOB NOT NULL);
 )sql",
+    // 5 -> 6: the pooled learners apart from the closes (learn.pooled_at):
+    // whether a session's close left them to pooled steps, which are
+    // journal entries of their own (kind 4), so that a replay after a
+    // forget runs them where they ran. Earlier closes ran them (0).
+    R"sql(
+ALTER TABLE journal ADD COLUMN apart INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 constexpr int kNumMigrations = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kNumMigrations == kSchemaVersion, "one migration per schema version");
 // Version 1 files are upgraded in place; version 2 adds only new tables;
 // version 3 adds the journal and re-keys learner state by journal position;
-// version 4 adds a table and two nullable columns; version 5 a table.
+// version 4 adds a table and two nullable columns; version 5 a table;
+// version 6 a column with a default.
 
 Result<int64_t> PragmaInt(Connection* conn, const char* sql) {
   SAIKI_ASSIGN_OR_RETURN(Statement * st, conn->Prepare(sql));

@@ -39,7 +39,7 @@
 namespace saiki::storage {
 
 inline constexpr int kApplicationId = 0x5341494B;  // "SAIK"
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // Sets the connection's pragmas (WAL, synchronous=NORMAL, foreign keys) and
 // makes sure the file is a saiki database of the current schema: creates the

@@ -31,7 +31,7 @@ using testing::Versions;
 TEST_CASE("after forgetting a user, every model equals a database that never had them "
           "(shadow mode, the user's sessions anywhere)",
           "[forget][slow]") {
-  const ForgetReport report = testing::ForgetZedInShadow(false);
+  const ForgetReport report = testing::ForgetZedInShadow(testing::PooledAt::kClose);
   CHECK(report.rows_deleted > 0);
   CHECK(report.entries_replayed > 40);
   CHECK(report.versions_rederived > 0);

@@ -210,20 +210,23 @@ inline void ExpectSame(Database* forgot, Database* never, int users) {
 // changes, so zed's sessions can be anywhere: 8 users for 6 rounds in two
 // files, a session of zed's after every third user in `with` only; then zed
 // is forgotten in `with` and every model must equal `without`'s. With
-// `pooled_apart`, both files run the pooled learners apart, a step after
-// each session (zed's too, in `with`). Returns the forget report.
-inline ForgetReport ForgetZedInShadow(bool pooled_apart) {
+// `pooled_at` kApart, both files run the pooled learners apart, a step after
+// each session (zed's too, in `with`); switched: in the close for the
+// first three rounds, apart from then on. Returns the forget report.
+enum class PooledAt { kClose, kApart, kSwitched };
+inline ForgetReport ForgetZedInShadow(PooledAt pooled_at) {
   TempDir dir;
   const std::string with = dir.File("with.saiki"), without = dir.File("without.saiki");
   Script a(with, "shadow"), b(without, "shadow");
-  if (pooled_apart) {
-    a.PooledApart();
-    b.PooledApart();
-  }
   const int kUsers = 8;
   int slot = 0;
   uint64_t candidates = 0;
   for (int round = 0; round < 6; ++round) {
+    if ((pooled_at == PooledAt::kApart && round == 0) ||
+        (pooled_at == PooledAt::kSwitched && round == 3)) {
+      a.PooledApart();
+      b.PooledApart();
+    }
     for (int u = 0; u < kUsers; ++u) {
       ++slot;
       candidates += a.Session(User(u), slot).global.outcome != UpdateOutcome::kNone;

@@ -131,7 +131,17 @@ TEST_CASE("with the pooled learners apart and learning on, a global candidate is
 TEST_CASE("after forgetting a user, with the pooled learners apart, every model equals a "
           "database that never had them",
           "[forget][pooled][slow]") {
-  const ForgetReport report = testing::ForgetZedInShadow(true);
+  const ForgetReport report = testing::ForgetZedInShadow(testing::PooledAt::kApart);
+  CHECK(report.versions_rederived > 0);
+  CHECK(report.notes.empty());
+}
+
+// The replay runs the pooled learners where they ran: in the closes before
+// the switch, in the steps after it, whatever the setting is now.
+TEST_CASE("after forgetting a user, with the pooled learners moved out of the closes midway, "
+          "every model equals a database that never had them",
+          "[forget][pooled][slow]") {
+  const ForgetReport report = testing::ForgetZedInShadow(testing::PooledAt::kSwitched);
   CHECK(report.versions_rederived > 0);
   CHECK(report.notes.empty());
 }
