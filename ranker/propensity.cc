@@ -206,7 +206,10 @@ class PerItemRelevance {
 //   (1 / N) sum_g N_g * CE(target_g, sigmoid(x_g . w)) + l2 / 2 * |w_features|^2
 // where N_g is the row's impressions and target_g its posterior relevance.
 // A few Newton steps do not maximise exactly, which makes this a generalised
-// EM: each step still raises the expected complete-data likelihood.
+// EM: each step still raises the expected complete-data likelihood. With
+// PropensityOptions::curvature_bound the steps solve with a fixed bound on
+// the Hessian instead (majorisation-minimisation), which also lowers the
+// loss at every step.
 class RegressionRelevance {
  public:
   RegressionRelevance(const CellTable& t, const PropensityFeatures& f, const PropensityOptions& o)
@@ -221,6 +224,7 @@ class RegressionRelevance {
         hess_(f.num_features + 1, f.num_features + 1),
         scaled_x_(t.num_groups(), f.num_features + 1),
         newton_steps_(o.newton_steps),
+        curvature_bound_(o.curvature_bound),
         l2_(o.l2) {
     const int d = f.num_features;
     total_ = std::accumulate(t.impressions.begin(), t.impressions.end(), 0.0);
@@ -229,6 +233,15 @@ class RegressionRelevance {
       for (int j = 0; j < d; ++j) x_(g, j) = row[j];
       x_(g, d) = 1.0;
       weight_(g) = t.impressions[g] / total_;
+    }
+    if (curvature_bound_) {
+      // gamma (1 - gamma) <= 1/4: X' diag(weight / 4) X + the ridge bounds
+      // the Hessian everywhere, so one factorisation serves every step.
+      scaled_x_ = x_.array().colwise() * (0.25 * weight_.array());
+      hess_.noalias() = scaled_x_.transpose() * x_;
+      AddRidge(&hess_);
+      bound_.compute(hess_);
+      scaled_x_.resize(0, 0);
     }
     Predict();
   }
@@ -257,15 +270,20 @@ class RegressionRelevance {
       // step ran Predict), so gradient and Hessian need no extra pass.
       residual_ = weight_.array() * (gamma_.array() - target_.array());
       grad_.noalias() = x_.transpose() * residual_;
-      scaled_x_ =
-          x_.array().colwise() * (weight_.array() * gamma_.array() * (1.0 - gamma_.array()));
-      hess_.noalias() = scaled_x_.transpose() * x_;
       grad_.head(d) += l2_ * w_.head(d);
-      hess_.diagonal().head(d).array() += l2_;
-      // A tiny ridge on everything keeps the solve defined when a feature is
-      // constant (it then duplicates the intercept).
-      hess_.diagonal().array() += 1e-9;
-      w_ -= hess_.ldlt().solve(grad_);
+      if (curvature_bound_) {
+        w_ -= bound_.solve(grad_);
+      } else {
+        // X' diag(c) X as S' S with S = diag(sqrt(c)) X: a symmetric rank
+        // update computes one triangle, half a general product's work, and
+        // the LDLT reads only that triangle.
+        scaled_x_ = x_.array().colwise() *
+                    (weight_.array() * gamma_.array() * (1.0 - gamma_.array())).sqrt();
+        hess_.setZero();
+        hess_.selfadjointView<Eigen::Lower>().rankUpdate(scaled_x_.transpose());
+        AddRidge(&hess_);
+        w_ -= hess_.ldlt().solve(grad_);
+      }
       Predict();
     }
     std::copy(w_.data(), w_.data() + w_.size(), params);
@@ -276,6 +294,13 @@ class RegressionRelevance {
   }
 
  private:
+  void AddRidge(Eigen::MatrixXd* h) const {
+    const Eigen::Index d = w_.size() - 1;
+    h->diagonal().head(d).array() += l2_;
+    // A tiny ridge on everything keeps the solve defined when a feature is
+    // constant (it then duplicates the intercept).
+    h->diagonal().array() += 1e-9;
+  }
   void Predict() {
     z_.noalias() = x_ * w_;
     // Eigen's array exp is vectorised: this is most of the cost of a step.
@@ -285,7 +310,9 @@ class RegressionRelevance {
   Eigen::MatrixXd x_;
   Eigen::VectorXd w_, weight_, target_, gamma_, z_, residual_, grad_;
   Eigen::MatrixXd hess_, scaled_x_;
+  Eigen::LDLT<Eigen::MatrixXd> bound_;
   int newton_steps_;
+  bool curvature_bound_;
   double l2_;
   double total_ = 0;
 };

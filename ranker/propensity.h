@@ -110,6 +110,15 @@ struct PropensityOptions {
   // Regression-EM only: Newton steps on the logistic relevance model per
   // M-step (warm-started from the previous M-step). [1, 100].
   int newton_steps = 2;
+  // Regression-EM only: each M-step update solves with a fixed bound on
+  // the Hessian, X' diag(impressions / 4) X plus the penalty (Böhning and
+  // Lindsay 1988: the logistic curvature gamma (1 - gamma) is at most 1/4),
+  // factorised once per estimate, instead of the Hessian at the current
+  // weights. Each update still lowers the M-step's loss (a bounded
+  // majorisation step), so EM keeps its ascent and fixed point; the updates
+  // are shorter, so it takes more EM steps, each a matrix-vector product
+  // instead of a matrix-matrix one.
+  bool curvature_bound = false;
   // Regression-EM only: L2 penalty on the (non-intercept) weights, relative
   // to the mean per-observation log loss. [0, 1e6].
   double l2 = 1e-4;

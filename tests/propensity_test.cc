@@ -193,6 +193,31 @@ TEST_CASE("Regression-EM recovers a known examination curve from item features",
   CHECK((*per_item)[1] - truth[1] > 0.1);
 }
 
+// The M-step's update with the fixed curvature bound is a different path to
+// the same fixed point: the maximum likelihood estimate.
+TEST_CASE("Regression-EM with the curvature bound reaches the Newton estimate",
+          "[propensity]") {
+  const std::vector<double> truth = TrueTheta();
+  const SimulatedLog log = SimulatePbm(77, truth, 15000, /*queries=*/3000);
+  const PropensityFeatures features{log.features, kNumFeatures};
+  for (const double tolerance : {1e-6, 1e-4}) {
+    PropensityOptions newton, bound;
+    newton.tolerance = bound.tolerance = tolerance;
+    bound.curvature_bound = true;
+    PropensityDiagnostics newton_diag, bound_diag;
+    auto a = EstimatePositionBiasWithFeatures(log.feature_clicks, features, newton, &newton_diag);
+    auto b = EstimatePositionBiasWithFeatures(log.feature_clicks, features, bound, &bound_diag);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    INFO("tolerance " << tolerance << ", EM steps " << newton_diag.iterations << " and "
+                      << bound_diag.iterations << "\n"
+                      << Table(*a, *b));
+    CHECK(bound_diag.converged);
+    CheckClose(*a, *b, tolerance < 1e-5 ? 1e-3 : 5e-3);
+    CheckClose(truth, *b, 0.05);
+  }
+}
+
 TEST_CASE("A hand-written examination curve is recovered, including a steep drop", "[propensity]") {
   const uint64_t seed = 5;
   INFO("seed " << seed);
