@@ -15,6 +15,8 @@
 //                                   200 candidates (target < 0.2 ms)
 //   BM_PlanSessionClose             the planner's CPU work for one session
 //                                   close (ranker/learning_plan.h, no SQLite)
+//   BM_PositionBiasEstimate         Regression-EM on 5,000 impressions, as a
+//                                   close re-estimating position bias runs it
 //   BM_SessionEnd                   Database::EndSession with 10,000 logged
 //                                   sessions in the file: gather, plan,
 //                                   apply, commit (target: median <= 10 ms
@@ -23,7 +25,8 @@
 //                                   learners apart (learn.pooled_at apart)
 //   BM_PooledStep                   Database::LearnPooled after each close,
 //                                   apart: what the closes no longer pay
-//   BM_ForgetUser                   ForgetUser's replay
+//   BM_ForgetUser                   ForgetUser's replay, with the pooled
+//                                   learners at the close and apart
 //   BM_ModelToJson                  serialising the two updated models
 //   BM_EndToEndSearch               Database::Search on a 5000-product
 //                                   database, anonymous and for a user
@@ -730,6 +733,60 @@ void BM_PlanSessionClose(benchmark::State& state) {
 }
 BENCHMARK(BM_PlanSessionClose)->Unit(benchmark::kMicrosecond);
 
+// Position-bias estimation as a session close (or a pooled step) runs it
+// every learn.propensity_clicks pooled clicks: Regression-EM on the last
+// 5,000 pooled impressions' top 10 (50,000 rows of kNumFeatures features),
+// with the planner's options (ranker/learning_plan.cc: tolerance 1e-4, one
+// M-step update). The log is synthetic and fixed: theta_k = 1 / (k + 1),
+// relevance sigmoid(x . w* - 1.5) with w* on six of the features, the
+// features N(0, 1) as the planner's standardised ones are.
+void BM_PositionBiasEstimate(benchmark::State& state) {
+  constexpr int kImpressions = 5000, kPositions = 10, kFeatures = ranker::kNumFeatures;
+  static const auto log = [] {
+    Rng rng(0xB1A5);
+    auto normal = [&rng] {
+      const double u1 = std::max(rng.Real(), 1e-12), u2 = rng.Real();
+      return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+    };
+    std::pair<std::vector<float>, std::vector<ranker::FeatureClickObservation>> l;
+    const double w_true[6] = {0.9, -0.6, 0.5, 0.4, -0.3, 0.2};
+    for (int i = 0; i < kImpressions; ++i) {
+      for (int k = 0; k < kPositions; ++k) {
+        double z = -1.5;
+        for (int f = 0; f < kFeatures; ++f) {
+          const double x = normal();
+          l.first.push_back(static_cast<float>(x));
+          if (f < 6) z += w_true[f] * x;
+        }
+        const double relevance = 1.0 / (1.0 + std::exp(-z));
+        const uint32_t row = static_cast<uint32_t>(l.second.size());
+        l.second.push_back({static_cast<uint32_t>(k), row, rng.Chance(relevance / (k + 1.0))});
+      }
+    }
+    return l;
+  }();
+  ranker::PropensityOptions opt;
+  opt.max_positions = kPositions;
+  opt.tolerance = 1e-4;
+  opt.newton_steps = 1;
+  opt.curvature_bound = state.range(0) != 0;
+  const ranker::PropensityFeatures features{log.first, kFeatures};
+  ranker::PropensityDiagnostics diagnostics;
+  std::vector<double> theta;
+  for (auto _ : state) {
+    auto r = ranker::EstimatePositionBiasWithFeatures(log.second, features, opt, &diagnostics);
+    if (!r.ok()) {
+      state.SkipWithError(r.status().ToString().c_str());
+      return;
+    }
+    theta = std::move(r).value();
+  }
+  state.counters["em_steps"] = diagnostics.iterations;
+  state.counters["theta_1"] = theta[1];
+  state.counters["theta_9"] = theta[9];
+}
+BENCHMARK(BM_PositionBiasEstimate)->ArgName("bound")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
 // Storing the update: both models become JSON (table `models`). Separate
 // from BM_SessionUpdate so that a slow serialiser shows as what it is.
 void BM_ModelToJson(benchmark::State& state) {
@@ -973,42 +1030,51 @@ Status LogSession(Database* db, const std::string& user, uint64_t n, double* clo
   return e.status();
 }
 
-LoggedShop& Logged() {
-  static LoggedShop shop = [] {
-    LoggedShop s;
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    s.path = (ec ? std::filesystem::path(".") : exe.parent_path()).string() +
-             "/session_end_10k.saiki";
-    s.clock = 1.8e9 + 3600.0 * kLogUsers * kLogSessionsPerUser;
-    if (std::filesystem::exists(s.path)) return s;
-    const std::string building = s.path + ".building";
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(building + suffix, ec);
-    std::fprintf(stderr, "saiki_bench: building %s (10,000 sessions, once)\n", s.path.c_str());
-    double clock = 1.8e9;
-    {
-      auto db = OpenAt(building, &clock);
-      auto imported = db->ImportCsv(CatalogPath(), ImportOptions());
-      if (!imported.ok()) Die("import: " + imported.status().ToString());
-      uint64_t n = 0;
-      for (int round = 0; round < kLogSessionsPerUser; ++round) {
-        for (int u = 0; u < kLogUsers; ++u, ++n) {
-          clock = 1.8e9 + 3600.0 * static_cast<double>(n);
-          Status st = LogSession(db.get(), "user" + std::to_string(u), n, &clock, true);
-          if (!st.ok()) Die("logging: " + st.ToString());
+// `apart`: the same sessions with learn.pooled_at apart and a pooled step
+// (Database::LearnPooled) after each close, kept as
+// session_end_10k_apart.saiki: its journal holds the steps a forget replays.
+LoggedShop& Logged(bool apart = false) {
+  static LoggedShop shops[2];
+  static bool built[2] = {false, false};
+  LoggedShop& s = shops[apart];
+  if (built[apart]) return s;
+  built[apart] = true;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  s.path = (ec ? std::filesystem::path(".") : exe.parent_path()).string() +
+           (apart ? "/session_end_10k_apart.saiki" : "/session_end_10k.saiki");
+  s.clock = 1.8e9 + 3600.0 * kLogUsers * kLogSessionsPerUser;
+  if (std::filesystem::exists(s.path)) return s;
+  const std::string building = s.path + ".building";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(building + suffix, ec);
+  std::fprintf(stderr, "saiki_bench: building %s (10,000 sessions, once)\n", s.path.c_str());
+  double clock = 1.8e9;
+  {
+    auto db = OpenAt(building, &clock);
+    auto imported = db->ImportCsv(CatalogPath(), ImportOptions());
+    if (!imported.ok()) Die("import: " + imported.status().ToString());
+    if (apart && !db->SetSetting("learn.pooled_at", "apart").ok()) Die("setting learn.pooled_at");
+    uint64_t n = 0;
+    for (int round = 0; round < kLogSessionsPerUser; ++round) {
+      for (int u = 0; u < kLogUsers; ++u, ++n) {
+        clock = 1.8e9 + 3600.0 * static_cast<double>(n);
+        Status st = LogSession(db.get(), "user" + std::to_string(u), n, &clock, true);
+        if (!st.ok()) Die("logging: " + st.ToString());
+        if (apart) {
+          auto step = db->LearnPooled();
+          if (!step.ok()) Die("pooled step: " + step.status().ToString());
         }
       }
     }
-    for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(building + suffix, ec);
-    std::filesystem::rename(building, s.path, ec);
-    if (ec) Die("rename: " + ec.message());
-    return s;
-  }();
-  return shop;
+  }
+  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(building + suffix, ec);
+  std::filesystem::rename(building, s.path, ec);
+  if (ec) Die("rename: " + ec.message());
+  return s;
 }
 
-std::string CopyOfLogged(const std::string& name) {
-  const LoggedShop& shop = Logged();
+std::string CopyOfLogged(const std::string& name, bool apart = false) {
+  const LoggedShop& shop = Logged(apart);
   const std::string copy = std::filesystem::path(shop.path).parent_path().string() + "/" + name;
   std::error_code ec;
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(copy + suffix, ec);
@@ -1139,12 +1205,15 @@ BENCHMARK(BM_PooledStep)
 // 10,000 (every user shops in every round): the replay re-derives
 // everything learned from all the other users' 9,980 sessions after it, the
 // worst case of a long-time customer. On a fresh copy each repetition.
+// Arg 1: the file of the same sessions logged with learn.pooled_at apart,
+// where the replay also re-runs the journaled pooled steps.
 void BM_ForgetUser(benchmark::State& state) {
+  const bool apart = state.range(0) != 0;
   uint64_t replayed = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    double clock = Logged().clock;
-    auto db = OpenAt(CopyOfLogged("forget.saiki"), &clock);
+    double clock = Logged(apart).clock;
+    auto db = OpenAt(CopyOfLogged("forget.saiki", apart), &clock);
     state.ResumeTiming();
     auto r = db->ForgetUser("user250");
     if (!r.ok()) {
@@ -1158,7 +1227,12 @@ void BM_ForgetUser(benchmark::State& state) {
       static_cast<double>(replayed), benchmark::Counter::kIsIterationInvariantRate |
                                          benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_ForgetUser)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ForgetUser)
+    ->ArgName("apart")
+    ->Arg(0)
+    ->Arg(1)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
