@@ -590,7 +590,7 @@ class SAIKI_EXPORT Database {
   // every other model: the learned state since the user's first session is
   // re-derived from the remaining logs, as if the user's sessions had never
   // happened (README "Forgetting a user"). One transaction; it holds the
-  // write lock while it replays (about 4.5 ms of CPU per later session
+  // write lock while it replays (about 6.5 ms of CPU per later session
   // close: README "Performance").
   virtual Result<ForgetReport> ForgetUser(const std::string& user) = 0;
 
